@@ -1,0 +1,141 @@
+// (g) The query API (POST /api/query) against the same SQL on in-process DuckDB, in the same
+// run, over a 10,000,000-row table served the way the host serves every table (a view over a
+// Parquet extract in the read-only analytics database):
+//   1. aggregate queries, HTTP + sandbox check + JSON vs DuckDB in-process (target <= 1.15x);
+//   2. an NDJSON export of all 10M rows: throughput and the process's peak RSS growth (< 200 MB);
+//   3. a 100,000-row JSON result vs fetching the same rows in-process as JS values (<= 2x).
+// The host runs in this process (as in data-api.mjs), so RSS is the server's plus a client
+// that only counts bytes.
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { ExtractWriter } from '@aida/core';
+import { median, report, time, withTempDir, startBenchHost } from './lib.mjs';
+
+const COLUMNS = `
+  range AS id,
+  (range % 100000)::INTEGER AS customer_id,
+  (hash(range) % 1000000) / 100.0 AS amount,
+  ((hash(range + 1) % 100000) / 100.0)::DECIMAL(12, 2) AS price,
+  'status_' || (range % 7) AS status,
+  'country_' || (hash(range + 3) % 50) AS country,
+  DATE '2020-01-01' + (range % 1500)::INTEGER AS day,
+  TIMESTAMP '2020-01-01' + INTERVAL (range % 100000000) SECOND AS created_at,
+  range % 3 <> 0 AS is_active`;
+
+const AGGREGATES = [
+  'SELECT status, count(*) AS n, sum(amount) AS total, avg(price) AS avg_price FROM events GROUP BY status ORDER BY status',
+  "SELECT country, count(DISTINCT customer_id) AS customers, max(created_at) AS last FROM events WHERE day >= DATE '2022-01-01' GROUP BY ALL ORDER BY customers DESC LIMIT 20",
+  'SELECT customer_id, sum(amount) AS total FROM events GROUP BY 1 ORDER BY 2 DESC LIMIT 100',
+];
+const ROWS_100K = 'SELECT * FROM events WHERE id < 100000 ORDER BY id';
+
+async function json(url, headers, body) {
+  const res = await fetch(`${url}/api/query`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const out = await res.json();
+  if (res.status !== 200) throw new Error(`query failed: ${res.status} ${JSON.stringify(out)}`);
+  return out;
+}
+
+export async function benchQuery({ rows = 10_000_000, runs = 7 } = {}) {
+  await withTempDir('aida-bench-query-', async (dataDir) => {
+    const made = await time(async () => {
+      const w = await ExtractWriter.open(join(dataDir, 'extracts', 'bench'));
+      await w.writeTable('events', `SELECT ${COLUMNS} FROM range(${rows})`);
+      await w.commit();
+    });
+    console.log(`(g) wrote ${rows.toLocaleString('en')} rows × 9 columns in ${made.ms.toFixed(0)} ms`);
+
+    const { host, url, close, admin: auth } = await startBenchHost(dataDir);
+
+    // The same file, opened in this process the way AnalyticsDb opens it.
+    const db = await DuckDBInstance.create(host.analytics.path, { access_mode: 'READ_ONLY' });
+    const conn = await db.connect();
+    await conn.run(`SET allowed_directories = ['${join(dataDir, 'extracts')}/']`);
+    await conn.run('SET enable_external_access = false');
+    const engine = async (sql) => (await conn.runAndReadAll(sql)).getRowsJS();
+    try {
+      // Warm the page cache and both instances' metadata caches.
+      await engine('SELECT count(*), sum(hash(COLUMNS(*))) FROM events');
+      for (const sql of AGGREGATES) {
+        await engine(sql);
+        await json(url, auth, { sql });
+      }
+
+      // 1. Aggregates: interleaved runs so machine noise hits both sides alike.
+      const api = [];
+      const inproc = [];
+      for (let i = 0; i < runs; i++) {
+        let a = 0;
+        let b = 0;
+        for (const sql of AGGREGATES) {
+          b += (await time(() => engine(sql))).ms;
+          a += (await time(() => json(url, auth, { sql }))).ms;
+        }
+        api.push(a);
+        inproc.push(b);
+      }
+      const ratio1 = median(api) / median(inproc);
+      report(`query API, ${AGGREGATES.length} aggregate queries over ${rows.toLocaleString('en')} rows (median of ${runs})`, median(api), 'ms', {
+        baseline: median(inproc), baselineName: 'same SQL, in-process DuckDB', target: '<= 1.15x (reference: 1.6x)', pass: ratio1 <= 1.15,
+      });
+
+      // 2. NDJSON export of every row, with the peak RSS growth of this process.
+      global.gc?.();
+      const base = process.memoryUsage().rss;
+      let peak = base;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+      const exported = await time(async () => {
+        const res = await fetch(`${url}/api/query`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'SELECT * FROM events', format: 'ndjson' }) });
+        if (res.status !== 200) throw new Error(`export failed: ${res.status} ${await res.text()}`);
+        let lines = 0;
+        let bytes = 0;
+        for await (const chunk of res.body) {
+          bytes += chunk.length;
+          for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+          peak = Math.max(peak, process.memoryUsage().rss);
+        }
+        if (lines !== rows) throw new Error(`exported ${lines} lines, expected ${rows}`);
+        return bytes;
+      });
+      clearInterval(sampler);
+      const growth = (peak - base) / 1024 / 1024;
+      // DuckDB writing the same NDJSON itself (an unrestricted instance; this one may not write).
+      const free = await DuckDBInstance.create(host.analytics.path, { access_mode: 'READ_ONLY' });
+      const freeConn = await free.connect();
+      const copy = await time(() => freeConn.run(`COPY (SELECT * FROM events) TO '${join(dataDir, 'copy.ndjson')}' (FORMAT json)`));
+      freeConn.closeSync();
+      free.closeSync();
+      const mb = exported.value / 1024 / 1024;
+      report(`NDJSON export of ${rows.toLocaleString('en')} rows (${mb.toFixed(0)} MB, ${(mb / (exported.ms / 1000)).toFixed(0)} MB/s), peak RSS growth over ${(base / 1024 / 1024).toFixed(0)} MB`, growth, 'MB', {
+        target: '< 200 MB', pass: growth < 200,
+      });
+      report(`NDJSON export of ${rows.toLocaleString('en')} rows, duration`, exported.ms, 'ms', { baseline: copy.ms, baselineName: "DuckDB's own COPY … (FORMAT json) to a file, in-process" });
+      // 3. A 100,000-row JSON result vs the same rows fetched in-process as JS values.
+      const api100 = [];
+      const in100 = [];
+      for (let i = 0; i < runs; i++) {
+        in100.push((await time(() => engine(ROWS_100K))).ms);
+        api100.push((await time(async () => {
+          const r = await json(url, auth, { sql: ROWS_100K, limit: 100_000 });
+          if (r.row_count !== 100_000) throw new Error(`got ${r.row_count} rows`);
+        })).ms);
+      }
+      const ratio3 = median(api100) / median(in100);
+      report('query API, 100,000-row JSON result (9 columns, parsed by the client)', median(api100), 'ms', {
+        baseline: median(in100), baselineName: 'runAndReadAll + getRowsJS in-process', target: '<= 2x', pass: ratio3 <= 2,
+      });
+
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+      await close();
+      await host.stop();
+    }
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { printSummary } = await import('./lib.mjs');
+  await benchQuery({ rows: Number(process.env.BENCH_QUERY_ROWS ?? 10_000_000) });
+  printSummary();
+}

@@ -1,0 +1,20 @@
+// `npm run bench`: every benchmark, each printed as a ratio against the engine's own speed
+// measured in the same run. BENCH_ONLY=rebuild,extract,startup,data,profile,query,keboola picks some; BENCH_CSV_ROWS scales (b).
+import { printSummary, report } from './lib.mjs';
+import { benchRebuild } from './rebuild.mjs';
+import { benchExtractCsv } from './extract-csv.mjs';
+import { benchStartup } from './startup.mjs';
+import { benchDataApi } from './data-api.mjs';
+import { benchProfile } from './profile.mjs';
+import { benchQuery } from './query.mjs';
+
+const only = process.env.BENCH_ONLY?.split(',');
+const want = (name) => !only || only.includes(name);
+if (want('rebuild')) await benchRebuild();
+if (want('extract')) await benchExtractCsv({ rows: Number(process.env.BENCH_CSV_ROWS ?? 5_000_000) });
+if (want('startup')) await benchStartup();
+if (want('data')) await benchDataApi();
+if (want('profile')) await benchProfile();
+if (want('query')) await benchQuery();
+if (want('keboola')) await (await import('../packages/plugin-keboola/bench/extract.mjs')).benchKeboolaExtract({ report });
+printSummary();

@@ -1,0 +1,63 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error the example is plain JavaScript, as an embedding app may be
+import { buildApp } from '../src/app.js';
+
+describe('embedding the host in an existing Koa app', () => {
+  let root: string;
+  let url: string;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'aida-embed-'));
+    await mkdir(join(root, 'files'));
+    await writeFile(join(root, 'files', 'greetings.csv'), 'id,text\n1,hello\n2,world\n');
+    const { app, host } = await buildApp({ dataDir: join(root, 'data'), folder: join(root, 'files'), logger: pino({ level: 'silent' }) });
+    const sync = await host.syncSource('files');
+    expect(sync.error).toBeUndefined();
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    close = async () => {
+      await new Promise((r) => server.close(r));
+      await host.stop();
+    };
+  });
+  afterAll(async () => {
+    await close?.();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('the app keeps its own routes', async () => {
+    const res = await fetch(`${url}/`);
+    expect(await res.json()).toEqual({ app: 'my existing service', aida: '/data' });
+  });
+
+  it('serves AIDA under the prefix: health lists the plugin, the home page lists the table', async () => {
+    const health = await fetch(`${url}/data/api/health`);
+    expect(health.status).toBe(200);
+    const body = await health.json();
+    expect(body.status).toBe('healthy');
+    expect(body.plugins).toEqual([{ id: 'local-files', kind: 'connector', status: 'running' }]);
+    const boot = await fetch(`${url}/data/auth/bootstrap`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'owner@example.com', name: 'Owner', password: 'owner-password' }),
+    });
+    expect(boot.status).toBe(201);
+    const { access_token } = (await boot.json()) as { access_token: string };
+    const home = await (await fetch(`${url}/data/`, { headers: { authorization: `Bearer ${access_token}` } })).text();
+    expect(home).toContain('greetings');
+  });
+
+  it('unknown paths under the prefix get AIDA JSON errors, outside it the app decides', async () => {
+    const res = await fetch(`${url}/data/api/nope`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ code: 'AIDA_NOT_FOUND' });
+    expect((await fetch(`${url}/elsewhere`)).status).toBe(404);
+  });
+});

@@ -1,0 +1,75 @@
+import type { Logger } from 'pino';
+import type { ExtractWriter } from '../extract/writer.js';
+import type { RouteDefinition } from './routes.js';
+
+/** A table a connector can see at its source. */
+export interface DiscoveredTable {
+  /** Table name in the analytics database; must be a valid identifier to be extracted. */
+  name: string;
+  description?: string;
+  /** Grouping at the source (a Keboola bucket, a BigQuery dataset, a folder). */
+  bucket?: string;
+  /** Name or id of the table at the source. */
+  sourceTable?: string;
+  columns?: { name: string; type: string }[];
+  rows?: number;
+  primaryKey?: string[];
+  lastChangedAt?: string;
+}
+
+export interface ExtractRequest {
+  /** Tables to extract; undefined means every table the connector has. */
+  tables?: readonly string[];
+  /** Writes Parquet and `extract.duckdb` atomically; the host commits it after `extract` returns. */
+  writer: ExtractWriter;
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+export interface TableOutcome {
+  name: string;
+  status: 'ok' | 'error' | 'skipped';
+  rows?: number;
+  /** For errors: a message a person understands (file and line for malformed input). */
+  error?: string;
+  /** Things that went wrong without failing the table (e.g. an unknown type stored as text); kept in sync history. */
+  warnings?: string[];
+  durationMs?: number;
+}
+
+/** What a connector reports; a table error does not stop the other tables. */
+export interface ExtractReport {
+  tables: TableOutcome[];
+}
+
+/** A remote-query source: its tables stay at the source and are queried through an attached database. */
+export interface RemoteAttach {
+  alias: string;
+  extension: string;
+  url: string;
+  /** Name of the env var that holds the credential; never the credential itself. */
+  token_env: string | null;
+}
+
+/**
+ * A data source. The host runs `extract` with a fresh `ExtractWriter` for
+ * `extracts/<source>/`, commits it when `extract` resolves and discards it when it throws,
+ * so a failed extraction always leaves the previous one intact.
+ */
+export interface Connector {
+  /** Source name: the folder under `extracts/`; must be a valid identifier. */
+  readonly source: string;
+  /** `local`, `keboola`, `bigquery`, `jira`…: shown in the catalog. */
+  readonly sourceType: string;
+  discover(signal?: AbortSignal): Promise<DiscoveredTable[]>;
+  extract(request: ExtractRequest): Promise<ExtractReport>;
+  /** Push routes (webhooks) the host mounts for this connector. */
+  readonly routes?: readonly RouteDefinition[];
+}
+
+export interface ConnectorRegistry {
+  /** Adds a connector; the host gives it a `<pluginId>:sync` job on the plugin's schedule. */
+  register(connector: Connector): void;
+  list(): readonly Connector[];
+  get(source: string): Connector | undefined;
+}

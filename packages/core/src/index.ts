@@ -1,0 +1,21 @@
+import 'reflect-metadata';
+
+export * from './errors.js';
+export * from './identifiers.js';
+export * from './config.js';
+export * from './tokens.js';
+export * from './plugin.js';
+export * from './duckdb.js';
+export * from './contracts/connector.js';
+export * from './contracts/auth-provider.js';
+export * from './contracts/service.js';
+export * from './contracts/orchestrator.js';
+export * from './contracts/routes.js';
+export * from './contracts/views.js';
+export * from './contracts/jobs.js';
+export * from './contracts/host.js';
+export * from './contracts/identity.js';
+export * from './extract/writer.js';
+export * from './extract/schema.js';
+export * from './extract/hash.js';
+export * from './http/upload.js';

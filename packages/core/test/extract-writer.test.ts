@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ExtractWriter, queryRows, readExtract } from '@aida/core';
+
+let root: string;
+let dir: string;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'aida-writer-'));
+  dir = join(root, 'shop');
+});
+afterEach(() => rm(root, { recursive: true, force: true }));
+
+async function read(path = join(dir, 'extract.duckdb')) {
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  try {
+    return await readExtract(conn, path);
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+}
+
+describe('ExtractWriter', () => {
+  it('writes Parquet, _meta and _files with MD5 and SHA-256 of the exact bytes and the row count', async () => {
+    const w = await ExtractWriter.open(dir);
+    const f = await w.writeTable('orders', 'SELECT range AS id, range * 2 AS amount FROM range(1234)', { description: 'all orders' });
+    const summary = await w.commit();
+    expect(summary.written).toEqual(['orders']);
+    const bytes = readFileSync(join(dir, f.path));
+    expect(f.md5).toBe(createHash('md5').update(bytes).digest('hex'));
+    expect(f.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(f.size_bytes).toBe(bytes.length);
+    expect(f.rows).toBe(1234);
+    const { meta, files } = await read();
+    expect(meta).toHaveLength(1);
+    expect(meta[0]).toMatchObject({ table_name: 'orders', description: 'all orders', rows: 1234, size_bytes: bytes.length, query_mode: 'local' });
+    expect(files[0]).toMatchObject({ table_name: 'orders', part: null, md5: f.md5, rows: 1234 });
+  });
+
+  it('keeps tables it did not rewrite and their files', async () => {
+    let w = await ExtractWriter.open(dir);
+    await w.writeTable('a', 'SELECT 1 AS x');
+    await w.writeTable('b', 'SELECT 2 AS x');
+    await w.commit();
+    w = await ExtractWriter.open(dir);
+    await w.writeTable('b', 'SELECT 3 AS x UNION ALL SELECT 4');
+    await w.commit();
+    const { meta, files } = await read();
+    expect(meta.map((m) => [m.table_name, m.rows])).toEqual([['a', 1], ['b', 2]]);
+    for (const f of files) expect(existsSync(join(dir, f.path))).toBe(true);
+  });
+
+  it('an aborted or failed write leaves the previous extract byte for byte', async () => {
+    let w = await ExtractWriter.open(dir);
+    await w.writeTable('a', 'SELECT 1 AS x');
+    await w.commit();
+    const before = readFileSync(join(dir, 'extract.duckdb'));
+    w = await ExtractWriter.open(dir);
+    await w.writeTable('a', 'SELECT 2 AS x');
+    await expect(w.writeTable('c', 'SELECT * FROM read_csv(\'/nonexistent/file.csv\')')).rejects.toThrow();
+    await w.abort();
+    expect(readFileSync(join(dir, 'extract.duckdb')).equals(before)).toBe(true);
+    expect((await readdir(dir)).filter((f) => f.startsWith('.staging'))).toEqual([]);
+    const { meta } = await read();
+    expect(meta.map((m) => m.rows)).toEqual([1]);
+  });
+
+  it('rejects invalid table and partition names and a source folder that is not an identifier', async () => {
+    const w = await ExtractWriter.open(dir);
+    await expect(w.writeTable('bad-name', 'SELECT 1')).rejects.toThrow(/Invalid table name/);
+    await expect(w.writeTable('x"; DROP TABLE _meta; --', 'SELECT 1')).rejects.toThrow(/Invalid table name/);
+    await expect(w.writeTableParts('t', [{ part: '../escape', selectSql: 'SELECT 1' }])).rejects.toThrow(/Invalid partition name/);
+    await w.abort();
+    await expect(ExtractWriter.open(join(root, 'not-valid'))).rejects.toThrow(/Invalid source name/);
+  });
+
+  it('refuses a second writer for the same source while one is open', async () => {
+    const w = await ExtractWriter.open(dir);
+    await expect(ExtractWriter.open(dir)).rejects.toThrow(/already running/);
+    await w.abort();
+    const again = await ExtractWriter.open(dir);
+    await again.abort();
+  });
+
+  it('writes partitions, keeps unchanged parts, and garbage-collects files two generations old', async () => {
+    let w = await ExtractWriter.open(dir);
+    await w.writeTableParts('events', [
+      { part: '2024-01', selectSql: 'SELECT 1 AS id' },
+      { part: '2024-02', selectSql: 'SELECT 2 AS id UNION ALL SELECT 3' },
+    ]);
+    const first = await w.commit();
+    w = await ExtractWriter.open(dir);
+    await w.writeTableParts('events', [{ part: '2024-02', selectSql: 'SELECT 4 AS id' }]);
+    await w.commit();
+    w = await ExtractWriter.open(dir);
+    await w.writeTableParts('events', [{ part: '2024-02', selectSql: 'SELECT 5 AS id' }]);
+    const third = await w.commit();
+    expect(third.files.map((f) => [f.part, f.rows])).toEqual([['2024-01', 1], ['2024-02', 1]]);
+    const jan = first.files.find((f) => f.part === '2024-01')!;
+    expect(third.files.find((f) => f.part === '2024-01')!.path).toBe(jan.path);
+    const oldFeb = first.files.find((f) => f.part === '2024-02')!;
+    expect(existsSync(join(dir, oldFeb.path))).toBe(false);
+    const db = await DuckDBInstance.create(join(dir, 'extract.duckdb'), { access_mode: 'READ_ONLY' });
+    const conn = await db.connect();
+    expect(await queryRows(conn, 'SELECT id FROM events ORDER BY id')).toEqual([{ id: 1 }, { id: 5 }]);
+    conn.closeSync();
+    db.closeSync();
+  });
+});

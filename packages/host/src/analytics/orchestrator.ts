@@ -1,0 +1,243 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import {
+  fsyncPath,
+  isValidIdentifier,
+  quoteIdent,
+  readExtract,
+  sqlString,
+  type FileRow,
+  type MetaRow,
+  type Orchestrator,
+  type OrchestratorEvent,
+  type RebuildResult,
+} from '@aida/core';
+import type { Logger } from 'pino';
+import type { AnalyticsDb } from './analytics-db.js';
+import { combinedHash } from './combined-hash.js';
+import type { TableSyncState } from '../state/repositories/sync.js';
+
+interface SourceTables {
+  source: string;
+  tables: { meta: MetaRow; files: FileRow[] }[];
+}
+
+export interface OrchestratorOptions {
+  dataDir: string;
+  analytics: AnalyticsDb;
+  /** Records what the new database serves (sync_state). */
+  recordState: (states: TableSyncState[]) => Promise<void>;
+  logger: Logger;
+  /** `local`, `keboola`…, for the catalog; sources without a connector get `unknown`. */
+  sourceTypeOf: (source: string) => string;
+}
+
+/**
+ * Builds `analytics/server.duckdb`: one view per `_meta` row of every extract, written to a
+ * temp file and renamed over the old one, so readers always find a complete database.
+ * Rebuilds run one at a time; requests arriving during a rebuild share the next one.
+ */
+export class SyncOrchestrator implements Orchestrator {
+  private readonly listeners = new Set<(e: OrchestratorEvent) => void>();
+  private running: Promise<RebuildResult> | null = null;
+  private pending: Promise<RebuildResult> | null = null;
+  /** Extract contents by file identity: an unchanged extract.duckdb is not read again. */
+  private readonly extractCache = new Map<string, { key: string; tables: SourceTables['tables'] }>();
+
+  constructor(private readonly o: OrchestratorOptions) {}
+
+  get analyticsPath(): string {
+    return join(this.o.dataDir, 'analytics', 'server.duckdb');
+  }
+
+  rebuild(): Promise<RebuildResult> {
+    if (!this.running) return this.startRun();
+    // Coalesce: everyone who asks while a rebuild runs waits for one more, which sees their change.
+    this.pending ??= this.running.catch(() => undefined).then(() => {
+      this.pending = null;
+      return this.startRun();
+    });
+    return this.pending;
+  }
+
+  rebuildSource(_source: string): Promise<RebuildResult> {
+    // The database is written fresh every time, so one source's change means a full rebuild.
+    return this.rebuild();
+  }
+
+  on(listener: (e: OrchestratorEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Removes temp files a crash left behind; the live file is never touched. */
+  async removeLeftovers(): Promise<void> {
+    const dir = join(this.o.dataDir, 'analytics');
+    if (!existsSync(dir)) return;
+    for (const f of await readdir(dir)) if (f.startsWith('server.duckdb.tmp-')) await rm(join(dir, f), { force: true });
+  }
+
+  private startRun(): Promise<RebuildResult> {
+    const run = this.build().then(
+      (result) => {
+        this.emit({ type: 'rebuilt', result, at: new Date() });
+        return result;
+      },
+      (error: Error) => {
+        this.emit({ type: 'rebuild-failed', error, at: new Date() });
+        throw error;
+      },
+    );
+    this.running = run.finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async build(): Promise<RebuildResult> {
+    const started = performance.now();
+    const warnings: string[] = [];
+    const dir = join(this.o.dataDir, 'analytics');
+    await mkdir(dir, { recursive: true });
+    const tmp = join(dir, `server.duckdb.tmp-${randomBytes(4).toString('hex')}`);
+    let sources: SourceTables[] = [];
+    let states: TableSyncState[] = [];
+    try {
+      const instance = await DuckDBInstance.create(tmp);
+      try {
+        const conn = await instance.connect();
+        try {
+          sources = await this.readSources(conn, warnings);
+          states = await this.writeViews(conn, sources, warnings);
+          await conn.run('CHECKPOINT');
+        } finally {
+          conn.closeSync();
+        }
+      } finally {
+        instance.closeSync();
+      }
+      await fsyncPath(tmp);
+      await rename(tmp, this.analyticsPath);
+      await fsyncPath(dir);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      await rm(`${tmp}.wal`, { force: true });
+      throw e;
+    }
+    await this.o.analytics.swap();
+    await this.o.recordState(states);
+    const tableCount = states.length;
+    for (const w of warnings) this.o.logger.warn(w);
+    const result: RebuildResult = { tables: tableCount, sources: sources.length, warnings, durationMs: Math.round(performance.now() - started) };
+    this.o.logger.info({ tables: result.tables, sources: result.sources, duration_ms: result.durationMs }, 'analytics database rebuilt');
+    return result;
+  }
+
+  private async readSources(conn: DuckDBConnection, warnings: string[]): Promise<SourceTables[]> {
+    const root = join(this.o.dataDir, 'extracts');
+    if (!existsSync(root)) return [];
+    const out: SourceTables[] = [];
+    const entries = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    for (const source of entries) {
+      const file = join(root, source, 'extract.duckdb');
+      if (!existsSync(file)) continue;
+      if (!isValidIdentifier(source)) {
+        warnings.push(`skipped source folder ${JSON.stringify(source)}: not a valid identifier`);
+        continue;
+      }
+      try {
+        // Writers replace extract.duckdb by rename, so inode + mtime + size identify its content.
+        const st = await stat(file);
+        const key = `${st.ino}:${st.mtimeMs}:${st.size}`;
+        let cached = this.extractCache.get(source);
+        if (cached?.key !== key) {
+          const { meta, files } = await readExtract(conn, file);
+          cached = { key, tables: meta.map((m) => ({ meta: m, files: files.filter((f) => f.table_name === m.table_name) })) };
+          this.extractCache.set(source, cached);
+        }
+        out.push({ source, tables: cached.tables });
+      } catch (e) {
+        warnings.push(`skipped source '${source}': its extract.duckdb could not be read (${(e as Error).message})`);
+      }
+    }
+    return out;
+  }
+
+  private async writeViews(conn: DuckDBConnection, sources: SourceTables[], warnings: string[]): Promise<TableSyncState[]> {
+    await conn.run('BEGIN');
+    await conn.run(`CREATE TABLE _aida_tables (table_name VARCHAR PRIMARY KEY, source VARCHAR, source_type VARCHAR,
+      description VARCHAR, rows BIGINT, size_bytes BIGINT, extracted_at TIMESTAMP, query_mode VARCHAR)`);
+    await conn.run(`CREATE TABLE _aida_files (table_name VARCHAR, part VARCHAR, path VARCHAR, rows BIGINT,
+      size_bytes BIGINT, md5 VARCHAR, sha256 VARCHAR, written_at TIMESTAMP)`);
+    const owner = new Map<string, string>();
+    const states: TableSyncState[] = [];
+    const tableRows: unknown[][] = [];
+    const fileRows: unknown[][] = [];
+    for (const { source, tables } of sources) {
+      const sourceDir = join(this.o.dataDir, 'extracts', source);
+      for (const { meta, files } of tables) {
+        const name = meta.table_name;
+        if (!isValidIdentifier(name)) {
+          warnings.push(`skipped table ${JSON.stringify(name)} of source '${source}': not a valid identifier`);
+          continue;
+        }
+        const lower = name.toLowerCase();
+        if (owner.has(lower)) {
+          warnings.push(`skipped table '${name}' of source '${source}': source '${owner.get(lower)}' already provides a table of that name`);
+          continue;
+        }
+        if (!files.length) {
+          warnings.push(`skipped table '${name}' of source '${source}': its extract records no Parquet files (remote tables are not supported yet)`);
+          continue;
+        }
+        const paths = files.map((f) => resolve(sourceDir, f.path));
+        const from = paths.length === 1 ? sqlString(paths[0]) : `[${paths.map(sqlString).join(', ')}], union_by_name = true`;
+        await conn.run(`CREATE VIEW ${quoteIdent(name)} AS SELECT * FROM read_parquet(${from})`);
+        owner.set(lower, source);
+        tableRows.push([name, source, this.o.sourceTypeOf(source), meta.description, meta.rows, meta.size_bytes, iso(meta.extracted_at), meta.query_mode]);
+        files.forEach((f, i) => fileRows.push([name, f.part, paths[i], f.rows, f.size_bytes, f.md5, f.sha256, iso(f.written_at)]));
+        states.push({
+          table_id: name,
+          source,
+          last_sync: meta.extracted_at,
+          rows: meta.rows,
+          file_size_bytes: meta.size_bytes,
+          hash: files.length === 1 ? files[0].md5 : combinedHash(files.map((f) => f.md5)),
+          sha256: files.length === 1 ? files[0].sha256 : combinedHash(files.map((f) => f.sha256)),
+        });
+      }
+    }
+    await insertRows(conn, '_aida_tables', 8, tableRows, [6]);
+    await insertRows(conn, '_aida_files', 8, fileRows, [7]);
+    await conn.run('COMMIT');
+    return states;
+  }
+
+  private emit(e: OrchestratorEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.o.logger.warn({ err }, 'orchestrator listener failed');
+      }
+    }
+  }
+}
+
+/** Inserts many rows with one statement per 500 rows (one bind per value, nothing interpolated). */
+async function insertRows(conn: DuckDBConnection, table: string, width: number, rows: unknown[][], timestampCols: number[]): Promise<void> {
+  const placeholder = `(${Array.from({ length: width }, (_, i) => (timestampCols.includes(i) ? '?::TIMESTAMP' : '?')).join(', ')})`;
+  for (let i = 0; i < rows.length; i += 500) {
+    const chunk = rows.slice(i, i + 500);
+    await conn.run(`INSERT INTO ${table} VALUES ${chunk.map(() => placeholder).join(', ')}`, chunk.flat() as never);
+  }
+}
+
+function iso(d: Date | string | null): string | null {
+  if (d === null) return null;
+  return d instanceof Date ? d.toISOString() : d;
+}
+

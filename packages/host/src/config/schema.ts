@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { jobsConfigSchema } from '../jobs/config.js';
+
+const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, 'must be a duration such as 30s, 8h or 7d');
+
+/** Per-job overrides an instance may set for any plugin job: schedule, lock lifetime, concurrency. */
+export const jobOverrideSchema = z
+  .object({
+    schedule: z.string().min(1).optional(),
+    lock_lifetime: z.string().min(1).optional(),
+    concurrency: z.number().int().positive().optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+
+/** One entry of the top-level `plugins` list in instance.yaml. */
+export const pluginEntrySchema = z
+  .object({
+    /** npm package whose default export is the plugin definition (e.g. `@aida/plugin-keboola`). */
+    package: z.string().min(1),
+    /** Runs the plugin under another id (to list one package twice). */
+    id: z.string().regex(/^[a-z][a-z0-9-]*$/).optional(),
+    config: z.record(z.string(), z.unknown()).optional(),
+    jobs: z.record(z.string(), jobOverrideSchema).optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+
+export const instanceConfigSchema = z
+  .object({
+    instance: z
+      .object({
+        name: z.string().default('AIDA'),
+        base_url: z.string().url().optional(),
+      })
+      .strict()
+      .default({ name: 'AIDA' }),
+    server: z
+      .object({
+        host: z.string().default('0.0.0.0'),
+        port: z.number().int().min(0).max(65535).optional(),
+        /** Trust X-Forwarded-* headers (behind a reverse proxy). */
+        trust_proxy: z.boolean().default(false),
+        /** Requests slower than this are logged at warn level. */
+        slow_request_ms: z.number().int().positive().default(2000),
+        /** Largest JSON body accepted (uploads have their own limit). */
+        json_body_limit: z.string().default('1mb'),
+      })
+      .strict()
+      .default({ host: '0.0.0.0', trust_proxy: false, slow_request_ms: 2000, json_body_limit: '1mb' }),
+    auth: z
+      .object({
+        /** How long a sign-in lasts, e.g. `24h`, `8h`, `7d`. */
+        session_lifetime: duration.default('24h'),
+        /** Sign-in attempts allowed per account and per IP within `window`; more get 429 until it passes. */
+        signin_limit: z
+          .object({ per_account: z.number().int().positive().default(10), per_ip: z.number().int().positive().default(30), window: duration.default('1m') })
+          .strict()
+          .default({ per_account: 10, per_ip: 30, window: '1m' }),
+      })
+      .strict()
+      .default({ session_lifetime: '24h', signin_limit: { per_account: 10, per_ip: 30, window: '1m' } }),
+    data_dir: z.string().optional(),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .strict()
+      .default({ level: 'info' }),
+    jobs: jobsConfigSchema.default(jobsConfigSchema.parse({})),
+    analytics: z
+      .object({
+        /** Rebuild the analytics database after every successful sync. */
+        rebuild_after_sync: z.boolean().default(true),
+        /** Profile the tables whose data changed after every rebuild (in the background). */
+        profile_after_rebuild: z.boolean().default(true),
+      })
+      .strict()
+      .default({ rebuild_after_sync: true, profile_after_rebuild: true }),
+    /** Limits of the SQL API (POST /api/query). */
+    query: z
+      .object({
+        timeout: duration.default('30s'),
+        max_concurrent: z.number().int().positive().default(4),
+        max_queued: z.number().int().min(0).default(16),
+        queue_wait: duration.default('5s'),
+        stall_timeout: duration.default('60s'),
+        default_limit: z.number().int().positive().default(1000),
+        max_json_limit: z.number().int().positive().default(100_000),
+        max_json_chars: z.number().int().positive().default(128 * 1024 * 1024),
+      })
+      .strict()
+      .default({ timeout: '30s', max_concurrent: 4, max_queued: 16, queue_wait: '5s', stall_timeout: '60s', default_limit: 1000, max_json_limit: 100_000, max_json_chars: 128 * 1024 * 1024 }),
+    /** A folder of templates that override the host's and plugins' (e.g. `home.njk`). */
+    views_dir: z.string().optional(),
+    plugins: z.array(pluginEntrySchema).default([]),
+  })
+  .strict();
+
+export type InstanceConfig = z.output<typeof instanceConfigSchema>;
+export type InstanceConfigInput = z.input<typeof instanceConfigSchema>;
+export type PluginEntry = z.output<typeof pluginEntrySchema>;
+export type JobOverride = z.output<typeof jobOverrideSchema>;

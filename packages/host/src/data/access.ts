@@ -1,0 +1,32 @@
+import { NotAllowedError, type Role } from '@aida/core';
+import type { Permissions } from '../identity/permissions.js';
+import type { TableRegistry } from './registry.js';
+
+export interface Reader {
+  id: string;
+  role: Role;
+}
+
+/**
+ * Who may read which table: admin, a public table, a grant on the table, or a grant on
+ * `<bucket>.*`. Everything here is in memory; this is called for every catalog row,
+ * manifest entry, download and every table a query touches.
+ */
+export class TableAccess {
+  constructor(
+    private readonly registry: TableRegistry,
+    private readonly permissions: Permissions,
+  ) {}
+
+  canRead(user: Reader, table: string): boolean {
+    const e = this.registry.get(table);
+    return this.permissions.canRead(user, table.toLowerCase(), e ? { is_public: e.is_public, bucket: e.bucket } : undefined);
+  }
+
+  /** Throws 403 naming the table and how to get access. */
+  assertCanRead(user: Reader, table: string): void {
+    if (!this.canRead(user, table)) {
+      throw new NotAllowedError(`You do not have access to table '${table}'; request it with POST /api/access-requests`, { code: 'AIDA_TABLE_FORBIDDEN', detail: { table } });
+    }
+  }
+}

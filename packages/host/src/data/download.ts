@@ -1,0 +1,91 @@
+import { createReadStream } from 'node:fs';
+import { NotFoundError, InputError, type RouteDefinition } from '@aida/core';
+import { param } from '../http/body.js';
+import type { DataContext } from './context.js';
+
+/**
+ * `GET /api/data/{table}/download[?part=…]`: the table's Parquet file, streamed, with a strong
+ * ETag (its MD5, recorded when the file was written — nothing is hashed per request),
+ * `If-None-Match` → 304 and single `Range` requests → 206. Access is checked before
+ * existence, so a forbidden table answers 403 whether or not it exists.
+ */
+export function downloadRoutes(ctx: DataContext): RouteDefinition[] {
+  return [
+    {
+      method: 'GET', path: '/api/data/:table/download', access: { role: 'viewer' }, summary: 'Download a table (or one part) as Parquet',
+      async handler(c) {
+        const table = param(c, 'table').toLowerCase();
+        ctx.access.assertCanRead(c.state.user!, table);
+        const files = ctx.analytics.files(table);
+        if (!files.length) throw new NotFoundError(`No table '${table}'`);
+        const part = typeof c.query.part === 'string' ? c.query.part : undefined;
+        if (files.length > 1 && part === undefined) {
+          throw new InputError(`Table '${table}' is partitioned; download its parts (?part=…) as the manifest lists them`, {
+            detail: { parts: files.map((f) => f.part) },
+          });
+        }
+        const file = part === undefined ? files[0] : files.find((f) => f.part === part);
+        if (!file) throw new NotFoundError(`Table '${table}' has no part '${part}'`);
+
+        const etag = `"${file.md5}"`;
+        c.set('ETag', etag);
+        c.set('Accept-Ranges', 'bytes');
+        c.set('Cache-Control', 'private, no-cache');
+        c.set('Last-Modified', new Date(file.written_at).toUTCString());
+        c.set('X-Content-SHA256', file.sha256);
+        if (matches(c.get('if-none-match'), etag)) {
+          c.status = 304;
+          return;
+        }
+        const name = part === undefined ? `${table}.parquet` : `${table}.${part}.parquet`;
+        c.set('Content-Disposition', `attachment; filename="${name}"`);
+        c.type = 'application/vnd.apache.parquet';
+
+        const range = c.get('range');
+        const ifRange = c.get('if-range');
+        if (range && (!ifRange || ifRange === etag)) {
+          const r = parseRange(range, file.size_bytes);
+          if (r === 'unsatisfiable') {
+            c.status = 416;
+            c.set('Content-Range', `bytes */${file.size_bytes}`);
+            c.body = { code: 'AIDA_RANGE_NOT_SATISFIABLE', message: `Range ${range} is outside the file (${file.size_bytes} bytes)`, detail: null };
+            return;
+          }
+          if (r) {
+            c.status = 206;
+            c.set('Content-Range', `bytes ${r.start}-${r.end}/${file.size_bytes}`);
+            c.length = r.end - r.start + 1;
+            c.body = createReadStream(file.path, { start: r.start, end: r.end, highWaterMark: 1 << 20 });
+            return;
+          }
+        }
+        c.length = file.size_bytes;
+        c.body = createReadStream(file.path, { highWaterMark: 1 << 20 });
+      },
+    },
+  ];
+}
+
+function matches(header: string, etag: string): boolean {
+  if (!header) return false;
+  return header.trim() === '*' || header.split(',').some((h) => h.trim().replace(/^W\//, '') === etag);
+}
+
+/** One `bytes=` range (several ranges are answered with the whole file, as RFC 9110 allows). */
+function parseRange(header: string, size: number): { start: number; end: number } | 'unsatisfiable' | null {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return null;
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0) return 'unsatisfiable';
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  if (start >= size || start > end) return 'unsatisfiable';
+  return { start, end };
+}

@@ -1,0 +1,30 @@
+import type { RouteDefinition } from '@aida/core';
+import { param } from '../../http/body.js';
+import type { DataContext } from '../context.js';
+import type { ProfileService } from './service.js';
+
+/**
+ * `GET /api/catalog/profile/:name` (any reader of the table; computed on first request) and
+ * `POST /api/catalog/profile/:name/refresh` (analyst+ who can read it; recomputes). The read
+ * permission is checked before existence, so a private table's name does not leak.
+ */
+export function profileRoutes(ctx: DataContext, service: ProfileService): RouteDefinition[] {
+  return [
+    {
+      method: 'GET', path: '/api/catalog/profile/:name', access: { role: 'viewer' }, summary: "A table's column profile (statistics and alerts)",
+      async handler(c) {
+        const name = param(c, 'name');
+        ctx.access.assertCanRead(c.state.user!, name);
+        c.body = await service.get(name);
+      },
+    },
+    {
+      method: 'POST', path: '/api/catalog/profile/:name/refresh', access: { role: 'analyst' }, summary: "Recomputes a table's column profile",
+      async handler(c) {
+        const name = param(c, 'name');
+        ctx.access.assertCanRead(c.state.user!, name);
+        c.body = await service.profile(name);
+      },
+    },
+  ];
+}

@@ -1,0 +1,88 @@
+/**
+ * The engine-time budget of one query, and the two ways a query is stopped early: it ran out
+ * of engine time (QueryTimeoutError, 504) or its client went away (ClientGone, 499). Every
+ * call into DuckDB — the checks, the text answers, the Parquet export — runs on one clock.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { AidaError } from '@aida/core';
+
+/** The engine ran out of time (504: the upstream — the engine — did not answer in time). */
+export class QueryTimeoutError extends AidaError {
+  constructor(timeoutMs: number) {
+    super('AIDA_QUERY_TIMEOUT', `The query ran longer than the ${formatMs(timeoutMs)} limit and was stopped; narrow it down (filters, aggregates, LIMIT) and try again`, {
+      status: 504,
+      detail: { timeout_ms: timeoutMs },
+    });
+  }
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/**
+ * Engine-time budget of one query. Every call into DuckDB runs through `run`, which arms a
+ * timer for what is left of the budget; when it fires, the current connection is
+ * interrupted (DuckDB then fails the call with an INTERRUPT error).
+ */
+export class EngineClock {
+  private used = 0;
+  timedOut = false;
+  /** Set when the client went away, so the interrupt is not reported as a timeout. */
+  cancelled = false;
+  private target: DuckDBConnection | null = null;
+
+  constructor(readonly budgetMs: number) {}
+
+  on(conn: DuckDBConnection | null): void {
+    this.target = conn;
+  }
+
+  /** The client went away: stop the engine, and report it as that rather than as a timeout. */
+  cancel(): void {
+    this.cancelled = true;
+    this.interrupt();
+  }
+
+  /** Cancels when the signal fires; returns the function that stops listening. */
+  follow(signal: AbortSignal | undefined): () => void {
+    if (!signal) return () => undefined;
+    if (signal.aborted) this.cancelled = true;
+    const onAbort = () => this.cancel();
+    signal.addEventListener('abort', onAbort, { once: true });
+    return () => signal.removeEventListener('abort', onAbort);
+  }
+
+  interrupt(): void {
+    this.target?.interrupt();
+  }
+
+  async run<T>(call: () => Promise<T>): Promise<T> {
+    if (this.cancelled) throw new ClientGone();
+    const left = this.budgetMs - this.used;
+    if (left <= 0 || this.timedOut) throw new QueryTimeoutError(this.budgetMs);
+    const started = performance.now();
+    const timer = setTimeout(() => {
+      this.timedOut = true;
+      this.interrupt();
+    }, left);
+    try {
+      const value = await call();
+      if (this.timedOut) throw new QueryTimeoutError(this.budgetMs);
+      return value;
+    } catch (e) {
+      if (this.timedOut) throw new QueryTimeoutError(this.budgetMs);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      this.used += performance.now() - started;
+    }
+  }
+}
+
+/** The client went away: the query was stopped; nobody is listening for an answer (499, as nginx logs it). */
+export class ClientGone extends AidaError {
+  constructor() {
+    super('AIDA_CLIENT_GONE', 'The client closed the connection; the query was stopped', { status: 499 });
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * One checked statement on an engine connection: the caller's tables checked, exactly one
+ * statement of the expected type prepared and started, and whatever the engine throws turned
+ * into the answer the client is given. Shared by every output format.
+ */
+import type { DuckDBConnection, DuckDBResult, StatementType } from '@duckdb/node-api';
+import { InputError, NotAllowedError, UnavailableError, isAidaError } from '@aida/core';
+import type { Reader } from '../access.js';
+import type { DataContext } from '../context.js';
+import { ClientGone, QueryTimeoutError, type EngineClock } from './clock.js';
+import { checkStatement, type CheckedStatement } from './statement.js';
+
+/** A connection of the current analytics generation, with engine errors turned into answers. */
+export async function withAnalytics<T>(ctx: DataContext, clock: EngineClock, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  if (!ctx.analytics.isOpen) {
+    throw new UnavailableError('The analytics database has not been built yet: sync a source first', { code: 'AIDA_ANALYTICS_NOT_READY' });
+  }
+  return ctx.analytics.withConnection(async (conn) => {
+    clock.on(conn);
+    try {
+      return await fn(conn);
+    } catch (e) {
+      throw answerFor(ctx, e, clock);
+    } finally {
+      clock.on(null);
+    }
+  });
+}
+
+/** Parse-tree check, then every table must exist and be readable by the caller. */
+export async function checkQuery(ctx: DataContext, conn: DuckDBConnection, clock: EngineClock, user: Reader, sql: string): Promise<CheckedStatement> {
+  const checked = await clock.run(() => checkStatement(conn, sql));
+  const served = new Map(ctx.analytics.tables().map((t) => [t.table_name.toLowerCase(), t.table_name]));
+  for (const t of checked.tables) {
+    const name = served.get(t.toLowerCase());
+    if (!name) {
+      throw new InputError(`Table '${t}' does not exist in the analytics database; GET /api/catalog/tables lists the tables you can query`, {
+        code: 'AIDA_QUERY_UNKNOWN_TABLE',
+        detail: { table: t },
+      });
+    }
+    ctx.access.assertCanRead(user, name);
+  }
+  return checked;
+}
+
+/**
+ * Prepares and starts exactly one statement of the expected type (the engine's own view of
+ * the text, a second check after the parse-tree one) and returns its streaming result.
+ */
+export async function execute(conn: DuckDBConnection, clock: EngineClock, sql: string, type: StatementType, materialize = false): Promise<DuckDBResult> {
+  const extracted = await clock.run(() => conn.extractStatements(sql));
+  if (extracted.count !== 1) throw new InputError('Send exactly one SELECT statement', { code: 'AIDA_QUERY_MULTIPLE_STATEMENTS' });
+  const prepared = await clock.run(() => extracted.prepare(0));
+  try {
+    if (prepared.statementType !== type) throw new InputError('Only a single read-only SELECT statement is allowed', { code: 'AIDA_QUERY_NOT_SELECT' });
+    if (prepared.parameterCount > 0) {
+      throw new InputError('Query parameters ($1, ?) are not supported: write the values into the SQL', { code: 'AIDA_QUERY_PARAMETERS' });
+    }
+    return await clock.run(() => (materialize ? prepared.run() : prepared.stream()));
+  } finally {
+    prepared.destroySync();
+  }
+}
+
+/** Maps an engine error to what the caller is told. */
+export function answerFor(ctx: DataContext, e: unknown, clock: EngineClock): unknown {
+  if (clock.timedOut) return new QueryTimeoutError(clock.budgetMs);
+  if (isAidaError(e) || e instanceof ClientGone) return e;
+  if (e instanceof StreamFailedError) {
+    if (clock.cancelled) return new ClientGone();
+    return new InputError('The query failed while its rows were being read (a value that could not be converted, error(), out of memory…); run it with format json to see the engine’s message', {
+      code: 'AIDA_QUERY_FAILED',
+      detail: { engine_error: null },
+    });
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  const kind = /^([A-Za-z ]+?) Error:/.exec(message)?.[1] ?? '';
+  if (kind === 'INTERRUPT') return clock.cancelled ? new ClientGone() : new QueryTimeoutError(clock.budgetMs);
+  if (kind === 'Permission') {
+    // The engine's own lock-down caught something the statement check let through.
+    ctx.logger.warn({ err: e }, 'the analytics engine refused a checked query');
+    return new NotAllowedError(`The query was refused by the engine sandbox: ${firstLine(message)}`, { code: 'AIDA_QUERY_SANDBOX' });
+  }
+  if (['IO', 'Internal', 'FATAL', 'Fatal', 'Connection'].includes(kind) || !kind) return e;
+  // Binder, Catalog, Conversion, Out of Range, Invalid Input, Out of Memory…: the query's problem.
+  return new InputError(`The query failed: ${message.trim()}`, { code: 'AIDA_QUERY_FAILED', detail: { engine_error: kind } });
+}
+
+/**
+ * A streaming result that fails part-way ends exactly like one that is exhausted: the client
+ * library returns an empty chunk and has no way to read the error (duckdb_result_error is not
+ * exposed). What does change is the result's state: it stops being a streaming query result.
+ * The returned function, called when the rows run out, throws if that happened.
+ */
+export function completionCheck(result: DuckDBResult): () => void {
+  const streaming = result.isStreaming;
+  const returnType = result.returnType;
+  return () => {
+    if (result.isStreaming !== streaming || result.returnType !== returnType) throw new StreamFailedError();
+  }
+}
+
+class StreamFailedError extends Error {
+  constructor() {
+    super('the query failed while its rows were being read');
+  }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0];
+}

@@ -1,0 +1,114 @@
+/**
+ * Parquet export through a scratch DuckDB instance. DuckDB writes Parquet only to a file and
+ * the analytics instance may not write anywhere, so the export runs on a locked-down
+ * in-memory instance and a file in the scratch folder that lives no longer than its response.
+ */
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { DuckDBInstance, StatementType, type DuckDBConnection } from '@duckdb/node-api';
+import { InputError, sqlString } from '@aida/core';
+import type { Reader } from '../access.js';
+import type { DataContext } from '../context.js';
+import type { EngineClock } from './clock.js';
+import { enclose } from './enclose.js';
+import { answerFor, checkQuery, execute, withAnalytics } from './engine.js';
+
+/** A written Parquet file, as the response sends it; the file is removed when the stream closes. */
+export interface ParquetExport {
+  stream: Readable;
+  size: number;
+  rows: number;
+}
+
+/** Writes checked queries as Parquet files in its scratch folder. */
+export class ParquetExporter {
+  private readonly scratchReady: Promise<void>;
+
+  constructor(
+    private readonly ctx: DataContext,
+    /** Where Parquet exports are written before they are sent (emptied at start). */
+    readonly scratchDir: string,
+  ) {
+    // Leftovers of a crash: nothing in this folder outlives the request that wrote it.
+    this.scratchReady = rm(scratchDir, { recursive: true, force: true }).then(
+      () => undefined,
+      (e: Error) => ctx.logger.warn({ err: e }, 'could not empty the query scratch folder'),
+    );
+  }
+
+  /**
+   * Parquet. DuckDB writes Parquet only to a file, and the analytics instance may not write
+   * anywhere, so the checked query runs inside COPY on a separate in-memory instance that
+   * attaches the analytics file read-only and may touch only the extracts folder and the
+   * scratch folder. The only SQL it runs is built here around the already checked SELECT.
+   */
+  async export(clock: EngineClock, user: Reader, sql: string, limit: number | undefined): Promise<ParquetExport> {
+    let file: string | undefined;
+    try {
+      const inner = await withAnalytics(this.ctx, clock, async (conn) => {
+        const checked = await checkQuery(this.ctx, conn, clock, user, sql);
+        const wrapped = await enclose(conn, clock, sql, checked.node, limit);
+        if (!wrapped) {
+          throw new InputError('This statement cannot be exported as Parquet as written: end it without a trailing comment after the semicolon and try again', {
+            code: 'AIDA_QUERY_NOT_ENCLOSABLE',
+          });
+        }
+        return wrapped;
+      });
+      await this.scratchReady;
+      await mkdir(this.scratchDir, { recursive: true });
+      file = join(this.scratchDir, `${randomUUID()}.parquet`);
+      const target = file;
+      const rows = await this.scratch(clock, async (conn) => {
+        const result = await execute(conn, clock, `COPY (\n${inner}\n) TO ${sqlString(target)} (FORMAT parquet)`, StatementType.COPY, true);
+        const chunk = await clock.run(() => result.fetchChunk());
+        const count = chunk && chunk.rowCount ? chunk.getColumnVector(0).getItem(0) : 0;
+        return Number(count);
+      });
+      const { size } = await stat(file);
+      const stream = createReadStream(file);
+      const remove = () => void rm(target, { force: true });
+      stream.once('close', remove);
+      file = undefined; // the stream owns it now
+      return { stream, size, rows };
+    } finally {
+      if (file) await rm(file, { force: true });
+    }
+  }
+
+  /** A fresh in-memory instance that may read the analytics file and write only the scratch folder. */
+  private async scratch<T>(clock: EngineClock, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    const instance = await DuckDBInstance.create(':memory:', {
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+      temp_directory: join(this.scratchDir, 'spill'),
+    });
+    try {
+      const conn = await instance.connect();
+      try {
+        await conn.run(`ATTACH ${sqlString(this.ctx.analytics.path)} AS analytics (READ_ONLY)`);
+        await conn.run('USE analytics');
+        const dirs = [join(this.ctx.dataDir, 'extracts'), this.scratchDir].map((d) => sqlString(`${d}/`));
+        // allowed_directories must be set before external access is disabled.
+        await conn.run(`SET allowed_directories = [${dirs.join(', ')}]`);
+        await conn.run('SET enable_external_access = false');
+        await conn.run('SET lock_configuration = true');
+        clock.on(conn);
+        try {
+          return await fn(conn);
+        } catch (e) {
+          throw answerFor(this.ctx, e, clock);
+        } finally {
+          clock.on(null);
+        }
+      } finally {
+        conn.closeSync();
+      }
+    } finally {
+      instance.closeSync();
+    }
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The query runner: what every query gets whatever its format — a slot from the limiter, an
+ * engine-time budget that also follows the client going away — before handing it to the
+ * JSON, streaming or Parquet writer. Also the module routes and tests import the query API from.
+ */
+import type { Readable } from 'node:stream';
+import type { Reader } from '../access.js';
+import type { DataContext } from '../context.js';
+import { EngineClock } from './clock.js';
+import type { TextFormat } from './formats.js';
+import { jsonAnswer } from './json.js';
+import type { QueryLimits } from './limits.js';
+import { ConcurrencyLimiter } from './limiter.js';
+import { ParquetExporter, type ParquetExport } from './parquet.js';
+import { streamText } from './stream.js';
+
+export { QueryTimeoutError } from './clock.js';
+export { trimTail } from './enclose.js';
+export { DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits.js';
+
+/**
+ * Runs checked queries: a slot from the limiter, a read-only connection of the current
+ * analytics generation, an engine-time budget, and the result written in one of the formats.
+ */
+export class QueryRunner {
+  readonly limiter: ConcurrencyLimiter;
+  private readonly exporter: ParquetExporter;
+
+  constructor(
+    private readonly ctx: DataContext,
+    readonly limits: QueryLimits,
+    /** Where Parquet exports are written before they are sent (emptied at start). */
+    readonly scratchDir: string,
+  ) {
+    this.limiter = new ConcurrencyLimiter(limits.maxConcurrent, limits.maxQueued, limits.queueWaitMs);
+    this.exporter = new ParquetExporter(ctx, scratchDir);
+  }
+
+  /** JSON: at most `limit` rows, held in memory; `truncated` when more exist (see jsonAnswer). */
+  async json(user: Reader, sql: string, limit: number, signal?: AbortSignal): Promise<string> {
+    const release = await this.limiter.acquire();
+    const clock = new EngineClock(this.limits.timeoutMs);
+    const unfollow = clock.follow(signal);
+    try {
+      return await jsonAnswer(this.ctx, clock, this.limits, user, sql, limit);
+    } finally {
+      unfollow();
+      release();
+    }
+  }
+
+  /**
+   * NDJSON / CSV, streamed with backpressure (see streamText). Resolves once the first chunk
+   * is in hand; the slot is held until the stream has finished or failed.
+   */
+  async stream(user: Reader, sql: string, format: TextFormat, limit: number | undefined, signal?: AbortSignal): Promise<Readable> {
+    const release = await this.limiter.acquire();
+    const clock = new EngineClock(this.limits.timeoutMs);
+    const unfollow = clock.follow(signal);
+    return streamText(this.ctx, clock, this.limits, user, sql, format, limit, () => {
+      unfollow();
+      release();
+    });
+  }
+
+  /** Parquet, written through a scratch DuckDB instance (see ParquetExporter). */
+  async parquet(user: Reader, sql: string, limit: number | undefined, signal?: AbortSignal): Promise<ParquetExport> {
+    const release = await this.limiter.acquire();
+    const clock = new EngineClock(this.limits.timeoutMs);
+    const unfollow = clock.follow(signal);
+    try {
+      return await this.exporter.export(clock, user, sql, limit);
+    } finally {
+      unfollow();
+      release();
+    }
+  }
+}

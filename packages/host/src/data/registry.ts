@@ -1,0 +1,119 @@
+import { ConflictError, NotFoundError, ValidationError } from '@aida/core';
+import type { SystemDb } from '../state/system-db.js';
+
+export interface RegistryEntry {
+  id: string;
+  name: string;
+  folder: string | null;
+  sync_strategy: string;
+  primary_key: string | null;
+  description: string | null;
+  source_type: string | null;
+  bucket: string | null;
+  source_table: string | null;
+  query_mode: string;
+  sync_schedule: string | null;
+  profile_after_sync: boolean;
+  is_public: boolean;
+  registered_by: string | null;
+  registered_at: Date | null;
+}
+
+export type RegistryInput = Partial<Omit<RegistryEntry, 'id' | 'registered_at' | 'registered_by'>> & { name?: string };
+
+const FIELDS = ['name', 'folder', 'sync_strategy', 'primary_key', 'description', 'source_type', 'bucket', 'source_table', 'query_mode', 'sync_schedule', 'profile_after_sync', 'is_public'] as const;
+
+/** Table id from a name, as the reference does it: trimmed, lower-cased, spaces → `_`. */
+export function tableIdFor(name: string): string {
+  return name.trim().toLowerCase().replace(/\s+/g, '_');
+}
+
+/**
+ * `table_registry`, in memory and written through (the catalog, the manifest and every
+ * permission check read it). Tables a connector extracts are registered automatically.
+ */
+export class TableRegistry {
+  private readonly byId = new Map<string, RegistryEntry>();
+  private version = 0;
+
+  constructor(private readonly db: SystemDb) {}
+
+  async load(): Promise<void> {
+    this.byId.clear();
+    for (const e of await this.db.all<RegistryEntry>('SELECT * FROM table_registry')) this.byId.set(e.id, e);
+    this.version++;
+  }
+
+  /** Bumped on every change, so caches built from the registry know when to rebuild. */
+  get changeVersion(): number {
+    return this.version;
+  }
+
+  get(id: string): RegistryEntry | undefined {
+    return this.byId.get(id.toLowerCase());
+  }
+
+  list(): RegistryEntry[] {
+    return [...this.byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  async register(input: RegistryInput, by: string): Promise<RegistryEntry> {
+    const name = input.name?.trim();
+    if (!name) throw new ValidationError('name must not be empty', { detail: [{ field: 'name', message: 'must not be empty' }] });
+    const id = tableIdFor(name);
+    if (this.byId.has(id)) throw new ConflictError(`A table with id '${id}' is already registered`);
+    const entry: RegistryEntry = {
+      id, folder: null, sync_strategy: 'full_refresh', primary_key: null, description: null, source_type: null, bucket: null,
+      source_table: null, query_mode: 'local', sync_schedule: null, profile_after_sync: true, is_public: true,
+      ...pick(input), name, registered_by: by, registered_at: new Date(),
+    };
+    await this.write(entry);
+    return entry;
+  }
+
+  async update(id: string, patch: RegistryInput): Promise<RegistryEntry> {
+    const current = this.get(id);
+    if (!current) throw new NotFoundError(`No registered table '${id}'`);
+    if (patch.name !== undefined && !patch.name.trim()) throw new ValidationError('name must not be empty');
+    const next = { ...current, ...pick(patch) };
+    await this.write(next);
+    return next;
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!this.get(id)) throw new NotFoundError(`No registered table '${id}'`);
+    await this.db.run('DELETE FROM table_registry WHERE id = ?', [id.toLowerCase()]);
+    this.byId.delete(id.toLowerCase());
+    this.version++;
+  }
+
+  /** Registers tables the analytics database serves that the registry does not know yet. */
+  async registerExtracted(tables: readonly { table_name: string; source: string; source_type: string; description: string | null; query_mode: string }[]): Promise<number> {
+    const fresh = tables.filter((t) => !this.byId.has(tableIdFor(t.table_name)));
+    for (const t of fresh) {
+      await this.write({
+        id: tableIdFor(t.table_name), name: t.table_name, folder: t.source, sync_strategy: 'full_refresh', primary_key: null,
+        description: t.description, source_type: t.source_type, bucket: t.source, source_table: t.table_name, query_mode: t.query_mode,
+        sync_schedule: null, profile_after_sync: true, is_public: true, registered_by: 'system', registered_at: new Date(),
+      });
+    }
+    return fresh.length;
+  }
+
+  private async write(e: RegistryEntry): Promise<void> {
+    await this.db.run(
+      `INSERT OR REPLACE INTO table_registry (id, name, folder, sync_strategy, primary_key, description, source_type, bucket, source_table,
+        query_mode, sync_schedule, profile_after_sync, is_public, registered_by, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP)`,
+      [e.id, e.name, e.folder, e.sync_strategy, e.primary_key, e.description, e.source_type, e.bucket, e.source_table, e.query_mode,
+        e.sync_schedule, e.profile_after_sync, e.is_public, e.registered_by, e.registered_at?.toISOString() ?? null],
+    );
+    this.byId.set(e.id, e);
+    this.version++;
+  }
+}
+
+function pick(input: RegistryInput): Partial<RegistryEntry> {
+  const out: Record<string, unknown> = {};
+  for (const f of FIELDS) if (input[f] !== undefined) out[f] = input[f];
+  return out as Partial<RegistryEntry>;
+}

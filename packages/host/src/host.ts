@@ -1,0 +1,388 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import Koa from 'koa';
+import type { Middleware } from 'koa';
+import compose from 'koa-compose';
+import { bodyParser } from '@koa/bodyparser';
+import { pino, type Logger } from 'pino';
+import { container as globalContainer, type DependencyContainer } from 'tsyringe';
+import {
+  parseDuration,
+  tokens,
+  UnavailableError,
+  type AidaHost,
+  type AnyPlugin,
+  type ConfigIssue,
+  type HostInfo,
+  type RouteDefinition,
+  type ServiceHealth,
+  type SyncResult,
+} from '@aida/core';
+import { AnalyticsDb } from './analytics/analytics-db.js';
+import { SyncOrchestrator } from './analytics/orchestrator.js';
+import { JobScheduler } from './jobs/scheduler.js';
+import { localFilesPlugin } from './local-files/plugin.js';
+import { ensureDemoFiles } from './demo/dataset.js';
+import { Contributions } from './plugins/registries.js';
+import { orderPlugins } from './plugins/order.js';
+import { resolveInstance, type InlinePluginEntry, type ResolvedPlugin } from './plugins/resolve.js';
+import type { InstanceConfig } from './config/schema.js';
+import { migrate, migrations } from './state/migrations/index.js';
+import { SystemDb } from './state/system-db.js';
+import { SyncRepository } from './state/repositories/sync.js';
+import { SyncService } from './sync/sync-service.js';
+import { buildKoaApp, type HttpRouting } from './http/app.js';
+import { buildRouterFrom } from './http/router.js';
+import { errorMiddleware } from './http/errors.js';
+import { buildOpenApi, openApiRoutes } from './http/openapi.js';
+import { auditMiddleware } from './identity/audit.js';
+import { Identity } from './identity/identity.js';
+import { TableAccess } from './data/access.js';
+import { TableRegistry } from './data/registry.js';
+import type { DataContext } from './data/context.js';
+import { limitsFromConfig } from './data/query/limits.js';
+import { dataRoutes } from './data/routes.js';
+import { createProfileService } from './data/profiles/service.js';
+import { applyTableSchedules, defineSyncJobs, scheduleContributedJobs } from './sync/sync-jobs.js';
+import { initPlugins } from './plugins/init.js';
+import { authenticate } from './identity/sessions.js';
+import { authRoutes } from './identity/routes/auth.js';
+import { userRoutes } from './identity/routes/users.js';
+import { permissionRoutes } from './identity/routes/permissions.js';
+import { auditRoutes } from './identity/routes/audit.js';
+import { pageRoutes, PASSWORD_PROVIDER } from './identity/routes/pages.js';
+import { healthRoute } from './http/routes/health.js';
+import { homeRoute } from './http/routes/home.js';
+import { HOST_VERSION, HOST_VIEWS_DIR } from './version.js';
+
+export interface CreateHostOptions {
+  /** The instance config as parsed from YAML (validated here). Omit for an empty instance. */
+  config?: unknown;
+  /** Problems found while loading the config file (unset env vars), reported with the rest. */
+  configIssues?: ConfigIssue[];
+  /** Plugins passed as objects, for embedding and tests. */
+  plugins?: readonly (AnyPlugin | InlinePluginEntry)[];
+  /** Data directory; defaults to the config's `data_dir`, then AIDA_DATA_DIR, then `./data`. */
+  dataDir?: string;
+  /** Run the demo instance: the local-files connector over the bundled e-commerce dataset. */
+  demo?: boolean;
+  logger?: Logger;
+  /** Folder plugin packages are resolved from (the instance's folder); defaults to the working directory. */
+  cwd?: string;
+}
+
+export interface Host extends AidaHost {
+  readonly config: InstanceConfig;
+  readonly logger: Logger;
+  /** Plugins in the order they were initialised. */
+  readonly plugins: readonly ResolvedPlugin[];
+  readonly analytics: AnalyticsDb;
+  /** Jobs, once started. */
+  readonly jobs: JobScheduler | undefined;
+  readonly systemDb: SystemDb | undefined;
+}
+
+const HOST_TOKENS = new Set(Object.values(tokens).map((t) => t.symbol));
+
+
+/** Validates config and plugins (all problems at once) and returns a host that is not started yet. */
+export async function createHost(options: CreateHostOptions = {}): Promise<Host> {
+  const inline = [...(options.plugins ?? [])];
+  const dataDirHint = options.dataDir ?? (options.config as { data_dir?: string } | undefined)?.data_dir ?? process.env.AIDA_DATA_DIR ?? './data';
+  const dataDir = resolve(dataDirHint);
+  if (options.demo) inline.unshift({ plugin: localFilesPlugin, config: { sources: [{ name: 'demo', path: join(dataDir, 'demo-files') }] } });
+  const { config, plugins } = await resolveInstance(options.config, inline, { cwd: options.cwd ?? process.cwd(), extraIssues: options.configIssues });
+  const ordered = orderPlugins(plugins, HOST_TOKENS);
+  const logger = options.logger ?? pino({ level: process.env.AIDA_LOG_LEVEL ?? config.log.level, base: { service: 'aida' } });
+  return new HostRuntime(config, ordered, dataDir, logger, Boolean(options.demo));
+}
+
+class HostRuntime implements Host {
+  readonly koa: Koa;
+  readonly container: DependencyContainer;
+  readonly analytics: AnalyticsDb;
+  readonly orchestrator: SyncOrchestrator;
+  jobs: JobScheduler | undefined;
+  systemDb: SystemDb | undefined;
+  private readonly contributions = new Contributions();
+  private readonly routing: HttpRouting = { handler: null };
+  identity: Identity | undefined;
+  private syncRepository: SyncRepository | undefined;
+  registry: TableRegistry | undefined;
+  access: TableAccess | undefined;
+  private readonly pluginStatus = new Map<string, string>();
+  private readonly servers = new Set<Server>();
+  /** Work started after a request or a rebuild (profiling) that stop() waits for before closing databases. */
+  private readonly backgroundWork = new Set<Promise<unknown>>();
+  private syncService: SyncService | undefined;
+  private schemaVersion = 0;
+  private state: 'created' | 'starting' | 'started' | 'stopping' | 'stopped' = 'created';
+
+  constructor(
+    readonly config: InstanceConfig,
+    readonly plugins: readonly ResolvedPlugin[],
+    readonly dataDir: string,
+    readonly logger: Logger,
+    private readonly demo: boolean,
+  ) {
+    // A root container per host, never the global one: two hosts in one process stay apart.
+    this.container = globalContainer.createChildContainer();
+    this.analytics = new AnalyticsDb(join(dataDir, 'analytics', 'server.duckdb'), logger, [join(dataDir, 'extracts')]);
+    this.koa = buildKoaApp({ logger, routing: this.routing, trustProxy: config.server.trust_proxy, slowRequestMs: config.server.slow_request_ms });
+    this.orchestrator = new SyncOrchestrator({
+      dataDir,
+      analytics: this.analytics,
+      logger: logger.child({ component: 'orchestrator' }),
+      recordState: async (states) => {
+        await this.syncRepo().recordRebuild(states);
+        // Tables a connector extracts are registered automatically (public until an admin says otherwise).
+        await this.registry?.registerExtracted(this.analytics.tables());
+      },
+      sourceTypeOf: (source) => this.contributions.connectors.get(source)?.connector.sourceType ?? 'unknown',
+    });
+    for (const p of plugins) this.pluginStatus.set(p.id, 'loaded');
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'created') throw new Error(`host cannot start: it is ${this.state}`);
+    this.state = 'starting';
+    try {
+      await this.openState();
+      this.registerHostTokens();
+      await this.initPlugins();
+      await this.openAnalytics();
+      await this.startJobs();
+      for (const { service } of this.contributions.services) await service.start();
+      this.routing.handler = this.buildPipeline();
+      this.state = 'started';
+      if (this.demo) await this.firstDemoSync();
+      this.logger.info({ data_dir: this.dataDir, plugins: this.plugins.map((p) => p.id), schema_version: this.schemaVersion }, 'AIDA host started');
+    } catch (e) {
+      this.logger.error({ err: e }, 'host failed to start');
+      await this.stop();
+      throw e;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'stopping') return;
+    this.state = 'stopping';
+    this.routing.handler = null;
+    await Promise.all([...this.servers].map((s) => new Promise<void>((r) => s.close(() => r()))));
+    this.servers.clear();
+    await this.jobs?.stop().catch((e: unknown) => this.logger.warn({ err: e }, "stopping jobs failed"));
+    await Promise.allSettled([...this.backgroundWork]);
+    for (const { service } of [...this.contributions.services].reverse()) {
+      await service.stop().catch((e) => this.logger.warn({ err: e, service: service.id }, 'stopping a service failed'));
+    }
+    this.analytics.close();
+    await this.identity?.close();
+    await this.systemDb?.close();
+    this.state = 'stopped';
+  }
+
+  async listen(port = 0, hostname = '127.0.0.1'): Promise<{ url: string; port: number; close(): Promise<void> }> {
+    const server = createServer(this.koa.callback());
+    await new Promise<void>((res, rej) => {
+      server.once('error', rej);
+      server.listen(port, hostname, () => res());
+    });
+    this.servers.add(server);
+    const actual = (server.address() as AddressInfo).port;
+    const shown = hostname === '0.0.0.0' || hostname === '::' ? 'localhost' : hostname;
+    return {
+      url: `http://${shown}:${actual}`,
+      port: actual,
+      close: () => {
+        this.servers.delete(server);
+        return new Promise<void>((r) => server.close(() => r()));
+      },
+    };
+  }
+
+  connector(source: string) {
+    return this.contributions.connectors.get(source)?.connector;
+  }
+
+  syncSource(source: string, tables?: readonly string[], signal?: AbortSignal): Promise<SyncResult> {
+    if (!this.syncService) throw new UnavailableError('the host is not started');
+    return this.syncService.syncSource(source, tables, signal);
+  }
+
+  private syncRepo(): SyncRepository {
+    if (!this.syncRepository) throw new UnavailableError('the system database is not open');
+    return this.syncRepository;
+  }
+
+  private async openState(): Promise<void> {
+    for (const d of ['state', 'analytics', 'extracts']) await mkdir(join(this.dataDir, d), { recursive: true });
+    this.systemDb = await SystemDb.open(join(this.dataDir, 'state', 'system.duckdb'));
+    const outcome = await migrate(this.systemDb, migrations);
+    this.schemaVersion = outcome.to;
+    if (outcome.applied.length) this.logger.info({ applied: outcome.applied }, 'system database migrated');
+    const limit = this.config.auth.signin_limit;
+    this.identity = await Identity.open(this.systemDb, this.dataDir, this.logger, {
+      sessionLifetimeSeconds: parseDuration(this.config.auth.session_lifetime) / 1000,
+      signinLimit: { perAccount: limit.per_account, perIp: limit.per_ip, windowMs: parseDuration(limit.window) },
+    });
+    await this.identity.ensureEnvAdmin();
+    this.registry = new TableRegistry(this.systemDb);
+    await this.registry.load();
+    this.access = new TableAccess(this.registry, this.identity.permissions);
+    if (this.demo) await this.identity.ensureDemoAdmin();
+    this.syncRepository = new SyncRepository(this.systemDb);
+    this.syncService = new SyncService({
+      dataDir: this.dataDir,
+      connector: (s) => this.contributions.connectors.get(s)?.connector,
+      sync: this.syncRepo(),
+      orchestrator: this.orchestrator,
+      logger: this.logger.child({ component: 'sync' }),
+      rebuildAfterSync: this.config.analytics.rebuild_after_sync,
+    });
+  }
+
+  private registerHostTokens(): void {
+    const info: HostInfo = { dataDir: this.dataDir, version: HOST_VERSION, demo: this.demo, baseUrl: this.config.instance.base_url?.replace(/\/$/, '') };
+    this.container.register(tokens.logger.symbol, { useValue: this.logger });
+    this.container.register(tokens.host.symbol, { useValue: info });
+    this.container.register(tokens.orchestrator.symbol, { useValue: this.orchestrator });
+    const id = this.identity!;
+    this.container.register(tokens.sessions.symbol, { useValue: id.sessions });
+    this.container.register(tokens.oneTimeTokens.symbol, { useValue: id.oneTimeTokens });
+    this.container.register(tokens.users.symbol, { useValue: id.users });
+    this.container.register(tokens.rateLimits.symbol, { useValue: id.rateLimits });
+  }
+
+  private async initPlugins(): Promise<void> {
+    await initPlugins({ plugins: this.plugins, root: this.container, contributions: this.contributions, logger: this.logger, status: this.pluginStatus });
+  }
+
+  /** Opens the last analytics database; rebuilds it when it is missing or unreadable (e.g. after a crash). */
+  private async openAnalytics(): Promise<void> {
+    await this.orchestrator.removeLeftovers();
+    if (existsSync(this.analytics.path)) {
+      try {
+        await this.analytics.swap();
+        await this.registry!.registerExtracted(this.analytics.tables());
+        return;
+      } catch (e) {
+        this.logger.warn({ err: e }, 'the analytics database could not be opened; rebuilding it');
+      }
+    }
+    await this.orchestrator.rebuild();
+  }
+
+  private async startJobs(): Promise<void> {
+    defineSyncJobs({ contributions: this.contributions, plugins: this.plugins, analytics: this.analytics, registry: this.registry!, sync: (s, t, signal) => this.syncSource(s, t, signal) });
+    this.jobs = await JobScheduler.create({ config: this.config.jobs, systemDb: this.systemDb!, logger: this.logger.child({ component: 'jobs' }), instanceName: this.config.instance.name });
+    this.contributions.runNow = (name, data) => this.jobs!.now(name, data);
+    await scheduleContributedJobs(this.jobs, this.contributions);
+    await this.jobs.start();
+    await this.applyTableSchedules();
+  }
+
+  private applyTableSchedules(): Promise<void> {
+    if (!this.jobs) return Promise.resolve();
+    return applyTableSchedules({ jobs: this.jobs, contributions: this.contributions, registry: this.registry!, analytics: this.analytics, logger: this.logger });
+  }
+
+  private async firstDemoSync(): Promise<void> {
+    const created = await ensureDemoFiles(join(this.dataDir, 'demo-files'));
+    if (!created && existsSync(join(this.dataDir, 'extracts', 'demo', 'extract.duckdb'))) return;
+    const result = await this.syncSource('demo');
+    if (result.error) this.logger.error(`demo extraction failed: ${result.error}`);
+  }
+
+  /** What the data API's routes need. */
+  private dataContext(): DataContext {
+    return {
+      dataDir: this.dataDir, logger: this.logger, systemDb: this.systemDb!, sync: this.syncRepo(), analytics: this.analytics, orchestrator: this.orchestrator,
+      identity: this.identity!, registry: this.registry!, access: this.access!, jobs: () => this.jobs,
+      connectors: () => [...this.contributions.connectors.values()].map((c) => c.connector),
+      tableSchedulesChanged: () => this.applyTableSchedules(),
+      queryLimits: limitsFromConfig(this.config.query),
+      validateSchedule: (schedule) => this.jobs?.validateSchedule('aida:sync', schedule),
+    };
+  }
+
+  /** audit → errors → body → authentication → routes; audit sits outside so it sees final statuses. */
+  private buildPipeline(): Middleware {
+    const id = this.identity!;
+    const data = this.dataContext();
+    // One profile service: the routes serve what it computes after every rebuild.
+    const profiles = createProfileService(data);
+    const profileAfterRebuild = () => {
+      const run = profiles.afterRebuild().finally(() => this.backgroundWork.delete(run));
+      this.backgroundWork.add(run);
+    };
+    if (this.config.analytics.profile_after_rebuild) {
+      this.orchestrator.on((e) => {
+        if (e.type === 'rebuilt' && this.state === 'started') profileAfterRebuild();
+      });
+      // Catch up on what changed while the host was down, once it is serving.
+      const timer = setTimeout(() => this.state === 'started' && profileAfterRebuild(), 2000);
+      timer.unref();
+    }
+    const providers = () => [PASSWORD_PROVIDER, ...this.contributions.authProviders.map((a) => a.provider)];
+    const core: RouteDefinition[] = [
+      healthRoute({
+        version: HOST_VERSION,
+        schemaVersion: () => this.schemaVersion,
+        services: () => this.servicesHealth(),
+        plugins: () => this.plugins.map((p) => ({ id: p.id, kind: p.plugin.kind, status: this.pluginStatus.get(p.id) ?? 'unknown' })),
+      }),
+      homeRoute({
+        instanceName: this.config.instance.name,
+        plugins: () => this.plugins.map((p) => ({ id: p.id, kind: p.plugin.kind, status: this.pluginStatus.get(p.id) ?? 'unknown', description: p.plugin.description, package: p.packageName })),
+        tables: () => this.analytics.tables(),
+      }),
+      ...authRoutes(id),
+      ...userRoutes(id),
+      ...permissionRoutes(id),
+      ...auditRoutes(id),
+      ...pageRoutes(providers),
+      ...dataRoutes(data, { profiles }),
+      ...openApiRoutes(() => buildOpenApi([...core, ...this.contributions.routes.map((r) => r.route)], { title: `${this.config.instance.name} API`, version: HOST_VERSION })),
+    ];
+    const router = buildRouterFrom(core, this.contributions, {
+      hostViews: HOST_VIEWS_DIR,
+      overrideDir: this.config.views_dir ? resolve(this.config.views_dir) : undefined,
+      instanceName: this.config.instance.name,
+    });
+    return compose([
+      auditMiddleware(id.audit),
+      errorMiddleware(this.logger),
+      bodyParser({ enableTypes: ['json', 'form'], parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'], jsonLimit: this.config.server.json_body_limit, formLimit: '100kb' }) as Middleware,
+      authenticate(id.users, id.pats, id.tokens),
+      router.routes() as unknown as Middleware,
+      router.allowedMethods({ throw: true }) as unknown as Middleware,
+    ]);
+  }
+
+  private async servicesHealth(): Promise<Record<string, ServiceHealth>> {
+    const out: Record<string, ServiceHealth> = {};
+    try {
+      await this.systemDb!.all('SELECT 1');
+      out.system_db = { status: 'healthy' };
+    } catch (e) {
+      out.system_db = { status: 'unhealthy', detail: (e as Error).message };
+    }
+    out.analytics = this.analytics.isOpen
+      ? { status: 'healthy', detail: `${this.analytics.tables().length} tables` }
+      : { status: 'degraded', detail: 'the analytics database has not been built' };
+    out.jobs = this.jobs ? this.jobs.health() : { status: 'unhealthy', detail: 'not started' };
+    for (const { service, pluginId } of this.contributions.services) {
+      try {
+        out[`${pluginId}:${service.id}`] = await service.health();
+      } catch (e) {
+        out[`${pluginId}:${service.id}`] = { status: 'unhealthy', detail: (e as Error).message };
+      }
+    }
+    return out;
+  }
+}
+

@@ -1,0 +1,57 @@
+import type { Context } from 'koa';
+import type { z } from 'zod';
+import { InputError, ValidationError, type RouteInput } from '@aida/core';
+
+function describe(error: z.ZodError): string {
+  return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+}
+
+interface Validated {
+  schema: z.ZodType;
+  value: unknown;
+}
+
+/**
+ * Validates a route's declared input before its handler runs; the handler then reads it with
+ * `body(ctx, schema)` / `query(ctx, schema)` with the same schema, without parsing twice.
+ */
+export function validateInput(ctx: Context, input: RouteInput | undefined): void {
+  if (!input) return;
+  const state = ctx.state as { validatedBody?: Validated; validatedQuery?: Validated };
+  if (input.body) state.validatedBody = { schema: input.body, value: parseBody(ctx, input.body, input.invalidStatus ?? 400) };
+  if (input.query) state.validatedQuery = { schema: input.query, value: parseQuery(ctx, input.query) };
+}
+
+/** The request body, validated by `schema`; a bad body is a 400 (or 422) whose message names each field. */
+export function body<S extends z.ZodType>(ctx: Context, schema: S, opts: { status?: 400 | 422 } = {}): z.output<S> {
+  const v = (ctx.state as { validatedBody?: Validated }).validatedBody;
+  if (v?.schema === schema) return v.value as z.output<S>;
+  return parseBody(ctx, schema, opts.status ?? 400);
+}
+
+function parseBody<S extends z.ZodType>(ctx: Context, schema: S, status: 400 | 422): z.output<S> {
+  const opts = { status };
+  const r = schema.safeParse((ctx.request as { body?: unknown }).body ?? {});
+  if (r.success) return r.data;
+  const detail = r.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
+  if (opts.status === 422) throw new ValidationError(describe(r.error), { detail });
+  throw new InputError(describe(r.error), { detail });
+}
+
+/** Query-string parameters, validated the same way. */
+export function query<S extends z.ZodType>(ctx: Context, schema: S): z.output<S> {
+  const v = (ctx.state as { validatedQuery?: Validated }).validatedQuery;
+  if (v?.schema === schema) return v.value as z.output<S>;
+  return parseQuery(ctx, schema);
+}
+
+function parseQuery<S extends z.ZodType>(ctx: Context, schema: S): z.output<S> {
+  const r = schema.safeParse(ctx.query);
+  if (r.success) return r.data;
+  throw new InputError(describe(r.error), { detail: r.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) });
+}
+
+/** A route parameter (`:id`) as a string. */
+export function param(ctx: Context, name: string): string {
+  return String((ctx as unknown as { params: Record<string, string> }).params[name]);
+}

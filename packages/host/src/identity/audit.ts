@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import type { Middleware } from 'koa';
+import type { Logger } from 'pino';
+import type { SystemDb } from '../state/system-db.js';
+
+export interface AuditRow {
+  id: string;
+  timestamp: Date;
+  user_id: string | null;
+  action: string;
+  resource: string;
+  status: number;
+  duration_ms: number;
+  request_id: string;
+}
+
+export interface AuditFilter {
+  user_id?: string;
+  action?: string;
+  since?: Date;
+  until?: Date;
+  limit: number;
+  offset: number;
+}
+
+/**
+ * The audit log: a row per API call, buffered in memory and written in batches (one insert
+ * per flush), so auditing never adds a database write to a request's path.
+ */
+export class AuditLog {
+  private buffer: AuditRow[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: SystemDb,
+    private readonly logger: Logger,
+    private readonly flushEveryMs = 500,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), this.flushEveryMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  record(row: Omit<AuditRow, 'id'>): void {
+    this.buffer.push({ id: randomUUID(), ...row });
+    if (this.buffer.length >= 1000) void this.flush();
+  }
+
+  /** Writes what is buffered; queued behind any flush in progress. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      const rows = this.buffer;
+      if (!rows.length) return;
+      this.buffer = [];
+      try {
+        for (let i = 0; i < rows.length; i += 200) {
+          const chunk = rows.slice(i, i + 200);
+          await this.db.run(
+            `INSERT INTO audit_log (id, timestamp, user_id, action, resource, status, duration_ms, request_id) VALUES ${chunk.map(() => '(?, ?::TIMESTAMP, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+            chunk.flatMap((r) => [r.id, r.timestamp.toISOString(), r.user_id, r.action, r.resource, r.status, Math.round(r.duration_ms), r.request_id]),
+          );
+        }
+      } catch (e) {
+        this.logger.error({ err: e, rows: rows.length }, 'writing audit rows failed');
+      }
+    });
+    return this.flushing;
+  }
+
+  async query(f: AuditFilter): Promise<{ items: AuditRow[]; total: number }> {
+    await this.flush();
+    const where = `WHERE (?::VARCHAR IS NULL OR user_id = ?) AND (?::VARCHAR IS NULL OR action = ?)
+      AND (?::TIMESTAMP IS NULL OR timestamp >= ?::TIMESTAMP) AND (?::TIMESTAMP IS NULL OR timestamp <= ?::TIMESTAMP)`;
+    const since = f.since?.toISOString() ?? null;
+    const until = f.until?.toISOString() ?? null;
+    const params = [f.user_id ?? null, f.user_id ?? null, f.action ?? null, f.action ?? null, since, since, until, until];
+    const [{ n }] = await this.db.all<{ n: number }>(`SELECT count(*) AS n FROM audit_log ${where}`, params);
+    const items = await this.db.all<AuditRow>(
+      `SELECT id, timestamp, user_id, action, resource, status, duration_ms, request_id FROM audit_log ${where} ORDER BY timestamp DESC, id LIMIT ? OFFSET ?`,
+      [...params, f.limit, f.offset],
+    );
+    return { items, total: n };
+  }
+}
+
+/** Records every /api and /auth call once it has an answer (including errors). */
+export function auditMiddleware(log: AuditLog): Middleware {
+  return async (ctx, next) => {
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      if (ctx.path.startsWith('/api/') || ctx.path.startsWith('/auth/') || ctx.path.startsWith('/webhooks/')) {
+        const route = (ctx as { _matchedRoute?: string })._matchedRoute;
+        log.record({
+          timestamp: new Date(),
+          user_id: ctx.state.user?.id ?? null,
+          action: `${ctx.method} ${typeof route === 'string' ? route : ctx.path}`,
+          resource: ctx.path,
+          status: ctx.status,
+          duration_ms: performance.now() - started,
+          request_id: ctx.state.requestId,
+        });
+      }
+    }
+  };
+}

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { AuthenticationError, ConflictError, NotAllowedError, type IssuedSession, type Role } from '@aida/core';
+import type { Logger } from 'pino';
+import type { SystemDb } from '../state/system-db.js';
+import { AccessRequests } from './access-requests.js';
+import { AuditLog } from './audit.js';
+import { DbOneTimeTokens } from './one-time-tokens.js';
+import { assertPasswordPolicy, hashPassword, verifyPassword } from './passwords.js';
+import { PatRepository } from './pats.js';
+import { Permissions } from './permissions.js';
+import { DEFAULT_LIMITS, MemoryRateLimits, type LimitTable } from './rate-limits.js';
+import { loadJwtSecret, randomSecret, sha256 } from './secrets.js';
+import { HostSessionIssuer } from './sessions.js';
+import { SessionTokens } from './session-tokens.js';
+import { UsersRepository, type UserRecord } from './users.js';
+
+export const INVITE_TTL_MS = 7 * 86_400_000;
+export const RESET_TTL_MS = 86_400_000;
+
+/** Users, sessions, tokens, grants, access requests and audit: the identity side of the host. */
+export class Identity {
+  readonly users: UsersRepository;
+  readonly pats: PatRepository;
+  readonly permissions: Permissions;
+  readonly accessRequests: AccessRequests;
+  readonly oneTimeTokens: DbOneTimeTokens;
+  readonly rateLimits: MemoryRateLimits;
+  readonly audit: AuditLog;
+  private usageTimer: NodeJS.Timeout | undefined;
+  private bootstrapping: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly db: SystemDb,
+    readonly tokens: SessionTokens,
+    readonly sessions: HostSessionIssuer,
+    users: UsersRepository,
+    private readonly logger: Logger,
+    limits: LimitTable,
+  ) {
+    this.users = users;
+    this.rateLimits = new MemoryRateLimits(limits);
+    this.pats = new PatRepository(db);
+    this.permissions = new Permissions(db);
+    this.accessRequests = new AccessRequests(db);
+    this.oneTimeTokens = new DbOneTimeTokens(db);
+    this.audit = new AuditLog(db, logger.child({ component: 'audit' }));
+  }
+
+  static async open(db: SystemDb, dataDir: string, logger: Logger, opts: { sessionLifetimeSeconds: number; signinLimit?: { perAccount: number; perIp: number; windowMs: number } }): Promise<Identity> {
+    const tokens = new SessionTokens(await loadJwtSecret(dataDir));
+    const users = new UsersRepository(db);
+    const limits: LimitTable = { ...DEFAULT_LIMITS };
+    if (opts.signinLimit) {
+      const { perAccount, perIp, windowMs } = opts.signinLimit;
+      limits.signin = { account: { max: perAccount, windowMs }, ip: { max: perIp, windowMs } };
+      limits.token = limits.signin;
+    }
+    const id = new Identity(db, tokens, new HostSessionIssuer(users, tokens, { lifetimeSeconds: opts.sessionLifetimeSeconds }), users, logger, limits);
+    await Promise.all([users.load(), id.pats.load(), id.permissions.load()]);
+    id.audit.start();
+    id.usageTimer = setInterval(() => void id.pats.flushUsage().catch((e) => logger.warn({ err: e }, 'writing token usage failed')), 5000);
+    id.usageTimer.unref();
+    return id;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.usageTimer);
+    await this.pats.flushUsage().catch(() => undefined);
+    await this.audit.stop();
+  }
+
+  /** Email + password → session; one message for every failure so accounts cannot be probed. */
+  async passwordSignIn(email: string, password: string): Promise<IssuedSession> {
+    const user = this.users.byEmail(email);
+    const ok = await verifyPassword(user?.password_hash, password);
+    if (!user || !ok || !user.active) throw new AuthenticationError('Incorrect email or password', { code: 'AIDA_BAD_CREDENTIALS' });
+    return this.sessions.sessionFor(user);
+  }
+
+  /**
+   * The first admin. Serialised, so two bootstraps racing each other cannot both pass the
+   * "no user has a password yet" check while the first is still hashing its password.
+   */
+  bootstrap(input: { email: string; name?: string; password: string }): Promise<UserRecord> {
+    const run = this.bootstrapping.then(async () => {
+      if (this.users.hasAnyPassword()) throw new NotAllowedError('This instance already has users; sign in instead', { code: 'AIDA_ALREADY_BOOTSTRAPPED' });
+      return this.createUser({ ...input, role: 'admin' });
+    });
+    this.bootstrapping = run.catch(() => undefined);
+    return run;
+  }
+
+  async createUser(input: { email: string; name?: string | null; role: Role; password?: string }): Promise<UserRecord> {
+    const passwordHash = input.password === undefined ? null : await hashPassword(assertPasswordPolicy(input.password));
+    return this.users.create({ email: input.email, name: input.name, role: input.role, passwordHash });
+  }
+
+  async setPassword(userId: string, password: string): Promise<void> {
+    await this.users.update(userId, { password_hash: await hashPassword(assertPasswordPolicy(password)) });
+  }
+
+  /** A single-use link to set a password: for invites (7 days) and resets (1 day). */
+  async setupLink(user: UserRecord, ttlMs: number): Promise<{ token: string; expires_at: string; setup_path: string }> {
+    const token = await this.oneTimeTokens.issue('password-setup', user.email, ttlMs);
+    return { token, expires_at: new Date(Date.now() + ttlMs).toISOString(), setup_path: `/login/setup?email=${encodeURIComponent(user.email)}&token=${encodeURIComponent(token)}` };
+  }
+
+  async createPat(userId: string, name: string, days: number | null) {
+    const user = this.users.require(userId);
+    const tokenId = randomUUID();
+    const { token, expiresAt } = this.tokens.sign(user, 'pat', { expiresInSeconds: days === null ? null : days * 86_400, jti: tokenId });
+    const rec = await this.pats.create({ id: tokenId, user_id: userId, name, prefix: `aida_${tokenId.slice(0, 8)}`, token_hash: sha256(token), expires_at: expiresAt });
+    return { id: rec.id, name: rec.name, prefix: rec.prefix, token, expires_at: rec.expires_at };
+  }
+
+  /** Refuses changes that would leave the instance without an active admin, or lock yourself out. */
+  guardAdminChange(actorId: string, targetId: string, change: { role?: Role; active?: boolean; delete?: boolean }): void {
+    const target = this.users.require(targetId);
+    if (actorId === targetId && (change.delete || change.active === false || (change.role && change.role !== target.role))) {
+      throw new ConflictError('You cannot change your own role, deactivate or delete yourself; ask another admin', { code: 'AIDA_SELF_CHANGE' });
+    }
+    const losesAdmin = target.role === 'admin' && target.active && (change.delete || change.active === false || (change.role !== undefined && change.role !== 'admin'));
+    if (losesAdmin && this.users.activeAdmins() <= 1) {
+      throw new ConflictError('This is the last active admin; make someone else admin first', { code: 'AIDA_LAST_ADMIN' });
+    }
+  }
+
+  /** AIDA_ADMIN_EMAIL / AIDA_ADMIN_PASSWORD: an admin for unattended installs, created once. */
+  async ensureEnvAdmin(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+    const email = env.AIDA_ADMIN_EMAIL;
+    const password = env.AIDA_ADMIN_PASSWORD;
+    if (!email || !password || this.users.byEmail(email)) return;
+    await this.createUser({ email, name: 'Administrator', role: 'admin', password });
+    this.logger.info({ email }, 'created the admin from AIDA_ADMIN_EMAIL');
+  }
+
+  /** The demo instance gets an admin with a fresh password, printed once, so it can be explored at once. */
+  async ensureDemoAdmin(): Promise<void> {
+    if (this.users.list().length) return;
+    const password = randomSecret(12);
+    await this.createUser({ email: 'admin@example.com', name: 'Demo Admin', role: 'admin', password });
+    this.logger.warn(`demo instance: sign in at /login as admin@example.com with password ${password} (shown once; set AIDA_ADMIN_EMAIL/AIDA_ADMIN_PASSWORD to choose your own)`);
+  }
+}

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { InputError, NotAllowedError, type RouteDefinition } from '@aida/core';
+import { body, param } from '../../http/body.js';
+import type { Identity } from '../identity.js';
+import { assertPasswordPolicy } from '../passwords.js';
+import { patJson, PatRepository } from '../pats.js';
+import { normalizeEmail, userJson } from '../users.js';
+
+const credentials = z.object({ email: z.string().min(1), password: z.string().min(1) });
+const bootstrapBody = z.object({ email: z.string(), name: z.string().optional(), password: z.string() });
+const setupBody = z.object({ email: z.string(), token: z.string(), password: z.string() });
+const patBody = z.object({ name: z.string().trim().min(1).max(100), expires_in_days: z.number().int().nullable().optional() });
+
+/** Password sign-in, bootstrap, setup, the current user, sign-out and personal access tokens (API.md, Auth). */
+export function authRoutes(id: Identity): RouteDefinition[] {
+  const limitSignIn = (ip: string, email: string) => id.rateLimits.hit('signin', [`ip:${ip}`, `account:${email.toLowerCase()}`]);
+  const tokenLogin: RouteDefinition['handler'] = async (ctx) => {
+    const { email, password } = body(ctx, credentials);
+    limitSignIn(ctx.ip, email);
+    ctx.body = await id.passwordSignIn(email, password);
+  };
+  return [
+    {
+      method: 'POST', path: '/auth/bootstrap', access: 'public', summary: 'Create the first admin', input: { body: bootstrapBody },
+      async handler(ctx) {
+        id.rateLimits.hit('bootstrap', [`ip:${ctx.ip}`]);
+        const b = body(ctx, bootstrapBody);
+        const user = await id.bootstrap(b);
+        ctx.status = 201;
+        ctx.body = { ...id.sessions.sessionFor(user), user: userJson(user) };
+      },
+    },
+    { method: 'POST', path: '/auth/token', access: 'public', summary: 'Sign in with email and password', input: { body: credentials }, handler: tokenLogin },
+    { method: 'POST', path: '/auth/password/login', access: 'public', summary: 'Sign in with email and password', input: { body: credentials }, handler: tokenLogin },
+    {
+      method: 'POST', path: '/auth/password/login/web', access: 'public', summary: 'Sign-in form: sets the cookie',
+      async handler(ctx) {
+        const b = (ctx.request as { body?: Record<string, unknown> }).body ?? {};
+        const email = String(b.email ?? '');
+        try {
+          limitSignIn(ctx.ip, email);
+          const session = await id.passwordSignIn(email, String(b.password ?? ''));
+          id.sessions.setSessionCookie(ctx, session);
+          ctx.redirect('/dashboard');
+        } catch (e) {
+          const code = (e as { status?: number }).status === 429 ? 'too_many_attempts' : 'invalid_credentials';
+          ctx.redirect(`/login/password?error=${code}`);
+        }
+      },
+    },
+    {
+      method: 'POST', path: '/auth/password/setup', access: 'public', summary: 'Set a password with an invite or reset token', input: { body: setupBody },
+      async handler(ctx) {
+        const b = body(ctx, setupBody);
+        const email = normalizeEmail(b.email);
+        id.rateLimits.hit('reset', [`ip:${ctx.ip}`, `account:${email}`]);
+        assertPasswordPolicy(b.password);
+        const user = id.users.byEmail(email);
+        if (!user || !(await id.oneTimeTokens.consume('password-setup', email, b.token))) {
+          throw new InputError('This setup link is invalid, expired or already used', { code: 'AIDA_SETUP_TOKEN_INVALID' });
+        }
+        await id.setPassword(user.id, b.password);
+        const session = id.sessions.sessionFor(id.users.require(user.id));
+        if (ctx.is('urlencoded')) {
+          // The setup page's form: sign in and go on, as a browser expects.
+          id.sessions.setSessionCookie(ctx, session);
+          ctx.redirect('/dashboard');
+        } else {
+          ctx.body = session;
+        }
+      },
+    },
+    {
+      method: 'GET', path: '/auth/me', access: { role: 'viewer' }, summary: 'The signed-in user',
+      handler(ctx) {
+        ctx.body = { ...userJson(id.users.require(ctx.state.user!.id)), token_type: ctx.state.user!.tokenType };
+      },
+    },
+    {
+      method: 'POST', path: '/auth/logout', access: 'public', summary: 'Sign out (clears the cookie)',
+      handler(ctx) {
+        ctx.cookies.set('access_token', null);
+        if (ctx.accepts('html', 'json') === 'html') ctx.redirect('/login');
+        else ctx.status = 204;
+      },
+    },
+    {
+      method: 'POST', path: '/auth/tokens', access: { role: 'viewer' }, summary: 'Create a personal access token (sessions only)', input: { body: patBody },
+      async handler(ctx) {
+        if (ctx.state.user!.tokenType !== 'session') throw new NotAllowedError('A personal access token cannot create tokens; sign in to create one', { code: 'AIDA_PAT_CANNOT_MINT' });
+        const b = body(ctx, patBody);
+        const created = await id.createPat(ctx.state.user!.id, b.name, PatRepository.expiryFrom(b.expires_in_days));
+        ctx.status = 201;
+        ctx.body = created;
+      },
+    },
+    { method: 'GET', path: '/auth/tokens', access: { role: 'viewer' }, handler(ctx) { ctx.body = { tokens: id.pats.list(ctx.state.user!.id).map(patJson) }; } },
+    { method: 'GET', path: '/auth/tokens/:id', access: { role: 'viewer' }, handler(ctx) { ctx.body = patJson(id.pats.get(param(ctx, 'id'), ctx.state.user!.id)); } },
+    {
+      method: 'DELETE', path: '/auth/tokens/:id', access: { role: 'viewer' },
+      async handler(ctx) {
+        await id.pats.revoke(param(ctx, 'id'), ctx.state.user!.id);
+        ctx.status = 204;
+      },
+    },
+    { method: 'GET', path: '/auth/admin/tokens', access: { role: 'admin' }, handler(ctx) { ctx.body = { tokens: id.pats.list().map(patJson) }; } },
+    {
+      method: 'DELETE', path: '/auth/admin/tokens/:id', access: { role: 'admin' },
+      async handler(ctx) {
+        await id.pats.revoke(param(ctx, 'id'));
+        ctx.status = 204;
+      },
+    },
+  ];
+}

@@ -1,0 +1,73 @@
+import { AuthenticationError, type IssuedSession, type SessionIssuer, type VerifiedIdentity } from '@aida/core';
+import type { Context, Middleware } from 'koa';
+import type { PatRepository } from './pats.js';
+import type { SessionTokens } from './session-tokens.js';
+import type { UserRecord, UsersRepository } from './users.js';
+
+export interface SessionOptions {
+  /** Session lifetime in seconds (default 24 h). */
+  lifetimeSeconds: number;
+}
+
+/** Issues sessions for identities providers verified; the one place a session JWT is signed. */
+export class HostSessionIssuer implements SessionIssuer {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly tokens: SessionTokens,
+    private readonly opts: SessionOptions,
+  ) {}
+
+  async signIn(identity: VerifiedIdentity): Promise<IssuedSession> {
+    let user = this.users.byEmail(identity.email);
+    if (!user && identity.createIfMissing) {
+      user = await this.users.create({ email: identity.email, name: identity.name ?? null, role: identity.createIfMissing.role });
+    }
+    if (!user) throw new AuthenticationError('No account for this identity; ask an admin to invite you', { code: 'AIDA_UNKNOWN_USER' });
+    return this.sessionFor(user);
+  }
+
+  sessionFor(user: UserRecord): IssuedSession {
+    if (!user.active) throw new AuthenticationError('This account is deactivated', { code: 'AIDA_USER_DEACTIVATED' });
+    const { token, expiresAt } = this.tokens.sign(user, 'session', { expiresInSeconds: this.opts.lifetimeSeconds });
+    return { access_token: token, token_type: 'bearer', user_id: user.id, email: user.email, role: user.role, expires_at: expiresAt!.toISOString() };
+  }
+
+  setSessionCookie(ctx: Context, session: IssuedSession): void {
+    ctx.cookies.set('access_token', session.access_token, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: ctx.secure,
+      expires: new Date(session.expires_at),
+      overwrite: true,
+    });
+  }
+}
+
+/**
+ * Reads the Bearer header or the `access_token` cookie. A valid token of an active user sets
+ * `ctx.state.user`; anything else leaves the request anonymous, and the route's guard decides
+ * (401 for every non-public route). A deactivated user or revoked token is rejected at once,
+ * because users and tokens are checked against memory on every request.
+ */
+export function authenticate(users: UsersRepository, pats: PatRepository, tokens: SessionTokens): Middleware {
+  return async (ctx, next) => {
+    const header = ctx.get('authorization');
+    const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    const raw = bearer ?? ctx.cookies.get('access_token');
+    if (raw) {
+      try {
+        const claims = tokens.verify(raw);
+        if (claims.typ === 'pat') pats.check(claims.jti, raw, ctx.ip);
+        const user = users.get(claims.sub);
+        if (!user) throw new AuthenticationError('Unknown user', { code: 'AIDA_UNKNOWN_USER' });
+        if (!user.active) throw new AuthenticationError('This account is deactivated', { code: 'AIDA_USER_DEACTIVATED' });
+        // The role comes from the user record, not the token, so a demotion applies at once.
+        ctx.state.user = { id: user.id, email: user.email, role: user.role, tokenType: claims.typ, tokenId: claims.jti };
+      } catch (e) {
+        if (!(e instanceof AuthenticationError)) throw e;
+        ctx.state.authError = e;
+      }
+    }
+    await next();
+  };
+}

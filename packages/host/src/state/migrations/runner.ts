@@ -1,0 +1,44 @@
+import { StartupError } from '@aida/core';
+import type { SystemDb } from '../system-db.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  statements: readonly string[];
+}
+
+export interface MigrationOutcome {
+  from: number;
+  to: number;
+  applied: number[];
+}
+
+/**
+ * Brings system.duckdb up to the newest schema version, each migration in its own
+ * transaction. A database written by a newer AIDA is refused rather than guessed at.
+ */
+export async function migrate(db: SystemDb, migrations: readonly Migration[]): Promise<MigrationOutcome> {
+  const latest = Math.max(0, ...migrations.map((m) => m.version));
+  await db.run(`CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)`);
+  const [{ v }] = await db.all<{ v: number | null }>('SELECT max(version) AS v FROM schema_version');
+  const from = v ?? 0;
+  if (from > latest) {
+    throw new StartupError(
+      'AIDA_SCHEMA_TOO_NEW',
+      `${db.path} is at schema version ${from}, but this version of @aida/host knows schema versions up to ${latest}. ` +
+        'Upgrade @aida/host to the version that wrote this database, or restore a backup made before the upgrade.',
+      { schema_version: from, supported: latest },
+    );
+  }
+  const applied: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (m.version <= from) continue;
+    await db.transaction(async (tx) => {
+      for (const sql of m.statements) await tx.run(sql);
+      await tx.run('INSERT INTO schema_version (version, name) VALUES (?, ?)', [m.version, m.name]);
+    });
+    applied.push(m.version);
+  }
+  return { from, to: Math.max(from, latest), applied };
+}

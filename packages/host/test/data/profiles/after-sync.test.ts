@@ -1,0 +1,29 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestHost } from '@aida/core/testing';
+import { call } from '../../identity/helpers.js';
+import { dataHost } from '../fixtures.js';
+
+let t: TestHost;
+let admin: string;
+let folders: Record<string, string>;
+beforeAll(async () => ({ t, admin, folders } = await dataHost()));
+afterAll(() => t?.stop());
+
+describe('profiles follow the data', () => {
+  it('after a sync changes a table, the host re-profiles it in the background', async () => {
+    const first = await call(t, 'GET', '/api/catalog/profile/customers', { token: admin });
+    expect(first.json.rows).toBe(2);
+    await writeFile(join(folders.shop, 'customers.csv'), 'customer,name\nc1,Ada\nc2,Ben\nc3,Cleo\nc4,Dan\n');
+    expect((await t.host.syncSource('shop')).error).toBeUndefined();
+    const deadline = Date.now() + 20_000;
+    let profile = first.json;
+    while (profile.rows !== 4 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      profile = (await call(t, 'GET', '/api/catalog/profile/customers', { token: admin })).json;
+    }
+    expect(profile.rows).toBe(4);
+    expect(profile.stale).not.toBe(true);
+  });
+});

@@ -1,0 +1,79 @@
+import { parseDuration } from '@aida/core';
+import { z } from 'zod';
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A duration such as `30s`, `15m`, `1h` (or a number of milliseconds), turned into milliseconds within [min, max]. */
+function duration(fallback: string, min: number, max: number, describe: string) {
+  return z
+    .union([z.string(), z.number()])
+    .default(fallback)
+    .transform((value, ctx) => {
+      let ms: number;
+      try {
+        ms = parseDuration(value);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `must be a duration such as 30s, 15m or 1h; got ${JSON.stringify(value)}` });
+        return z.NEVER;
+      }
+      if (!(ms >= min && ms <= max)) {
+        ctx.addIssue({ code: 'custom', message: `${describe} must be between ${min / 1000}s and ${max / 3_600_000}h; got ${JSON.stringify(value)}` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+}
+
+/** The SMTP server that delivers the links. The password is never in the config: `password_env` names the variable holding it. */
+export const smtpConfigSchema = z
+  .object({
+    host: z.string().trim().min(1, 'name the SMTP server, e.g. smtp.example.com'),
+    /** Defaults to 465 when `secure`, 587 otherwise. */
+    port: z.number().int().min(1).max(65535).optional(),
+    /** Implicit TLS from the first byte (usually port 465). Defaults to true on port 465, false otherwise. */
+    secure: z.boolean().optional(),
+    /**
+     * STARTTLS on a plain connection: `required` (default) refuses to send over an unencrypted
+     * connection, `opportunistic` upgrades when the server offers it, `off` never upgrades
+     * (only for a relay on the same machine or a test server).
+     */
+    starttls: z.enum(['required', 'opportunistic', 'off']).default('required'),
+    /** Verify the server's TLS certificate (default true). */
+    reject_unauthorized: z.boolean().default(true),
+    user: z.string().min(1).optional(),
+    /** Name of the environment variable holding the SMTP password (not the password itself). */
+    password_env: z.string().regex(ENV_NAME, 'must be the name of an environment variable, e.g. SMTP_PASSWORD').optional(),
+    /** Sender, e.g. `AIDA <aida@example.com>`. */
+    from: z.string().trim().min(3, 'give the sender address, e.g. "AIDA <aida@example.com>"'),
+    /** Connection, greeting and socket timeout for one delivery. */
+    timeout: duration('15s', 1000, 300_000, 'smtp.timeout'),
+  })
+  .strict()
+  .superRefine((smtp, ctx) => {
+    if (smtp.password_env && !smtp.user) ctx.addIssue({ code: 'custom', path: ['user'], message: 'password_env is set but user is not: give the SMTP user name too' });
+    if (smtp.user && !smtp.password_env) ctx.addIssue({ code: 'custom', path: ['password_env'], message: 'user is set but password_env is not: name the environment variable holding the SMTP password' });
+    if (smtp.password_env && !process.env[smtp.password_env]) {
+      ctx.addIssue({ code: 'custom', path: ['password_env'], message: `environment variable ${smtp.password_env} (the SMTP password) is not set` });
+    }
+  });
+
+export const emailConfigSchema = z
+  .object({
+    /** Without it, links are written to the log instead of mailed (the demo). */
+    smtp: smtpConfigSchema.optional(),
+    /**
+     * Public URL of the instance, used to build the link (`https://aida.example.com`). Without it
+     * the instance's `instance.base_url`, then the request's own origin, which trusts the Host header: set one of them in production.
+     */
+    base_url: z
+      .url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://aida.example.com' })
+      .transform((u) => u.replace(/\/+$/, ''))
+      .optional(),
+    subject: z.string().trim().min(1).max(200).default('Your AIDA sign-in link'),
+    /** How long a link stays valid (default 1h, at most 1 day). */
+    link_ttl: duration('1h', 1000, 86_400_000, 'link_ttl'),
+  })
+  .strict();
+
+export type EmailConfig = z.output<typeof emailConfigSchema>;
+export type SmtpConfig = NonNullable<EmailConfig['smtp']>;

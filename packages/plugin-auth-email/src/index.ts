@@ -1,0 +1,2 @@
+export { emailAuthPlugin as default } from './plugin.js';
+export { emailConfigSchema, type EmailConfig, type SmtpConfig } from './config.js';

@@ -1,0 +1,152 @@
+import {
+  AuthenticationError,
+  isAidaError,
+  ValidationError,
+  type IssuedSession,
+  type OneTimeTokens,
+  type RateLimits,
+  type RouteDefinition,
+  type SessionIssuer,
+  type UserDirectory,
+} from '@aida/core';
+import { z } from 'zod';
+import type { EmailConfig } from './config.js';
+import { describeDuration, type LinkMailer } from './mailer.js';
+
+type Ctx = Parameters<RouteDefinition['handler']>[0];
+
+/** Purpose under which the host stores magic-link secrets. */
+export const MAGIC_LINK_PURPOSE = 'magic-link';
+/** Rate-limit buckets of the host: asking for links, and redeeming them (counted like any sign-in attempt). */
+export const SEND_LINK_BUCKET = 'magic-link';
+export const VERIFY_BUCKET = 'signin';
+
+export const SEND_LINK_PATH = '/auth/email/send-link';
+export const VERIFY_PATH = '/auth/email/verify';
+export const INVALID_LINK_MESSAGE = 'This sign-in link is invalid, expired or already used';
+
+export interface MagicLinkDeps {
+  sessions: SessionIssuer;
+  oneTimeTokens: OneTimeTokens;
+  users: UserDirectory;
+  rateLimits: RateLimits;
+  mailer: LinkMailer;
+  config: EmailConfig;
+}
+
+const emailField = z.string().trim().min(1).max(254).pipe(z.email());
+const sendLinkBody = z.object({ email: emailField });
+const verifyBody = z.object({ email: z.string().trim().min(1).max(254), token: z.string().trim().min(1).max(512) });
+
+/** The host parses JSON and urlencoded form bodies into `ctx.request.body`. */
+function bodyOf(ctx: Ctx): unknown {
+  return (ctx.request as { body?: unknown }).body ?? {};
+}
+
+function accountKey(email: string): string {
+  return `account:${email.toLowerCase()}`;
+}
+
+/** The link in the mail: `<base>/auth/email/verify?email=…&token=…`. */
+export function buildLink(base: string, email: string, token: string): string {
+  return `${base.replace(/\/+$/, '')}${VERIFY_PATH}?${new URLSearchParams({ email, token }).toString()}`;
+}
+
+function linkSentPage(message: string): string {
+  const text = message.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Check your email</title></head>
+<body><main><h1>Check your email</h1><p>${text}</p><p><a href="/login">Back to sign-in</a></p></main></body></html>
+`;
+}
+
+/** The provider's routes: send a link, and verify it (JSON for clients, GET for the link in the mail). */
+export function magicLinkRoutes(deps: MagicLinkDeps): RouteDefinition[] {
+  const { sessions, oneTimeTokens, users, rateLimits, mailer, config } = deps;
+  const sentMessage = `If an account exists for that address, a sign-in link is on its way. It is valid for ${describeDuration(config.link_ttl)} and works once.`;
+
+  /** Consumes the secret and asks the host for a session; null when the link is no good. */
+  async function redeem(ctx: Ctx, email: string, token: string): Promise<IssuedSession | null> {
+    rateLimits.hit(VERIFY_BUCKET, [`ip:${ctx.ip}`, accountKey(email)]);
+    if (!(await oneTimeTokens.consume(MAGIC_LINK_PURPOSE, email, token))) return null;
+    // The host refuses unknown and deactivated users here, with an AuthenticationError.
+    return sessions.signIn({ email, provider: 'email' });
+  }
+
+  return [
+    {
+      method: 'POST',
+      path: SEND_LINK_PATH,
+      access: 'public',
+      summary: 'Mail a single-use sign-in link to an existing account (same answer whether or not it exists)',
+      async handler(ctx) {
+        const parsed = sendLinkBody.safeParse(bodyOf(ctx));
+        if (!parsed.success) throw new ValidationError('Enter a valid email address', { detail: { field: 'email' } });
+        const email = parsed.data.email;
+        rateLimits.hit(SEND_LINK_BUCKET, [`ip:${ctx.ip}`, accountKey(email)]);
+        const user = await users.findByEmail(email);
+        if (user?.active) {
+          // Koa 3's ctx.origin is the Origin header, so the fallback is built from protocol and Host.
+          const base = config.base_url ?? `${ctx.protocol}://${ctx.host}`;
+          // Issuing and mailing happen after the answer: the answer takes the same time and
+          // says the same thing whether or not a mail goes out, and a slow or failing SMTP
+          // server never shows through to the caller.
+          mailer.inBackground(`sending a sign-in link to ${user.email}`, async () => {
+            const token = await oneTimeTokens.issue(MAGIC_LINK_PURPOSE, user.email, config.link_ttl);
+            await mailer.deliver(user.email, buildLink(base, user.email, token));
+          });
+        }
+        ctx.status = 200;
+        ctx.set('Cache-Control', 'no-store');
+        if (ctx.accepts('json', 'html') === 'html') {
+          ctx.type = 'text/html';
+          ctx.body = linkSentPage(sentMessage);
+        } else {
+          ctx.body = { message: sentMessage };
+        }
+      },
+    },
+    {
+      method: 'POST',
+      path: VERIFY_PATH,
+      access: 'public',
+      summary: 'Exchange a sign-in link (email and token) for a session token',
+      async handler(ctx) {
+        const parsed = verifyBody.safeParse(bodyOf(ctx));
+        if (!parsed.success) throw new ValidationError('Send the email and token from the sign-in link', { detail: { fields: ['email', 'token'] } });
+        ctx.set('Cache-Control', 'no-store');
+        const session = await redeem(ctx, parsed.data.email, parsed.data.token);
+        if (!session) throw new AuthenticationError(INVALID_LINK_MESSAGE, { code: 'AIDA_INVALID_SIGN_IN_LINK' });
+        ctx.status = 200;
+        ctx.body = session;
+      },
+    },
+    {
+      method: 'GET',
+      path: VERIFY_PATH,
+      access: 'public',
+      summary: 'The link in the sign-in mail: sets the session cookie and redirects to the dashboard',
+      async handler(ctx) {
+        // The token is in this URL: keep it out of caches and of the Referer of the next page.
+        ctx.set('Cache-Control', 'no-store');
+        ctx.set('Referrer-Policy', 'no-referrer');
+        const parsed = verifyBody.safeParse(ctx.query);
+        let session: IssuedSession | null = null;
+        if (parsed.success) {
+          try {
+            session = await redeem(ctx, parsed.data.email, parsed.data.token);
+          } catch (e) {
+            // A refused sign-in (deactivated user) ends like a bad link; anything else is a real error.
+            if (!(isAidaError(e) && e.status === 401)) throw e;
+          }
+        }
+        if (!session) {
+          ctx.redirect('/login?error=invalid_link');
+          return;
+        }
+        sessions.setSessionCookie(ctx, session);
+        ctx.redirect('/dashboard');
+      },
+    },
+  ];
+}

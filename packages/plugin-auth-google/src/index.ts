@@ -1,0 +1,2 @@
+export { default, googleAuthPlugin } from './plugin.js';
+export { googleConfigSchema, GOOGLE_ENDPOINTS, GOOGLE_ISSUERS, type GoogleConfig } from './config.js';
