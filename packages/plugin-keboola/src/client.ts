@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { redactText } from '@aida/core';
 import type { CallContext, ClientRuntime, DownloadedExport, ExportOptions, KeboolaBucket, KeboolaClientOptions, KeboolaFile, KeboolaJob, KeboolaTable } from './client-types.js';
 import { downloadExport } from './download.js';
-import { httpError, transportError, USER_AGENT } from './http.js';
+import { httpError, timeBounded, transportError, USER_AGENT } from './http.js';
 import { KeboolaError, withRetries, type RetryPolicy } from './retry.js';
 import { parseSasConnectionString } from './slice-storage.js';
 
@@ -134,11 +134,11 @@ export class KeboolaClient {
     return withRetries(
       what,
       async () => {
-        const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(this.o.timeouts.request)]);
         let res: Response;
         let text: string;
         try {
-          res = await fetch(url, {
+          [res, text] = await timeBounded([ctx.signal], this.o.timeouts.request, async (signal) => {
+            const r = await fetch(url, {
             method,
             headers: {
               'X-StorageApi-Token': this.o.token,
@@ -146,10 +146,11 @@ export class KeboolaClient {
               'user-agent': USER_AGENT,
               ...(o.json === undefined ? {} : { 'content-type': 'application/json' }),
             },
-            body: o.json === undefined ? undefined : JSON.stringify(o.json),
-            signal,
+              body: o.json === undefined ? undefined : JSON.stringify(o.json),
+              signal,
+            });
+            return [r, await r.text()] as const;
           });
-          text = await res.text();
         } catch (e) {
           throw transportError(`Keboola ${what}`, e, ctx.signal, this.o.timeouts.request, this.runtime.redact);
         }

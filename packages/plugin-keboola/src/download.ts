@@ -3,7 +3,7 @@
 // parallelism. Provider details live in slice-storage.ts, the byte streaming in stream-to-file.ts.
 import { join } from 'node:path';
 import type { CallContext, ClientRuntime, DownloadedExport, KeboolaFile } from './client-types.js';
-import { openUrl, transportError } from './http.js';
+import { openUrl, timeBounded, transportError } from './http.js';
 import { mapLimit } from './map-limit.js';
 import { KeboolaError, withRetries } from './retry.js';
 import { sliceOpener } from './slice-storage.js';
@@ -43,12 +43,13 @@ async function fetchManifest(file: KeboolaFile, ctx: CallContext, rt: ClientRunt
   const text = await withRetries(
     what,
     async () => {
-      const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(o.timeouts.request)]);
       try {
-        const body = await openUrl(file.url, {}, signal, redact);
-        const chunks: Buffer[] = [];
-        for await (const c of body) chunks.push(Buffer.from(c as Uint8Array));
-        return Buffer.concat(chunks).toString('utf8');
+        return await timeBounded([ctx.signal], o.timeouts.request, async (signal) => {
+          const body = await openUrl(file.url, {}, signal, redact);
+          const chunks: Buffer[] = [];
+          for await (const c of body) chunks.push(Buffer.from(c as Uint8Array));
+          return Buffer.concat(chunks).toString('utf8');
+        });
       } catch (e) {
         throw transportError(what, e, ctx.signal, o.timeouts.request, redact);
       }

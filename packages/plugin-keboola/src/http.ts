@@ -55,3 +55,19 @@ export function transportError(what: string, e: unknown, callerSignal: AbortSign
   }
   return new KeboolaError(redact(`${what}: ${why}`), { code: 'KEBOOLA_TRANSPORT_ERROR', retryable: true });
 }
+
+/**
+ * Runs `fn` with a signal that aborts when any of `signals` does, or after `ms` with a
+ * TimeoutError. A plain timer, cleared when `fn` settles, instead of `AbortSignal.timeout`
+ * inside `AbortSignal.any`: Node 20 holds the sources of `any` weakly, so an otherwise
+ * unreferenced timeout signal can be garbage-collected and never fire.
+ */
+export async function timeBounded<T>(signals: AbortSignal[], ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DOMException(`timed out after ${ms} ms`, 'TimeoutError')), ms);
+  try {
+    return await fn(AbortSignal.any([...signals, deadline.signal]));
+  } finally {
+    clearTimeout(timer);
+  }
+}

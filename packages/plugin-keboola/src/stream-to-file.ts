@@ -20,7 +20,13 @@ export function fetchToFile(what: string, path: string, ctx: CallContext, open: 
     what,
     async () => {
       const attempt = new AbortController();
-      const signal = AbortSignal.any([ctx.signal, attempt.signal, AbortSignal.timeout(o.timeouts.download)]);
+      const signal = AbortSignal.any([ctx.signal, attempt.signal]);
+      // Plain timers on the attempt's own controller: AbortSignal.timeout inside AbortSignal.any
+      // can be garbage-collected on Node 20 and never fire (see timeBounded in http.ts).
+      const overall = setTimeout(
+        () => attempt.abort(new KeboolaError(`${what}: timed out after ${o.timeouts.download} ms`, { code: 'KEBOOLA_TRANSPORT_ERROR', retryable: true })),
+        o.timeouts.download,
+      );
       const idleMs = o.timeouts.idle;
       let timer: NodeJS.Timeout | undefined;
       const touch = () => {
@@ -55,6 +61,7 @@ export function fetchToFile(what: string, path: string, ctx: CallContext, open: 
         throw transportError(what, e, ctx.signal, o.timeouts.download, rt.redact);
       } finally {
         clearTimeout(timer);
+        clearTimeout(overall);
       }
     },
     { policy: rt.policy, signal: ctx.signal, logger: ctx.logger ?? o.logger },
