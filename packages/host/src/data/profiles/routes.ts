@@ -1,10 +1,11 @@
-import type { RouteDefinition } from '@aida/core';
+import { NotFoundError, type RouteDefinition } from '@aida/core';
 import { param } from '../../http/body.js';
 import type { DataContext } from '../context.js';
 import type { ProfileService } from './service.js';
 
 /**
- * `GET /api/catalog/profile/:name` (any reader of the table; computed on first request) and
+ * `GET /api/catalog/profile/:name` (any reader of the table; computed on first request unless
+ * `?compute=false`, which answers 404 for a table never profiled) and
  * `POST /api/catalog/profile/:name/refresh` (analyst+ who can read it; recomputes). The read
  * permission is checked before existence, so a private table's name does not leak.
  */
@@ -15,7 +16,10 @@ export function profileRoutes(ctx: DataContext, service: ProfileService): RouteD
       async handler(c) {
         const name = param(c, 'name');
         ctx.access.assertCanRead(c.state.user!, name);
-        c.body = await service.get(name);
+        // `?compute=false` (what `da sync` asks): only a stored profile, never a computation.
+        const profile = c.query.compute === 'false' ? await service.stored(name) : await service.get(name);
+        if (!profile) throw new NotFoundError(`No profile of '${name}' has been computed yet`);
+        c.body = profile;
       },
     },
     {

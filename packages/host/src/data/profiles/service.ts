@@ -62,9 +62,14 @@ export class ProfileService {
    * changed since is returned with `stale: true` (afterRebuild or a refresh replaces it).
    */
   async get(name: string): Promise<TableProfile> {
+    return (await this.stored(name)) ?? this.profile(name);
+  }
+
+  /** The stored profile (`stale: true` when the data changed since), or null: never computes. */
+  async stored(name: string): Promise<TableProfile | null> {
     const t = this.requireTable(name);
     const stored = await this.d.store.get(t.table_name);
-    if (!stored) return this.profile(t.table_name);
+    if (!stored) return null;
     const current = (await this.fingerprints()).get(t.table_name.toLowerCase()) ?? metaFingerprint(t);
     return stored.fingerprint === current ? stored : { ...stored, stale: true };
   }

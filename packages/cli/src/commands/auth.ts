@@ -1,0 +1,112 @@
+// da login / logout / whoami. A password, a personal access token or an emailed magic link
+// becomes a bearer token kept in the config file (mode 0600).
+import type { Command } from 'commander';
+import { action } from '../command.js';
+import { clearConfig, normalizeServer, saveConfig } from '../config.js';
+import type { Context } from '../context.js';
+import { CliError, usageError } from '../errors.js';
+import { ask, canPrompt, readStdin } from '../prompt.js';
+import { renderPairs } from '../render.js';
+
+interface Me {
+  id: string;
+  email: string;
+  name?: string | null;
+  role: string;
+  token_type?: string;
+}
+
+interface TokenAnswer {
+  access_token: string;
+}
+
+interface LoginOptions {
+  email?: string;
+  token?: string;
+  passwordStdin?: boolean;
+  magicLink?: boolean;
+  link?: string;
+}
+
+export function registerAuth(program: Command): void {
+  program
+    .command('login')
+    .description('Sign in: with a password (default), a personal access token (--token), or an emailed link (--magic-link, then --link)')
+    .option('--email <email>', 'your account (or DA_EMAIL)')
+    .option('--token <pat>', 'a personal access token created in the web UI or with POST /auth/tokens')
+    .option('--password-stdin', 'read the password from stdin (or set DA_PASSWORD)')
+    .option('--magic-link', 'mail a single-use sign-in link to --email')
+    .option('--link <url>', 'the sign-in link from the mail')
+    .action(action<LoginOptions>(login));
+
+  program.command('logout').description('Forget the stored token').action(action<object>(logout));
+  program.command('whoami').description('The signed-in user and server').action(action<object>(whoami));
+}
+
+async function login(ctx: Context, o: LoginOptions): Promise<void> {
+  const linkUrl = o.link ? parseLink(o.link) : undefined;
+  const server = ctx.connection.server ?? linkUrl?.server;
+  if (!server) throw usageError('No server to sign in to', 'pass --server https://your-aida-host (or set DA_SERVER)');
+  const anonymous = ctx.api({ auth: false, server, token: '' });
+
+  let token: string;
+  if (o.token) {
+    token = o.token;
+  } else if (linkUrl) {
+    token = (await anonymous.json<TokenAnswer>('/auth/email/verify', { method: 'POST', body: { email: linkUrl.email, token: linkUrl.token } })).access_token;
+  } else {
+    const email = o.email ?? ctx.env.DA_EMAIL ?? (await ask('Email: ', { instead: 'pass --email or set DA_EMAIL' }));
+    if (o.magicLink) {
+      const sent = await anonymous.json<{ message?: string }>('/auth/email/send-link', { method: 'POST', body: { email } });
+      if (!canPrompt()) {
+        ctx.out.result({ status: 'link_sent', email, message: sent?.message }, () => `${sent?.message ?? 'A sign-in link is on its way.'}\nThen run: da login --link '<the link from the mail>'`);
+        return;
+      }
+      ctx.out.info(sent?.message ?? 'A sign-in link is on its way.');
+      const pasted = parseLink(await ask('Paste the link from the mail: ', { instead: 'run da login --link <url>' }));
+      token = (await anonymous.json<TokenAnswer>('/auth/email/verify', { method: 'POST', body: { email: pasted.email, token: pasted.token } })).access_token;
+    } else {
+      const password = o.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : (ctx.env.DA_PASSWORD ?? (await ask('Password: ', { hidden: true, instead: 'use --password-stdin, DA_PASSWORD, or --token with a personal access token' })));
+      token = (await anonymous.json<TokenAnswer>('/auth/token', { method: 'POST', body: { email, password } })).access_token;
+    }
+  }
+
+  const me = await ctx.api({ server, token }).json<Me>('/auth/me');
+  await saveConfig({ ...ctx.stored, server, token, email: me.email, role: me.role, user_id: me.id, signed_in_at: new Date().toISOString() }, ctx.env);
+  ctx.out.result({ server, user: me }, () => `Signed in to ${server} as ${me.email} (${me.role}).`);
+}
+
+/** The server, email and token of a magic link (`<base>/auth/email/verify?email=…&token=…`). */
+function parseLink(link: string): { server: string; email: string; token: string } {
+  let u: URL;
+  try {
+    u = new URL(link);
+  } catch {
+    throw usageError('That is not a sign-in link', 'paste the whole link from the mail, starting with http');
+  }
+  const email = u.searchParams.get('email');
+  const token = u.searchParams.get('token');
+  if (!email || !token) throw usageError('The sign-in link has no email or token in it', 'paste the whole link from the mail');
+  const server = normalizeServer(u.origin + u.pathname.replace(/\/auth\/email\/verify\/?$/, ''));
+  return { server, email, token };
+}
+
+async function logout(ctx: Context): Promise<void> {
+  if (ctx.connection.server && ctx.stored.token) {
+    await ctx.api().json('/auth/logout', { method: 'POST' }).catch(() => undefined);
+  }
+  await clearConfig(ctx.env);
+  ctx.out.result({ status: 'signed_out' }, () => 'Signed out; the stored token is gone.');
+}
+
+async function whoami(ctx: Context): Promise<void> {
+  const api = ctx.api();
+  let me: Me;
+  try {
+    me = await api.json<Me>('/auth/me');
+  } catch (e) {
+    if (e instanceof CliError && e.kind === 'auth') throw new CliError('auth', `The token for ${api.server} is not valid any more: ${e.message}`, { status: e.details.status, hint: 'run da login' });
+    throw e;
+  }
+  ctx.out.result({ server: api.server, user: me }, () => renderPairs([['server', api.server], ['email', me.email], ['name', me.name ?? ''], ['role', me.role], ['user id', me.id], ['token', me.token_type ?? '']]));
+}

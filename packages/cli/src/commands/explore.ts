@@ -1,0 +1,85 @@
+// da explore TABLE: the column profile, from the copy `da sync` saved (offline) or from the
+// server (--remote, or when there is no copy), laid out for a terminal.
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { action } from '../command.js';
+import type { Context } from '../context.js';
+import { usageError } from '../errors.js';
+import { isSafeTableId } from '../sync/manifest.js';
+import { cellText, renderPairs, renderTable } from '../render.js';
+
+interface ColumnProfile {
+  name: string;
+  type: string;
+  null_pct: number;
+  distinct_count: number;
+  min?: unknown;
+  max?: unknown;
+  mean?: number | null;
+  stddev?: number | null;
+  top_values?: { value: string; count: number }[];
+}
+
+interface TableProfile {
+  table: string;
+  rows: number;
+  columns: ColumnProfile[];
+  sampled: boolean;
+  sample_size: number | null;
+  profiled_at: string;
+  alerts: { column: string; type: string; message: string }[];
+  stale?: boolean;
+}
+
+export function registerExplore(program: Command): void {
+  program
+    .command('explore')
+    .description("A table's column profile: types, nulls, distinct values, ranges, top values, alerts")
+    .argument('<table>', 'table id')
+    .option('--remote', 'ask the server even when a local copy exists')
+    .action(action<{ remote?: boolean }, [string]>(explore));
+}
+
+async function explore(ctx: Context, o: { remote?: boolean }, table: string): Promise<void> {
+  const id = table.toLowerCase();
+  if (!isSafeTableId(id)) throw usageError(`'${table}' is not a table id`);
+  const local = join(ctx.ws.profilesDir, `${id}.json`);
+  let profile: TableProfile | undefined;
+  let source = 'local';
+  if (!o.remote) profile = await readFile(local, 'utf8').then((t) => JSON.parse(t) as TableProfile, () => undefined);
+  if (!profile) {
+    source = 'remote';
+    profile = await ctx.api().json<TableProfile>(`/api/catalog/profile/${encodeURIComponent(id)}`);
+    await mkdir(ctx.ws.profilesDir, { recursive: true });
+    await writeFile(local, JSON.stringify(profile));
+  }
+  ctx.out.result({ source, profile }, () => render(profile!, source));
+}
+
+function render(p: TableProfile, source: string): string {
+  const head = renderPairs([
+    ['table', p.table],
+    ['rows', p.rows.toLocaleString('en-US')],
+    ['columns', p.columns.length],
+    ['profiled', `${p.profiled_at}${p.stale ? ' (stale: the data changed since)' : ''} [${source}]`],
+    ...(p.sampled ? [['sample', `${p.sample_size?.toLocaleString('en-US')} rows`] as [string, unknown]] : []),
+  ]);
+  const num = (v: number | null | undefined) => (v === null || v === undefined ? '' : Number.isInteger(v) ? String(v) : v.toPrecision(6));
+  const cols = renderTable(
+    ['column', 'type', 'null %', 'distinct', 'min', 'max', 'mean', 'top values'],
+    p.columns.map((c) => [
+      c.name,
+      c.type,
+      c.null_pct.toFixed(1),
+      c.distinct_count,
+      cellText(c.min),
+      cellText(c.max),
+      num(c.mean),
+      (c.top_values ?? []).slice(0, 3).map((t) => `${t.value} (${t.count})`).join(', '),
+    ]),
+  );
+  const alerts = p.alerts.length ? `\nalerts\n${p.alerts.map((a) => `  ${a.column}: ${a.message}`).join('\n')}` : '';
+  return `${head}\n\n${cols}${alerts}`;
+}
+

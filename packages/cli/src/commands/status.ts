@@ -1,0 +1,82 @@
+// da status: what this workspace holds and when it was synced (--local: from disk only, works
+// offline), and without --local also the server's health, who you are there, and what the
+// next `da sync` would fetch or remove.
+import { access } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { action } from '../command.js';
+import type { Context } from '../context.js';
+import { formatBytes, renderPairs } from '../render.js';
+import { fetchManifest } from '../sync/manifest.js';
+import { planSync } from '../sync/plan.js';
+import { emptyState, loadState, type SyncState } from '../sync/state.js';
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('The workspace, its last sync and (unless --local) the server and pending changes')
+    .option('--local', 'only what is on this machine; never contacts the server')
+    .action(action<{ local?: boolean }>(status));
+}
+
+export interface LocalStatus {
+  workspace: string;
+  server: string | null;
+  synced_at: string | null;
+  tables: number;
+  rows: number;
+  bytes: number;
+  database: string | null;
+  table_list: { id: string; rows: number; bytes: number; files: number }[];
+}
+
+export async function localStatus(ctx: Context, state: SyncState | undefined): Promise<LocalStatus> {
+  const tables = Object.entries(state?.tables ?? {});
+  const hasDb = await access(ctx.ws.duckdbPath).then(() => true, () => false);
+  return {
+    workspace: ctx.ws.root,
+    server: state?.server ?? ctx.connection.server ?? null,
+    synced_at: state?.synced_at || null,
+    tables: tables.length,
+    rows: tables.reduce((n, [, t]) => n + t.rows, 0),
+    bytes: tables.reduce((n, [, t]) => n + t.files.reduce((m, f) => m + f.size, 0), 0),
+    database: hasDb ? ctx.ws.duckdbPath : null,
+    table_list: tables.map(([id, t]) => ({ id, rows: t.rows, bytes: t.files.reduce((m, f) => m + f.size, 0), files: t.files.length })),
+  };
+}
+
+async function status(ctx: Context, o: { local?: boolean }): Promise<void> {
+  const state = await loadState(ctx.ws.statePath);
+  const local = await localStatus(ctx, state);
+  const localPairs: [string, unknown][] = [
+    ['workspace', local.workspace],
+    ['server', local.server ?? '(none: run da login)'],
+    ['last sync', local.synced_at ?? 'never'],
+    ['tables', `${local.tables} (${local.rows.toLocaleString('en-US')} rows, ${formatBytes(local.bytes)})`],
+    ['database', local.database ?? '(not created yet: run da sync)'],
+  ];
+  if (o.local) {
+    ctx.out.result({ local }, () => renderPairs(localPairs));
+    return;
+  }
+  const api = ctx.api();
+  const health = await api.json<{ status: string; version?: string }>('/api/health');
+  const me = await api.json<{ email: string; role: string }>('/auth/me');
+  const manifest = await fetchManifest(api);
+  const base = state?.server === api.server ? state : emptyState(api.server);
+  const plan = await planSync(ctx.ws, manifest, base);
+  const pending = {
+    fetch: plan.tables.filter((t) => t.fetch.length).map((t) => t.id),
+    bytes: plan.tables.flatMap((t) => t.fetch).reduce((n, j) => n + j.size, 0),
+    remove: plan.remove,
+  };
+  const remote = { server: api.server, health: health.status, version: health.version ?? null, user: me, available_tables: Object.keys(manifest.tables).length, pending };
+  ctx.out.result({ local, remote }, () =>
+    renderPairs([
+      ...localPairs,
+      ['server health', `${health.status}${health.version ? ` (AIDA ${health.version})` : ''}`],
+      ['signed in as', `${me.email} (${me.role})`],
+      ['available', `${remote.available_tables} table(s)`],
+      ['pending', pending.fetch.length || pending.remove.length ? `${pending.fetch.length} table(s) to fetch (${formatBytes(pending.bytes)}), ${pending.remove.length} to remove — run da sync` : 'nothing: up to date'],
+    ]),
+  );
+}

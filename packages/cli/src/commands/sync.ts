@@ -1,0 +1,179 @@
+// da sync: fetch the manifest, diff it with the workspace, download what is missing, changed
+// or corrupt (in parallel, resumable, verified), remove what the manifest no longer lists,
+// refresh the profiles of what changed and bring the local DuckDB's views up to date.
+import { rm, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { action } from '../command.js';
+import type { Context } from '../context.js';
+import { CliError, usageError } from '../errors.js';
+import { openLocalDb, rebuildViews, type ViewResult } from '../local-db.js';
+import { formatBytes } from '../render.js';
+import { downloadFile, type Downloaded } from '../sync/download.js';
+import { fetchManifest } from '../sync/manifest.js';
+import { mapLimit, planSync, type FileJob } from '../sync/plan.js';
+import { syncProgress } from '../sync/progress.js';
+import { emptyState, loadState, saveState, type SyncState } from '../sync/state.js';
+import { tableFile } from '../workspace.js';
+import type { Api } from '../api.js';
+
+interface SyncOptions {
+  table?: string[];
+  dryRun?: boolean;
+  parallel?: string;
+}
+
+export function registerSync(program: Command): void {
+  program
+    .command('sync')
+    .description('Download the tables you may read into ./server/parquet and refresh the views in ./user/duckdb/analytics.duckdb')
+    .option('-t, --table <id...>', 'only these tables')
+    .option('--dry-run', 'show what would change; change nothing')
+    .option('-p, --parallel <n>', 'downloads at once', '4')
+    .action(action<SyncOptions>(sync));
+}
+
+interface FetchedFile extends FileJob {
+  bytes: number;
+  resumed_from: number;
+}
+
+async function sync(ctx: Context, o: SyncOptions): Promise<void> {
+  const started = performance.now();
+  const parallel = Number(o.parallel ?? 4);
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 32) throw usageError(`--parallel must be a whole number from 1 to 32, not '${o.parallel}'`);
+  const api = ctx.api();
+  const ws = ctx.ws;
+  const manifest = await fetchManifest(api);
+  const previous = await loadState(ws.statePath);
+  const state: SyncState = previous?.server === api.server ? previous : emptyState(api.server);
+  if (previous && previous.server !== api.server) ctx.out.warn(`this workspace was synced from ${previous.server}; every file is verified again against ${api.server}`);
+  const plan = await planSync(ws, manifest, state, o.table);
+  for (const id of plan.skipped) ctx.out.warn(`skipped table '${id}': its id cannot be used as a file name`);
+  const jobs = plan.tables.flatMap((t) => t.fetch);
+  const totalBytes = jobs.reduce((n, j) => n + j.size, 0);
+
+  if (o.dryRun) {
+    const summary = {
+      dry_run: true,
+      server: api.server,
+      fetch: jobs.map((j) => ({ table: j.table, part: j.part, bytes: j.size, reason: j.reason })),
+      remove: plan.remove,
+      up_to_date: plan.tables.filter((t) => !t.fetch.length).length,
+    };
+    ctx.out.result(summary, () => [
+      ...jobs.map((j) => `fetch   ${j.table}${j.part ? ` [${j.part}]` : ''}  ${formatBytes(j.size)}  (${j.reason})`),
+      ...plan.remove.map((id) => `remove  ${id}`),
+      `${jobs.length} file(s) to fetch (${formatBytes(totalBytes)}), ${plan.remove.length} table(s) to remove, ${summary.up_to_date} up to date`,
+    ].join('\n'));
+    return;
+  }
+
+  // Downloads: each verified file is recorded at once, so an interrupted sync keeps them.
+  const progress = syncProgress(ctx.out.interactive, ctx.out.errStream, totalBytes, jobs.length);
+  const fetched: FetchedFile[] = [];
+  const failures: { job: FileJob; error: Error }[] = [];
+  const done = new Map<string, Downloaded[]>();
+  try {
+    await mapLimit(jobs, parallel, async (job) => {
+      const bar = progress.file(job.part ? `${job.table} [${job.part}]` : job.table, job.size);
+      try {
+        const got = await downloadFile(api, ws, job, { onBytes: (n) => bar.update(n), backoffMs: numericEnv(ctx, 'DA_BACKOFF_MS') });
+        fetched.push({ ...job, bytes: got.transferred, resumed_from: got.resumedFrom });
+        done.set(job.table, [...(done.get(job.table) ?? []), got]);
+      } catch (e) {
+        failures.push({ job, error: e as Error });
+      } finally {
+        bar.stop();
+      }
+    });
+  } finally {
+    progress.stop();
+  }
+
+  // The new state: complete tables take their manifest entry; a table with a failed file
+  // keeps its old entry (its old files are still there, its view still reads them).
+  const failedTables = new Set(failures.map((f) => f.job.table));
+  const changed = new Set<string>();
+  for (const t of plan.tables) {
+    if (failedTables.has(t.id)) continue;
+    const files = [...t.current, ...(done.get(t.id) ?? []).map(({ path, part, hash, size, mtime_ms }) => ({ path, part, hash, size, mtime_ms }))];
+    const order = new Map(t.entry.parts?.map((p, i) => [tableFile(t.id, p.part), i]) ?? []);
+    files.sort((a, b) => (order.get(a.path) ?? 0) - (order.get(b.path) ?? 0));
+    const before = state.tables[t.id];
+    if (!before || before.hash !== t.entry.hash || t.fetch.length) changed.add(t.id);
+    await removeFiles(ws.root, (before?.files ?? []).map((f) => f.path).filter((p) => !files.some((f) => f.path === p)));
+    state.tables[t.id] = { hash: t.entry.hash, rows: t.entry.rows, updated: t.entry.updated ?? null, files };
+  }
+  for (const id of plan.remove) {
+    await removeFiles(ws.root, [...(state.tables[id]?.files.map((f) => f.path) ?? []), tableFile(id)]);
+    await rm(join(ws.root, 'server', 'parquet', id), { recursive: true, force: true });
+    await rm(join(ws.profilesDir, `${id}.json`), { force: true });
+    delete state.tables[id];
+  }
+
+  const views = await refreshViews(ctx, state, changed, plan.remove);
+  const profiles = await refreshProfiles(ctx, api, [...changed]);
+  state.synced_at = new Date().toISOString();
+  await saveState(ws.statePath, state);
+
+  const result = {
+    server: api.server,
+    workspace: ws.root,
+    tables: Object.keys(state.tables).length,
+    fetched: fetched.map((f) => ({ table: f.table, part: f.part, bytes: f.bytes, resumed_from: f.resumed_from, reason: f.reason })),
+    bytes_transferred: fetched.reduce((n, f) => n + f.bytes, 0),
+    removed: plan.remove,
+    up_to_date: plan.tables.filter((t) => !t.fetch.length).length,
+    views,
+    profiles,
+    failed: failures.map((f) => ({ table: f.job.table, part: f.job.part, error: f.error.message })),
+    duration_ms: Math.round(performance.now() - started),
+  };
+  for (const id of views.shadowed) ctx.out.warn(`your table '${id}' in analytics.duckdb has the name of a synced table; it was kept and the synced data is not visible as a view`);
+  if (failures.length) {
+    ctx.out.result(result, () => failures.map((f) => `failed  ${f.job.path}: ${f.error.message}`).join('\n'));
+    const kinds = failures.map((f) => (f.error instanceof CliError ? f.error.kind : 'network'));
+    throw new CliError(kinds.includes('auth') ? 'auth' : kinds.includes('data') ? 'data' : 'network', `${failures.length} file(s) could not be synced; the rest is up to date`, { hint: 'run da sync again: finished downloads are kept and interrupted ones resume' });
+  }
+  ctx.out.result(result, () =>
+    `${result.tables} table(s) in ${ws.root}: ${fetched.length} file(s) fetched (${formatBytes(result.bytes_transferred)}), ${plan.remove.length} removed, ${result.up_to_date} up to date — ${(result.duration_ms / 1000).toFixed(1)} s`,
+  );
+}
+
+function numericEnv(ctx: Context, name: string): number | undefined {
+  return ctx.env[name] ? Number(ctx.env[name]) : undefined;
+}
+
+async function removeFiles(root: string, paths: string[]): Promise<void> {
+  await Promise.all(paths.map((p) => rm(join(root, p), { force: true })));
+}
+
+/** Views change only for tables whose files changed, tables gone, or views missing. */
+async function refreshViews(ctx: Context, state: SyncState, changed: Set<string>, removed: string[]): Promise<ViewResult> {
+  const db = await openLocalDb(ctx.ws);
+  try {
+    const synced = new Map(Object.entries(state.tables).map(([id, t]) => [id, t.files.map((f) => f.path)]));
+    return await rebuildViews(db, { synced, changed, removed });
+  } finally {
+    db.close();
+  }
+}
+
+/** The profiles of changed tables, kept for `da explore` offline; a missing one is not an error. */
+async function refreshProfiles(ctx: Context, api: Api, tables: string[]): Promise<{ saved: number; missing: number }> {
+  let saved = 0;
+  let missing = 0;
+  await mkdir(ctx.ws.profilesDir, { recursive: true });
+  await mapLimit(tables, 4, async (id) => {
+    try {
+      const profile = await api.json<unknown>(`/api/catalog/profile/${encodeURIComponent(id)}?compute=false`);
+      await writeFile(join(ctx.ws.profilesDir, `${id}.json`), JSON.stringify(profile));
+      saved++;
+    } catch (e) {
+      if (e instanceof CliError && e.details.status === 404) missing++;
+      else ctx.out.warn(`profile of '${id}' not refreshed: ${(e as Error).message}`);
+    }
+  });
+  return { saved, missing };
+}

@@ -1,0 +1,38 @@
+// What every command gets: the output mode, the stored config, the server and token in
+// effect (flags > DA_SERVER/DA_TOKEN > config) and the workspace.
+import { Api } from './api.js';
+import { CliError, usageError } from './errors.js';
+import { loadConfig, resolveConnection, type Connection, type StoredConfig } from './config.js';
+import { Output } from './output.js';
+import { workspace, type Workspace } from './workspace.js';
+
+export interface GlobalFlags {
+  server?: string;
+  json?: boolean;
+}
+
+export class Context {
+  private constructor(
+    readonly out: Output,
+    readonly stored: StoredConfig,
+    readonly connection: Connection,
+    readonly ws: Workspace,
+    readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  static async create(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env): Promise<Context> {
+    const out = new Output(Boolean(flags.json));
+    const stored = await loadConfig(env);
+    return new Context(out, stored, resolveConnection(stored, flags, env), workspace(env), env);
+  }
+
+  /** A client for the server in effect; `auth` (default) also requires a token. */
+  api(o: { auth?: boolean; server?: string; token?: string } = {}): Api {
+    const server = o.server ?? this.connection.server;
+    if (!server) throw usageError('No server configured', 'run da login --server https://your-aida-host, or set DA_SERVER');
+    const token = o.token ?? this.connection.token;
+    if ((o.auth ?? true) && !token) throw new CliError('auth', 'Not signed in', { hint: 'run da login, or set DA_TOKEN to a personal access token' });
+    const numeric = (name: string) => (this.env[name] ? Number(this.env[name]) : undefined);
+    return new Api({ server, token, timeoutMs: numeric('DA_TIMEOUT_MS'), retries: numeric('DA_RETRIES'), backoffMs: numeric('DA_BACKOFF_MS') });
+  }
+}

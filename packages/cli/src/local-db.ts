@@ -1,0 +1,119 @@
+// The analyst's own DuckDB (user/duckdb/analytics.duckdb): one view per synced table over
+// server/parquet, next to whatever tables and views the analyst creates. Syncing replaces
+// only the views it made; a table of the analyst's is never dropped or replaced.
+// Views use paths relative to the workspace root, so the workspace can move: `da` sets
+// file_search_path; the DuckDB CLI started in the workspace root finds them too.
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { dataError } from './errors.js';
+import type { Workspace } from './workspace.js';
+import type { Row } from './render.js';
+
+export interface LocalDb {
+  conn: DuckDBConnection;
+  close(): void;
+}
+
+export async function openLocalDb(ws: Workspace): Promise<LocalDb> {
+  await mkdir(dirname(ws.duckdbPath), { recursive: true });
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(ws.duckdbPath);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const hint = /lock/i.test(msg) ? 'another program (a DuckDB shell, a notebook) has the database open; close it and retry' : undefined;
+    throw dataError(`Cannot open ${ws.duckdbPath}: ${msg}`, hint);
+  }
+  const conn = await instance.connect();
+  await conn.run(`SET file_search_path = ${sqlString(ws.root)}`);
+  return {
+    conn,
+    close() {
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+export const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+export const sqlIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+export interface ViewChanges {
+  /** Every synced table with its files (relative paths), in the order of its parts. */
+  synced: Map<string, string[]>;
+  /** Tables whose files changed in this sync (their views are recreated). */
+  changed: Set<string>;
+  /** Tables no longer synced (their views are dropped, never a table of the same name). */
+  removed: string[];
+}
+
+export interface ViewResult {
+  created: string[];
+  dropped: string[];
+  /** Synced tables left without a view because the analyst has a table of that name. */
+  shadowed: string[];
+}
+
+export async function rebuildViews(db: LocalDb, c: ViewChanges): Promise<ViewResult> {
+  const objects = await mainObjects(db.conn);
+  const out: ViewResult = { created: [], dropped: [], shadowed: [] };
+  const statements: string[] = [];
+  for (const [id, files] of c.synced) {
+    const kind = objects.get(id);
+    if (kind === 'table') {
+      out.shadowed.push(id);
+      continue;
+    }
+    if (kind === 'view' && !c.changed.has(id)) continue;
+    const source = files.length === 1 ? sqlString(files[0]) : `[${files.map(sqlString).join(', ')}]`;
+    statements.push(`CREATE OR REPLACE VIEW ${sqlIdent(id)} AS SELECT * FROM read_parquet(${source})`);
+    out.created.push(id);
+  }
+  for (const id of c.removed) {
+    if (objects.get(id) !== 'view') continue;
+    statements.push(`DROP VIEW ${sqlIdent(id)}`);
+    out.dropped.push(id);
+  }
+  if (!statements.length) return out;
+  await db.conn.run('BEGIN TRANSACTION');
+  try {
+    for (const s of statements) await db.conn.run(s);
+    await db.conn.run('COMMIT');
+  } catch (e) {
+    await db.conn.run('ROLLBACK').catch(() => undefined);
+    throw dataError(`Rebuilding the views of analytics.duckdb failed: ${(e as Error).message}`);
+  }
+  return out;
+}
+
+async function mainObjects(conn: DuckDBConnection): Promise<Map<string, 'table' | 'view'>> {
+  const r = await conn.runAndReadAll(`
+    SELECT table_name AS name, 'table' AS kind FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'
+    UNION ALL
+    SELECT view_name, 'view' FROM duckdb_views() WHERE NOT internal AND database_name = current_database() AND schema_name = 'main'`);
+  return new Map(r.getRowObjectsJS().map((row) => [String(row.name), row.kind as 'table' | 'view']));
+}
+
+export interface QueryResult {
+  columns: { name: string; type: string }[];
+  rows: Row[];
+  row_count: number;
+  truncated: boolean;
+}
+
+/** Runs any statement the analyst writes; at most `limit` rows are read back (0: all). */
+export async function runLocalQuery(db: LocalDb, sql: string, limit: number): Promise<QueryResult> {
+  let reader;
+  try {
+    reader = limit > 0 ? await db.conn.runAndReadUntil(sql, limit + 1) : await db.conn.runAndReadAll(sql);
+  } catch (e) {
+    throw dataError((e as Error).message);
+  }
+  const names = reader.columnNames();
+  const types = reader.columnTypes().map((t) => t.toString());
+  const all = reader.getRowsJS() as Row[];
+  const truncated = limit > 0 && all.length > limit;
+  const rows = truncated ? all.slice(0, limit) : all;
+  return { columns: names.map((name, i) => ({ name, type: types[i] })), rows, row_count: rows.length, truncated };
+}

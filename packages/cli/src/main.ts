@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// The `da` binary: runs the command tree and turns every failure into one message and an
+// exit code that says what kind of failure it was.
+import { CommanderError } from 'commander';
+import { CliError, EXIT_CODES } from './errors.js';
+import { Output } from './output.js';
+import { buildProgram } from './program.js';
+
+const json = process.argv.includes('--json');
+const out = new Output(json);
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // --help and --version end here too, with exit code 0.
+    process.exitCode = e.exitCode === 0 ? 0 : EXIT_CODES.usage;
+  } else if (e instanceof CliError) {
+    out.error(e);
+    process.exitCode = e.exitCode;
+  } else {
+    out.error(e as Error);
+    if (!json && process.env.DA_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    process.exitCode = 1;
+  }
+}

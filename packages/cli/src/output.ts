@@ -1,0 +1,58 @@
+// How `da` talks back: with --json every command prints one JSON document on stdout (errors
+// too) and nothing else there; otherwise people get readable text. Chatter goes to stderr.
+import { CliError } from './errors.js';
+
+export class Output {
+  constructor(
+    readonly json: boolean,
+    private readonly stdout: NodeJS.WritableStream = process.stdout,
+    private readonly stderr: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
+  ) {}
+
+  /** Whether live progress can be drawn (a terminal, and not --json). */
+  get interactive(): boolean {
+    return !this.json && Boolean(this.stderr.isTTY);
+  }
+
+  get errStream(): NodeJS.WritableStream {
+    return this.stderr;
+  }
+
+  /** The command's result: the JSON document, or its human rendering. */
+  result(data: unknown, human: () => string): void {
+    const text = this.json ? JSON.stringify(data, jsonReplacer, 2) : human();
+    if (text) this.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** Raw text on stdout (query results already formatted as CSV or JSON). */
+  raw(text: string): void {
+    this.stdout.write(text);
+  }
+
+  /** Progress and notes for people; silent with --json. */
+  info(message: string): void {
+    if (!this.json) this.stderr.write(`${message}\n`);
+  }
+
+  warn(message: string): void {
+    this.stderr.write(`warning: ${message}\n`);
+  }
+
+  error(e: CliError | Error): void {
+    if (this.json) {
+      const body = e instanceof CliError
+        ? { error: { kind: e.kind, message: e.message, ...e.details } }
+        : { error: { kind: 'crash', message: e.message } };
+      this.stdout.write(`${JSON.stringify(body)}\n`);
+      return;
+    }
+    const hint = e instanceof CliError && e.details.hint ? `\n  hint: ${e.details.hint}` : '';
+    this.stderr.write(`error: ${e.message}${hint}\n`);
+  }
+}
+
+/** BIGINTs become numbers when they fit and decimal strings otherwise. */
+export function jsonReplacer(_key: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v.toString();
+  return v;
+}

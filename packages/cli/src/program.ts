@@ -1,0 +1,31 @@
+// The `da` command tree. Each command lives in commands/<name>.ts and registers itself here.
+import { Command } from 'commander';
+import { registerAuth } from './commands/auth.js';
+import { registerSync } from './commands/sync.js';
+import { registerQuery } from './commands/query.js';
+import { registerExplore } from './commands/explore.js';
+import { registerStatus } from './commands/status.js';
+import { registerAdmin } from './commands/admin.js';
+import { registerDiagnose } from './commands/diagnose.js';
+import { VERSION } from './version.js';
+
+export function buildProgram(): Command {
+  const program = new Command('da')
+    .description('AIDA analyst CLI: sync the tables you may read to this machine and query them offline')
+    .version(VERSION)
+    .option('--server <url>', 'AIDA server (or DA_SERVER; remembered by da login)')
+    .option('--json', 'machine-readable output on stdout (errors included)')
+    .showSuggestionAfterError()
+    .exitOverride();
+  for (const register of [registerAuth, registerSync, registerQuery, registerExplore, registerStatus, registerAdmin, registerDiagnose]) register(program);
+  program.commands.forEach(exitOverrideDeep);
+  program.addHelpText('after', `
+Exit codes: 0 ok, 1 crash, 2 usage, 3 auth, 4 network, 5 data, 6 server error.
+Environment: DA_SERVER, DA_TOKEN, DA_CONFIG_DIR (default ~/.config/da), DA_LOCAL_DIR (default: the current directory).`);
+  return program;
+}
+
+function exitOverrideDeep(cmd: Command): void {
+  cmd.exitOverride();
+  cmd.commands.forEach(exitOverrideDeep);
+}

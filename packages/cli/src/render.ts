@@ -1,0 +1,47 @@
+// Result sets for terminals (aligned columns, long cells cut) and for pipes (RFC 4180 CSV).
+import { jsonReplacer } from './output.js';
+
+/** A result row, in column order (the shape POST /api/query answers with). */
+export type Row = unknown[];
+
+export function cellText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'object') return JSON.stringify(v, jsonReplacer);
+  return String(v);
+}
+
+const MAX_CELL = 60;
+
+export function renderTable(columns: string[], rows: Row[]): string {
+  const cells = rows.map((r) => columns.map((_c, i) => clip(cellText(r[i]).replace(/\s+/g, ' '))));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
+  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
+}
+
+function clip(s: string): string {
+  return s.length > MAX_CELL ? `${s.slice(0, MAX_CELL - 1)}…` : s;
+}
+
+export function renderCsv(columns: string[], rows: Row[]): string {
+  const q = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  return [columns.map(q).join(','), ...rows.map((r) => columns.map((_c, i) => q(cellText(r[i]))).join(','))].join('\n') + '\n';
+}
+
+/** Key/value pairs, aligned. */
+export function renderPairs(pairs: [string, unknown][]): string {
+  const w = Math.max(...pairs.map(([k]) => k.length));
+  return pairs.map(([k, v]) => `${k.padEnd(w)}  ${cellText(v)}`).join('\n');
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}

@@ -1,0 +1,117 @@
+// One verified, resumable download. Bytes land in `<file>.<md5>.part` beside the target: an
+// interrupted transfer (killed process, dropped connection) resumes from the part's size with
+// `Range` + `If-Range` (so a file that changed meanwhile is fetched whole), the MD5 of the
+// complete part must equal the manifest's before it is renamed over the target. The target
+// is never half-written.
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Api } from '../api.js';
+import { CliError, dataError } from '../errors.js';
+import type { Workspace } from '../workspace.js';
+import { md5File } from './hash.js';
+import type { FileJob } from './plan.js';
+import type { LocalFile } from './state.js';
+
+export interface DownloadOptions {
+  /** Called with the bytes of this file that are on disk so far (including resumed ones). */
+  onBytes?: (done: number) => void;
+  retries?: number;
+  backoffMs?: number;
+  /** Longest silence while receiving a body. */
+  idleTimeoutMs?: number;
+}
+
+export interface Downloaded extends LocalFile {
+  /** Bytes already on disk from an earlier, interrupted run. */
+  resumedFrom: number;
+  transferred: number;
+}
+
+export async function downloadFile(api: Api, ws: Workspace, job: FileJob, o: DownloadOptions = {}): Promise<Downloaded> {
+  const target = join(ws.root, job.path);
+  const part = `${target}.${job.hash}.part`;
+  await mkdir(dirname(target), { recursive: true });
+  await removeStaleParts(target, part);
+  const retries = o.retries ?? 3;
+  let resumedFrom = -1;
+  let transferred = 0;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      // A complete part from an interrupted run needs no transfer, only the check below.
+      const complete = await stat(part).then((st) => st.size === job.size, () => false);
+      const r = complete ? { resumedFrom: job.size, transferred: 0 } : await fetchInto(api, job, part, o);
+      if (resumedFrom < 0) resumedFrom = r.resumedFrom;
+      transferred += r.transferred;
+      const size = (await stat(part)).size;
+      const md5 = await md5File(part);
+      if (size !== job.size || md5 !== job.hash) {
+        await rm(part, { force: true });
+        throw dataError(`${job.path}: downloaded ${size} bytes with MD5 ${md5}, the manifest says ${job.size} bytes with MD5 ${job.hash}`, 'run da sync again; if it repeats, the server\'s file changed during the sync');
+      }
+      await rename(part, target);
+      const st = await stat(target);
+      return { path: job.path, part: job.part, hash: job.hash, size: st.size, mtime_ms: st.mtimeMs, resumedFrom: Math.max(0, resumedFrom), transferred };
+    } catch (e) {
+      const retryable = !(e instanceof CliError) || e.kind === 'network' || e.kind === 'server' || e.kind === 'data';
+      if (!retryable || attempt >= retries) throw e;
+      await sleep(Math.round((o.backoffMs ?? 500) * 2 ** attempt * (0.75 + Math.random() * 0.5)));
+    }
+  }
+}
+
+async function fetchInto(api: Api, job: FileJob, part: string, o: DownloadOptions): Promise<{ resumedFrom: number; transferred: number }> {
+  const have = await stat(part).then((s) => s.size, () => 0);
+  const resume = have > 0 && have < job.size;
+  const query = job.part === undefined ? '' : `?part=${encodeURIComponent(job.part)}`;
+  const idle = new AbortController();
+  const res = await api.stream(`/api/data/${encodeURIComponent(job.table)}/download${query}`, {
+    headers: { accept: 'application/vnd.apache.parquet', ...(resume ? { range: `bytes=${have}-`, 'if-range': `"${job.hash}"` } : {}) },
+    signal: idle.signal,
+  });
+  if (!res.body) throw new CliError('server', `${job.path}: the server answered ${res.status} without a body`);
+  const appending = resume && res.status === 206;
+  let done = appending ? have : 0;
+  o.onBytes?.(done);
+  const idleMs = o.idleTimeoutMs ?? 60_000;
+  let timer = setTimeout(() => idle.abort(new CliError('network', `${job.path}: no data for ${idleMs / 1000} s`)), idleMs);
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      done += chunk.length;
+      clearTimeout(timer);
+      timer = setTimeout(() => idle.abort(new CliError('network', `${job.path}: no data for ${idleMs / 1000} s`)), idleMs);
+      o.onBytes?.(done);
+      cb(null, chunk);
+    },
+  });
+  try {
+    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), counter, createWriteStream(part, { flags: appending ? 'a' : 'w', highWaterMark: 1 << 20 }));
+  } catch (e) {
+    if (idle.signal.aborted) throw idle.signal.reason;
+    const err = e as Error & { cause?: { code?: string } };
+    throw new CliError('network', `${job.path}: the transfer broke off after ${done} bytes (${err.cause?.code ?? err.message})`);
+  } finally {
+    clearTimeout(timer);
+  }
+  await fsyncFile(part);
+  return { resumedFrom: appending ? have : 0, transferred: done - (appending ? have : 0) };
+}
+
+async function fsyncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r+');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Parts left by an earlier run for another version of this file can never be resumed. */
+async function removeStaleParts(target: string, keep: string): Promise<void> {
+  const prefix = `${basename(target)}.`;
+  const names = await readdir(dirname(target)).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.part') && join(dirname(target), n) !== keep).map((n) => rm(join(dirname(target), n), { force: true })));
+}

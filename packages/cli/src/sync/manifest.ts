@@ -1,0 +1,40 @@
+// The server's sync manifest (GET /api/sync/manifest): per table the MD5 of its Parquet
+// bytes (or of its parts' MD5s), size and rows. Only tables the caller may read are listed.
+import { z } from 'zod';
+import type { Api } from '../api.js';
+import { dataError } from '../errors.js';
+
+const part = z.object({ part: z.string(), hash: z.string(), sha256: z.string().optional(), size_bytes: z.number(), rows: z.number() });
+const table = z.object({
+  hash: z.string(),
+  sha256: z.string().optional(),
+  updated: z.string().nullable().optional(),
+  size_bytes: z.number(),
+  rows: z.number(),
+  source: z.string().nullable().optional(),
+  parts: z.array(part).optional(),
+});
+const manifest = z.object({ tables: z.record(z.string(), table), server_time: z.string().optional() });
+
+export type ManifestTable = z.infer<typeof table>;
+export type Manifest = z.infer<typeof manifest>;
+
+/** Table ids become file and view names here: keep them to what the server's registry makes. */
+const TABLE_ID = /^[a-z0-9_][a-z0-9_.$-]*$/;
+
+export function isSafeTableId(id: string): boolean {
+  return TABLE_ID.test(id) && !id.includes('..') && id.length <= 200;
+}
+
+export async function fetchManifest(api: Api): Promise<Manifest> {
+  const raw = await api.json<unknown>('/api/sync/manifest');
+  const parsed = manifest.safeParse(raw);
+  if (!parsed.success) throw dataError(`The server's sync manifest is not in the expected shape (${parsed.error.issues[0]?.message ?? 'unknown'})`);
+  return parsed.data;
+}
+
+/** The files a manifest table consists of: its parts, or the one file. */
+export function manifestFiles(id: string, t: ManifestTable): { part?: string; hash: string; size: number }[] {
+  if (t.parts?.length) return t.parts.map((p) => ({ part: p.part, hash: p.hash, size: p.size_bytes }));
+  return [{ hash: t.hash, size: t.size_bytes }];
+}

@@ -1,0 +1,94 @@
+// The diff between the server's manifest and the workspace: which files are missing, changed
+// or corrupt and must be fetched, which tables are gone from the manifest (no longer
+// readable, deleted, unsubscribed) and must leave the laptop, and which are current.
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { usageError } from '../errors.js';
+import { tableFile, type Workspace } from '../workspace.js';
+import { md5File } from './hash.js';
+import { isSafeTableId, manifestFiles, type Manifest, type ManifestTable } from './manifest.js';
+import type { LocalFile, SyncState } from './state.js';
+
+export type FetchReason = 'new' | 'changed' | 'missing' | 'corrupt';
+
+export interface FileJob {
+  table: string;
+  part?: string;
+  /** Relative to the workspace root. */
+  path: string;
+  hash: string;
+  size: number;
+  reason: FetchReason;
+}
+
+export interface TablePlan {
+  id: string;
+  entry: ManifestTable;
+  /** Files already in place and verified (by quick check or by hash). */
+  current: LocalFile[];
+  fetch: FileJob[];
+}
+
+export interface SyncPlan {
+  tables: TablePlan[];
+  /** Tables the workspace holds that the manifest no longer lists. */
+  remove: string[];
+  /** Ids the manifest holds that cannot be stored safely (skipped with a warning). */
+  skipped: string[];
+}
+
+export async function planSync(ws: Workspace, manifest: Manifest, state: SyncState, only?: string[]): Promise<SyncPlan> {
+  const ids = Object.keys(manifest.tables).sort();
+  if (only?.length) {
+    const missing = only.filter((t) => !(t in manifest.tables));
+    if (missing.length) {
+      throw usageError(`${missing.map((t) => `'${t}'`).join(', ')} not in your sync manifest`, 'the table does not exist, you may not read it, or your sync settings leave it out (da status lists what you can sync)');
+    }
+  }
+  const skipped = ids.filter((id) => !isSafeTableId(id));
+  const scope = ids.filter((id) => isSafeTableId(id) && (!only?.length || only.includes(id)));
+  const tables = await mapLimit(scope, 8, (id) => planTable(ws, id, manifest.tables[id], state));
+  const remove = only?.length ? [] : Object.keys(state.tables).filter((id) => !(id in manifest.tables) || !isSafeTableId(id)).sort();
+  return { tables, remove, skipped };
+}
+
+async function planTable(ws: Workspace, id: string, entry: ManifestTable, state: SyncState): Promise<TablePlan> {
+  const known = new Map((state.tables[id]?.files ?? []).map((f) => [f.path, f]));
+  const plan: TablePlan = { id, entry, current: [], fetch: [] };
+  for (const f of manifestFiles(id, entry)) {
+    const path = tableFile(id, f.part);
+    const abs = join(ws.root, path);
+    const st = await stat(abs).catch(() => undefined);
+    const was = known.get(path);
+    const job = (reason: FetchReason) => plan.fetch.push({ table: id, part: f.part, path, hash: f.hash, size: f.size, reason });
+    if (!st) {
+      job(was ? 'missing' : 'new');
+      continue;
+    }
+    if (was?.hash === f.hash && st.size === was.size && st.mtimeMs === was.mtime_ms) {
+      plan.current.push(was);
+      continue;
+    }
+    // Not what we left here (or we never recorded it): trust it only if its bytes say so.
+    if (st.size === f.size && (await md5File(abs)) === f.hash) {
+      plan.current.push({ path, part: f.part, hash: f.hash, size: st.size, mtime_ms: st.mtimeMs });
+      continue;
+    }
+    job(was?.hash === f.hash ? 'corrupt' : 'changed');
+  }
+  return plan;
+}
+
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+

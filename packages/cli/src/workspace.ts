@@ -1,0 +1,36 @@
+// The analyst's workspace: the current directory unless DA_LOCAL_DIR names another.
+//   server/parquet/<table>.parquet        read-only copies of the server's tables
+//   server/parquet/<table>/<part>.parquet partitioned tables, one file per part
+//   server/profiles/<table>.json          column profiles, for `da explore` offline
+//   user/duckdb/analytics.duckdb          views over server/parquet + the analyst's own tables
+//   .da/sync-state.json                   what the last `da sync` put here (hashes, sizes)
+import { resolve, join } from 'node:path';
+
+export interface Workspace {
+  root: string;
+  parquetDir: string;
+  profilesDir: string;
+  duckdbPath: string;
+  statePath: string;
+}
+
+export function workspace(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Workspace {
+  const root = resolve(cwd, env.DA_LOCAL_DIR || '.');
+  return {
+    root,
+    parquetDir: join(root, 'server', 'parquet'),
+    profilesDir: join(root, 'server', 'profiles'),
+    duckdbPath: join(root, 'user', 'duckdb', 'analytics.duckdb'),
+    statePath: join(root, '.da', 'sync-state.json'),
+  };
+}
+
+/** Relative path (from the workspace root) of a table's file or of one of its parts. */
+export function tableFile(table: string, part?: string): string {
+  return part === undefined ? join('server', 'parquet', `${table}.parquet`) : join('server', 'parquet', table, `${safePart(part)}.parquet`);
+}
+
+/** Part names come from the server; keep them to one harmless path segment. */
+function safePart(part: string): string {
+  return part.replace(/[^A-Za-z0-9._=-]/g, '_').replace(/^\.+/, '_');
+}
