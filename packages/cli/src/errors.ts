@@ -17,7 +17,8 @@ export class CliError extends Error {
   constructor(
     readonly kind: ErrorKind,
     message: string,
-    readonly details: { status?: number; code?: string; hint?: string } = {},
+    /** `reported`: the command already printed its result (with the failure in it). */
+    readonly details: { status?: number; code?: string; hint?: string; reported?: boolean } = {},
   ) {
     super(message);
     this.name = 'CliError';

@@ -16,7 +16,7 @@ try {
     // --help and --version end here too, with exit code 0.
     process.exitCode = e.exitCode === 0 ? 0 : EXIT_CODES.usage;
   } else if (e instanceof CliError) {
-    out.error(e);
+    if (!e.details.reported) out.error(e);
     process.exitCode = e.exitCode;
   } else {
     out.error(e as Error);

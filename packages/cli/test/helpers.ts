@@ -1,6 +1,6 @@
 // A real AIDA host on loopback with tables written through ExtractWriter, and the real `da`
 // binary run as a child process against it, each test in its own workspace and config dir.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,17 +97,27 @@ export interface RunOptions {
   cwd?: string;
 }
 
+/** Starts the binary and returns the child (to kill it) and its result. */
+export function spawnDa(args: string[], o: RunOptions = {}): { child: ChildProcess; result: Promise<DaRun> } {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...o.env };
+  for (const k of ['DA_SERVER', 'DA_TOKEN', 'DA_EMAIL', 'DA_PASSWORD']) if (!o.env?.[k]) delete env[k];
+  const child = spawn(process.execPath, [daBin, ...args], { env, cwd: o.cwd ?? o.env?.DA_LOCAL_DIR, stdio: ['pipe', 'pipe', 'pipe'] });
+  return { child, result: collect(child, args, o.stdin) };
+}
+
 export function runDa(args: string[], o: RunOptions = {}): Promise<DaRun> {
+  return spawnDa(args, o).result;
+}
+
+function collect(child: ChildProcess, args: string[], stdin: string | undefined): Promise<DaRun> {
   return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...o.env };
-    for (const k of ['DA_SERVER', 'DA_TOKEN', 'DA_EMAIL', 'DA_PASSWORD']) if (!o.env?.[k]) delete env[k];
-    const child = spawn(process.execPath, [daBin, ...args], { env, cwd: o.cwd ?? o.env?.DA_LOCAL_DIR, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.stdin.end(o.stdin ?? '');
+    child.stdin!.on('error', () => undefined); // a killed child closes its stdin early
+    child.stdin!.end(stdin ?? '');
     child.on('close', (code) =>
       resolve({
         code,

@@ -134,7 +134,9 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   if (failures.length) {
     ctx.out.result(result, () => failures.map((f) => `failed  ${f.job.path}: ${f.error.message}`).join('\n'));
     const kinds = failures.map((f) => (f.error instanceof CliError ? f.error.kind : 'network'));
-    throw new CliError(kinds.includes('auth') ? 'auth' : kinds.includes('data') ? 'data' : 'network', `${failures.length} file(s) could not be synced; the rest is up to date`, { hint: 'run da sync again: finished downloads are kept and interrupted ones resume' });
+    const kind = kinds.includes('auth') ? 'auth' : kinds.includes('data') ? 'data' : 'network';
+    if (!ctx.out.json) ctx.out.info(`${failures.length} file(s) could not be synced; the rest is up to date. Run da sync again: finished downloads are kept and interrupted ones resume.`);
+    throw new CliError(kind, `${failures.length} file(s) could not be synced`, { reported: true });
   }
   ctx.out.result(result, () =>
     `${result.tables} table(s) in ${ws.root}: ${fetched.length} file(s) fetched (${formatBytes(result.bytes_transferred)}), ${plan.remove.length} removed, ${result.up_to_date} up to date — ${(result.duration_ms / 1000).toFixed(1)} s`,
