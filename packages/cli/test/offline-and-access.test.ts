@@ -1,0 +1,139 @@
+import { readdir, stat, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { daWorkspace, startDaHost, type DaHost } from './helpers.js';
+
+const tables = {
+  orders: { sql: 'SELECT range AS id, range * 2 AS amount FROM range(100)' },
+  salaries: { sql: "SELECT 'ada' AS person, 100 AS salary UNION ALL SELECT 'ben', 90" },
+};
+
+async function admin(h: DaHost, method: string, path: string, body?: unknown): Promise<void> {
+  const res = await fetch(`${h.url}${path}`, { method, headers: { authorization: `Bearer ${h.adminToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true }).catch(() => [] as string[])).map(String).sort();
+}
+
+describe('da: tables the analyst may not read', () => {
+  let h: DaHost;
+  beforeAll(async () => {
+    h = await startDaHost(tables);
+  });
+  afterAll(() => h?.stop());
+
+  it('never reach the laptop, and leave it when access is taken away', async () => {
+    const ws = await daWorkspace();
+    try {
+      await ws.run(['login', '--server', h.url, '--token', h.analystToken]);
+      await admin(h, 'PUT', '/api/admin/registry/salaries', { is_public: false });
+      const s1 = await ws.run(['sync', '--json']);
+      expect(s1.code, s1.stderr).toBe(0);
+      expect(s1.json<{ fetched: { table: string }[] }>().fetched.map((f) => f.table)).toEqual(['orders']);
+      let files = await filesUnder(join(ws.dir, 'server'));
+      expect(files.some((f) => f.includes('salaries'))).toBe(false);
+      // Asked for by name, it is not there either — and the server refuses it remotely.
+      const named = await ws.run(['sync', '--table', 'salaries', '--json']);
+      expect(named.code).toBe(2);
+      const remote = await ws.run(['query', '--remote', 'SELECT * FROM salaries', '--json']);
+      expect(remote.code).toBe(3);
+      expect(remote.json<{ error: { status: number } }>().error.status).toBe(403);
+      const local = await ws.run(['query', 'SELECT * FROM salaries']);
+      expect(local.code).toBe(5);
+      expect(local.stderr).toMatch(/salaries/);
+
+      // Granted: it arrives. Revoked (made private for everyone): it is removed again.
+      await admin(h, 'POST', '/api/admin/permissions', { user_id: h.analystId, dataset: 'salaries', access: 'read' });
+      const s2 = await ws.run(['sync', '--json']);
+      expect(s2.json<{ fetched: { table: string }[] }>().fetched.map((f) => f.table)).toEqual(['salaries']);
+      expect((await ws.run(['query', 'SELECT sum(salary) FROM salaries', '-f', 'csv'])).stdout).toBe('sum(salary)\n190\n');
+      await admin(h, 'DELETE', '/api/admin/permissions', { user_id: h.analystId, dataset: 'salaries' });
+      const s3 = await ws.run(['sync', '--json']);
+      expect(s3.json<{ removed: string[] }>().removed).toEqual(['salaries']);
+      files = await filesUnder(join(ws.dir, 'server'));
+      expect(files.some((f) => f.includes('salaries'))).toBe(false);
+      expect((await ws.run(['query', 'SELECT * FROM salaries'])).code).toBe(5);
+      expect((await ws.run(['query', 'SELECT count(*) FROM orders', '-f', 'csv'])).stdout).toBe('count_star()\n100\n');
+    } finally {
+      await ws.cleanup();
+    }
+  });
+});
+
+describe('da with the server stopped', () => {
+  it('queries local data, explores a saved profile, answers status --local, and says the server is unreachable otherwise', async () => {
+    const h = await startDaHost(tables);
+    const ws = await daWorkspace();
+    try {
+      await ws.run(['login', '--server', h.url, '--token', h.analystToken]);
+      expect((await ws.run(['sync'])).code).toBe(0);
+      const online = await ws.run(['explore', 'orders', '--json']);
+      expect(online.code, online.stderr).toBe(0);
+      expect(online.json<{ profile: { rows: number } }>().profile.rows).toBe(100);
+      await h.stop();
+
+      const q = await ws.run(['query', 'SELECT count(*) AS n, max(amount) AS m FROM orders', '--json']);
+      expect(q.code, q.stderr).toBe(0);
+      expect(q.json<{ rows: unknown[][]; source: string }>()).toMatchObject({ rows: [[100, 198]], source: 'local' });
+
+      const st = await ws.run(['status', '--local', '--json']);
+      expect(st.code, st.stderr).toBe(0);
+      const local = st.json<{ local: { tables: number; rows: number; synced_at: string; server: string } }>().local;
+      expect(local).toMatchObject({ tables: 2, rows: 102, server: h.url });
+      expect(Date.parse(local.synced_at)).toBeGreaterThan(Date.now() - 60_000);
+      const human = await ws.run(['status', '--local']);
+      expect(human.stdout).toMatch(/tables\s+2 \(102 rows/);
+
+      const ex = await ws.run(['explore', 'orders', '--json']);
+      expect(ex.code, ex.stderr).toBe(0);
+      expect(ex.json<{ source: string; profile: { columns: { name: string }[] } }>()).toMatchObject({ source: 'local', profile: { columns: [{ name: 'id' }, { name: 'amount' }] } });
+      const exHuman = await ws.run(['explore', 'orders']);
+      expect(exHuman.stdout).toMatch(/amount\s+/);
+
+      const remote = await ws.run(['status', '--json'], { env: { DA_RETRIES: '0' } });
+      expect(remote.code).toBe(4);
+      expect(remote.json<{ error: { kind: string; message: string } }>().error).toMatchObject({ kind: 'network', message: expect.stringMatching(/Cannot reach/) });
+      const diag = await ws.run(['diagnose', '--json'], { env: { DA_RETRIES: '0' } });
+      expect(diag.code).toBe(4);
+      expect(diag.json<{ checks: { name: string; status: string }[] }>().checks).toEqual(expect.arrayContaining([
+        expect.objectContaining({ name: 'server', status: 'fail' }),
+        expect.objectContaining({ name: 'local files', status: 'ok' }),
+      ]));
+    } finally {
+      await ws.cleanup();
+      await h.stop().catch(() => undefined);
+    }
+  });
+});
+
+describe('da diagnose', () => {
+  it('is all ok after a sync, and fails with exit code 5 naming a damaged file', async () => {
+    const h = await startDaHost(tables);
+    const ws = await daWorkspace();
+    try {
+      await ws.run(['login', '--server', h.url, '--token', h.analystToken]);
+      await ws.run(['sync']);
+      const ok = await ws.run(['diagnose', '--json']);
+      expect(ok.code, ok.stdout).toBe(0);
+      const checks = ok.json<{ ok: boolean; checks: { name: string; status: string }[] }>();
+      expect(checks.ok).toBe(true);
+      expect(checks.checks.map((c) => c.name)).toEqual(['server', 'token', 'local files', 'freshness', 'database', 'disk']);
+      expect(checks.checks.filter((c) => c.status === 'fail')).toEqual([]);
+
+      const file = join(ws.dir, 'server/parquet/orders.parquet');
+      const size = (await stat(file)).size;
+      const bytes = await readFile(file);
+      bytes[10] ^= 0x55;
+      await writeFile(file, bytes);
+      expect((await stat(file)).size).toBe(size);
+      const bad = await ws.run(['diagnose']);
+      expect(bad.code).toBe(5);
+      expect(bad.stdout).toMatch(/local files\s+FAIL\s+server\/parquet\/orders\.parquet does not match its MD5/);
+    } finally {
+      await ws.cleanup();
+      await h.stop();
+    }
+  });
+});
