@@ -95,7 +95,10 @@ async function logout(ctx: Context): Promise<void> {
   if (ctx.connection.server && ctx.stored.token) {
     await ctx.api().json('/auth/logout', { method: 'POST' }).catch(() => undefined);
   }
-  await clearConfig(ctx.env);
+  // The server stays remembered for the next `da login`; who you were does not.
+  const { server } = ctx.stored;
+  if (server) await saveConfig({ server }, ctx.env);
+  else await clearConfig(ctx.env);
   ctx.out.result({ status: 'signed_out' }, () => 'Signed out; the stored token is gone.');
 }
 

@@ -1,0 +1,102 @@
+import { stat, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANALYST, daWorkspace, startDaHost, type DaHost } from './helpers.js';
+
+describe('da login / whoami / logout', () => {
+  let h: DaHost;
+  beforeAll(async () => {
+    h = await startDaHost({ orders: { sql: 'SELECT 1 AS id' } });
+  });
+  afterAll(() => h?.stop());
+
+  it('signs in with a password from stdin, keeps the token in a 0600 file, and whoami shows the user', async () => {
+    const ws = await daWorkspace();
+    try {
+      const r = await ws.run(['login', '--server', h.url, '--email', ANALYST.email, '--password-stdin', '--json'], { stdin: `${ANALYST.password}\n` });
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      expect(r.json<{ user: { email: string; role: string } }>().user).toMatchObject({ email: ANALYST.email, role: 'analyst' });
+      const cfg = join(ws.configDir, 'config.json');
+      expect((await stat(cfg)).mode & 0o777).toBe(0o600);
+      expect(JSON.parse(await readFile(cfg, 'utf8'))).toMatchObject({ server: h.url, email: ANALYST.email });
+      const who = await ws.run(['whoami']);
+      expect(who.code).toBe(0);
+      expect(who.stdout).toMatch(new RegExp(`email\\s+${ANALYST.email}`));
+      expect(who.stdout).toMatch(/role\s+analyst/);
+
+      const out = await ws.run(['logout', '--json']);
+      expect(out.json()).toEqual({ status: 'signed_out' });
+      const after = await ws.run(['whoami', '--json']);
+      expect(after.code).toBe(3);
+      expect(after.json<{ error: { kind: string } }>().error.kind).toBe('auth');
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('takes the password from DA_PASSWORD and the server from DA_SERVER', async () => {
+    const ws = await daWorkspace();
+    try {
+      const r = await ws.run(['login', '--email', ANALYST.email], { env: { DA_SERVER: h.url, DA_PASSWORD: ANALYST.password } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/Signed in to .* as analyst@example\.com \(analyst\)/);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('a wrong password is an auth error (3); with no terminal and no password it fails at once with a usage error (2)', async () => {
+    const ws = await daWorkspace();
+    try {
+      const wrong = await ws.run(['login', '--server', h.url, '--email', ANALYST.email, '--password-stdin', '--json'], { stdin: 'not-the-password\n' });
+      expect(wrong.code).toBe(3);
+      expect(wrong.json<{ error: { status: number } }>().error.status).toBe(401);
+      const t0 = Date.now();
+      const noPw = await ws.run(['login', '--server', h.url, '--email', ANALYST.email]);
+      expect(noPw.code).toBe(2);
+      expect(noPw.stderr).toMatch(/no terminal to ask on[\s\S]*--password-stdin/);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      const noServer = await ws.run(['login', '--token', 'x']);
+      expect(noServer.code).toBe(2);
+      expect(noServer.stderr).toMatch(/No server/);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('accepts a personal access token, rejects a bad one, and DA_TOKEN works without any login', async () => {
+    const ws = await daWorkspace();
+    try {
+      const pat = (await (await fetch(`${h.url}/auth/tokens`, { method: 'POST', headers: { authorization: `Bearer ${h.analystToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'laptop' }) })).json()) as { token: string };
+      const ok = await ws.run(['login', '--server', h.url, '--token', pat.token]);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect((await ws.run(['whoami', '--json'])).json<{ user: { token_type: string } }>().user.token_type).toBe('pat');
+      const bad = await ws.run(['login', '--server', h.url, '--token', 'aida_pat_nonsense']);
+      expect(bad.code).toBe(3);
+      const other = await daWorkspace();
+      try {
+        const viaEnv = await other.run(['whoami', '--json'], { env: { DA_SERVER: h.url, DA_TOKEN: pat.token } });
+        expect(viaEnv.code).toBe(0);
+        expect(viaEnv.json<{ user: { email: string } }>().user.email).toBe(ANALYST.email);
+      } finally {
+        await other.cleanup();
+      }
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('reports usage errors with exit code 2: unknown options, bad formats, bad limits', async () => {
+    const ws = await daWorkspace();
+    try {
+      expect((await ws.run(['sync', '--frobnicate'])).code).toBe(2);
+      const fmt = await ws.run(['query', 'SELECT 1', '-f', 'xml', '--json']);
+      expect(fmt.code).toBe(2);
+      expect(fmt.json<{ error: { message: string } }>().error.message).toMatch(/Unknown format 'xml'/);
+      expect((await ws.run(['query', 'SELECT 1', '--limit', '-3'])).code).toBe(2);
+      expect((await ws.run(['sync', '--parallel', '0'], { env: { DA_SERVER: h.url, DA_TOKEN: h.analystToken } })).code).toBe(2);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+});
