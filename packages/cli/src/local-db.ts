@@ -5,7 +5,7 @@
 // file_search_path; the DuckDB CLI started in the workspace root finds them too.
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { dataError } from './errors.js';
 import type { Workspace } from './workspace.js';
 import type { Row } from './render.js';
@@ -19,6 +19,9 @@ export async function openLocalDb(ws: Workspace): Promise<LocalDb> {
   await mkdir(dirname(ws.duckdbPath), { recursive: true });
   let instance: DuckDBInstance;
   try {
+    // Loaded on first use: the native module costs ~200 ms, which commands that never open
+    // the local database (and a sync with nothing to do) should not pay.
+    const { DuckDBInstance } = await import('@duckdb/node-api');
     instance = await DuckDBInstance.create(ws.duckdbPath);
   } catch (e) {
     const msg = (e as Error).message;

@@ -95,6 +95,31 @@ describe('da sync against a real host', () => {
     }
   });
 
+  it('saves the profiles the manifest lists for explore offline, and refetches one only when it was recomputed', async () => {
+    const ws = await daWorkspace();
+    try {
+      await ws.run(['login', '--server', h.url, '--token', h.analystToken]);
+      const refresh = () => fetch(`${h.url}/api/catalog/profile/customers/refresh`, { method: 'POST', headers: { authorization: `Bearer ${h.analystToken}` } });
+      expect((await refresh()).status).toBe(200);
+      const s1 = await ws.run(['sync', '--json']);
+      expect(s1.json<{ profiles: { saved: number } }>().profiles.saved).toBeGreaterThanOrEqual(1);
+      const saved = JSON.parse(await readFile(join(ws.dir, 'server/profiles/customers.json'), 'utf8')) as { table: string; rows: number; profiled_at: string };
+      expect(saved).toMatchObject({ table: 'customers', rows: expect.any(Number) });
+      const s2 = await ws.run(['sync', '--json']);
+      expect(s2.json<{ profiles: { saved: number } }>().profiles.saved).toBe(0);
+      await new Promise((r) => setTimeout(r, 5));
+      expect((await refresh()).status).toBe(200);
+      const s3 = await ws.run(['sync', '--json']);
+      expect(s3.json<{ profiles: { saved: number }; fetched: unknown[] }>()).toMatchObject({ profiles: { saved: 1 }, fetched: [] });
+      const again = JSON.parse(await readFile(join(ws.dir, 'server/profiles/customers.json'), 'utf8')) as { profiled_at: string };
+      expect(again.profiled_at > saved.profiled_at).toBe(true);
+      const ex = await ws.run(['explore', 'customers', '--json']);
+      expect(ex.json<{ source: string }>().source).toBe('local');
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
   it('--dry-run lists what would change and changes nothing; --table limits the sync', async () => {
     const ws = await daWorkspace();
     try {

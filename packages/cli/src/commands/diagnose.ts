@@ -113,7 +113,7 @@ async function databaseCheck(ctx: Context, state: SyncState): Promise<Check> {
       const r = await db.conn.runAndReadAll(`SELECT view_name FROM duckdb_views() WHERE NOT internal AND schema_name = 'main' AND database_name = current_database()`);
       const views = new Set(r.getRowsJS().map((row) => String(row[0])));
       const missing = Object.keys(state.tables).filter((id) => !views.has(id));
-      if (missing.length) return { name: 'database', status: 'warn', detail: `no view for ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} (a table of yours may have the same name): run da sync` };
+      if (missing.length) return { name: 'database', status: 'warn', detail: `no view for ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} (a table of yours may have the same name): run da sync --rebuild-views` };
       return { name: 'database', status: 'ok', detail: `${ctx.ws.duckdbPath} has a view for each of ${Object.keys(state.tables).length} table(s)` };
     } finally {
       db.close();

@@ -3,9 +3,10 @@
 // `Range` + `If-Range` (so a file that changed meanwhile is fetched whole), the MD5 of the
 // complete part must equal the manifest's before it is renamed over the target. The target
 // is never half-written.
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -33,9 +34,8 @@ export interface Downloaded extends LocalFile {
 
 export async function downloadFile(api: Api, ws: Workspace, job: FileJob, o: DownloadOptions = {}): Promise<Downloaded> {
   const target = join(ws.root, job.path);
-  const part = `${target}.${job.hash}.part`;
+  const part = partPath(ws, job);
   await mkdir(dirname(target), { recursive: true });
-  await removeStaleParts(target, part);
   const retries = o.retries ?? 3;
   let resumedFrom = -1;
   let transferred = 0;
@@ -43,11 +43,11 @@ export async function downloadFile(api: Api, ws: Workspace, job: FileJob, o: Dow
     try {
       // A complete part from an interrupted run needs no transfer, only the check below.
       const complete = await stat(part).then((st) => st.size === job.size, () => false);
-      const r = complete ? { resumedFrom: job.size, transferred: 0 } : await fetchInto(api, job, part, o);
+      const r = complete ? { resumedFrom: job.size, transferred: 0, md5: undefined } : await fetchInto(api, job, part, o);
       if (resumedFrom < 0) resumedFrom = r.resumedFrom;
       transferred += r.transferred;
       const size = (await stat(part)).size;
-      const md5 = await md5File(part);
+      const md5 = r.md5 ?? (await md5File(part));
       if (size !== job.size || md5 !== job.hash) {
         await rm(part, { force: true });
         throw dataError(`${job.path}: downloaded ${size} bytes with MD5 ${md5}, the manifest says ${job.size} bytes with MD5 ${job.hash}`, 'run da sync again; if it repeats, the server\'s file changed during the sync');
@@ -63,7 +63,7 @@ export async function downloadFile(api: Api, ws: Workspace, job: FileJob, o: Dow
   }
 }
 
-async function fetchInto(api: Api, job: FileJob, part: string, o: DownloadOptions): Promise<{ resumedFrom: number; transferred: number }> {
+async function fetchInto(api: Api, job: FileJob, part: string, o: DownloadOptions): Promise<{ resumedFrom: number; transferred: number; md5: string }> {
   const have = await stat(part).then((s) => s.size, () => 0);
   const resume = have > 0 && have < job.size;
   const query = job.part === undefined ? '' : `?part=${encodeURIComponent(job.part)}`;
@@ -75,12 +75,16 @@ async function fetchInto(api: Api, job: FileJob, part: string, o: DownloadOption
   if (!res.body) throw new CliError('server', `${job.path}: the server answered ${res.status} without a body`);
   const appending = resume && res.status === 206;
   let done = appending ? have : 0;
+  // The MD5 is computed as the bytes arrive (after the bytes already on disk when resuming).
+  const hash = createHash('md5');
+  if (appending) for await (const c of createReadStream(part, { highWaterMark: 1 << 20 })) hash.update(c as Buffer);
   o.onBytes?.(done);
   const idleMs = o.idleTimeoutMs ?? 60_000;
   let timer = setTimeout(() => idle.abort(new CliError('network', `${job.path}: no data for ${idleMs / 1000} s`)), idleMs);
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       done += chunk.length;
+      hash.update(chunk);
       clearTimeout(timer);
       timer = setTimeout(() => idle.abort(new CliError('network', `${job.path}: no data for ${idleMs / 1000} s`)), idleMs);
       o.onBytes?.(done);
@@ -96,22 +100,23 @@ async function fetchInto(api: Api, job: FileJob, part: string, o: DownloadOption
   } finally {
     clearTimeout(timer);
   }
-  await fsyncFile(part);
-  return { resumedFrom: appending ? have : 0, transferred: done - (appending ? have : 0) };
+  // No fsync per file: a file the state does not yet record is only trusted after its MD5 is
+  // checked again (plan.ts), so a crash can cost a re-download but never a wrong file.
+  return { resumedFrom: appending ? have : 0, transferred: done - (appending ? have : 0), md5: hash.digest('hex') };
 }
 
-async function fsyncFile(path: string): Promise<void> {
-  const fh = await open(path, 'r+');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+/** The partial download of a job's file. */
+export function partPath(ws: Workspace, job: FileJob): string {
+  return `${join(ws.root, job.path)}.${job.hash}.part`;
 }
 
-/** Parts left by an earlier run for another version of this file can never be resumed. */
-async function removeStaleParts(target: string, keep: string): Promise<void> {
-  const prefix = `${basename(target)}.`;
-  const names = await readdir(dirname(target)).catch(() => [] as string[]);
-  await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.part') && join(dirname(target), n) !== keep).map((n) => rm(join(dirname(target), n), { force: true })));
+/**
+ * Removes partial downloads no job of this sync will resume (left by an earlier run for
+ * another version of a file): one pass over the download folders, not one per file.
+ */
+export async function removeStaleParts(ws: Workspace, jobs: FileJob[]): Promise<void> {
+  const keep = new Set(jobs.map((j) => partPath(ws, j)));
+  const names = await readdir(ws.parquetDir, { recursive: true }).catch(() => [] as string[]);
+  const stale = names.map(String).filter((n) => n.endsWith('.part')).map((n) => join(ws.parquetDir, n)).filter((p) => !keep.has(p));
+  await Promise.all(stale.map((p) => rm(p, { force: true })));
 }

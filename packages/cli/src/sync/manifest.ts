@@ -14,7 +14,8 @@ const table = z.object({
   source: z.string().nullable().optional(),
   parts: z.array(part).optional(),
 });
-const manifest = z.object({ tables: z.record(z.string(), table), server_time: z.string().optional() });
+const assets = z.object({ profiles: z.record(z.string(), z.object({ profiled_at: z.string() })).optional() });
+const manifest = z.object({ tables: z.record(z.string(), table), assets: assets.optional(), server_time: z.string().optional() });
 
 export type ManifestTable = z.infer<typeof table>;
 export type Manifest = z.infer<typeof manifest>;

@@ -1,6 +1,5 @@
 // Progress for `da sync` on a terminal: a bar per file in flight and an overall one (bytes).
 // Off the terminal (pipes, CI, agents, --json) nothing is drawn.
-import cliProgress from 'cli-progress';
 import { formatBytes } from '../render.js';
 
 export interface Progress {
@@ -10,8 +9,9 @@ export interface Progress {
 
 const quiet: Progress = { file: () => ({ update() {}, stop() {} }), stop() {} };
 
-export function syncProgress(enabled: boolean, stream: NodeJS.WritableStream, totalBytes: number, files: number): Progress {
+export async function syncProgress(enabled: boolean, stream: NodeJS.WritableStream, totalBytes: number, files: number): Promise<Progress> {
   if (!enabled || files === 0) return quiet;
+  const { default: cliProgress } = await import('cli-progress');
   const multi = new cliProgress.MultiBar(
     {
       stream: stream as NodeJS.WriteStream,

@@ -6,7 +6,14 @@ import { readJsonFile, writeFileAtomic } from '../atomic-file.js';
 import { dataError } from '../errors.js';
 
 const localFile = z.object({ path: z.string(), part: z.string().optional(), hash: z.string(), size: z.number(), mtime_ms: z.number() });
-const localTable = z.object({ hash: z.string(), rows: z.number(), updated: z.string().nullable().optional(), files: z.array(localFile) });
+const localTable = z.object({
+  hash: z.string(),
+  rows: z.number(),
+  updated: z.string().nullable().optional(),
+  files: z.array(localFile),
+  /** When the server computed the profile saved in server/profiles (absent: none saved). */
+  profiled_at: z.string().optional(),
+});
 const syncState = z.object({
   version: z.literal(1),
   server: z.string(),

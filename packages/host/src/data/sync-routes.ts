@@ -4,6 +4,7 @@ import { body, query } from '../http/body.js';
 import { sourceOfTable } from './table-source.js';
 import type { DataContext } from './context.js';
 import type { SyncSettingsStore } from './sync-settings.js';
+import type { ProfileService } from './profiles/service.js';
 import { combinedHash } from '../analytics/combined-hash.js';
 
 /** Name of the host's own job that runs extract → rebuild → profile for a trigger. */
@@ -24,7 +25,7 @@ interface ManifestEntry {
 }
 
 /** The sync manifest, per-user sync settings and subscriptions, and the admin trigger (API.md, Data and sync). */
-export function syncRoutes(ctx: DataContext, settings: SyncSettingsStore): RouteDefinition[] {
+export function syncRoutes(ctx: DataContext, settings: SyncSettingsStore, profiles: ProfileService): RouteDefinition[] {
   return [
     {
       method: 'GET', path: '/api/sync/manifest', access: { role: 'viewer' }, summary: 'Hashes of every table the caller may read and has not switched off',
@@ -33,6 +34,9 @@ export function syncRoutes(ctx: DataContext, settings: SyncSettingsStore): Route
         const s = await settings.get(user.id);
         const explicit = s.subscriptions.table_mode === 'explicit' ? new Set(s.subscriptions.tables.map((t) => t.toLowerCase())) : null;
         const tables: Record<string, ManifestEntry> = {};
+        // Profiles are assets of the tables listed: clients refetch one when its time changes.
+        const profiledAt = await profiles.profiledAt();
+        const profileAssets: Record<string, { profiled_at: string }> = {};
         for (const t of ctx.analytics.tables()) {
           const id = t.table_name.toLowerCase();
           const bucket = ctx.registry.get(id)?.bucket ?? t.source;
@@ -49,8 +53,10 @@ export function syncRoutes(ctx: DataContext, settings: SyncSettingsStore): Route
             source: t.source,
             ...(partitioned ? { parts: files.map((f) => ({ part: f.part ?? '', hash: f.md5, sha256: f.sha256, size_bytes: f.size_bytes, rows: f.rows })) } : {}),
           };
+          const at = profiledAt.get(id);
+          if (at) profileAssets[id] = { profiled_at: at };
         }
-        c.body = { tables, assets: {}, server_time: new Date().toISOString() };
+        c.body = { tables, assets: { profiles: profileAssets }, server_time: new Date().toISOString() };
       },
     },
     {

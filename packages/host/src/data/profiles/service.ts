@@ -74,6 +74,12 @@ export class ProfileService {
     return stored.fingerprint === current ? stored : { ...stored, stale: true };
   }
 
+  /** When each stored profile was computed, by table id (what the sync manifest lists). */
+  async profiledAt(): Promise<ReadonlyMap<string, string>> {
+    const all = await this.d.store.all();
+    return new Map([...all].map(([id, p]) => [id, p.profiled_at]));
+  }
+
   /** Recomputes and stores the profile of one table. */
   profile(name: string): Promise<TableProfile> {
     const t = this.requireTable(name);

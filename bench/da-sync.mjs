@@ -1,0 +1,77 @@
+// `da sync` with 1,000 tables on the server, run as the real binary. The second sync (nothing
+// changed) must finish in under 1 s; it is compared with the floor any CLI pays: a Node
+// process that starts, fetches the manifest and exits. The first sync is compared with
+// fetching the same 1,000 files to disk with plain fetch() from this process, 4 at a time.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ExtractWriter } from '@aida/core';
+import { medianOf, report, startBenchHost, time, withTempDir } from './lib.mjs';
+
+const daBin = fileURLToPath(new URL('../packages/cli/dist/main.js', import.meta.url));
+
+function run(args, env) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${args.join(' ')} exited ${code}: ${err}${out}`))));
+  });
+}
+
+export async function benchDaSync({ sources = 20, tablesPerSource = 50 } = {}) {
+  await withTempDir('aida-bench-da-', async (dataDir) => {
+    for (let s = 0; s < sources; s++) {
+      const w = await ExtractWriter.open(join(dataDir, 'extracts', `source_${s}`));
+      for (let t = 0; t < tablesPerSource; t++) await w.writeTable(`s${s}_t${t}`, `SELECT range AS id, 'x' || range AS label FROM range(${100 + t})`);
+      await w.commit();
+    }
+    const { host, url, close, admin } = await startBenchHost(dataDir);
+    const ws = await mkdtemp(join(tmpdir(), 'aida-bench-da-ws-'));
+    const env = { DA_CONFIG_DIR: join(ws, '.config'), DA_LOCAL_DIR: ws };
+    try {
+      const n = sources * tablesPerSource;
+      await run([daBin, 'login', '--server', url, '--token', admin.authorization.slice('Bearer '.length)], env);
+
+      // Baseline for the first sync: the same files with plain fetch(), 4 at a time, each
+      // written to a file (no verification, no views, no process start).
+      const manifest = await (await fetch(`${url}/api/sync/manifest`, { headers: admin })).json();
+      const ids = Object.keys(manifest.tables);
+      const plainDir = await mkdtemp(join(tmpdir(), 'aida-bench-da-plain-'));
+      const plain = await time(async () => {
+        let i = 0;
+        await Promise.all(Array.from({ length: 4 }, async () => {
+          while (i < ids.length) {
+            const id = ids[i++];
+            await writeFile(join(plainDir, `${id}.parquet`), Buffer.from(await (await fetch(`${url}/api/data/${id}/download`, { headers: admin })).arrayBuffer()));
+          }
+        }));
+      });
+      await rm(plainDir, { recursive: true, force: true });
+      const first = await time(() => run([daBin, 'sync', '--json'], env));
+      const fetched = JSON.parse(first.value).fetched.length;
+      if (fetched !== n) throw new Error(`first sync fetched ${fetched} files, expected ${n}`);
+      report(`da sync, first, ${n} tables`, first.ms, 'ms', { baseline: plain.ms, baselineName: 'plain fetch() of the same files to disk, 4 at a time, in-process' });
+
+      const floorScript = `const r = await fetch(${JSON.stringify(`${url}/api/sync/manifest`)}, { headers: { authorization: ${JSON.stringify(admin.authorization)} } }); await r.json();`;
+      const floor = await medianOf(5, () => run(['--input-type=module', '-e', floorScript], {}));
+      let transferred = -1;
+      const second = await medianOf(5, async () => {
+        const out = JSON.parse(await run([daBin, 'sync', '--json'], env));
+        transferred = out.fetched.length;
+      });
+      if (transferred !== 0) throw new Error(`second sync fetched ${transferred} files`);
+      report(`da sync, second (nothing changed), ${n} tables`, second, 'ms', {
+        baseline: floor, baselineName: 'node process fetching the manifest', target: '< 1000 ms', pass: second < 1000,
+      });
+    } finally {
+      await close();
+      await host.stop();
+      await rm(ws, { recursive: true, force: true });
+    }
+  });
+}
