@@ -93,3 +93,28 @@ describe('da sync: a download killed halfway', () => {
     }
   });
 });
+
+describe('da sync: one at a time per workspace', () => {
+  it('refuses a second sync while one runs, and takes over the lock of a killed one', async () => {
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const h = await startDaHost({ t: { sql: 'SELECT 1 AS id' } });
+    const ws = await daWorkspace();
+    try {
+      await ws.run(['login', '--server', h.url, '--token', h.analystToken]);
+      await mkdir(join(ws.dir, '.da'), { recursive: true });
+      // This test process is alive: its pid in the lock means a sync is running.
+      await writeFile(join(ws.dir, '.da', 'sync.lock'), String(process.pid));
+      const busy = await spawnDa(['sync', '--json'], { env: ws.env }).result;
+      expect(busy.code).toBe(2);
+      expect(busy.json<{ error: { message: string } }>().error.message).toMatch(new RegExp(`Another da sync \\(pid ${process.pid}\\)`));
+      // A pid that no longer exists: the lock is stale and taken over.
+      await writeFile(join(ws.dir, '.da', 'sync.lock'), '2147483646');
+      const ok = await spawnDa(['sync', '--json'], { env: ws.env }).result;
+      expect(ok.code, ok.stderr + ok.stdout).toBe(0);
+      await expect(stat(join(ws.dir, '.da', 'sync.lock'))).rejects.toThrow();
+    } finally {
+      await ws.cleanup();
+      await h.stop();
+    }
+  });
+});

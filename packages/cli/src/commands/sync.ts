@@ -13,6 +13,7 @@ import { downloadFile, removeStaleParts, type Downloaded } from '../sync/downloa
 import { fetchManifest } from '../sync/manifest.js';
 import { mapLimit, planSync, type FileJob } from '../sync/plan.js';
 import { syncProgress } from '../sync/progress.js';
+import { withSyncLock } from '../sync/lock.js';
 import { emptyState, loadState, saveState, type SyncState } from '../sync/state.js';
 import { tableFile } from '../workspace.js';
 import type { Api } from '../api.js';
@@ -32,7 +33,7 @@ export function registerSync(program: Command): void {
     .option('--dry-run', 'show what would change; change nothing')
     .option('-p, --parallel <n>', 'downloads at once', '4')
     .option('--rebuild-views', 'recreate the view of every synced table (e.g. after you dropped one)')
-    .action(action<SyncOptions>(sync));
+    .action(action<SyncOptions>((ctx, o) => (o.dryRun ? sync(ctx, o) : withSyncLock(ctx.ws, () => sync(ctx, o)))));
 }
 
 interface FetchedFile extends FileJob {
