@@ -4,27 +4,9 @@ import { join } from 'node:path';
 import { startTestHost, type TestHost } from '@aida/core/testing';
 import { localFilesPlugin } from '@aida/host';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Grant, RegistryEntry, User } from '../src/commands/admin.js';
 import { ADMIN, ANALYST, daWorkspace, startDaHost, type DaHost } from './helpers.js';
 
-interface User {
-  id: string;
-  email: string;
-  name: string | null;
-  role: string;
-  active: boolean;
-}
-interface Grant {
-  user_id: string;
-  dataset: string;
-  access: string;
-}
-interface RegistryEntry {
-  id: string;
-  bucket: string | null;
-  is_public: boolean;
-  description: string | null;
-  sync_strategy: string;
-}
 interface ErrorBody {
   error: { kind: string; message: string; hint?: string };
 }

@@ -12,7 +12,7 @@ import { cellText, renderTable } from '../render.js';
 const ROLES = ['viewer', 'analyst', 'km_admin', 'admin'] as const;
 const STRATEGIES = ['full_refresh', 'incremental', 'partitioned'] as const;
 
-interface User {
+export interface User {
   id: string;
   email: string;
   name: string | null;
@@ -20,7 +20,7 @@ interface User {
   active: boolean;
 }
 
-interface Grant {
+export interface Grant {
   user_id: string;
   dataset: string;
   access: string;
@@ -28,7 +28,7 @@ interface Grant {
   granted_at: string | null;
 }
 
-interface RegistryEntry {
+export interface RegistryEntry {
   id: string;
   bucket: string | null;
   source_type: string | null;
