@@ -115,7 +115,11 @@ export async function runLocalQuery(db: LocalDb, sql: string, limit: number): Pr
   }
   const names = reader.columnNames();
   const types = reader.columnTypes().map((t) => t.toString());
-  const all = reader.getRowsJS() as Row[];
+  // Dates, times, intervals and blobs read best as DuckDB prints them ('2025-01-02', '3 days'),
+  // not as JS Dates at UTC midnight; everything else as plain JS values.
+  const textual = types.map((t) => /^(DATE|TIME|TIMESTAMP|INTERVAL|BLOB)/.test(t));
+  const raw = textual.some(Boolean) ? reader.getRows() : [];
+  const all = (reader.getRowsJS() as Row[]).map((r, i) => (raw.length ? r.map((v, j) => (textual[j] && v !== null ? String(raw[i][j]) : v)) : r));
   const truncated = limit > 0 && all.length > limit;
   const rows = truncated ? all.slice(0, limit) : all;
   return { columns: names.map((name, i) => ({ name, type: types[i] })), rows, row_count: rows.length, truncated };

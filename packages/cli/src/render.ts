@@ -11,17 +11,13 @@ export function cellText(v: unknown): string {
   return String(v);
 }
 
-const MAX_CELL = 60;
-
-export function renderTable(columns: string[], rows: Row[]): string {
+/** Aligned columns; cells longer than `maxCell` (60) are cut with an ellipsis. */
+export function renderTable(columns: string[], rows: Row[], maxCell = 60): string {
+  const clip = (s: string) => (s.length > maxCell ? `${s.slice(0, maxCell - 1)}…` : s);
   const cells = rows.map((r) => columns.map((_c, i) => clip(cellText(r[i]).replace(/\s+/g, ' '))));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
   const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
   return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
-}
-
-function clip(s: string): string {
-  return s.length > MAX_CELL ? `${s.slice(0, MAX_CELL - 1)}…` : s;
 }
 
 export function renderCsv(columns: string[], rows: Row[]): string {

@@ -8,20 +8,46 @@ export interface Proxy {
   requests: { method: string; path: string; headers: IncomingHttpHeaders; status?: number }[];
   /** Bytes per 20 ms tick for bodies of downloads; 0 = full speed. */
   throttle: number;
+  /** Answer this many next download requests with 503 (and Retry-After: 0). */
+  fail503: number;
+  /** Cut the connection of the next download after this many body bytes (0 = off). */
+  cutAfter: number;
   close(): Promise<void>;
 }
 
 export async function startProxy(target: string): Promise<Proxy> {
   const t = new URL(target);
-  const proxy: Proxy = { url: '', requests: [], throttle: 0, close: async () => undefined };
+  const proxy: Proxy = { url: '', requests: [], throttle: 0, fail503: 0, cutAfter: 0, close: async () => undefined };
   const server: Server = createServer((req, res) => {
     const rec: Proxy['requests'][number] = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers };
     proxy.requests.push(rec);
+    const download = (req.url ?? '').includes('/download');
+    if (download && proxy.fail503 > 0) {
+      proxy.fail503--;
+      rec.status = 503;
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '0' });
+      return void res.end(JSON.stringify({ code: 'INJECTED', message: 'injected outage' }));
+    }
+    const cut = download ? proxy.cutAfter : 0;
+    if (cut) proxy.cutAfter = 0;
     const up = request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: { ...req.headers, host: t.host } }, (ur) => {
       rec.status = ur.statusCode;
       res.writeHead(ur.statusCode ?? 502, ur.headers);
-      const step = (req.url ?? '').includes('/download') ? proxy.throttle : 0;
+      const step = download ? proxy.throttle : 0;
       res.on('close', () => ur.destroy()); // the client went away (killed): stop reading
+      if (cut) {
+        let sent = 0;
+        ur.on('data', (chunk: Buffer) => {
+          const room = cut - sent;
+          sent += chunk.length;
+          if (room <= 0) return;
+          // Cut once the bytes before the cut are flushed to the client.
+          res.write(chunk.subarray(0, room), () => {
+            if (sent >= cut) res.socket?.destroy();
+          });
+        });
+        return;
+      }
       if (step <= 0) return void ur.pipe(res);
       ur.on('data', (chunk: Buffer) => {
         ur.pause();

@@ -71,6 +71,28 @@ describe('da sync: a download killed halfway', () => {
     }
   });
 
+  it('retries a 503 and a connection cut mid-body, resuming from what arrived', async () => {
+    const ws = await daWorkspace();
+    try {
+      await ws.run(['login', '--server', proxy.url, '--token', h.analystToken]);
+      const manifest = (await (await fetch(`${h.url}/api/sync/manifest`, { headers: { authorization: `Bearer ${h.analystToken}` } })).json()) as { tables: { big: { hash: string; size_bytes: number } } };
+      proxy.requests.length = 0;
+      proxy.fail503 = 1;
+      proxy.cutAfter = 1_000_000;
+      const r = await spawnDa(['sync', '--json'], { env: ws.env }).result;
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      const dl = proxy.requests.filter((x) => x.path.includes('/download'));
+      expect(dl.map((x) => x.status)).toEqual([503, 200, 206]);
+      expect(dl[2].headers.range).toMatch(/^bytes=\d+-$/);
+      expect(Number(/\d+/.exec(String(dl[2].headers.range))![0])).toBeGreaterThan(0);
+      expect(createHash('md5').update(await readFile(join(ws.dir, 'server', 'parquet', 'big.parquet'))).digest('hex')).toBe(manifest.tables.big.hash);
+    } finally {
+      proxy.fail503 = 0;
+      proxy.cutAfter = 0;
+      await ws.cleanup();
+    }
+  });
+
   it('never resumes a partial download left from another version of the file', async () => {
     const ws = await daWorkspace();
     try {

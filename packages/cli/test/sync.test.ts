@@ -38,6 +38,8 @@ describe('da sync against a real host', () => {
       expect(q.json<{ rows: unknown[][] }>().rows).toEqual([[7, 21]]);
       const ev = await ws.run(['query', 'SELECT id FROM events ORDER BY id', '-f', 'csv']);
       expect(ev.stdout).toBe('id\n1\n2\n3\n');
+      const typed = await ws.run(['query', "SELECT DATE '2025-01-02' AS d, INTERVAL 3 DAY AS i, 9007199254740993::BIGINT AS big", '--json']);
+      expect(typed.json<{ rows: unknown[][] }>().rows).toEqual([['2025-01-02', '3 days', '9007199254740993']]);
 
       const second = await ws.run(['sync', '--json']);
       expect(second.code).toBe(0);

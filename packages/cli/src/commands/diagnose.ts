@@ -86,7 +86,7 @@ async function diagnose(ctx: Context): Promise<void> {
 
   const failed = checks.filter((c) => c.status === 'fail');
   ctx.out.result({ ok: failed.length === 0, workspace: ctx.ws.root, checks: checks.map(({ kind: _k, ...c }) => c) }, () =>
-    renderTable(['check', 'status', 'detail'], checks.map((c) => [c.name, c.status.toUpperCase(), c.detail])),
+    renderTable(['check', 'status', 'detail'], checks.map((c) => [c.name, c.status.toUpperCase(), c.detail]), 500),
   );
   if (failed.length) throw new CliError(failed[0].kind ?? 'data', `${failed.length} check(s) failed`, { reported: true });
 }

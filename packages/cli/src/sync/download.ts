@@ -4,11 +4,10 @@
 // complete part must equal the manifest's before it is renamed over the target. The target
 // is never half-written.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Api } from '../api.js';
 import { CliError, dataError } from '../errors.js';
@@ -80,25 +79,28 @@ async function fetchInto(api: Api, job: FileJob, part: string, o: DownloadOption
   if (appending) for await (const c of createReadStream(part, { highWaterMark: 1 << 20 })) hash.update(c as Buffer);
   o.onBytes?.(done);
   const idleMs = o.idleTimeoutMs ?? 60_000;
-  let timer = setTimeout(() => idle.abort(new CliError('network', `${job.path}: no data for ${idleMs / 1000} s`)), idleMs);
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      done += chunk.length;
-      hash.update(chunk);
-      clearTimeout(timer);
-      timer = setTimeout(() => idle.abort(new CliError('network', `${job.path}: no data for ${idleMs / 1000} s`)), idleMs);
-      o.onBytes?.(done);
-      cb(null, chunk);
-    },
-  });
+  const arm = () => setTimeout(() => idle.abort(new CliError('network', `${job.path}: no data for ${idleMs / 1000} s`)), idleMs);
+  let timer = arm();
+  // Each chunk is written before the next is read, with no buffer in between: whatever
+  // arrived before a cut or a kill is on disk for the next attempt to resume from.
+  const fh = await open(part, appending ? 'a' : 'w');
   try {
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), counter, createWriteStream(part, { flags: appending ? 'a' : 'w', highWaterMark: 1 << 20 }));
+    for await (const chunk of Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>)) {
+      const bytes = chunk as Uint8Array;
+      await fh.write(bytes);
+      done += bytes.length;
+      hash.update(bytes);
+      clearTimeout(timer);
+      timer = arm();
+      o.onBytes?.(done);
+    }
   } catch (e) {
     if (idle.signal.aborted) throw idle.signal.reason;
     const err = e as Error & { cause?: { code?: string } };
     throw new CliError('network', `${job.path}: the transfer broke off after ${done} bytes (${err.cause?.code ?? err.message})`);
   } finally {
     clearTimeout(timer);
+    await fh.close();
   }
   // No fsync per file: a file the state does not yet record is only trusted after its MD5 is
   // checked again (plan.ts), so a crash can cost a re-download but never a wrong file.
