@@ -111,7 +111,9 @@ export async function runLocalQuery(db: LocalDb, sql: string, limit: number): Pr
   try {
     reader = limit > 0 ? await db.conn.runAndReadUntil(sql, limit + 1) : await db.conn.runAndReadAll(sql);
   } catch (e) {
-    throw dataError((e as Error).message);
+    const msg = (e as Error).message;
+    const missing = /Table with name (\S+) does not exist/.exec(msg);
+    throw dataError(msg, missing ? `da sync brings the tables you may read; da status --local lists what is here` : undefined);
   }
   const names = reader.columnNames();
   const types = reader.columnTypes().map((t) => t.toString());

@@ -10,10 +10,11 @@ const json = process.argv.includes('--json');
 const out = new Output(json);
 
 try {
-  await buildProgram().parseAsync(process.argv);
+  await buildProgram({ json }).parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
     // --help and --version end here too, with exit code 0.
+    if (e.exitCode !== 0 && json) out.error(new CliError('usage', e.message.replace(/^error: /, '')));
     process.exitCode = e.exitCode === 0 ? 0 : EXIT_CODES.usage;
   } else if (e instanceof CliError) {
     if (!e.details.reported) out.error(e);

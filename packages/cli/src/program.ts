@@ -9,7 +9,8 @@ import { registerAdmin } from './commands/admin.js';
 import { registerDiagnose } from './commands/diagnose.js';
 import { VERSION } from './version.js';
 
-export function buildProgram(): Command {
+/** With `json`, commander's own usage errors are left to the caller to print as JSON. */
+export function buildProgram(o: { json?: boolean } = {}): Command {
   const program = new Command('da')
     .description('AIDA analyst CLI: sync the tables you may read to this machine and query them offline')
     .version(VERSION)
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output on stdout (errors included)')
     .showSuggestionAfterError()
     .exitOverride();
+  if (o.json) program.configureOutput({ outputError: () => undefined });
   for (const register of [registerAuth, registerSync, registerQuery, registerExplore, registerStatus, registerAdmin, registerDiagnose]) register(program);
   program.commands.forEach(exitOverrideDeep);
   program.addHelpText('after', `

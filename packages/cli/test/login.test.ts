@@ -90,6 +90,9 @@ describe('da login / whoami / logout', () => {
     const ws = await daWorkspace();
     try {
       expect((await ws.run(['sync', '--frobnicate'])).code).toBe(2);
+      const unknown = await ws.run(['sync', '--frobnicate', '--json']);
+      expect(unknown.code).toBe(2);
+      expect(unknown.json<{ error: { kind: string; message: string } }>().error).toEqual({ kind: 'usage', message: "unknown option '--frobnicate'" });
       const fmt = await ws.run(['query', 'SELECT 1', '-f', 'xml', '--json']);
       expect(fmt.code).toBe(2);
       expect(fmt.json<{ error: { message: string } }>().error.message).toMatch(/Unknown format 'xml'/);
