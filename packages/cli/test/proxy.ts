@@ -2,6 +2,7 @@
 // slow response bodies down, so a test can kill `da` in the middle of a download.
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Transform } from 'node:stream';
 
 export interface Proxy {
   url: string;
@@ -49,20 +50,7 @@ export async function startProxy(target: string): Promise<Proxy> {
         return;
       }
       if (step <= 0) return void ur.pipe(res);
-      ur.on('data', (chunk: Buffer) => {
-        ur.pause();
-        const pieces: Buffer[] = [];
-        for (let i = 0; i < chunk.length; i += step) pieces.push(chunk.subarray(i, i + step));
-        const next = () => {
-          const p = pieces.shift();
-          if (res.destroyed) return;
-          if (!p) return void ur.resume();
-          res.write(p);
-          setTimeout(next, 20);
-        };
-        next();
-      });
-      ur.on('end', () => setTimeout(() => res.end(), 25));
+      ur.pipe(throttled(step)).pipe(res);
     });
     up.on('error', () => res.destroy());
     req.pipe(up);
@@ -74,4 +62,20 @@ export async function startProxy(target: string): Promise<Proxy> {
     server.close(() => r());
   });
   return proxy;
+}
+
+/** Passes `step` bytes every 20 ms, in order, with backpressure. */
+function throttled(step: number): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      let i = 0;
+      const next = () => {
+        if (i >= chunk.length) return cb();
+        this.push(chunk.subarray(i, i + step));
+        i += step;
+        setTimeout(next, 20);
+      };
+      next();
+    },
+  });
 }

@@ -83,7 +83,11 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
     await mapLimit(jobs, parallel, async (job) => {
       const bar = progress.file(job.part ? `${job.table} [${job.part}]` : job.table, job.size);
       try {
-        const got = await downloadFile(api, ws, job, { onBytes: (n) => bar.update(n), backoffMs: numericEnv(ctx, 'DA_BACKOFF_MS') });
+        const got = await downloadFile(api, ws, job, {
+          onBytes: (n) => bar.update(n),
+          onRetry: (why) => progress.log(`warning: ${why}`),
+          backoffMs: numericEnv(ctx, 'DA_BACKOFF_MS'),
+        });
         fetched.push({ ...job, bytes: got.transferred, resumed_from: got.resumedFrom });
         done.set(job.table, [...(done.get(job.table) ?? []), got]);
       } catch (e) {

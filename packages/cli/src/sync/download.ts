@@ -23,6 +23,8 @@ export interface DownloadOptions {
   backoffMs?: number;
   /** Longest silence while receiving a body. */
   idleTimeoutMs?: number;
+  /** Told why an attempt failed before the next one. */
+  onRetry?: (message: string) => void;
 }
 
 export interface Downloaded extends LocalFile {
@@ -57,7 +59,9 @@ export async function downloadFile(api: Api, ws: Workspace, job: FileJob, o: Dow
     } catch (e) {
       const retryable = !(e instanceof CliError) || e.kind === 'network' || e.kind === 'server' || e.kind === 'data';
       if (!retryable || attempt >= retries) throw e;
-      await sleep(Math.round((o.backoffMs ?? 500) * 2 ** attempt * (0.75 + Math.random() * 0.5)));
+      const wait = Math.round((o.backoffMs ?? 500) * 2 ** attempt * (0.75 + Math.random() * 0.5));
+      o.onRetry?.(`${(e as Error).message}; retrying in ${wait} ms (attempt ${attempt + 2} of ${retries + 1})`);
+      await sleep(wait);
     }
   }
 }

@@ -4,13 +4,17 @@ import { formatBytes } from '../render.js';
 
 export interface Progress {
   file(name: string, total: number): { update(done: number): void; stop(): void };
+  /** A line above the bars (or on stderr without them). */
+  log(message: string): void;
   stop(): void;
 }
 
-const quiet: Progress = { file: () => ({ update() {}, stop() {} }), stop() {} };
+function quiet(stream: NodeJS.WritableStream): Progress {
+  return { file: () => ({ update() {}, stop() {} }), log: (m) => void stream.write(`${m}\n`), stop() {} };
+}
 
 export async function syncProgress(enabled: boolean, stream: NodeJS.WritableStream, totalBytes: number, files: number): Promise<Progress> {
-  if (!enabled || files === 0) return quiet;
+  if (!enabled || files === 0) return quiet(stream);
   const { default: cliProgress } = await import('cli-progress');
   const multi = new cliProgress.MultiBar(
     {
@@ -40,7 +44,11 @@ export async function syncProgress(enabled: boolean, stream: NodeJS.WritableStre
         },
       };
     },
+    log(message) {
+      multi.log(`${message}\n`);
+    },
     stop() {
+      multi.update(); // draw the final numbers before the bars freeze
       multi.stop();
     },
   };
