@@ -80,12 +80,60 @@ describe('ExtractWriter', () => {
     await expect(ExtractWriter.open(join(root, 'not-valid'))).rejects.toThrow(/Invalid source name/);
   });
 
-  it('refuses a second writer for the same source while one is open', async () => {
-    const w = await ExtractWriter.open(dir);
-    await expect(ExtractWriter.open(dir)).rejects.toThrow(/already running/);
-    await w.abort();
-    const again = await ExtractWriter.open(dir);
-    await again.abort();
+  it('lets writers of one source run at once: each commit keeps the tables the others committed', async () => {
+    const seed = await ExtractWriter.open(dir);
+    await seed.writeTable('base', 'SELECT 1 AS id');
+    await seed.commit();
+    const a = await ExtractWriter.open(dir);
+    const b = await ExtractWriter.open(dir);
+    const fa = await a.writeTable('alpha', 'SELECT range AS id FROM range(10)');
+    const fb = await b.writeTable('beta', 'SELECT range AS id FROM range(20)');
+    // a commits first; its garbage collection must not take b's file, written but not committed.
+    await a.commit();
+    expect(existsSync(join(dir, fb.path))).toBe(true);
+    const summary = await b.commit();
+    expect(summary.tables.map((t) => t.table_name)).toEqual(['alpha', 'base', 'beta']);
+    const { meta, files } = await read();
+    expect(meta.map((m) => [m.table_name, m.rows])).toEqual([['alpha', 10], ['base', 1], ['beta', 20]]);
+    expect(files.map((f) => f.path).sort()).toEqual(expect.arrayContaining([fa.path, fb.path]));
+    for (const f of files) expect(existsSync(join(dir, f.path))).toBe(true);
+    // No staging folder is left behind by either.
+    expect((await readdir(dir)).filter((n) => n.startsWith('.staging-'))).toEqual([]);
+  });
+
+  it('commits of concurrent writers never undo each other, whatever order they finish in', async () => {
+    const writers = await Promise.all(Array.from({ length: 6 }, () => ExtractWriter.open(dir)));
+    await Promise.all(writers.map(async (w, i) => {
+      await w.writeTable(`t${i}`, `SELECT range AS id FROM range(${i + 1})`);
+      await w.commit();
+    }));
+    const { meta } = await read();
+    expect(meta.map((m) => [m.table_name, m.rows])).toEqual(Array.from({ length: 6 }, (_, i) => [`t${i}`, i + 1]));
+  });
+
+  it('refuses a table another open writer of the source is writing, and frees it on commit or abort', async () => {
+    const a = await ExtractWriter.open(dir);
+    const b = await ExtractWriter.open(dir);
+    await a.writeTable('orders', 'SELECT 1 AS id');
+    await expect(b.writeTable('orders', 'SELECT 2 AS id')).rejects.toThrow(/Table 'orders' of source 'shop' is being extracted by another run/);
+    expect(() => b.dropTable('orders')).toThrow(/being extracted by another run/);
+    await a.abort();
+    await b.writeTable('orders', 'SELECT 2 AS id');
+    await b.commit();
+    expect((await read()).meta.map((m) => m.rows)).toEqual([1]);
+  });
+
+  it('a dropped table leaves the extract while tables committed meanwhile by others stay', async () => {
+    const seed = await ExtractWriter.open(dir);
+    await seed.writeTable('old', 'SELECT 1 AS id');
+    await seed.commit();
+    const dropper = await ExtractWriter.open(dir);
+    const other = await ExtractWriter.open(dir);
+    dropper.dropTable('old');
+    await other.writeTable('fresh', 'SELECT 2 AS id');
+    await other.commit();
+    await dropper.commit();
+    expect((await read()).meta.map((m) => m.table_name)).toEqual(['fresh']);
   });
 
   it('writes partitions, keeps unchanged parts, and garbage-collects files two generations old', async () => {

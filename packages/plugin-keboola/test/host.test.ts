@@ -97,6 +97,7 @@ describe('the Keboola plugin in a real host against a local fake stack', () => {
       db.closeSync();
     }
   });
+
 });
 
 describe('Keboola plugin configuration at boot', () => {
@@ -112,5 +113,44 @@ describe('Keboola plugin configuration at boot', () => {
     );
     expect(err?.message).toMatch(/token_env: environment variable AIDA_TEST_UNSET_KBC_TOKEN is not set/);
     expect(err?.message).toMatch(/tables\[0\]\.id: must be a Keboola table id/);
+  });
+});
+
+describe('Keboola syncs of several tables at once', () => {
+  let fake: FakeKeboola;
+  let t: TestHost;
+  let admin: string;
+  beforeAll(async () => {
+    fake = await FakeKeboola.start(TOKEN);
+    fake.addTable(ordersTable(50, { slices: 2 }));
+    fake.addTable({ ...ordersTable(0, { id: 'in.c-crm.customers' }), rows: Array.from({ length: 10 }, (_, i) => ({ values: orderRow(i + 1), changedAt: Date.now() })) });
+    t = await startTestHost({ plugins: [{ plugin, config: fake.config({ tables: [{ id: 'in.c-sales.orders' }, { id: 'in.c-crm.customers' }] }) }] });
+    const boot = await t.request('/auth/bootstrap', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
+    admin = String(((await boot.json()) as { access_token: string }).access_token);
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await fake?.close();
+  });
+
+  it("one table's slow sync never holds up another table's sync of the same source", async () => {
+    await t.host.syncSource('keboola');
+    fake.inject({ method: 'POST', path: /in\.c-sales\.orders\/export-async$/, delayMs: 2500, times: 1 });
+    let ordersDone = false;
+    const slow = t.host.syncSource('keboola', ['orders']).then((r) => {
+      ordersDone = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 200)); // the orders export is under way
+    const quick = await t.host.syncSource('keboola', ['customers']);
+    expect(quick.error).toBeUndefined();
+    expect(quick.report.tables.map((x) => `${x.name}:${x.status}`)).toEqual(['customers:ok']);
+    expect(ordersDone, 'customers finished while orders was still waiting for its export').toBe(false);
+    const late = await slow;
+    expect(late.error).toBeUndefined();
+    expect(late.report.tables.map((x) => `${x.name}:${x.status}`)).toEqual(['orders:ok']);
+    const res = await t.request('/api/sync/manifest', { headers: { authorization: `Bearer ${admin}` } });
+    const m = ((await res.json()) as { tables: Record<string, { rows: number }> }).tables;
+    expect([m.orders.rows, m.customers.rows]).toEqual([50, 10]);
   });
 });

@@ -11,7 +11,29 @@ import { digestFile } from './hash.js';
 import { EXTRACT_SCHEMA_SQL, type FileRow, type MetaRow } from './schema.js';
 
 const PART_PATTERN = /^[A-Za-z0-9_=-]{1,64}$/;
-const writersInProgress = new Set<string>();
+
+/**
+ * Writers of one source may run at once (one per table, say, so a slow table never holds up
+ * another). What they share, per source folder: the writers still open (their files are not
+ * garbage, their staging folders not stale), which writer holds which table (two writers of one
+ * table would lose one's data), and a chain that runs their commits one at a time.
+ */
+interface SourceState {
+  writers: Set<ExtractWriter>;
+  /** Staging folders of writers opening or open. */
+  staging: Set<string>;
+  /** The crash-leftover cleaning the first writer to open runs. */
+  cleaned: Promise<void>;
+  claims: Map<string, ExtractWriter>;
+  commits: Promise<unknown>;
+}
+const sources = new Map<string, SourceState>();
+
+function sourceState(dir: string): SourceState {
+  let s = sources.get(dir);
+  if (!s) sources.set(dir, (s = { writers: new Set(), staging: new Set(), cleaned: Promise.resolve(), claims: new Map(), commits: Promise.resolve() }));
+  return s;
+}
 
 export interface TableOptions {
   description?: string | null;
@@ -38,10 +60,16 @@ export interface CommitSummary {
  * over the old one on `commit()`. A crash or an `abort()` at any point therefore leaves the
  * previous extract intact and readable. Files of the previous generation are kept until the
  * next commit so queries that started against it can finish.
+ *
+ * Several writers of one source may be open at once, each writing its own tables: `commit()`
+ * applies the tables this writer wrote or dropped to the extract as it is on disk at that
+ * moment (commits of a source run one at a time), so concurrent commits never undo each other.
+ * Writing a table another open writer has written is a ConflictError.
  */
 export class ExtractWriter {
   private readonly tables = new Map<string, { meta: MetaRow; files: FileRow[] }>();
   private readonly written = new Set<string>();
+  private readonly dropped = new Set<string>();
   private done = false;
 
   private constructor(
@@ -59,23 +87,31 @@ export class ExtractWriter {
     }
   }
 
-  /** Opens a writer for `sourceDir` (its folder name is the source name). Only one writer per source at a time. */
+  /** Opens a writer for `sourceDir` (its folder name is the source name). */
   static async open(sourceDir: string, options: { logger?: Logger } = {}): Promise<ExtractWriter> {
     const dir = resolve(sourceDir);
     const source = assertIdentifier(basename(dir), 'source name');
-    if (writersInProgress.has(dir)) throw new ConflictError(`An extraction of source '${source}' is already running`);
-    writersInProgress.add(dir);
+    const state = sourceState(dir);
+    const stagingDir = join(dir, `.staging-${randomBytes(6).toString('hex')}`);
+    // Registered before the first await, so a writer opening meanwhile never takes it for stale.
+    state.staging.add(stagingDir);
     try {
       await mkdir(join(dir, 'data'), { recursive: true });
-      await removeStaleStaging(dir);
-      const stagingDir = join(dir, `.staging-${randomBytes(6).toString('hex')}`);
+      // Leftovers of a crash are cleaned only when no other writer of this source is open: the
+      // `.staging-*` folders (this writer's and connectors' own) of open writers are in use.
+      // Writers opening meanwhile wait for that cleaning before making their own folder.
+      if (state.staging.size === 1) state.cleaned = removeStaleStaging(dir, stagingDir);
+      await state.cleaned;
       await mkdir(stagingDir);
       const instance = await DuckDBInstance.create(':memory:');
       const connection = await instance.connect();
       const previous = await readExtract(connection, join(dir, 'extract.duckdb'));
-      return new ExtractWriter(source, dir, stagingDir, instance, connection, previous, options.logger);
+      const writer = new ExtractWriter(source, dir, stagingDir, instance, connection, previous, options.logger);
+      state.writers.add(writer);
+      return writer;
     } catch (e) {
-      writersInProgress.delete(dir);
+      state.staging.delete(stagingDir);
+      await rm(stagingDir, { recursive: true, force: true });
       throw e;
     }
   }
@@ -93,6 +129,7 @@ export class ExtractWriter {
   async writeTable(name: string, selectSql: string, options: TableOptions = {}): Promise<FileRow> {
     this.assertOpen();
     assertIdentifier(name, 'table name');
+    this.claim(name);
     const file = await this.writeFile(name, null, selectSql, options.verify);
     this.setTable(name, [file], options.description);
     return file;
@@ -112,6 +149,7 @@ export class ExtractWriter {
     for (const p of parts) {
       if (!PART_PATTERN.test(p.part)) throw new InputError(`Invalid partition name ${JSON.stringify(p.part)}: must match ${PART_PATTERN.source}`);
     }
+    this.claim(name);
     const written: FileRow[] = [];
     for (const p of parts) written.push(await this.writeFile(name, p.part, p.selectSql));
     const names = new Set(written.map((f) => f.part));
@@ -123,22 +161,47 @@ export class ExtractWriter {
   /** Removes a table from the extract (its files are garbage-collected after the next commit). */
   dropTable(name: string): void {
     this.assertOpen();
+    this.claim(name);
     this.tables.delete(name);
     this.written.delete(name);
+    this.dropped.add(name);
   }
 
-  /** Makes the new extract visible atomically and returns what it holds. */
+  /** Makes this writer the only open one that may write `table` of this source. */
+  private claim(table: string): void {
+    const claims = sourceState(this.sourceDir).claims;
+    const holder = claims.get(table);
+    if (holder && holder !== this) throw new ConflictError(`Table '${table}' of source '${this.source}' is being extracted by another run`);
+    claims.set(table, this);
+  }
+
+  /**
+   * Makes the new extract visible atomically and returns what it holds: the extract as it is
+   * on disk now (other writers may have committed since this one opened) with this writer's
+   * tables written or dropped.
+   */
   async commit(): Promise<CommitSummary> {
     this.assertOpen();
+    const state = sourceState(this.sourceDir);
+    const run = state.commits.then(() => this.commitNow());
+    state.commits = run.catch(() => undefined);
+    return run;
+  }
+
+  private async commitNow(): Promise<CommitSummary> {
     const tmp = join(this.sourceDir, `extract.duckdb.tmp-${randomBytes(4).toString('hex')}`);
     try {
-      const meta = [...this.tables.values()].map((t) => t.meta);
-      const files = [...this.tables.values()].flatMap((t) => t.files);
+      const latest = await readExtract(this.connection, join(this.sourceDir, 'extract.duckdb'));
+      const tables = new Map(latest.meta.map((m) => [m.table_name, { meta: m, files: latest.files.filter((f) => f.table_name === m.table_name) }]));
+      for (const name of this.dropped) tables.delete(name);
+      for (const name of this.written) tables.set(name, this.tables.get(name)!);
+      const meta = [...tables.values()].map((t) => t.meta).sort((a, b) => a.table_name.localeCompare(b.table_name));
+      const files = [...tables.values()].flatMap((t) => t.files);
       await writeExtractDb(this.connection, tmp, this.sourceDir, meta, files);
       await fsyncPath(tmp);
       await rename(tmp, join(this.sourceDir, 'extract.duckdb'));
       await fsyncPath(this.sourceDir);
-      await this.collectGarbage(files);
+      await this.collectGarbage(files, latest.files);
       return { source: this.source, tables: meta, files, written: [...this.written] };
     } catch (e) {
       await rm(tmp, { force: true });
@@ -201,9 +264,13 @@ export class ExtractWriter {
     this.written.add(name);
   }
 
-  /** Deletes Parquet files referenced by neither the new extract nor the one it replaced. */
-  private async collectGarbage(current: FileRow[]): Promise<void> {
-    const keep = new Set([...current, ...this.previous.files].map((f) => resolve(this.sourceDir, f.path)));
+  /**
+   * Deletes Parquet files referenced by neither the new extract, nor the one it replaced, nor
+   * any other writer of this source that is still open.
+   */
+  private async collectGarbage(current: FileRow[], replaced: FileRow[]): Promise<void> {
+    const pending = [...sourceState(this.sourceDir).writers].filter((w) => w !== this).flatMap((w) => w.writtenFiles());
+    const keep = new Set([...current, ...replaced, ...pending].map((f) => resolve(this.sourceDir, f.path)));
     for (const file of await listParquet(join(this.sourceDir, 'data'))) {
       if (!keep.has(file)) {
         await rm(file, { force: true });
@@ -212,13 +279,21 @@ export class ExtractWriter {
     }
   }
 
+  /** Files this writer put in place for its tables (not garbage while it is open). */
+  private writtenFiles(): FileRow[] {
+    return [...this.written].flatMap((t) => this.tables.get(t)?.files ?? []);
+  }
+
   private assertOpen(): void {
     if (this.done) throw new Error(`ExtractWriter for '${this.source}' is already committed or aborted`);
   }
 
   private async close(): Promise<void> {
     this.done = true;
-    writersInProgress.delete(this.sourceDir);
+    const state = sourceState(this.sourceDir);
+    state.writers.delete(this);
+    state.staging.delete(this.stagingDir);
+    for (const [table, holder] of state.claims) if (holder === this) state.claims.delete(table);
     this.connection.closeSync();
     this.instance.closeSync();
     await rm(this.stagingDir, { recursive: true, force: true });
@@ -292,11 +367,15 @@ async function listParquet(dir: string): Promise<string[]> {
   return out;
 }
 
-/** Staging folders left by a crashed writer; safe to delete because nothing references them. */
-async function removeStaleStaging(dir: string): Promise<void> {
+/**
+ * Staging folders left by a crashed writer; safe to delete because nothing references them
+ * (and one host owns a data dir: SystemDb's lock). `own` is the opening writer's.
+ */
+async function removeStaleStaging(dir: string, own: string): Promise<void> {
   for (const entry of await readdir(dir)) {
     if (entry.startsWith('.staging-') || entry.startsWith('extract.duckdb.tmp-')) {
       const p = join(dir, entry);
+      if (p === own) continue;
       if ((await stat(p)).isDirectory() || entry.startsWith('extract.duckdb.tmp-')) await rm(p, { recursive: true, force: true });
     }
   }

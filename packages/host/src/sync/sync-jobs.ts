@@ -27,7 +27,9 @@ export function defineSyncJobs(o: { contributions: Contributions; plugins: reado
         // One source failing never stops the others; each outcome lands in sync_history.
         for (const s of sources) await o.sync(s, data.tables?.length ? data.tables : undefined, signal);
       },
-      { lockLifetime: '1h', concurrency: 1 },
+      // Runs of different tables (or sources) go side by side: extract writers of one source
+      // commit without undoing each other, and refuse a table another run is writing.
+      { lockLifetime: '1h', concurrency: 4 },
     );
   }
   contributions.scoped('aida').jobs.define<{ sources?: string[]; tables?: string[] | null }>(
