@@ -32,7 +32,15 @@ export class Context {
     if (!server) throw usageError('No server configured', 'run da login --server https://your-aida-host, or set DA_SERVER');
     const token = o.token ?? this.connection.token;
     if ((o.auth ?? true) && !token) throw new CliError('auth', 'Not signed in', { hint: 'run da login, or set DA_TOKEN to a personal access token' });
-    const numeric = (name: string) => (this.env[name] ? Number(this.env[name]) : undefined);
-    return new Api({ server, token, timeoutMs: numeric('DA_TIMEOUT_MS'), retries: numeric('DA_RETRIES'), backoffMs: numeric('DA_BACKOFF_MS') });
+    return new Api({ server, token, timeoutMs: this.envNumber('DA_TIMEOUT_MS', 1), retries: this.envNumber('DA_RETRIES', 0), backoffMs: this.envNumber('DA_BACKOFF_MS', 0) });
+  }
+
+  /** A whole-number setting from the environment (undefined when unset); anything else is a usage error. */
+  envNumber(name: string, min: number): number | undefined {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) throw usageError(`${name} must be a whole number ≥ ${min}, not '${raw}'`);
+    return n;
   }
 }

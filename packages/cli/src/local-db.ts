@@ -58,23 +58,28 @@ export interface ViewResult {
   shadowed: string[];
 }
 
+/** The comment on every view `da sync` makes: only views carrying it are ever replaced or dropped. */
+export const SYNC_VIEW_MARK = 'da sync: view over server/parquet';
+
 export async function rebuildViews(db: LocalDb, c: ViewChanges): Promise<ViewResult> {
   const objects = await mainObjects(db.conn);
   const out: ViewResult = { created: [], dropped: [], shadowed: [] };
   const statements: string[] = [];
   for (const [id, files] of c.synced) {
-    const kind = objects.get(id);
-    if (kind === 'table') {
+    const kind = objects.get(id.toLowerCase());
+    // A table or view of the analyst's (names are case-insensitive in DuckDB) is never touched.
+    if (kind === 'table' || kind === 'own view') {
       out.shadowed.push(id);
       continue;
     }
-    if (kind === 'view' && !c.changed.has(id)) continue;
+    if (kind === 'sync view' && !c.changed.has(id)) continue;
     const source = files.length === 1 ? sqlString(files[0]) : `[${files.map(sqlString).join(', ')}]`;
     statements.push(`CREATE OR REPLACE VIEW ${sqlIdent(id)} AS SELECT * FROM read_parquet(${source})`);
+    statements.push(`COMMENT ON VIEW ${sqlIdent(id)} IS ${sqlString(SYNC_VIEW_MARK)}`);
     out.created.push(id);
   }
   for (const id of c.removed) {
-    if (objects.get(id) !== 'view') continue;
+    if (objects.get(id.toLowerCase()) !== 'sync view') continue;
     statements.push(`DROP VIEW ${sqlIdent(id)}`);
     out.dropped.push(id);
   }
@@ -90,12 +95,14 @@ export async function rebuildViews(db: LocalDb, c: ViewChanges): Promise<ViewRes
   return out;
 }
 
-async function mainObjects(conn: DuckDBConnection): Promise<Map<string, 'table' | 'view'>> {
+/** Tables and views of the main schema by lower-cased name: the analyst's, or views da made. */
+export async function mainObjects(conn: DuckDBConnection): Promise<Map<string, 'table' | 'own view' | 'sync view'>> {
   const r = await conn.runAndReadAll(`
     SELECT table_name AS name, 'table' AS kind FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'
     UNION ALL
-    SELECT view_name, 'view' FROM duckdb_views() WHERE NOT internal AND database_name = current_database() AND schema_name = 'main'`);
-  return new Map(r.getRowObjectsJS().map((row) => [String(row.name), row.kind as 'table' | 'view']));
+    SELECT view_name, CASE WHEN comment = ? THEN 'sync view' ELSE 'own view' END
+    FROM duckdb_views() WHERE NOT internal AND database_name = current_database() AND schema_name = 'main'`, [SYNC_VIEW_MARK]);
+  return new Map(r.getRowObjectsJS().map((row) => [String(row.name).toLowerCase(), row.kind as 'table' | 'own view' | 'sync view']));
 }
 
 export interface QueryResult {

@@ -8,6 +8,13 @@ import { buildProgram } from './program.js';
 
 const json = process.argv.includes('--json');
 const out = new Output(json);
+// Output piped into `head` and the like: a closed pipe ends the command quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
 
 try {
   await buildProgram({ json }).parseAsync(process.argv);

@@ -15,7 +15,8 @@ export function cellText(v: unknown): string {
 export function renderTable(columns: string[], rows: Row[], maxCell = 60): string {
   const clip = (s: string) => (s.length > maxCell ? `${s.slice(0, maxCell - 1)}…` : s);
   const cells = rows.map((r) => columns.map((_c, i) => clip(cellText(r[i]).replace(/\s+/g, ' '))));
-  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
+  const widths = columns.map((c) => c.length);
+  for (const r of cells) r.forEach((v, i) => (widths[i] = Math.max(widths[i], v.length)));
   const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
   return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }

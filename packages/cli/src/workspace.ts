@@ -25,12 +25,10 @@ export function workspace(env: NodeJS.ProcessEnv = process.env, cwd = process.cw
   };
 }
 
+/** Part names as the server's extract writer makes them; anything else is refused, not renamed. */
+export const PART_NAME = /^[A-Za-z0-9_=-]{1,64}$/;
+
 /** Relative path (from the workspace root) of a table's file or of one of its parts. */
 export function tableFile(table: string, part?: string): string {
-  return part === undefined ? join('server', 'parquet', `${table}.parquet`) : join('server', 'parquet', table, `${safePart(part)}.parquet`);
-}
-
-/** Part names come from the server; keep them to one harmless path segment. */
-function safePart(part: string): string {
-  return part.replace(/[^A-Za-z0-9._=-]/g, '_').replace(/^\.+/, '_');
+  return part === undefined ? join('server', 'parquet', `${table}.parquet`) : join('server', 'parquet', table, `${part}.parquet`);
 }

@@ -1,7 +1,7 @@
 import { stat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANALYST, daWorkspace, startDaHost, type DaHost } from './helpers.js';
+import { ANALYST, daBin, daWorkspace, startDaHost, type DaHost } from './helpers.js';
 
 describe('da login / whoami / logout', () => {
   let h: DaHost;
@@ -86,6 +86,35 @@ describe('da login / whoami / logout', () => {
     }
   });
 
+  it('takes a token from stdin with --token-stdin', async () => {
+    const ws = await daWorkspace();
+    try {
+      const r = await ws.run(['login', '--server', h.url, '--token-stdin', '--json'], { stdin: `${h.analystToken}\n` });
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      expect(r.json<{ user: { email: string } }>().user.email).toBe(ANALYST.email);
+      const empty = await ws.run(['login', '--server', h.url, '--token-stdin']);
+      expect(empty.code).toBe(2);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('prints a 300,000-row table, and ends quietly when the reader of its output goes away', async () => {
+    const ws = await daWorkspace();
+    try {
+      const big = await ws.run(['query', 'SELECT range AS n, range * 2 AS m FROM range(300000)', '--limit', '0']);
+      expect(big.code, big.stderr.slice(0, 500)).toBe(0);
+      expect(big.stdout.split('\n').length).toBe(300_000 + 3);
+      const { spawnSync } = await import('node:child_process');
+      const piped = spawnSync('bash', ['-o', 'pipefail', '-c', `'${process.execPath}' '${daBin}' query "SELECT range FROM range(2000000)" --limit 0 -f csv | head -2`], { env: { ...process.env, ...ws.env }, encoding: 'utf8' });
+      expect(piped.stdout).toBe('range\n0\n');
+      expect(piped.stderr).not.toMatch(/EPIPE|Error/);
+      expect(piped.status).toBe(0);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
   it('reports usage errors with exit code 2: unknown options, bad formats, bad limits', async () => {
     const ws = await daWorkspace();
     try {
@@ -98,6 +127,12 @@ describe('da login / whoami / logout', () => {
       expect(fmt.json<{ error: { message: string } }>().error.message).toMatch(/Unknown format 'xml'/);
       expect((await ws.run(['query', 'SELECT 1', '--limit', '-3'])).code).toBe(2);
       expect((await ws.run(['sync', '--parallel', '0'], { env: { DA_SERVER: h.url, DA_TOKEN: h.analystToken } })).code).toBe(2);
+      const badEnv = await ws.run(['whoami', '--json'], { env: { DA_SERVER: h.url, DA_TOKEN: h.analystToken, DA_RETRIES: 'abc' } });
+      expect(badEnv.code).toBe(2);
+      expect(badEnv.json<{ error: { message: string } }>().error.message).toBe("DA_RETRIES must be a whole number ≥ 0, not 'abc'");
+      const mixed = await ws.run(['query', 'SELECT 1', '-f', 'csv', '--json']);
+      expect(mixed.code).toBe(2);
+      expect(mixed.json<{ error: { message: string } }>().error.message).toMatch(/--json prints JSON; it cannot go with -f csv/);
     } finally {
       await ws.cleanup();
     }

@@ -83,7 +83,8 @@ describe('da sync: a download killed halfway', () => {
       expect(r.code, r.stderr + r.stdout).toBe(0);
       const dl = proxy.requests.filter((x) => x.path.includes('/download'));
       expect(dl.map((x) => x.status)).toEqual([503, 200, 206]);
-      expect(r.stderr).toMatch(/warning: server\/parquet\/big\.parquet: the transfer broke off after \d+ bytes.*retrying in \d+ ms \(attempt 2 of 4\)/);
+      expect(r.stderr).toMatch(/warning: GET \/api\/data\/big\/download failed \(503\): injected outage; retrying in \d+ ms \(attempt 2 of 4\)/);
+      expect(r.stderr).toMatch(/warning: server\/parquet\/big\.parquet: the transfer broke off after \d+ bytes.*retrying in \d+ ms \(attempt 3 of 4\)/);
       expect(dl[2].headers.range).toMatch(/^bytes=\d+-$/);
       expect(Number(/\d+/.exec(String(dl[2].headers.range))![0])).toBeGreaterThan(0);
       expect(createHash('md5').update(await readFile(join(ws.dir, 'server', 'parquet', 'big.parquet'))).digest('hex')).toBe(manifest.tables.big.hash);

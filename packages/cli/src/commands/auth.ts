@@ -23,6 +23,7 @@ interface TokenAnswer {
 interface LoginOptions {
   email?: string;
   token?: string;
+  tokenStdin?: boolean;
   passwordStdin?: boolean;
   magicLink?: boolean;
   link?: string;
@@ -34,6 +35,7 @@ export function registerAuth(program: Command): void {
     .description('Sign in: with a password (default), a personal access token (--token), or an emailed link (--magic-link, then --link)')
     .option('--email <email>', 'your account (or DA_EMAIL)')
     .option('--token <pat>', 'a personal access token created in the web UI or with POST /auth/tokens')
+    .option('--token-stdin', 'read the personal access token from stdin (keeps it out of ps and shell history)')
     .option('--password-stdin', 'read the password from stdin (or set DA_PASSWORD)')
     .option('--magic-link', 'mail a single-use sign-in link to --email')
     .option('--link <url>', 'the sign-in link from the mail')
@@ -50,7 +52,10 @@ async function login(ctx: Context, o: LoginOptions): Promise<void> {
   const anonymous = ctx.api({ auth: false, server, token: '' });
 
   let token: string;
-  if (o.token) {
+  if (o.tokenStdin) {
+    token = (await readStdin()).trim();
+    if (!token) throw usageError('--token-stdin read nothing', 'pipe the token in: da login --token-stdin < token.txt');
+  } else if (o.token) {
     token = o.token;
   } else if (linkUrl) {
     token = (await anonymous.json<TokenAnswer>('/auth/email/verify', { method: 'POST', body: { email: linkUrl.email, token: linkUrl.token } })).access_token;

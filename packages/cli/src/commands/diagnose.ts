@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { action } from '../command.js';
 import type { Context } from '../context.js';
 import { CliError, type ErrorKind } from '../errors.js';
-import { openLocalDb } from '../local-db.js';
+import { mainObjects, openLocalDb } from '../local-db.js';
 import { formatBytes, renderTable } from '../render.js';
 import { md5File } from '../sync/hash.js';
 import { fetchManifest } from '../sync/manifest.js';
@@ -45,7 +45,9 @@ async function diagnose(ctx: Context): Promise<void> {
       reachable = true;
       add({ name: 'server', status: health.status === 'healthy' ? 'ok' : 'warn', detail: `${server} answers: ${health.status}${health.version ? `, AIDA ${health.version}` : ''} (${Math.round(performance.now() - t0)} ms)` });
     } catch (e) {
-      add({ name: 'server', status: 'fail', detail: (e as Error).message, kind: 'network' });
+      const kind = e instanceof CliError ? e.kind : 'network';
+      add({ name: 'server', status: 'fail', detail: (e as Error).message, kind });
+      reachable = kind !== 'network'; // it answered, if with an error
     }
   }
 
@@ -110,10 +112,9 @@ async function databaseCheck(ctx: Context, state: SyncState): Promise<Check> {
   try {
     const db = await openLocalDb(ctx.ws);
     try {
-      const r = await db.conn.runAndReadAll(`SELECT view_name FROM duckdb_views() WHERE NOT internal AND schema_name = 'main' AND database_name = current_database()`);
-      const views = new Set(r.getRowsJS().map((row) => String(row[0])));
-      const missing = Object.keys(state.tables).filter((id) => !views.has(id));
-      if (missing.length) return { name: 'database', status: 'warn', detail: `no view for ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} (a table of yours may have the same name): run da sync --rebuild-views` };
+      const objects = await mainObjects(db.conn);
+      const missing = Object.keys(state.tables).filter((id) => objects.get(id) !== 'sync view');
+      if (missing.length) return { name: 'database', status: 'warn', detail: `no view for ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} (a table or view of yours may have the same name): run da sync --rebuild-views` };
       return { name: 'database', status: 'ok', detail: `${ctx.ws.duckdbPath} has a view for each of ${Object.keys(state.tables).length} table(s)` };
     } finally {
       db.close();

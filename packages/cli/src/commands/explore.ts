@@ -47,7 +47,8 @@ async function explore(ctx: Context, o: { remote?: boolean }, table: string): Pr
   const local = join(ctx.ws.profilesDir, `${id}.json`);
   let profile: TableProfile | undefined;
   let source = 'local';
-  if (!o.remote) profile = await readFile(local, 'utf8').then((t) => JSON.parse(t) as TableProfile, () => undefined);
+  // A saved copy that cannot be read or is not a profile is ignored (and replaced below).
+  if (!o.remote) profile = await readFile(local, 'utf8').then((t) => JSON.parse(t) as TableProfile, () => undefined).then((p) => (isProfile(p) ? p : undefined));
   if (!profile) {
     source = 'remote';
     profile = await ctx.api().json<TableProfile>(`/api/catalog/profile/${encodeURIComponent(id)}`);
@@ -55,6 +56,11 @@ async function explore(ctx: Context, o: { remote?: boolean }, table: string): Pr
     await writeFile(local, JSON.stringify(profile));
   }
   ctx.out.result({ source, profile }, () => render(profile!, source));
+}
+
+function isProfile(p: unknown): p is TableProfile {
+  const x = p as Partial<TableProfile> | undefined;
+  return Boolean(x && typeof x.rows === 'number' && Array.isArray(x.columns) && Array.isArray(x.alerts) && x.columns.every((c) => typeof c?.name === 'string' && typeof c.null_pct === 'number'));
 }
 
 function render(p: TableProfile, source: string): string {

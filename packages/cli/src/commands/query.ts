@@ -35,6 +35,7 @@ async function query(ctx: Context, o: QueryOptions, sqlArg: string): Promise<voi
   if (!sql) throw usageError('No SQL given', `da query "SELECT * FROM orders LIMIT 10"`);
   const format = (o.format ?? (ctx.out.json ? 'json' : 'table')) as Format;
   if (!FORMATS.includes(format)) throw usageError(`Unknown format '${o.format}'`, `use one of ${FORMATS.join(', ')}`);
+  if (ctx.out.json && format !== 'json') throw usageError(`--json prints JSON; it cannot go with -f ${format}`, 'drop one of them');
   const limit = Number(o.limit ?? 1000);
   if (!Number.isInteger(limit) || limit < 0) throw usageError(`--limit must be a whole number ≥ 0, not '${o.limit}'`);
   if (o.remote && limit === 0) throw usageError('--limit 0 (all rows) is for local queries', 'the server caps JSON answers; ask for a limit up to 100000');

@@ -9,7 +9,7 @@ import type { Context } from '../context.js';
 import { CliError, usageError } from '../errors.js';
 import { openLocalDb, rebuildViews, type ViewResult } from '../local-db.js';
 import { formatBytes } from '../render.js';
-import { downloadFile, removeStaleParts, type Downloaded } from '../sync/download.js';
+import { downloadFile, installFiles, removeStaleParts, type Downloaded } from '../sync/download.js';
 import { fetchManifest } from '../sync/manifest.js';
 import { mapLimit, planSync, type FileJob } from '../sync/plan.js';
 import { syncProgress } from '../sync/progress.js';
@@ -50,9 +50,9 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   const manifest = await fetchManifest(api);
   const previous = await loadState(ws.statePath);
   const state: SyncState = previous?.server === api.server ? previous : emptyState(api.server);
-  if (previous && previous.server !== api.server) ctx.out.warn(`this workspace was synced from ${previous.server}; every file is verified again against ${api.server}`);
-  const plan = await planSync(ws, manifest, state, o.table);
-  for (const id of plan.skipped) ctx.out.warn(`skipped table '${id}': its id cannot be used as a file name`);
+  if (previous && previous.server !== api.server) ctx.out.warn(`this workspace was synced from ${previous.server}; every file is verified again against ${api.server}, and tables it does not list are removed`);
+  const plan = await planSync(ws, manifest, state, o.table, Object.keys(previous?.tables ?? {}));
+  for (const id of plan.skipped) ctx.out.warn(`skipped table '${id}': its id or part names cannot be used as file names`);
   const jobs = plan.tables.flatMap((t) => t.fetch);
   const totalBytes = jobs.reduce((n, j) => n + j.size, 0);
 
@@ -72,8 +72,8 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
     return;
   }
 
-  // Downloads: each verified file is renamed into place at once, so an interrupted sync keeps
-  // them (the next one adopts them after checking their MD5).
+  // Downloads. Verified parts stay `.part` files until every file of their table is in: a
+  // table is replaced whole or not at all (the next sync reuses verified parts, no transfer).
   await removeStaleParts(ws, jobs);
   const progress = await syncProgress(ctx.out.interactive, ctx.out.errStream, totalBytes, jobs.length);
   const fetched: FetchedFile[] = [];
@@ -86,7 +86,8 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
         const got = await downloadFile(api, ws, job, {
           onBytes: (n) => bar.update(n),
           onRetry: (why) => progress.log(`warning: ${why}`),
-          backoffMs: numericEnv(ctx, 'DA_BACKOFF_MS'),
+          backoffMs: ctx.envNumber('DA_BACKOFF_MS', 0),
+          retries: ctx.envNumber('DA_RETRIES', 0),
         });
         fetched.push({ ...job, bytes: got.transferred, resumed_from: got.resumedFrom });
         done.set(job.table, [...(done.get(job.table) ?? []), got]);
@@ -106,16 +107,17 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   const changed = new Set<string>();
   for (const t of plan.tables) {
     if (failedTables.has(t.id)) continue;
-    const files = [...t.current, ...(done.get(t.id) ?? []).map(({ path, part, hash, size, mtime_ms }) => ({ path, part, hash, size, mtime_ms }))];
+    const files = [...t.current, ...(await installFiles(ws, done.get(t.id) ?? []))];
     const order = new Map(t.entry.parts?.map((p, i) => [tableFile(t.id, p.part), i]) ?? []);
     files.sort((a, b) => (order.get(a.path) ?? 0) - (order.get(b.path) ?? 0));
-    const before = state.tables[t.id];
+    const before = Object.hasOwn(state.tables, t.id) ? state.tables[t.id] : undefined;
     if (!before || before.hash !== t.entry.hash || t.fetch.length) changed.add(t.id);
     await removeFiles(ws.root, (before?.files ?? []).map((f) => f.path).filter((p) => !files.some((f) => f.path === p)));
     state.tables[t.id] = { hash: t.entry.hash, rows: t.entry.rows, updated: t.entry.updated ?? null, files, profiled_at: before?.profiled_at };
   }
   for (const id of plan.remove) {
-    await removeFiles(ws.root, [...(state.tables[id]?.files.map((f) => f.path) ?? []), tableFile(id)]);
+    const held = [state.tables, previous?.tables ?? {}].find((t) => Object.hasOwn(t, id))?.[id];
+    await removeFiles(ws.root, [...(held?.files.map((f) => f.path) ?? []), tableFile(id)]);
     await rm(join(ws.root, 'server', 'parquet', id), { recursive: true, force: true });
     await rm(join(ws.profilesDir, `${id}.json`), { force: true });
     delete state.tables[id];
@@ -147,18 +149,16 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   for (const id of views.shadowed) ctx.out.warn(`your table '${id}' in analytics.duckdb has the name of a synced table; it was kept and the synced data is not visible as a view`);
   if (failures.length) {
     ctx.out.result(result, () => failures.map((f) => `failed  ${f.job.path}: ${f.error.message}`).join('\n'));
-    const kinds = failures.map((f) => (f.error instanceof CliError ? f.error.kind : 'network'));
-    const kind = kinds.includes('auth') ? 'auth' : kinds.includes('data') ? 'data' : 'network';
+    // The most telling kind wins: a lost token over bad data over a failing server over a
+    // vanished table over the network. Filesystem errors (disk full) are data errors.
+    const kinds = new Set(failures.map((f) => (f.error instanceof CliError ? f.error.kind : 'data')));
+    const kind = (['auth', 'data', 'server', 'usage', 'network'] as const).find((k) => kinds.has(k)) ?? 'data';
     if (!ctx.out.json) ctx.out.info(`${failures.length} file(s) could not be synced; the rest is up to date. Run da sync again: finished downloads are kept and interrupted ones resume.`);
     throw new CliError(kind, `${failures.length} file(s) could not be synced`, { reported: true });
   }
   ctx.out.result(result, () =>
     `${result.tables} table(s) in ${ws.root}: ${fetched.length} file(s) fetched (${formatBytes(result.bytes_transferred)}), ${plan.remove.length} removed, ${result.up_to_date} up to date — ${(result.duration_ms / 1000).toFixed(1)} s`,
   );
-}
-
-function numericEnv(ctx: Context, name: string): number | undefined {
-  return ctx.env[name] ? Number(ctx.env[name]) : undefined;
 }
 
 async function removeFiles(root: string, paths: string[]): Promise<void> {

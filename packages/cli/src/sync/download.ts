@@ -1,8 +1,8 @@
 // One verified, resumable download. Bytes land in `<file>.<md5>.part` beside the target: an
 // interrupted transfer (killed process, dropped connection) resumes from the part's size with
-// `Range` + `If-Range` (so a file that changed meanwhile is fetched whole), the MD5 of the
-// complete part must equal the manifest's before it is renamed over the target. The target
-// is never half-written.
+// `Range` + `If-Range` (so a file that changed meanwhile is fetched whole), and the MD5 of the
+// complete part must equal the manifest's. `installFiles` then renames the verified parts of a
+// table over its files — all of them or, when one part of the table failed, none.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
@@ -27,16 +27,18 @@ export interface DownloadOptions {
   onRetry?: (message: string) => void;
 }
 
-export interface Downloaded extends LocalFile {
+export interface Downloaded {
+  job: FileJob;
+  /** The verified `.part` file, ready for installFiles. */
+  partPath: string;
   /** Bytes already on disk from an earlier, interrupted run. */
   resumedFrom: number;
   transferred: number;
 }
 
 export async function downloadFile(api: Api, ws: Workspace, job: FileJob, o: DownloadOptions = {}): Promise<Downloaded> {
-  const target = join(ws.root, job.path);
   const part = partPath(ws, job);
-  await mkdir(dirname(target), { recursive: true });
+  await mkdir(dirname(part), { recursive: true });
   const retries = o.retries ?? 3;
   let resumedFrom = -1;
   let transferred = 0;
@@ -53,9 +55,7 @@ export async function downloadFile(api: Api, ws: Workspace, job: FileJob, o: Dow
         await rm(part, { force: true });
         throw dataError(`${job.path}: downloaded ${size} bytes with MD5 ${md5}, the manifest says ${job.size} bytes with MD5 ${job.hash}`, 'run da sync again; if it repeats, the server\'s file changed during the sync');
       }
-      await rename(part, target);
-      const st = await stat(target);
-      return { path: job.path, part: job.part, hash: job.hash, size: st.size, mtime_ms: st.mtimeMs, resumedFrom: Math.max(0, resumedFrom), transferred };
+      return { job, partPath: part, resumedFrom: Math.max(0, resumedFrom), transferred };
     } catch (e) {
       const retryable = !(e instanceof CliError) || e.kind === 'network' || e.kind === 'server' || e.kind === 'data';
       if (!retryable || attempt >= retries) throw e;
@@ -73,7 +73,9 @@ async function fetchInto(api: Api, job: FileJob, part: string, o: DownloadOption
   const resume = have > 0 && have < job.size;
   const query = job.part === undefined ? '' : `?part=${encodeURIComponent(job.part)}`;
   const idle = new AbortController();
+  // No retries inside: downloadFile retries the whole attempt (resuming), DA_RETRIES times.
   const res = await api.stream(`/api/data/${encodeURIComponent(job.table)}/download${query}`, {
+    retry: false,
     headers: { accept: 'application/vnd.apache.parquet', ...(resume ? { range: `bytes=${have}-`, 'if-range': `"${job.hash}"` } : {}) },
     signal: idle.signal,
   });
@@ -125,6 +127,18 @@ async function fetchInto(api: Api, job: FileJob, part: string, o: DownloadOption
   // No fsync per file: a file the state does not yet record is only trusted after its MD5 is
   // checked again (plan.ts), so a crash can cost a re-download but never a wrong file.
   return { resumedFrom: appending ? have : 0, transferred: done - (appending ? have : 0), md5: hash.digest('hex') };
+}
+
+/** Renames verified parts over their files and returns what the state records of them. */
+export async function installFiles(ws: Workspace, done: readonly Downloaded[]): Promise<LocalFile[]> {
+  const out: LocalFile[] = [];
+  for (const d of done) {
+    const target = join(ws.root, d.job.path);
+    await rename(d.partPath, target);
+    const st = await stat(target);
+    out.push({ path: d.job.path, part: d.job.part, hash: d.job.hash, size: st.size, mtime_ms: st.mtimeMs });
+  }
+  return out;
 }
 
 /** The partial download of a job's file. */

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { Api } from '../api.js';
 import { dataError } from '../errors.js';
+import { PART_NAME } from '../workspace.js';
 
 const part = z.object({ part: z.string(), hash: z.string(), sha256: z.string().optional(), size_bytes: z.number(), rows: z.number() });
 const table = z.object({
@@ -23,8 +24,9 @@ export type Manifest = z.infer<typeof manifest>;
 /** Table ids become file and view names here: keep them to what the server's registry makes. */
 const TABLE_ID = /^[a-z0-9_][a-z0-9_.$-]*$/;
 
-export function isSafeTableId(id: string): boolean {
-  return TABLE_ID.test(id) && !id.includes('..') && id.length <= 200;
+/** A table whose id or part names cannot be files here is skipped (with a warning), never renamed. */
+export function isSafeTableId(id: string, entry?: ManifestTable): boolean {
+  return TABLE_ID.test(id) && !id.includes('..') && id.length <= 200 && (entry?.parts ?? []).every((p) => PART_NAME.test(p.part));
 }
 
 export async function fetchManifest(api: Api): Promise<Manifest> {

@@ -37,23 +37,29 @@ export interface SyncPlan {
   skipped: string[];
 }
 
-export async function planSync(ws: Workspace, manifest: Manifest, state: SyncState, only?: string[]): Promise<SyncPlan> {
+/**
+ * `local` are the tables the workspace holds (by default the state's); when the workspace
+ * was synced from another server, the caller passes those so they are removed too.
+ */
+export async function planSync(ws: Workspace, manifest: Manifest, state: SyncState, only?: string[], local: string[] = Object.keys(state.tables)): Promise<SyncPlan> {
   const ids = Object.keys(manifest.tables).sort();
+  const listed = (id: string) => Object.hasOwn(manifest.tables, id);
   if (only?.length) {
-    const missing = only.filter((t) => !(t in manifest.tables));
+    const missing = only.filter((t) => !listed(t));
     if (missing.length) {
       throw usageError(`${missing.map((t) => `'${t}'`).join(', ')} not in your sync manifest`, 'the table does not exist, you may not read it, or your sync settings leave it out (da status lists what you can sync)');
     }
   }
-  const skipped = ids.filter((id) => !isSafeTableId(id));
-  const scope = ids.filter((id) => isSafeTableId(id) && (!only?.length || only.includes(id)));
+  const safe = (id: string) => isSafeTableId(id, manifest.tables[id]);
+  const skipped = ids.filter((id) => !safe(id));
+  const scope = ids.filter((id) => safe(id) && (!only?.length || only.includes(id)));
   const tables = await mapLimit(scope, 8, (id) => planTable(ws, id, manifest.tables[id], state));
-  const remove = only?.length ? [] : Object.keys(state.tables).filter((id) => !(id in manifest.tables) || !isSafeTableId(id)).sort();
+  const remove = only?.length ? [] : [...new Set(local)].filter((id) => !listed(id) || !safe(id)).sort();
   return { tables, remove, skipped };
 }
 
 async function planTable(ws: Workspace, id: string, entry: ManifestTable, state: SyncState): Promise<TablePlan> {
-  const known = new Map((state.tables[id]?.files ?? []).map((f) => [f.path, f]));
+  const known = new Map((Object.hasOwn(state.tables, id) ? state.tables[id].files : []).map((f) => [f.path, f]));
   const plan: TablePlan = { id, entry, current: [], fetch: [] };
   for (const f of manifestFiles(id, entry)) {
     const path = tableFile(id, f.part);

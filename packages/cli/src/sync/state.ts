@@ -25,8 +25,13 @@ export type LocalFile = z.infer<typeof localFile>;
 export type LocalTable = z.infer<typeof localTable>;
 export type SyncState = z.infer<typeof syncState>;
 
+/** Table ids come from the server: kept in a prototype-less object, `constructor` is just a table. */
+function tableRecord(from: SyncState['tables'] = {}): SyncState['tables'] {
+  return Object.assign(Object.create(null) as SyncState['tables'], from);
+}
+
 export function emptyState(server: string): SyncState {
-  return { version: 1, server, synced_at: '', tables: {} };
+  return { version: 1, server, synced_at: '', tables: tableRecord() };
 }
 
 export async function loadState(path: string): Promise<SyncState | undefined> {
@@ -39,7 +44,7 @@ export async function loadState(path: string): Promise<SyncState | undefined> {
   if (raw === undefined) return undefined;
   const parsed = syncState.safeParse(raw);
   if (!parsed.success) throw dataError(`${path} is not a da sync state file`, 'delete it; the next da sync verifies every file again');
-  return parsed.data;
+  return { ...parsed.data, tables: tableRecord(parsed.data.tables) };
 }
 
 export async function saveState(path: string, state: SyncState): Promise<void> {
