@@ -135,7 +135,7 @@ describe('Keboola syncs of several tables at once', () => {
 
   it("one table's slow sync never holds up another table's sync of the same source", async () => {
     await t.host.syncSource('keboola');
-    fake.inject({ method: 'POST', path: /in\.c-sales\.orders\/export-async$/, delayMs: 2500, times: 1 });
+    fake.inject({ method: 'POST', path: /in\.c-sales\.orders\/export-async$/, delayMs: 6000, times: 1 });
     let ordersDone = false;
     const slow = t.host.syncSource('keboola', ['orders']).then((r) => {
       ordersDone = true;
