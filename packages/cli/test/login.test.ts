@@ -102,6 +102,11 @@ describe('da login / whoami / logout', () => {
   it('prints a 300,000-row table, and ends quietly when the reader of its output goes away', async () => {
     const ws = await daWorkspace();
     try {
+      // Outside a workspace a local query is refused rather than creating one.
+      const none = await ws.run(['query', 'SELECT 1', '--json']);
+      expect(none.code).toBe(2);
+      expect(none.json<{ error: { message: string } }>().error.message).toMatch(/No local database in /);
+      await ws.run(['sync'], { env: { DA_SERVER: h.url, DA_TOKEN: h.analystToken } });
       const big = await ws.run(['query', 'SELECT range AS n, range * 2 AS m FROM range(300000)', '--limit', '0']);
       expect(big.code, big.stderr.slice(0, 500)).toBe(0);
       expect(big.stdout.split('\n').length).toBe(300_000 + 3);

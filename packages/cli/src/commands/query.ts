@@ -1,6 +1,7 @@
 // da query "SQL": against the local analytics.duckdb by default (works offline, any statement:
 // it is the analyst's own database), or through POST /api/query with --remote (one
 // read-only SELECT, permission-checked and sandboxed by the server).
+import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { action } from '../command.js';
 import type { Context } from '../context.js';
@@ -44,6 +45,10 @@ async function query(ctx: Context, o: QueryOptions, sqlArg: string): Promise<voi
   if (o.remote) {
     result = await ctx.api().json<QueryResult>('/api/query', { method: 'POST', body: { sql, limit } });
   } else {
+    // Never creates a workspace as a side effect of a query in the wrong folder.
+    if (!(await access(ctx.ws.duckdbPath).then(() => true, () => false))) {
+      throw usageError(`No local database in ${ctx.ws.root} (user/duckdb/analytics.duckdb)`, 'run da sync here first, set DA_LOCAL_DIR to your workspace, or use --remote');
+    }
     const db = await openLocalDb(ctx.ws);
     try {
       result = await runLocalQuery(db, sql, limit);
