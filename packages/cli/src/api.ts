@@ -17,7 +17,10 @@ export interface ApiOptions {
 
 export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as multipart/form-data instead of `body`. */
+  form?: FormData;
   headers?: Record<string, string>;
   /** Retried by default for GET only. */
   retry?: boolean;
@@ -63,6 +66,11 @@ export class Api {
     }
   }
 
+  /** A multipart POST (uploads); never retried, its JSON answer returned. */
+  form<T>(path: string, form: FormData): Promise<T> {
+    return this.json<T>(path, { method: 'POST', form, retry: false });
+  }
+
   /**
    * A streaming call (downloads): resolves once the headers of a 2xx, 206 or 304 answer are in;
    * the caller reads the body. `signal` bounds the whole transfer.
@@ -93,7 +101,7 @@ export class Api {
             ...(o.body === undefined ? {} : { 'content-type': 'application/json' }),
             ...o.headers,
           },
-          body: o.body === undefined ? undefined : JSON.stringify(o.body),
+          body: o.form ?? (o.body === undefined ? undefined : JSON.stringify(o.body)),
         });
         if (streaming) clearTimeout(timer); // the headers are in; the caller bounds the body
         if (res.ok || res.status === 304) return await read(res);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { action } from '../command.js';
 import type { Context } from '../context.js';
-import { CliError, usageError } from '../errors.js';
+import { CliError, usageError, type ErrorKind } from '../errors.js';
 import { openLocalDb, rebuildViews, type ViewResult } from '../local-db.js';
 import { formatBytes } from '../render.js';
 import { downloadFile, installFiles, removeStaleParts, type Downloaded } from '../sync/download.js';
@@ -14,6 +14,7 @@ import { fetchManifest } from '../sync/manifest.js';
 import { mapLimit, planSync, type FileJob } from '../sync/plan.js';
 import { syncProgress } from '../sync/progress.js';
 import { withSyncLock } from '../sync/lock.js';
+import { pendingUploads, runUploads, type UploadReport } from '../sync/uploads.js';
 import { emptyState, loadState, saveState, type SyncState } from '../sync/state.js';
 import { tableFile } from '../workspace.js';
 import type { Api } from '../api.js';
@@ -23,6 +24,9 @@ interface SyncOptions {
   dryRun?: boolean;
   parallel?: string;
   rebuildViews?: boolean;
+  /** false with --no-upload. */
+  upload?: boolean;
+  uploadOnly?: boolean;
 }
 
 export function registerSync(program: Command): void {
@@ -33,6 +37,8 @@ export function registerSync(program: Command): void {
     .option('--dry-run', 'show what would change; change nothing')
     .option('-p, --parallel <n>', 'downloads at once', '4')
     .option('--rebuild-views', 'recreate the view of every synced table (e.g. after you dropped one)')
+    .option('--no-upload', 'do not upload user/sessions, user/artifacts and CLAUDE.local.md')
+    .option('--upload-only', 'only upload them; download nothing')
     .action(action<SyncOptions>((ctx, o) => (o.dryRun ? sync(ctx, o) : withSyncLock(ctx.ws, () => sync(ctx, o)))));
 }
 
@@ -47,6 +53,10 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 32) throw usageError(`--parallel must be a whole number from 1 to 32, not '${o.parallel}'`);
   const api = ctx.api();
   const ws = ctx.ws;
+  if (o.uploadOnly && o.upload === false) throw usageError('--upload-only and --no-upload contradict each other');
+  if (o.uploadOnly) return uploadOnly(ctx, api, o);
+  // Uploads go with a whole-workspace sync, not with one limited to --table.
+  const uploadsWanted = o.upload !== false && !o.table?.length;
   const manifest = await fetchManifest(api);
   const previous = await loadState(ws.statePath);
   const state: SyncState = previous?.server === api.server ? previous : emptyState(api.server);
@@ -57,17 +67,20 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   const totalBytes = jobs.reduce((n, j) => n + j.size, 0);
 
   if (o.dryRun) {
+    const toUpload = uploadsWanted ? (await pendingUploads(ws, previous?.uploads?.[api.server] ?? {})).uploads : [];
     const summary = {
       dry_run: true,
       server: api.server,
       fetch: jobs.map((j) => ({ table: j.table, part: j.part, bytes: j.size, reason: j.reason })),
       remove: plan.remove,
+      upload: toUpload.map((u) => ({ path: u.path, kind: u.kind, bytes: u.size })),
       up_to_date: plan.tables.filter((t) => !t.fetch.length).length,
     };
     ctx.out.result(summary, () => [
       ...jobs.map((j) => `fetch   ${j.table}${j.part ? ` [${j.part}]` : ''}  ${formatBytes(j.size)}  (${j.reason})`),
       ...plan.remove.map((id) => `remove  ${id}`),
-      `${jobs.length} file(s) to fetch (${formatBytes(totalBytes)}), ${plan.remove.length} table(s) to remove, ${summary.up_to_date} up to date`,
+      ...toUpload.map((u) => `upload  ${u.path}  ${formatBytes(u.size)}`),
+      `${jobs.length} file(s) to fetch (${formatBytes(totalBytes)}), ${plan.remove.length} table(s) to remove, ${toUpload.length} file(s) to upload, ${summary.up_to_date} up to date`,
     ].join('\n'));
     return;
   }
@@ -123,6 +136,9 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
     delete state.tables[id];
   }
 
+  if (previous?.uploads) state.uploads ??= previous.uploads;
+  const uploads = uploadsWanted ? await uploadWorkspace(ctx, api, state) : undefined;
+
   // Profiles come over the network while DuckDB (on its own threads) builds the views.
   const profileAssets = manifest.assets?.profiles ?? {};
   const staleProfiles = plan.tables.filter((t) => !failedTables.has(t.id) && profileAssets[t.id] && profileAssets[t.id].profiled_at !== state.tables[t.id]?.profiled_at).map((t) => t.id);
@@ -144,21 +160,55 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
     views,
     profiles,
     failed: failures.map((f) => ({ table: f.job.table, part: f.job.part, error: f.error.message })),
+    uploads: uploads ?? null,
     duration_ms: Math.round(performance.now() - started),
   };
   for (const id of views.shadowed) ctx.out.warn(`your table '${id}' in analytics.duckdb has the name of a synced table; it was kept and the synced data is not visible as a view`);
-  if (failures.length) {
-    ctx.out.result(result, () => failures.map((f) => `failed  ${f.job.path}: ${f.error.message}`).join('\n'));
-    // The most telling kind wins: a lost token over bad data over a failing server over a
-    // vanished table over the network. Filesystem errors (disk full) are data errors.
-    const kinds = new Set(failures.map((f) => (f.error instanceof CliError ? f.error.kind : 'data')));
-    const kind = (['auth', 'data', 'server', 'usage', 'network'] as const).find((k) => kinds.has(k)) ?? 'data';
-    if (!ctx.out.json) ctx.out.info(`${failures.length} file(s) could not be synced; the rest is up to date. Run da sync again: finished downloads are kept and interrupted ones resume.`);
-    throw new CliError(kind, `${failures.length} file(s) could not be synced`, { reported: true });
+  const problems = [
+    ...failures.map((f) => ({ path: f.job.path, error: f.error.message, kind: f.error instanceof CliError ? f.error.kind : 'data' })),
+    ...(uploads?.failed ?? []),
+  ];
+  if (problems.length) {
+    ctx.out.result(result, () => problems.map((f) => `failed  ${f.path}: ${f.error}`).join('\n'));
+    if (!ctx.out.json) ctx.out.info(`${problems.length} file(s) could not be synced; the rest is up to date. Run da sync again: finished downloads are kept and interrupted ones resume.`);
+    throw new CliError(mostTelling(problems.map((p) => p.kind)), `${problems.length} file(s) could not be synced`, { reported: true });
   }
   ctx.out.result(result, () =>
-    `${result.tables} table(s) in ${ws.root}: ${fetched.length} file(s) fetched (${formatBytes(result.bytes_transferred)}), ${plan.remove.length} removed, ${result.up_to_date} up to date — ${(result.duration_ms / 1000).toFixed(1)} s`,
+    `${result.tables} table(s) in ${ws.root}: ${fetched.length} file(s) fetched (${formatBytes(result.bytes_transferred)}), ${plan.remove.length} removed, ${result.up_to_date} up to date${uploads ? `, ${uploads.uploaded.length} uploaded` : ''} — ${(result.duration_ms / 1000).toFixed(1)} s`,
   );
+}
+
+/**
+ * The most telling kind of failure wins: a lost token over bad data over a failing server
+ * over a vanished table over the network. Filesystem errors (disk full) are data errors.
+ */
+function mostTelling(kinds: string[]): ErrorKind {
+  return (['auth', 'data', 'server', 'usage', 'network'] as const).find((k) => kinds.includes(k)) ?? 'data';
+}
+
+/** Uploads new or changed files of user/ and CLAUDE.local.md, recording each in the state. */
+async function uploadWorkspace(ctx: Context, api: Api, state: SyncState): Promise<UploadReport> {
+  const done = ((state.uploads ??= {})[api.server] ??= {});
+  const { uploads, skipped } = await pendingUploads(ctx.ws, done);
+  const report = await runUploads(api, ctx.ws, uploads, (u) => (done[u.path] = u.hash));
+  report.skipped.unshift(...skipped);
+  for (const s of report.skipped) ctx.out.warn(`not uploaded: ${s.path}: ${s.reason}`);
+  return report;
+}
+
+/** `da sync --upload-only`. */
+async function uploadOnly(ctx: Context, api: Api, o: SyncOptions): Promise<void> {
+  if (o.dryRun) {
+    const { uploads } = await pendingUploads(ctx.ws, (await loadState(ctx.ws.statePath))?.uploads?.[api.server] ?? {});
+    ctx.out.result({ dry_run: true, upload: uploads.map((u) => ({ path: u.path, kind: u.kind, bytes: u.size })) }, () => uploads.map((u) => `upload  ${u.path}  ${formatBytes(u.size)}`).join('\n') || 'nothing to upload');
+    return;
+  }
+  // The downloaded side of the state stays as it is (whichever server it came from).
+  const state = (await loadState(ctx.ws.statePath)) ?? emptyState(api.server);
+  const report = await uploadWorkspace(ctx, api, state);
+  await saveState(ctx.ws.statePath, state);
+  ctx.out.result({ server: api.server, uploads: report }, () => `${report.uploaded.length} file(s) uploaded${report.failed.length ? `, ${report.failed.length} failed` : ''}`);
+  if (report.failed.length) throw new CliError(mostTelling(report.failed.map((f) => f.kind)), `${report.failed.length} upload(s) failed`, { reported: true });
 }
 
 async function removeFiles(root: string, paths: string[]): Promise<void> {

@@ -19,6 +19,8 @@ const syncState = z.object({
   server: z.string(),
   synced_at: z.string(),
   tables: z.record(z.string(), localTable),
+  /** Files of user/ and CLAUDE.local.md already uploaded, per server: path → MD5 at upload time. */
+  uploads: z.record(z.string(), z.record(z.string(), z.string())).optional(),
 });
 
 export type LocalFile = z.infer<typeof localFile>;
