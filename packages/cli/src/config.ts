@@ -15,6 +15,8 @@ const storedConfig = z.object({
   role: z.string().optional(),
   user_id: z.string().optional(),
   signed_in_at: z.string().optional(),
+  /** Set when `da login --pat-days` minted the token: `da logout` revokes it. */
+  pat_id: z.string().optional(),
 });
 export type StoredConfig = z.infer<typeof storedConfig>;
 

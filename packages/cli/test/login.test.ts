@@ -86,6 +86,29 @@ describe('da login / whoami / logout', () => {
     }
   });
 
+  it('--pat-days keeps a personal access token minted at login, and logout revokes it', async () => {
+    const ws = await daWorkspace();
+    try {
+      const r = await ws.run(['login', '--server', h.url, '--email', ANALYST.email, '--password-stdin', '--pat-days', '30', '--json'], { stdin: ANALYST.password });
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      expect((await ws.run(['whoami', '--json'])).json<{ user: { token_type: string } }>().user.token_type).toBe('pat');
+      const cfg = JSON.parse(await readFile(join(ws.configDir, 'config.json'), 'utf8')) as { token: string; pat_id: string };
+      const tokens = (await (await fetch(`${h.url}/auth/tokens`, { headers: { authorization: `Bearer ${h.analystToken}` } })).json()) as { tokens: { id: string; name: string; expires_at: string }[] };
+      const mine = tokens.tokens.find((x) => x.id === cfg.pat_id)!;
+      expect(mine.name).toMatch(/^da on /);
+      const days = (Date.parse(mine.expires_at) - Date.now()) / 86_400_000;
+      expect(days).toBeGreaterThan(29);
+      expect(days).toBeLessThan(31);
+      const out = await ws.run(['logout', '--json']);
+      expect(out.json()).toEqual({ status: 'signed_out', token_revoked: true });
+      expect((await fetch(`${h.url}/auth/me`, { headers: { authorization: `Bearer ${cfg.token}` } })).status).toBe(401);
+      expect((await ws.run(['login', '--server', h.url, '--token', 'x', '--pat-days', '3'])).code).toBe(2);
+      expect((await ws.run(['login', '--server', h.url, '--email', ANALYST.email, '--pat-days', 'many'])).code).toBe(2);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
   it('takes a token from stdin with --token-stdin', async () => {
     const ws = await daWorkspace();
     try {

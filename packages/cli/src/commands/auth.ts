@@ -1,5 +1,6 @@
 // da login / logout / whoami. A password, a personal access token or an emailed magic link
 // becomes a bearer token kept in the config file (mode 0600).
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { action } from '../command.js';
 import { clearConfig, normalizeServer, saveConfig } from '../config.js';
@@ -27,6 +28,7 @@ interface LoginOptions {
   passwordStdin?: boolean;
   magicLink?: boolean;
   link?: string;
+  patDays?: string;
 }
 
 export function registerAuth(program: Command): void {
@@ -39,6 +41,7 @@ export function registerAuth(program: Command): void {
     .option('--password-stdin', 'read the password from stdin (or set DA_PASSWORD)')
     .option('--magic-link', 'mail a single-use sign-in link to --email')
     .option('--link <url>', 'the sign-in link from the mail')
+    .option('--pat-days <n>', 'after a password or link sign-in, keep a personal access token valid this many days instead of the session (which lasts hours)')
     .action(action<LoginOptions>(login));
 
   program.command('logout').description('Forget the stored token').action(action<object>(logout));
@@ -49,6 +52,9 @@ async function login(ctx: Context, o: LoginOptions): Promise<void> {
   const linkUrl = o.link ? parseLink(o.link) : undefined;
   const server = ctx.connection.server ?? linkUrl?.server;
   if (!server) throw usageError('No server to sign in to', 'pass --server https://your-aida-host (or set DA_SERVER)');
+  const patDays = o.patDays === undefined ? undefined : Number(o.patDays);
+  if (patDays !== undefined && (!Number.isInteger(patDays) || patDays < 1 || patDays > 3650)) throw usageError(`--pat-days must be a whole number from 1 to 3650, not '${o.patDays}'`);
+  if (patDays !== undefined && (o.token || o.tokenStdin)) throw usageError('--pat-days is for password or link sign-ins; --token already is a personal access token');
   const anonymous = ctx.api({ auth: false, server, token: '' });
 
   let token: string;
@@ -76,8 +82,18 @@ async function login(ctx: Context, o: LoginOptions): Promise<void> {
     }
   }
 
+  let patId: string | undefined;
+  if (patDays !== undefined) {
+    // The session mints a token of its own for this machine; `da logout` revokes it.
+    const pat = await ctx.api({ server, token }).json<{ id: string; token: string }>('/auth/tokens', {
+      method: 'POST',
+      body: { name: `da on ${hostname()}`.slice(0, 100), expires_in_days: patDays },
+    });
+    token = pat.token;
+    patId = pat.id;
+  }
   const me = await ctx.api({ server, token }).json<Me>('/auth/me');
-  await saveConfig({ ...ctx.stored, server, token, email: me.email, role: me.role, user_id: me.id, signed_in_at: new Date().toISOString() }, ctx.env);
+  await saveConfig({ server, token, email: me.email, role: me.role, user_id: me.id, signed_in_at: new Date().toISOString(), ...(patId ? { pat_id: patId } : {}) }, ctx.env);
   ctx.out.result({ server, user: me }, () => `Signed in to ${server} as ${me.email} (${me.role}).`);
 }
 
@@ -97,14 +113,17 @@ function parseLink(link: string): { server: string; email: string; token: string
 }
 
 async function logout(ctx: Context): Promise<void> {
+  let revoked = false;
   if (ctx.connection.server && ctx.stored.token) {
-    await ctx.api().json('/auth/logout', { method: 'POST' }).catch(() => undefined);
+    // A token da minted at login is revoked on the server; a PAT you gave it stays yours.
+    if (ctx.stored.pat_id) revoked = await ctx.api({ token: ctx.stored.token }).json(`/auth/tokens/${encodeURIComponent(ctx.stored.pat_id)}`, { method: 'DELETE' }).then(() => true, () => false);
+    await ctx.api({ token: ctx.stored.token }).json('/auth/logout', { method: 'POST' }).catch(() => undefined);
   }
   // The server stays remembered for the next `da login`; who you were does not.
   const { server } = ctx.stored;
   if (server) await saveConfig({ server }, ctx.env);
   else await clearConfig(ctx.env);
-  ctx.out.result({ status: 'signed_out' }, () => 'Signed out; the stored token is gone.');
+  ctx.out.result({ status: 'signed_out', ...(ctx.stored.pat_id ? { token_revoked: revoked } : {}) }, () => `Signed out; the stored token is gone${ctx.stored.pat_id ? (revoked ? ' and revoked on the server' : ' (it could not be revoked on the server: revoke it in the web UI)') : ''}.`);
 }
 
 async function whoami(ctx: Context): Promise<void> {
