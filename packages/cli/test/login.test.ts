@@ -138,6 +138,9 @@ describe('da login / whoami / logout', () => {
       expect(piped.stdout).toBe('range\n0\n');
       expect(piped.stderr).not.toMatch(/EPIPE|Error/);
       expect(piped.status).toBe(0);
+      const cut = await ws.run(['query', 'SELECT range FROM range(20)', '-f', 'csv', '--limit', '5']);
+      expect(cut.stdout).toBe('range\n0\n1\n2\n3\n4\n');
+      expect(cut.stderr).toMatch(/only the first 5 rows were written; --limit 0 writes all of them/);
     } finally {
       await ws.cleanup();
     }

@@ -57,7 +57,10 @@ async function query(ctx: Context, o: QueryOptions, sqlArg: string): Promise<voi
     }
   }
   const names = result.columns.map((c) => c.name);
-  if (format === 'csv') ctx.out.raw(renderCsv(names, result.rows));
+  if (format === 'csv') {
+    ctx.out.raw(renderCsv(names, result.rows));
+    if (result.truncated) ctx.out.warn(`only the first ${limit} rows were written; --limit 0 writes all of them`);
+  }
   else if (format === 'json') ctx.out.raw(`${JSON.stringify({ ...result, source: o.remote ? 'remote' : 'local' }, jsonReplacer)}\n`);
   else {
     ctx.out.raw(`${renderTable(names, result.rows)}\n`);
