@@ -13,7 +13,8 @@ import { VERSION } from './version.js';
 export function buildProgram(o: { json?: boolean } = {}): Command {
   const program = new Command('da')
     .description('AIDA analyst CLI: sync the tables you may read to this machine and query them offline')
-    .version(VERSION)
+    // `da --version --json` answers in JSON like everything else.
+    .version(o.json ? JSON.stringify({ version: VERSION }) : VERSION)
     .option('--server <url>', 'AIDA server (or DA_SERVER; remembered by da login)')
     .option('--json', 'machine-readable output on stdout (errors included)')
     .showSuggestionAfterError()

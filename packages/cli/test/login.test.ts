@@ -150,6 +150,8 @@ describe('da login / whoami / logout', () => {
     const ws = await daWorkspace();
     try {
       expect((await ws.run(['sync', '--frobnicate'])).code).toBe(2);
+      const version = await ws.run(['--version', '--json']);
+      expect(version.json()).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
       const unknown = await ws.run(['sync', '--frobnicate', '--json']);
       expect(unknown.code).toBe(2);
       expect(unknown.json<{ error: { kind: string; message: string } }>().error).toEqual({ kind: 'usage', message: "unknown option '--frobnicate'" });
