@@ -85,6 +85,9 @@ describe('da with the server stopped', () => {
       expect(Date.parse(local.synced_at)).toBeGreaterThan(Date.now() - 60_000);
       const human = await ws.run(['status', '--local']);
       expect(human.stdout).toMatch(/tables\s+2 \(102 rows/);
+      const listed = await ws.run(['status', '--local', '--tables']);
+      expect(listed.stdout).toMatch(/orders\s+100\s+[\d.]+ (B|KB)\s+1/);
+      expect(listed.stdout).toMatch(/salaries\s+2\s+/);
 
       const ex = await ws.run(['explore', 'orders', '--json']);
       expect(ex.code, ex.stderr).toBe(0);

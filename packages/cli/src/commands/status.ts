@@ -5,7 +5,7 @@ import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { action } from '../command.js';
 import type { Context } from '../context.js';
-import { formatBytes, renderPairs } from '../render.js';
+import { formatBytes, renderPairs, renderTable } from '../render.js';
 import { fetchManifest } from '../sync/manifest.js';
 import { planSync } from '../sync/plan.js';
 import { emptyState, loadState, type SyncState } from '../sync/state.js';
@@ -15,7 +15,8 @@ export function registerStatus(program: Command): void {
     .command('status')
     .description('The workspace, its last sync and (unless --local) the server and pending changes')
     .option('--local', 'only what is on this machine; never contacts the server')
-    .action(action<{ local?: boolean }>(status));
+    .option('--tables', 'also list the synced tables with their rows and size')
+    .action(action<{ local?: boolean; tables?: boolean }>(status));
 }
 
 export interface LocalStatus {
@@ -44,9 +45,13 @@ export async function localStatus(ctx: Context, state: SyncState | undefined): P
   };
 }
 
-async function status(ctx: Context, o: { local?: boolean }): Promise<void> {
+async function status(ctx: Context, o: { local?: boolean; tables?: boolean }): Promise<void> {
   const state = await loadState(ctx.ws.statePath);
   const local = await localStatus(ctx, state);
+  const tableList = () =>
+    o.tables && local.table_list.length
+      ? `\n\n${renderTable(['table', 'rows', 'size', 'files'], local.table_list.map((t) => [t.id, t.rows.toLocaleString('en-US'), formatBytes(t.bytes), t.files]))}`
+      : '';
   const localPairs: [string, unknown][] = [
     ['workspace', local.workspace],
     ['server', local.server ?? '(none: run da login)'],
@@ -55,7 +60,7 @@ async function status(ctx: Context, o: { local?: boolean }): Promise<void> {
     ['database', local.database ?? '(not created yet: run da sync)'],
   ];
   if (o.local) {
-    ctx.out.result({ local }, () => renderPairs(localPairs));
+    ctx.out.result({ local }, () => renderPairs(localPairs) + tableList());
     return;
   }
   const api = ctx.api();
@@ -77,6 +82,6 @@ async function status(ctx: Context, o: { local?: boolean }): Promise<void> {
       ['signed in as', `${me.email} (${me.role})`],
       ['available', `${remote.available_tables} table(s)`],
       ['pending', pending.fetch.length || pending.remove.length ? `${pending.fetch.length} table(s) to fetch (${formatBytes(pending.bytes)}), ${pending.remove.length} to remove — run da sync` : 'nothing: up to date'],
-    ]),
+    ]) + tableList(),
   );
 }
