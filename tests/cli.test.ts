@@ -22,7 +22,7 @@ describe('aida serve', () => {
     const health = await waitFor(async () => {
       const res = await fetch(`http://127.0.0.1:${port}/api/health`);
       return res.status === 200 ? ((await res.json()) as { plugins: { id: string }[]; status: string; schema_version: number }) : undefined;
-    }, 15_000, `GET /api/health 200 (output so far: ${run.output().slice(-500)})`);
+    }, 45_000, `GET /api/health 200 (output so far: ${run.output().slice(-500)})`);
     expect(health.plugins.map((p) => p.id)).toEqual(['local-files']);
     expect(health.schema_version).toBeGreaterThan(0);
     const anonymous = await fetch(`http://127.0.0.1:${port}/`, { redirect: 'manual', headers: { accept: 'text/html' } });
@@ -77,7 +77,7 @@ describe('aida serve', () => {
       const health = await waitFor(async () => {
         const res = await fetch(`http://127.0.0.1:${port}/api/health`);
         return res.status === 200 ? ((await res.json()) as { plugins: { id: string }[] }) : undefined;
-      }, 15_000, `example instance health (output: ${run.output().slice(-500)})`);
+      }, 45_000, `example instance health (output: ${run.output().slice(-500)})`);
       expect(health.plugins.map((p) => p.id)).toEqual(['local-files']);
       const home = await (await fetch(`http://127.0.0.1:${port}/`, { headers: await adminHeaders(`http://127.0.0.1:${port}`) })).text();
       expect(home).toContain('Example Analytics');
@@ -95,7 +95,7 @@ describe('one host per data directory', () => {
     onTestFinished(() => {
       first.child.kill('SIGKILL');
     });
-    await waitFor(() => first.output().includes('listening on'), 15_000, 'the first host');
+    await waitFor(() => first.output().includes('listening on'), 45_000, 'the first host');
     const second = spawnNode([cliPath, 'serve'], { cwd: dir, env: { AIDA_DATA_DIR: dataDir, PORT: String(await freePort()) } });
     const { code } = await second.exited;
     expect(code).not.toBe(0);

@@ -190,7 +190,7 @@ describe('da admin against a real host', () => {
 
     expect((await ok<RegistryEntry>(admin, ['admin', 'tables', 'set', 'orders', '--public'])).is_public).toBe(true);
     expect((await ok<{ remove: string[]; fetch: unknown[] }>(analyst, ['sync', '--dry-run'])).remove).toEqual([]);
-  });
+  }, 120_000);
 
   it('tables set changes only the given fields and refuses bad input; tables remove deletes a registration', async () => {
     const admin = await signedIn(h.url, h.adminToken);

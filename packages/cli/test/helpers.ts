@@ -50,7 +50,8 @@ async function json(res: Response): Promise<Record<string, unknown>> {
 export async function startDaHost(tables: Record<string, TableSpec>, o: { dataDir?: string } = {}): Promise<DaHost> {
   const dataDir = o.dataDir ?? (await mkdtemp(join(tmpdir(), 'aida-da-host-')));
   if (!o.dataDir) await writeTables(dataDir, 'shop', tables);
-  const t = await startTestHost({ dataDir });
+  // No background re-profiling after rebuilds: the tests decide when profiles are computed.
+  const t = await startTestHost({ dataDir, config: { analytics: { profile_after_rebuild: false } } });
   const post = (path: string, body: unknown, token?: string) =>
     t.request(path, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) }).then(json);
   if (!o.dataDir) await post('/auth/bootstrap', ADMIN);

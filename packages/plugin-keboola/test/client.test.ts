@@ -91,8 +91,9 @@ describe('Keboola Storage API client against a local fake stack', () => {
 
   it('retries 5xx and network-slow answers (request timeout) and then succeeds', async () => {
     fake.inject({ path: /^\/v2\/storage\/tables$/, status: 503, times: 2 });
-    fake.inject({ path: /^\/v2\/storage\/buckets$/, delayMs: 700, times: 1 });
-    const client = clientFor(parseConfig(fake, { tables: [{ id: 'in.c-sales.orders' }], timeouts: { request: '300ms', poll_initial: '20ms', poll_max: '50ms' } }));
+    // Timeouts with room for a loaded machine: a normal answer never takes 1 s, the slow one 3 s.
+    fake.inject({ path: /^\/v2\/storage\/buckets$/, delayMs: 3000, times: 1 });
+    const client = clientFor(parseConfig(fake, { tables: [{ id: 'in.c-sales.orders' }], timeouts: { request: '1s', poll_initial: '20ms', poll_max: '50ms' } }));
     expect(await client.listTables(ctx())).toHaveLength(1);
     expect(fake.requests.filter((r) => r.path === '/v2/storage/tables')).toHaveLength(3);
     expect(await client.listBuckets(ctx())).toHaveLength(1);
@@ -138,8 +139,8 @@ describe('Keboola Storage API client against a local fake stack', () => {
 
   it('aborts a download that stalls (idle timeout) and retries it', async () => {
     fake.addTable(ordersTable(10, { slices: 1 }));
-    const client = clientFor(parseConfig(fake, { tables: [{ id: 'in.c-sales.orders' }], timeouts: { request: '300ms', idle: '300ms', poll_initial: '20ms', poll_max: '50ms' } }));
-    fake.inject({ server: 's3', path: /_part_00$/, delayMs: 900, times: 1 });
+    const client = clientFor(parseConfig(fake, { tables: [{ id: 'in.c-sales.orders' }], timeouts: { request: '1s', idle: '1s', poll_initial: '20ms', poll_max: '50ms' } }));
+    fake.inject({ server: 's3', path: /_part_00$/, delayMs: 3000, times: 1 });
     const file = await client.exportTable('in.c-sales.orders', {}, ctx());
     const got = await client.download(file, dir, ctx());
     expect((await readFile(got.paths[0], 'utf8')).match(/^"\d+",/gm)).toHaveLength(10);

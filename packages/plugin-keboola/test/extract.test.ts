@@ -202,9 +202,9 @@ describe('Keboola extraction into the extract contract', () => {
     fake.addTable(ordersTable(10, { slices: 2 }));
     fake.inject({ path: /export-async$/, status: 429, retryAfter: '0' });
     fake.inject({ path: /^\/v2\/storage\/jobs\//, status: 502, times: 2 });
-    fake.inject({ path: /^\/v2\/storage\/files\//, delayMs: 600 });
+    fake.inject({ path: /^\/v2\/storage\/files\//, delayMs: 3000 });
     fake.inject({ server: 's3', path: /_part_00$/, status: 503, retryAfter: '0' });
-    const { report } = await sync({ tables: [{ id: ORDERS }], timeouts: { request: '300ms', poll_initial: '10ms', poll_max: '50ms' } });
+    const { report } = await sync({ tables: [{ id: ORDERS }], timeouts: { request: '1s', poll_initial: '10ms', poll_max: '50ms' } });
     expect(report.tables[0]).toMatchObject({ status: 'ok', rows: 10 });
     expect(fake.exportRequests()).toHaveLength(2);
   });

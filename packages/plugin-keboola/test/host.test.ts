@@ -124,7 +124,11 @@ describe('Keboola syncs of several tables at once', () => {
     fake = await FakeKeboola.start(TOKEN);
     fake.addTable(ordersTable(50, { slices: 2 }));
     fake.addTable({ ...ordersTable(0, { id: 'in.c-crm.customers' }), rows: Array.from({ length: 10 }, (_, i) => ({ values: orderRow(i + 1), changedAt: Date.now() })) });
-    t = await startTestHost({ plugins: [{ plugin, config: fake.config({ tables: [{ id: 'in.c-sales.orders' }, { id: 'in.c-crm.customers' }] }) }] });
+    // Long request timeouts: the orders export below must really be held for its whole delay.
+    t = await startTestHost({
+      plugins: [{ plugin, config: fake.config({ tables: [{ id: 'in.c-sales.orders' }, { id: 'in.c-crm.customers' }], timeouts: { request: '30s', idle: '30s', poll_initial: '20ms', poll_max: '100ms' } }) }],
+      config: { analytics: { profile_after_rebuild: false } },
+    });
     const boot = await t.request('/auth/bootstrap', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
     admin = String(((await boot.json()) as { access_token: string }).access_token);
   });
@@ -135,7 +139,7 @@ describe('Keboola syncs of several tables at once', () => {
 
   it("one table's slow sync never holds up another table's sync of the same source", async () => {
     await t.host.syncSource('keboola');
-    fake.inject({ method: 'POST', path: /in\.c-sales\.orders\/export-async$/, delayMs: 6000, times: 1 });
+    fake.inject({ method: 'POST', path: /in\.c-sales\.orders\/export-async$/, delayMs: 8000, times: 1 });
     let ordersDone = false;
     const slow = t.host.syncSource('keboola', ['orders']).then((r) => {
       ordersDone = true;

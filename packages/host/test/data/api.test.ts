@@ -149,8 +149,15 @@ describe('per-table schedules and sync history', () => {
     const orders = (await call(t, 'GET', '/api/admin/sync-history?table=orders&limit=1000', { token: admin })).json.items.length;
     expect(orders).toBeLessThan(await runs());
     expect((await call(t, 'PUT', '/api/admin/registry/customers', { token: admin, body: { sync_schedule: null } })).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 1500));
-    const settled = await runs();
+    // A run already under way still finishes: wait until the count holds still, then for
+    // more than two schedule periods, and no run may be added.
+    let settled = await runs();
+    for (const until = Date.now() + 20_000; Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const now = await runs();
+      if (now === settled) break;
+      settled = now;
+    }
     await new Promise((r) => setTimeout(r, 2500));
     expect(await runs()).toBe(settled);
     const state = (await call(t, 'GET', '/api/admin/sync-state', { token: admin })).json.tables;

@@ -38,7 +38,8 @@ let admin: string;
 let viewer: { id: string; token: string };
 let analyst: { id: string; token: string };
 
-const start = () => startTestHost({ dataDir, plugins: [{ plugin: localFilesPlugin, config: { sources: [{ name: 'shop', path: folder }] } }] });
+// No background re-profiling after syncs: these tests decide when a profile is computed.
+const start = () => startTestHost({ dataDir, plugins: [{ plugin: localFilesPlugin, config: { sources: [{ name: 'shop', path: folder }] } }], config: { analytics: { profile_after_rebuild: false } } });
 const profileOf = (name: string, token: string) => call(t, 'GET', `/api/catalog/profile/${encodeURIComponent(name)}`, { token });
 const col = (profile: { columns: { name: string }[] }, name: string) => profile.columns.find((c) => c.name === name) as Record<string, any>;
 

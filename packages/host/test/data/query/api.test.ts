@@ -295,9 +295,11 @@ describe('POST /api/query: streaming formats', () => {
     expect((await readParquet(await limited.arrayBuffer())).rows.map((r) => Number(r[0]))).toEqual([99, 98, 97]);
     const dup = await post({ sql: 'SELECT 1 AS a, 2 AS a -- same name twice', format: 'parquet' });
     expect((await readParquet(await dup.arrayBuffer())).columns).toEqual(['a', 'a_1']);
-    await new Promise((r) => setTimeout(r, 100));
+    // The scratch file goes when the server's stream closes, a moment after the body ends.
     const scratch = join(h.t.dataDir, 'tmp', 'query');
-    const left = existsSync(scratch) ? (await readdir(scratch)).filter((f) => f.endsWith('.parquet')) : [];
+    const leftover = async () => (existsSync(scratch) ? (await readdir(scratch)).filter((f) => f.endsWith('.parquet')) : []);
+    for (const until = Date.now() + 5000; (await leftover()).length && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+    const left = await leftover();
     expect(left).toEqual([]);
   });
 
@@ -354,5 +356,5 @@ describe('POST /api/query: streaming formats', () => {
     // About 350 MB went over the wire; holding it (as JS strings, twice that) is far above this.
     expect(bytes).toBeGreaterThan(300_000_000);
     expect(peak - base).toBeLessThan(200 * 1024 * 1024);
-  });
+  }, 120_000);
 });
