@@ -33,12 +33,18 @@ interface ErrorBody {
   message?: string;
 }
 
+/** Exponential backoff with ±25 % jitter: `base`, then 2×, 4×, … */
+export function backoffDelay(baseMs: number, attempt: number): number {
+  return Math.round(baseMs * 2 ** attempt * (0.75 + Math.random() * 0.5));
+}
+
 export class Api {
   readonly server: string;
   private readonly token: string | undefined;
   private readonly timeoutMs: number;
-  private readonly retries: number;
-  private readonly backoffMs: number;
+  /** Also what downloads use for their own (resuming) retries. */
+  readonly retries: number;
+  readonly backoffMs: number;
 
   constructor(o: ApiOptions) {
     this.server = o.server;
@@ -46,10 +52,6 @@ export class Api {
     this.timeoutMs = o.timeoutMs ?? 30_000;
     this.retries = o.retries ?? 3;
     this.backoffMs = o.backoffMs ?? 500;
-  }
-
-  get hasToken(): boolean {
-    return Boolean(this.token);
   }
 
   /** A JSON call; the parsed body of a 2xx answer (undefined for 204). */
@@ -117,8 +119,7 @@ export class Api {
         clearTimeout(timer);
       }
       if (!retry || attempt >= this.retries) throw failure;
-      const backoff = retryAfterMs ?? this.backoffMs * 2 ** attempt;
-      await sleep(Math.round(backoff * (0.75 + Math.random() * 0.5)));
+      await sleep(retryAfterMs ?? backoffDelay(this.backoffMs, attempt));
     }
   }
 }

@@ -31,10 +31,3 @@ export class CliError extends Error {
 
 export const usageError = (message: string, hint?: string) => new CliError('usage', message, { hint });
 export const dataError = (message: string, hint?: string) => new CliError('data', message, { hint });
-
-/** Wraps anything thrown into a CliError; unknown errors are kept as crashes (exit 1). */
-export function asCliError(e: unknown): CliError | Error {
-  if (e instanceof CliError) return e;
-  if (e instanceof Error) return e;
-  return new Error(String(e));
-}

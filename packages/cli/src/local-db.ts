@@ -39,6 +39,7 @@ export async function openLocalDb(ws: Workspace): Promise<LocalDb> {
   };
 }
 
+// As @aida/core's sqlString/quoteIdent: the CLI installs without the server packages.
 export const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 export const sqlIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 

@@ -7,7 +7,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { CallContext, ClientRuntime } from './client-types.js';
-import { transportError } from './http.js';
+import { timeBounded, transportError } from './http.js';
 import { KeboolaError, withRetries } from './retry.js';
 
 /**
@@ -19,14 +19,8 @@ export function fetchToFile(what: string, path: string, ctx: CallContext, open: 
   return withRetries(
     what,
     async () => {
+      // The idle timer aborts `attempt`; timeBounded adds the overall `timeouts.download`.
       const attempt = new AbortController();
-      const signal = AbortSignal.any([ctx.signal, attempt.signal]);
-      // Plain timers on the attempt's own controller: AbortSignal.timeout inside AbortSignal.any
-      // can be garbage-collected on Node 20 and never fire (see timeBounded in http.ts).
-      const overall = setTimeout(
-        () => attempt.abort(new KeboolaError(`${what}: timed out after ${o.timeouts.download} ms`, { code: 'KEBOOLA_TRANSPORT_ERROR', retryable: true })),
-        o.timeouts.download,
-      );
       const idleMs = o.timeouts.idle;
       let timer: NodeJS.Timeout | undefined;
       const touch = () => {
@@ -34,34 +28,35 @@ export function fetchToFile(what: string, path: string, ctx: CallContext, open: 
         timer = setTimeout(() => attempt.abort(new KeboolaError(`${what}: no data received for ${idleMs} ms`, { retryable: true })), idleMs);
       };
       touch();
-      let written = 0;
       try {
-        const body = await open(signal);
-        const kill = () => body.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-        if (signal.aborted) kill();
-        else signal.addEventListener('abort', kill, { once: true });
-        const counter = new Transform({
-          transform(chunk: Buffer, _enc, cb: TransformCallback) {
-            written += chunk.length;
-            cb(null, chunk);
-          },
+        return await timeBounded([ctx.signal, attempt.signal], o.timeouts.download, async (signal) => {
+          let written = 0;
+          const body = await open(signal);
+          const kill = () => body.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+          if (signal.aborted) kill();
+          else signal.addEventListener('abort', kill, { once: true });
+          const counter = new Transform({
+            transform(chunk: Buffer, _enc, cb: TransformCallback) {
+              written += chunk.length;
+              cb(null, chunk);
+            },
+          });
+          const { head, ended } = await peek(body);
+          if (ended) {
+            // Empty (or one-byte) body: nothing to decompress.
+            await writeFile(path, head ?? Buffer.alloc(0));
+            return head?.length ?? 0;
+          }
+          const gzip = head !== null && head[0] === 0x1f && head[1] === 0x8b;
+          // 1 MiB inflate chunks: ~30% faster than zlib's 16 KiB default on CSV-sized streams.
+          await pipeline([body, new ActivityProbe(touch), ...(gzip ? [createGunzip({ chunkSize: 1 << 20 })] : []), counter, createWriteStream(path, { highWaterMark: 1 << 20 })], { signal });
+          return written;
         });
-        const { head, ended } = await peek(body);
-        if (ended) {
-          // Empty (or one-byte) body: nothing to decompress.
-          await writeFile(path, head ?? Buffer.alloc(0));
-          return head?.length ?? 0;
-        }
-        const gzip = head !== null && head[0] === 0x1f && head[1] === 0x8b;
-        // 1 MiB inflate chunks: ~30% faster than zlib's 16 KiB default on CSV-sized streams.
-        await pipeline([body, new ActivityProbe(touch), ...(gzip ? [createGunzip({ chunkSize: 1 << 20 })] : []), counter, createWriteStream(path, { highWaterMark: 1 << 20 })], { signal });
-        return written;
       } catch (e) {
         if (attempt.signal.aborted && !ctx.signal.aborted) throw attempt.signal.reason;
         throw transportError(what, e, ctx.signal, o.timeouts.download, rt.redact);
       } finally {
         clearTimeout(timer);
-        clearTimeout(overall);
       }
     },
     { policy: rt.policy, signal: ctx.signal, logger: ctx.logger ?? o.logger },

@@ -11,7 +11,7 @@ import { mainObjects, openLocalDb } from '../local-db.js';
 import { formatBytes, renderTable } from '../render.js';
 import { md5File } from '../sync/hash.js';
 import { fetchManifest } from '../sync/manifest.js';
-import { mapLimit } from '../sync/plan.js';
+import { mapLimit } from '../map-limit.js';
 import { loadState, type SyncState } from '../sync/state.js';
 
 type Status = 'ok' | 'warn' | 'fail' | 'skip';
@@ -75,8 +75,8 @@ async function diagnose(ctx: Context): Promise<void> {
   if (state && reachable && tokenValid) {
     try {
       const manifest = await fetchManifest(ctx.api());
-      const stale = Object.entries(manifest.tables).filter(([id, t]) => state.tables[id]?.hash !== t.hash).length;
-      const gone = Object.keys(state.tables).filter((id) => !(id in manifest.tables)).length;
+      const stale = Object.entries(manifest.tables).filter(([id, t]) => !Object.hasOwn(state.tables, id) || state.tables[id].hash !== t.hash).length;
+      const gone = Object.keys(state.tables).filter((id) => !Object.hasOwn(manifest.tables, id)).length;
       add({ name: 'freshness', status: stale || gone ? 'warn' : 'ok', detail: stale || gone ? `${stale} table(s) changed or new on the server, ${gone} no longer available: run da sync` : `in step with the server's ${Object.keys(manifest.tables).length} table(s)` });
     } catch (e) {
       add({ name: 'freshness', status: 'warn', detail: `manifest not readable: ${(e as Error).message}` });

@@ -19,7 +19,7 @@ export function registerStatus(program: Command): void {
     .action(action<{ local?: boolean; tables?: boolean }>(status));
 }
 
-export interface LocalStatus {
+interface LocalStatus {
   workspace: string;
   server: string | null;
   synced_at: string | null;
@@ -30,18 +30,18 @@ export interface LocalStatus {
   table_list: { id: string; rows: number; bytes: number; files: number }[];
 }
 
-export async function localStatus(ctx: Context, state: SyncState | undefined): Promise<LocalStatus> {
-  const tables = Object.entries(state?.tables ?? {});
+async function localStatus(ctx: Context, state: SyncState | undefined): Promise<LocalStatus> {
+  const tableList = Object.entries(state?.tables ?? {}).map(([id, t]) => ({ id, rows: t.rows, bytes: t.files.reduce((m, f) => m + f.size, 0), files: t.files.length }));
   const hasDb = await access(ctx.ws.duckdbPath).then(() => true, () => false);
   return {
     workspace: ctx.ws.root,
     server: state?.server ?? ctx.connection.server ?? null,
     synced_at: state?.synced_at || null,
-    tables: tables.length,
-    rows: tables.reduce((n, [, t]) => n + t.rows, 0),
-    bytes: tables.reduce((n, [, t]) => n + t.files.reduce((m, f) => m + f.size, 0), 0),
+    tables: tableList.length,
+    rows: tableList.reduce((n, t) => n + t.rows, 0),
+    bytes: tableList.reduce((n, t) => n + t.bytes, 0),
     database: hasDb ? ctx.ws.duckdbPath : null,
-    table_list: tables.map(([id, t]) => ({ id, rows: t.rows, bytes: t.files.reduce((m, f) => m + f.size, 0), files: t.files.length })),
+    table_list: tableList,
   };
 }
 

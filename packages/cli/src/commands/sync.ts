@@ -11,7 +11,8 @@ import { openLocalDb, rebuildViews, type ViewResult } from '../local-db.js';
 import { formatBytes } from '../render.js';
 import { downloadFile, installFiles, removeStaleParts, type Downloaded } from '../sync/download.js';
 import { fetchManifest } from '../sync/manifest.js';
-import { mapLimit, planSync, type FileJob } from '../sync/plan.js';
+import { mapLimit } from '../map-limit.js';
+import { planSync, type FileJob } from '../sync/plan.js';
 import { syncProgress } from '../sync/progress.js';
 import { withSyncLock } from '../sync/lock.js';
 import { pendingUploads, runUploads, type UploadReport } from '../sync/uploads.js';
@@ -40,11 +41,6 @@ export function registerSync(program: Command): void {
     .option('--no-upload', 'do not upload user/sessions, user/artifacts and CLAUDE.local.md')
     .option('--upload-only', 'only upload them; download nothing')
     .action(action<SyncOptions>((ctx, o) => (o.dryRun ? sync(ctx, o) : withSyncLock(ctx.ws, () => sync(ctx, o)))));
-}
-
-interface FetchedFile extends FileJob {
-  bytes: number;
-  resumed_from: number;
 }
 
 async function sync(ctx: Context, o: SyncOptions): Promise<void> {
@@ -89,20 +85,13 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   // table is replaced whole or not at all (the next sync reuses verified parts, no transfer).
   await removeStaleParts(ws, jobs);
   const progress = await syncProgress(ctx.out.interactive, ctx.out.errStream, totalBytes, jobs.length);
-  const fetched: FetchedFile[] = [];
   const failures: { job: FileJob; error: Error }[] = [];
   const done = new Map<string, Downloaded[]>();
   try {
     await mapLimit(jobs, parallel, async (job) => {
       const bar = progress.file(job.part ? `${job.table} [${job.part}]` : job.table, job.size);
       try {
-        const got = await downloadFile(api, ws, job, {
-          onBytes: (n) => bar.update(n),
-          onRetry: (why) => progress.log(`warning: ${why}`),
-          backoffMs: ctx.envNumber('DA_BACKOFF_MS', 0),
-          retries: ctx.envNumber('DA_RETRIES', 0),
-        });
-        fetched.push({ ...job, bytes: got.transferred, resumed_from: got.resumedFrom });
+        const got = await downloadFile(api, ws, job, { onBytes: (n) => bar.update(n), onRetry: (why) => progress.log(`warning: ${why}`) });
         done.set(job.table, [...(done.get(job.table) ?? []), got]);
       } catch (e) {
         failures.push({ job, error: e as Error });
@@ -149,11 +138,12 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   state.synced_at = new Date().toISOString();
   await saveState(ws.statePath, state);
 
+  const fetched = [...done.values()].flat().map((d) => ({ table: d.job.table, part: d.job.part, bytes: d.transferred, resumed_from: d.resumedFrom, reason: d.job.reason }));
   const result = {
     server: api.server,
     workspace: ws.root,
     tables: Object.keys(state.tables).length,
-    fetched: fetched.map((f) => ({ table: f.table, part: f.part, bytes: f.bytes, resumed_from: f.resumed_from, reason: f.reason })),
+    fetched,
     bytes_transferred: fetched.reduce((n, f) => n + f.bytes, 0),
     removed: plan.remove,
     up_to_date: plan.tables.filter((t) => !t.fetch.length).length,
@@ -190,7 +180,7 @@ function mostTelling(kinds: string[]): ErrorKind {
 async function uploadWorkspace(ctx: Context, api: Api, state: SyncState): Promise<UploadReport> {
   const done = ((state.uploads ??= {})[api.server] ??= {});
   const { uploads, skipped } = await pendingUploads(ctx.ws, done);
-  const report = await runUploads(api, ctx.ws, uploads, (u) => (done[u.path] = u.hash));
+  const report = await runUploads(api, ctx.ws, uploads, (u) => (done[u.path] = { hash: u.hash, size: u.size, mtime_ms: u.mtime_ms }));
   report.skipped.unshift(...skipped);
   for (const s of report.skipped) ctx.out.warn(`not uploaded: ${s.path}: ${s.reason}`);
   return report;

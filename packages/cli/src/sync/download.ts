@@ -4,23 +4,20 @@
 // complete part must equal the manifest's. `installFiles` then renames the verified parts of a
 // table over its files — all of them or, when one part of the table failed, none.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Api } from '../api.js';
+import { backoffDelay, type Api } from '../api.js';
 import { CliError, dataError } from '../errors.js';
 import type { Workspace } from '../workspace.js';
-import { md5File } from './hash.js';
+import { hashFileInto, md5File } from './hash.js';
 import type { FileJob } from './plan.js';
 import type { LocalFile } from './state.js';
 
 export interface DownloadOptions {
   /** Called with the bytes of this file that are on disk so far (including resumed ones). */
   onBytes?: (done: number) => void;
-  retries?: number;
-  backoffMs?: number;
   /** Longest silence while receiving a body. */
   idleTimeoutMs?: number;
   /** Told why an attempt failed before the next one. */
@@ -39,7 +36,8 @@ export interface Downloaded {
 export async function downloadFile(api: Api, ws: Workspace, job: FileJob, o: DownloadOptions = {}): Promise<Downloaded> {
   const part = partPath(ws, job);
   await mkdir(dirname(part), { recursive: true });
-  const retries = o.retries ?? 3;
+  // The client's retry settings (DA_RETRIES, DA_BACKOFF_MS), applied per resuming attempt.
+  const { retries, backoffMs } = api;
   let resumedFrom = -1;
   let transferred = 0;
   for (let attempt = 0; ; attempt++) {
@@ -59,7 +57,7 @@ export async function downloadFile(api: Api, ws: Workspace, job: FileJob, o: Dow
     } catch (e) {
       const retryable = !(e instanceof CliError) || e.kind === 'network' || e.kind === 'server' || e.kind === 'data';
       if (!retryable || attempt >= retries) throw e;
-      const wait = Math.round((o.backoffMs ?? 500) * 2 ** attempt * (0.75 + Math.random() * 0.5));
+      const wait = backoffDelay(backoffMs, attempt);
       o.onRetry?.(`${(e as Error).message}; retrying in ${wait} ms (attempt ${attempt + 2} of ${retries + 1})`);
       await sleep(wait);
     }
@@ -84,7 +82,7 @@ async function fetchInto(api: Api, job: FileJob, part: string, o: DownloadOption
   let done = appending ? have : 0;
   // The MD5 is computed as the bytes arrive (after the bytes already on disk when resuming).
   const hash = createHash('md5');
-  if (appending) for await (const c of createReadStream(part, { highWaterMark: 1 << 20 })) hash.update(c as Buffer);
+  if (appending) await hashFileInto(hash, part);
   o.onBytes?.(done);
   const idleMs = o.idleTimeoutMs ?? 60_000;
   const arm = () => setTimeout(() => idle.abort(new CliError('network', `${job.path}: no data for ${idleMs / 1000} s`)), idleMs);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { usageError } from '../errors.js';
 import { tableFile, type Workspace } from '../workspace.js';
 import { md5File } from './hash.js';
+import { mapLimit } from '../map-limit.js';
 import { isSafeTableId, manifestFiles, type Manifest, type ManifestTable } from './manifest.js';
 import type { LocalFile, SyncState } from './state.js';
 
@@ -84,17 +85,3 @@ async function planTable(ws: Workspace, id: string, entry: ManifestTable, state:
   }
   return plan;
 }
-
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-

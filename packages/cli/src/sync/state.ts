@@ -19,13 +19,15 @@ const syncState = z.object({
   server: z.string(),
   synced_at: z.string(),
   tables: z.record(z.string(), localTable),
-  /** Files of user/ and CLAUDE.local.md already uploaded, per server: path → MD5 at upload time. */
-  uploads: z.record(z.string(), z.record(z.string(), z.string())).optional(),
+  /** Files of user/ and CLAUDE.local.md already uploaded, per server, as they were then. */
+  uploads: z.record(z.string(), z.record(z.string(), z.object({ hash: z.string(), size: z.number(), mtime_ms: z.number() }))).optional(),
 });
 
 export type LocalFile = z.infer<typeof localFile>;
 export type LocalTable = z.infer<typeof localTable>;
 export type SyncState = z.infer<typeof syncState>;
+/** What the state records of an uploaded file: path → its MD5, size and mtime then. */
+export type UploadedFiles = NonNullable<SyncState['uploads']>[string];
 
 /** Table ids come from the server: kept in a prototype-less object, `constructor` is just a table. */
 function tableRecord(from: SyncState['tables'] = {}): SyncState['tables'] {

@@ -8,8 +8,9 @@ import { join, relative, sep } from 'node:path';
 import type { Api } from '../api.js';
 import { CliError } from '../errors.js';
 import type { Workspace } from '../workspace.js';
+import type { UploadedFiles } from './state.js';
 import { md5File } from './hash.js';
-import { mapLimit } from './plan.js';
+import { mapLimit } from '../map-limit.js';
 
 /** The server's limits (API.md): 50 MB per session or artifact, 1 MB of local notes. */
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
@@ -21,6 +22,7 @@ export interface Upload {
   kind: 'sessions' | 'artifacts' | 'local-md';
   hash: string;
   size: number;
+  mtime_ms: number;
 }
 
 export interface UploadReport {
@@ -29,16 +31,22 @@ export interface UploadReport {
   failed: { path: string; error: string; kind: string }[];
 }
 
-/** Files that differ from what was last uploaded (`done`: path → MD5). */
-export async function pendingUploads(ws: Workspace, done: Readonly<Record<string, string>>): Promise<{ uploads: Upload[]; skipped: UploadReport['skipped'] }> {
+/**
+ * Files that differ from what was last uploaded. A file whose size and mtime are what they
+ * were at its upload is not read again (the same quick check downloads get); others are
+ * hashed, and sent only if their MD5 changed.
+ */
+export async function pendingUploads(ws: Workspace, done: Readonly<UploadedFiles>): Promise<{ uploads: Upload[]; skipped: UploadReport['skipped'] }> {
   const candidates: Omit<Upload, 'hash'>[] = [];
+  const add = async (abs: string, kind: Upload['kind']) => {
+    const st = await stat(abs);
+    candidates.push({ path: relative(ws.root, abs).split(sep).join('/'), kind, size: st.size, mtime_ms: st.mtimeMs });
+  };
   for (const kind of ['sessions', 'artifacts'] as const) {
-    for (const abs of await filesUnder(join(ws.root, 'user', kind))) {
-      candidates.push({ path: relative(ws.root, abs).split(sep).join('/'), kind, size: (await stat(abs)).size });
-    }
+    for (const abs of await filesUnder(join(ws.root, 'user', kind))) await add(abs, kind);
   }
-  const notes = await stat(join(ws.root, 'CLAUDE.local.md')).catch(() => undefined);
-  if (notes?.isFile()) candidates.push({ path: 'CLAUDE.local.md', kind: 'local-md', size: notes.size });
+  const notes = join(ws.root, 'CLAUDE.local.md');
+  if ((await stat(notes).catch(() => undefined))?.isFile()) await add(notes, 'local-md');
 
   const uploads: Upload[] = [];
   const skipped: UploadReport['skipped'] = [];
@@ -48,8 +56,10 @@ export async function pendingUploads(ws: Workspace, done: Readonly<Record<string
       skipped.push({ path: c.path, reason: `larger than the server's ${limit / 1024 / 1024} MB limit` });
       continue;
     }
+    const was = Object.hasOwn(done, c.path) ? done[c.path] : undefined;
+    if (was && was.size === c.size && was.mtime_ms === c.mtime_ms) continue;
     const hash = await md5File(join(ws.root, c.path));
-    if (done[c.path] !== hash) uploads.push({ ...c, hash });
+    if (was?.hash !== hash) uploads.push({ ...c, hash });
   }
   return { uploads, skipped };
 }

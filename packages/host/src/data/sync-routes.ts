@@ -35,7 +35,7 @@ export function syncRoutes(ctx: DataContext, settings: SyncSettingsStore, profil
         const explicit = s.subscriptions.table_mode === 'explicit' ? new Set(s.subscriptions.tables.map((t) => t.toLowerCase())) : null;
         const tables: Record<string, ManifestEntry> = {};
         // Profiles are assets of the tables listed: clients refetch one when its time changes.
-        const profiledAt = await profiles.profiledAt();
+        const stored = await profiles.storedProfiles();
         const profileAssets: Record<string, { profiled_at: string }> = {};
         for (const t of ctx.analytics.tables()) {
           const id = t.table_name.toLowerCase();
@@ -53,8 +53,8 @@ export function syncRoutes(ctx: DataContext, settings: SyncSettingsStore, profil
             source: t.source,
             ...(partitioned ? { parts: files.map((f) => ({ part: f.part ?? '', hash: f.md5, sha256: f.sha256, size_bytes: f.size_bytes, rows: f.rows })) } : {}),
           };
-          const at = profiledAt.get(id);
-          if (at) profileAssets[id] = { profiled_at: at };
+          const profile = stored.get(id);
+          if (profile) profileAssets[id] = { profiled_at: profile.profiled_at };
         }
         c.body = { tables, assets: { profiles: profileAssets }, server_time: new Date().toISOString() };
       },

@@ -74,10 +74,9 @@ export class ProfileService {
     return stored.fingerprint === current ? stored : { ...stored, stale: true };
   }
 
-  /** When each stored profile was computed, by table id (what the sync manifest lists). */
-  async profiledAt(): Promise<ReadonlyMap<string, string>> {
-    const all = await this.d.store.all();
-    return new Map([...all].map(([id, p]) => [id, p.profiled_at]));
+  /** Every stored profile by table id, from memory (the sync manifest lists when each was computed). */
+  storedProfiles(): Promise<ReadonlyMap<string, TableProfile>> {
+    return this.d.store.all();
   }
 
   /** Recomputes and stores the profile of one table. */
