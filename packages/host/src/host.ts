@@ -339,6 +339,7 @@ class HostRuntime implements Host {
         instanceName: this.config.instance.name,
         plugins: () => this.plugins.map((p) => ({ id: p.id, kind: p.plugin.kind, status: this.pluginStatus.get(p.id) ?? 'unknown', description: p.plugin.description, package: p.packageName })),
         tables: () => this.analytics.tables(),
+        canRead: (user, table) => this.access!.canRead(user, table),
       }),
       ...authRoutes(id),
       ...userRoutes(id),

@@ -23,10 +23,16 @@ export class TableAccess {
     return this.permissions.canRead(user, table.toLowerCase(), e ? { is_public: e.is_public, bucket: e.bucket } : undefined);
   }
 
-  /** Throws 403 naming the table and how to get access. */
+  /**
+   * Throws 403 naming the table and how to get access. The same answer for a table that does
+   * not exist, so a private table's name cannot be probed.
+   */
   assertCanRead(user: Reader, table: string): void {
     if (!this.canRead(user, table)) {
-      throw new NotAllowedError(`You do not have access to table '${table}'; request it with POST /api/access-requests`, { code: 'AIDA_TABLE_FORBIDDEN', detail: { table } });
+      throw new NotAllowedError(`You cannot read table '${table}': it does not exist or you have no access to it (GET /api/catalog/tables lists yours; ask for access with POST /api/access-requests)`, {
+        code: 'AIDA_TABLE_FORBIDDEN',
+        detail: { table },
+      });
     }
   }
 }

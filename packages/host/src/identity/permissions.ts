@@ -39,11 +39,14 @@ export class Permissions {
 
   canRead(user: { id: string; role: Role }, table: string, facts: TableFacts | undefined): boolean {
     if (user.role === 'admin') return true;
-    if (facts?.is_public ?? true) return true;
+    // A table nobody registered is readable by no one but admins, so "unknown" and "private"
+    // look the same from outside (403 either way: no existence oracle).
+    if (!facts) return false;
+    if (facts.is_public) return true;
     const grants = this.byUser.get(user.id);
     if (!grants) return false;
     if (grants.get(table)?.access === 'read') return true;
-    return facts?.bucket ? grants.get(`${facts.bucket}.*`)?.access === 'read' : false;
+    return facts.bucket ? grants.get(`${facts.bucket}.*`)?.access === 'read' : false;
   }
 
   list(userId?: string): Grant[] {

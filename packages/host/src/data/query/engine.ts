@@ -32,6 +32,8 @@ export async function checkQuery(ctx: DataContext, conn: DuckDBConnection, clock
   const checked = await clock.run(() => checkStatement(conn, sql));
   const served = new Map(ctx.analytics.tables().map((t) => [t.table_name.toLowerCase(), t.table_name]));
   for (const t of checked.tables) {
+    // Access before existence, as on every per-table route: unknown and private look alike.
+    ctx.access.assertCanRead(user, t);
     const name = served.get(t.toLowerCase());
     if (!name) {
       throw new InputError(`Table '${t}' does not exist in the analytics database; GET /api/catalog/tables lists the tables you can query`, {
@@ -39,7 +41,6 @@ export async function checkQuery(ctx: DataContext, conn: DuckDBConnection, clock
         detail: { table: t },
       });
     }
-    ctx.access.assertCanRead(user, name);
   }
   return checked;
 }
