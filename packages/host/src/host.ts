@@ -8,7 +8,7 @@ import Koa from 'koa';
 import type { Middleware } from 'koa';
 import compose from 'koa-compose';
 import { bodyParser } from '@koa/bodyparser';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { container as globalContainer, type DependencyContainer } from 'tsyringe';
 import {
   parseDuration,
@@ -58,6 +58,7 @@ import { pageRoutes, PASSWORD_PROVIDER } from './identity/routes/pages.js';
 import { healthRoute } from './http/routes/health.js';
 import { homeRoute } from './http/routes/home.js';
 import { HOST_VERSION, HOST_VIEWS_DIR } from './version.js';
+import { createLogger, logFormat } from './logging/logger.js';
 
 export interface CreateHostOptions {
   /** The instance config as parsed from YAML (validated here). Omit for an empty instance. */
@@ -84,6 +85,8 @@ export interface Host extends AidaHost {
   /** Jobs, once started. */
   readonly jobs: JobScheduler | undefined;
   readonly systemDb: SystemDb | undefined;
+  /** The demo admin created on this start (first start of a demo data dir only), for the console. */
+  readonly demoAdmin: { email: string; password: string } | undefined;
 }
 
 const HOST_TOKENS = new Set(Object.values(tokens).map((t) => t.symbol));
@@ -97,7 +100,7 @@ export async function createHost(options: CreateHostOptions = {}): Promise<Host>
   if (options.demo) inline.unshift({ plugin: localFilesPlugin, config: { sources: [{ name: 'demo', path: join(dataDir, 'demo-files') }] } });
   const { config, plugins } = await resolveInstance(options.config, inline, { cwd: options.cwd ?? process.cwd(), extraIssues: options.configIssues });
   const ordered = orderPlugins(plugins, HOST_TOKENS);
-  const logger = options.logger ?? pino({ level: process.env.AIDA_LOG_LEVEL ?? config.log.level, base: { service: 'aida' } });
+  const logger = options.logger ?? createLogger({ level: process.env.AIDA_LOG_LEVEL ?? config.log.level, format: logFormat(process.env.AIDA_LOG_FORMAT) ?? config.log.format });
   return new HostRuntime(config, ordered, dataDir, logger, Boolean(options.demo));
 }
 
@@ -108,6 +111,7 @@ class HostRuntime implements Host {
   readonly orchestrator: SyncOrchestrator;
   jobs: JobScheduler | undefined;
   systemDb: SystemDb | undefined;
+  demoAdmin: { email: string; password: string } | undefined;
   private readonly contributions = new Contributions();
   private readonly routing: HttpRouting = { handler: null };
   identity: Identity | undefined;
@@ -160,6 +164,7 @@ class HostRuntime implements Host {
       this.routing.handler = this.buildPipeline();
       this.state = 'started';
       if (this.demo) await this.firstDemoSync();
+      await this.warnUnhealthyParts();
       this.logger.info({ data_dir: this.dataDir, plugins: this.plugins.map((p) => p.id), schema_version: this.schemaVersion }, 'AIDA host started');
     } catch (e) {
       this.logger.error({ err: e }, 'host failed to start');
@@ -233,7 +238,7 @@ class HostRuntime implements Host {
     this.registry = new TableRegistry(this.systemDb);
     await this.registry.load();
     this.access = new TableAccess(this.registry, this.identity.permissions);
-    if (this.demo) await this.identity.ensureDemoAdmin();
+    if (this.demo) this.demoAdmin = await this.identity.ensureDemoAdmin();
     this.syncRepository = new SyncRepository(this.systemDb);
     this.syncService = new SyncService({
       dataDir: this.dataDir,
@@ -278,7 +283,7 @@ class HostRuntime implements Host {
 
   private async startJobs(): Promise<void> {
     defineSyncJobs({ contributions: this.contributions, plugins: this.plugins, analytics: this.analytics, registry: this.registry!, sync: (s, t, signal) => this.syncSource(s, t, signal) });
-    this.jobs = await JobScheduler.create({ config: this.config.jobs, systemDb: this.systemDb!, logger: this.logger.child({ component: 'jobs' }), instanceName: this.config.instance.name });
+    this.jobs = await JobScheduler.create({ config: this.config.jobs, systemDb: this.systemDb!, logger: this.logger, instanceName: this.config.instance.name });
     this.contributions.runNow = (name, data) => this.jobs!.now(name, data);
     await scheduleContributedJobs(this.jobs, this.contributions);
     await this.jobs.start();
@@ -364,6 +369,13 @@ class HostRuntime implements Host {
     ]);
   }
 
+  /** A source that cannot be read (a missing folder) is said at boot, not only found later in /api/health. */
+  private async warnUnhealthyParts(): Promise<void> {
+    for (const [name, h] of Object.entries(await this.servicesHealth())) {
+      if (h.status !== 'healthy' && name !== 'analytics') this.logger.warn({ part: name, status: h.status }, `${name} is ${h.status}: ${h.detail ?? 'no detail'}`);
+    }
+  }
+
   private async servicesHealth(): Promise<Record<string, ServiceHealth>> {
     const out: Record<string, ServiceHealth> = {};
     try {
@@ -376,6 +388,14 @@ class HostRuntime implements Host {
       ? { status: 'healthy', detail: `${this.analytics.tables().length} tables` }
       : { status: 'degraded', detail: 'the analytics database has not been built' };
     out.jobs = this.jobs ? this.jobs.health() : { status: 'unhealthy', detail: 'not started' };
+    for (const [source, { connector }] of this.contributions.connectors) {
+      if (!connector.health) continue;
+      try {
+        out[`connector:${source}`] = await connector.health();
+      } catch (e) {
+        out[`connector:${source}`] = { status: 'unhealthy', detail: (e as Error).message };
+      }
+    }
     for (const { service, pluginId } of this.contributions.services) {
       try {
         out[`${pluginId}:${service.id}`] = await service.health();

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ExtractWriter } from '../extract/writer.js';
 import type { RouteDefinition } from './routes.js';
+import type { ServiceHealth } from './service.js';
 
 /** A table a connector can see at its source. */
 export interface DiscoveredTable {
@@ -65,6 +66,12 @@ export interface Connector {
   extract(request: ExtractRequest): Promise<ExtractReport>;
   /** Push routes (webhooks) the host mounts for this connector. */
   readonly routes?: readonly RouteDefinition[];
+  /**
+   * Whether the source can be read now (a folder exists, credentials are set). Shown in
+   * `/api/health` as `connector:<source>` and logged at boot when not healthy; cheap, no
+   * network round trip required.
+   */
+  health?(): Promise<ServiceHealth> | ServiceHealth;
 }
 
 export interface ConnectorRegistry {

@@ -62,9 +62,13 @@ export const instanceConfigSchema = z
       .default({ session_lifetime: '24h', signin_limit: { per_account: 10, per_ip: 30, window: '1m' } }),
     data_dir: z.string().optional(),
     log: z
-      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /** `auto`: readable lines on a terminal, JSON lines otherwise. */
+        format: z.enum(['auto', 'json', 'pretty']).default('auto'),
+      })
       .strict()
-      .default({ level: 'info' }),
+      .default({ level: 'info', format: 'auto' }),
     jobs: jobsConfigSchema.default(jobsConfigSchema.parse({})),
     analytics: z
       .object({

@@ -125,20 +125,38 @@ export class Identity {
     }
   }
 
-  /** AIDA_ADMIN_EMAIL / AIDA_ADMIN_PASSWORD: an admin for unattended installs, created once. */
+  /**
+   * AIDA_ADMIN_EMAIL / AIDA_ADMIN_PASSWORD: an admin for unattended installs, created when no
+   * user has that email. An existing account is never changed from the environment (a restart
+   * must not undo a password changed since); the log says so and names the recovery command.
+   */
   async ensureEnvAdmin(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const email = env.AIDA_ADMIN_EMAIL;
     const password = env.AIDA_ADMIN_PASSWORD;
-    if (!email || !password || this.users.byEmail(email)) return;
-    await this.createUser({ email, name: 'Administrator', role: 'admin', password });
-    this.logger.info({ email }, 'created the admin from AIDA_ADMIN_EMAIL');
+    if (!email || !password) return;
+    const existing = this.users.byEmail(email);
+    if (!existing) {
+      await this.createUser({ email, name: 'Administrator', role: 'admin', password });
+      this.logger.info({ email }, 'created the admin from AIDA_ADMIN_EMAIL');
+      return;
+    }
+    if (existing.role === 'admin' && existing.active && (await verifyPassword(existing.password_hash, password))) return;
+    this.logger.warn(
+      { email },
+      `AIDA_ADMIN_EMAIL names an existing account (${existing.role}${existing.active ? '' : ', deactivated'}); AIDA_ADMIN_PASSWORD only creates a missing admin and changed nothing. To set its password: aida admin reset-password ${email}`,
+    );
   }
 
-  /** The demo instance gets an admin with a fresh password, printed once, so it can be explored at once. */
-  async ensureDemoAdmin(): Promise<void> {
-    if (this.users.list().length) return;
+  /**
+   * The demo instance gets an admin with a fresh password so it can be explored at once.
+   * Returns the credentials the first time (for the caller to show), undefined once users exist.
+   */
+  async ensureDemoAdmin(): Promise<{ email: string; password: string } | undefined> {
+    if (this.users.list().length) return undefined;
+    const email = 'admin@example.com';
     const password = randomSecret(12);
-    await this.createUser({ email: 'admin@example.com', name: 'Demo Admin', role: 'admin', password });
-    this.logger.warn(`demo instance: sign in at /login as admin@example.com with password ${password} (shown once; set AIDA_ADMIN_EMAIL/AIDA_ADMIN_PASSWORD to choose your own)`);
+    await this.createUser({ email, name: 'Demo Admin', role: 'admin', password });
+    this.logger.warn({ email }, `demo instance: sign in at /login as ${email} with password ${password} (shown once; lost it? run: aida admin reset-password ${email})`);
+    return { email, password };
   }
 }

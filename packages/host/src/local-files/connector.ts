@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { resolve } from 'node:path';
-import { isValidIdentifier, queryRows, sqlString, type Connector, type DiscoveredTable, type ExtractReport, type ExtractRequest, type TableOutcome } from '@aida/core';
+import { isValidIdentifier, queryRows, sqlString, type Connector, type ServiceHealth, type DiscoveredTable, type ExtractReport, type ExtractRequest, type TableOutcome } from '@aida/core';
 import { listDataFiles, type DataFile } from './files.js';
 
 /** A folder of CSV, Parquet and JSON files as a source: one table per file. */
@@ -15,6 +15,11 @@ export class LocalFilesConnector implements Connector {
     folder: string,
   ) {
     this.folder = resolve(folder);
+  }
+
+  health(): ServiceHealth {
+    if (existsSync(this.folder)) return { status: 'healthy' };
+    return { status: 'degraded', detail: `folder ${this.folder} of source '${this.source}' does not exist: create it or fix its path in the config; the source has no tables until then` };
   }
 
   async discover(): Promise<DiscoveredTable[]> {

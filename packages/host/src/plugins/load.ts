@@ -42,6 +42,11 @@ export async function importPlugin(packageName: string, cwd: string): Promise<{ 
   } catch {
     url = undefined;
   }
+  const placeholder = installedWithoutCode(packageName, cwd);
+  if (placeholder) {
+    const message = `plugin ${packageName} is installed (${placeholder.version}) but has no code: it is not built yet (a placeholder package); remove it from the config until a release ships it`;
+    return { issue: { path: packageName, message } };
+  }
   let mod: { default?: unknown };
   try {
     mod = (await import(url ?? packageName)) as { default?: unknown };
@@ -59,4 +64,18 @@ export async function importPlugin(packageName: string, cwd: string): Promise<{ 
   }
   const { plugin, issue } = checkPluginDefinition(mod.default, packageName);
   return plugin ? { loaded: { plugin, packageName } } : { issue };
+}
+
+/** A package that resolves but declares no entry point (a placeholder), with its version. */
+function installedWithoutCode(packageName: string, cwd: string): { version: string } | undefined {
+  for (const base of [`${cwd}/package.json`, import.meta.url]) {
+    try {
+      const manifest = createRequire(base)(`${packageName}/package.json`) as { version?: string; main?: string; exports?: unknown };
+      if (manifest.main === undefined && manifest.exports === undefined) return { version: manifest.version ?? 'no version' };
+      return undefined;
+    } catch {
+      // not resolvable from here; try the host's own location
+    }
+  }
+  return undefined;
 }

@@ -50,6 +50,15 @@ describe('instance config and plugin resolution', () => {
     expect(e.message).not.toMatch(/npm install/);
   });
 
+  it('the placeholder Jira and BigQuery packages say they are not built yet, not that they are missing', async () => {
+    for (const pkg of ['@aida/plugin-jira', '@aida/plugin-bigquery']) {
+      const e = await problems({ plugins: [{ package: pkg }] });
+      expect(e.code).toBe('AIDA_CONFIG_INVALID');
+      expect(e.message).toContain(`plugin ${pkg} is installed (0.0.0) but has no code: it is not built yet`);
+      expect(e.message).not.toMatch(/npm install/);
+    }
+  });
+
   it('accepts a valid config and returns plugins with their validated config', async () => {
     const r = await resolveInstance({ plugins: [{ package: '@aida/host/local-files', config: { sources: [{ name: 'files', path: '/tmp' }] } }] }, [], { cwd });
     expect(r.plugins.map((p) => [p.id, p.packageName])).toEqual([['local-files', '@aida/host/local-files']]);
