@@ -54,20 +54,56 @@ export async function clearConfig(env: NodeJS.ProcessEnv = process.env): Promise
 export interface Connection {
   server: string | undefined;
   token: string | undefined;
+  /** Set when the server URL in effect came without a scheme and `da` chose one. */
+  schemeAssumed?: { given: string; from: '--server' | 'DA_SERVER' | 'the config file' };
 }
 
 export function resolveConnection(stored: StoredConfig, flags: { server?: string }, env: NodeJS.ProcessEnv = process.env): Connection {
-  const server = flags.server ?? env.DA_SERVER ?? stored.server;
-  return { server: server ? normalizeServer(server) : undefined, token: env.DA_TOKEN ?? stored.token };
+  type Source = NonNullable<Connection['schemeAssumed']>['from'];
+  const [given, from]: [string | undefined, Source] =
+    flags.server !== undefined ? [flags.server, '--server'] : env.DA_SERVER !== undefined ? [env.DA_SERVER, 'DA_SERVER'] : [stored.server, 'the config file'];
+  const token = env.DA_TOKEN ?? stored.token;
+  if (!given) return { server: undefined, token };
+  const { url, assumed } = parseServer(given);
+  return { server: url, token, ...(assumed ? { schemeAssumed: { given, from } } : {}) };
 }
 
 export function normalizeServer(url: string): string {
+  return parseServer(url).url;
+}
+
+/**
+ * A server URL without trailing slashes. Without a scheme, a loopback host gets http:// (a
+ * server on this machine rarely has a certificate: `da login --server localhost:8000` must
+ * just work) and any other host https:// (never send a token in clear text across a network
+ * by guessing); `assumed` says one was chosen, so the caller can tell which.
+ */
+export function parseServer(given: string): { url: string; assumed: boolean } {
+  const assumed = !/^[a-z][a-z0-9+.-]*:\/\//i.test(given);
+  let withScheme = given;
+  if (assumed) {
+    // The bare IPv6 loopback is written without the brackets a URL needs.
+    const bare = given.replace(/^::1(?=$|\/)/, '[::1]');
+    let host: string;
+    try {
+      host = new URL(`http://${bare}`).hostname;
+    } catch {
+      throw usageError(`'${given}' is not a server URL`, 'pass it like --server https://aida.example.com');
+    }
+    withScheme = `${isLoopbackHost(host) ? 'http' : 'https'}://${bare}`;
+  }
   let u: URL;
   try {
-    u = new URL(/^[a-z]+:\/\//i.test(url) ? url : `https://${url}`);
+    u = new URL(withScheme);
   } catch {
-    throw usageError(`'${url}' is not a server URL`, 'pass it like --server https://aida.example.com');
+    throw usageError(`'${given}' is not a server URL`, 'pass it like --server https://aida.example.com');
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw usageError(`'${url}' is not an http(s) URL`);
-  return u.toString().replace(/\/+$/, '');
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw usageError(`'${given}' is not an http(s) URL`);
+  return { url: u.toString().replace(/\/+$/, ''), assumed };
+}
+
+/** localhost (and names under it, RFC 6761), 127.0.0.0/8 and ::1, as URL.hostname spells them. */
+function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/\.$/, '');
+  return h === 'localhost' || h.endsWith('.localhost') || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '[::1]';
 }

@@ -5,7 +5,7 @@
 // file_search_path; the DuckDB CLI started in the workspace root finds them too.
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader } from '@duckdb/node-api';
 import { dataError } from './errors.js';
 import type { Workspace } from './workspace.js';
 import type { Row } from './render.js';
@@ -113,11 +113,20 @@ export interface QueryResult {
   truncated: boolean;
 }
 
-/** Runs any statement the analyst writes; at most `limit` rows are read back (0: all). */
-export async function runLocalQuery(db: LocalDb, sql: string, limit: number): Promise<QueryResult> {
-  let reader;
+/**
+ * Runs any statement the analyst writes; at most `limit` rows are read back (0: all).
+ * `total_rows` is how many the statement produced: DuckDB materializes the result anyway,
+ * so knowing it costs nothing (a terminal is told how many rows it was not shown).
+ */
+export async function runLocalQuery(db: LocalDb, sql: string, limit: number): Promise<QueryResult & { total_rows: number }> {
+  let reader: DuckDBResultReader;
+  let total: number;
   try {
-    reader = limit > 0 ? await db.conn.runAndReadUntil(sql, limit + 1) : await db.conn.runAndReadAll(sql);
+    const { DuckDBResultReader } = await import('@duckdb/node-api');
+    const result = await db.conn.run(sql);
+    total = result.rowCount;
+    reader = new DuckDBResultReader(result);
+    await (limit > 0 ? reader.readUntil(limit) : reader.readAll());
   } catch (e) {
     const msg = (e as Error).message;
     const missing = /Table with name (\S+) does not exist/.exec(msg);
@@ -130,7 +139,7 @@ export async function runLocalQuery(db: LocalDb, sql: string, limit: number): Pr
   const textual = types.map((t) => /^(DATE|TIME|TIMESTAMP|INTERVAL|BLOB)/.test(t));
   const raw = textual.some(Boolean) ? reader.getRows() : [];
   const all = (reader.getRowsJS() as Row[]).map((r, i) => (raw.length ? r.map((v, j) => (textual[j] && v !== null ? String(raw[i][j]) : v)) : r));
-  const truncated = limit > 0 && all.length > limit;
-  const rows = truncated ? all.slice(0, limit) : all;
-  return { columns: names.map((name, i) => ({ name, type: types[i] })), rows, row_count: rows.length, truncated };
+  const truncated = limit > 0 && total > limit;
+  const rows = limit > 0 && all.length > limit ? all.slice(0, limit) : all;
+  return { columns: names.map((name, i) => ({ name, type: types[i] })), rows, row_count: rows.length, truncated, total_rows: total };
 }

@@ -5,13 +5,21 @@ import { CliError } from './errors.js';
 export class Output {
   constructor(
     readonly json: boolean,
-    private readonly stdout: NodeJS.WritableStream = process.stdout,
+    private readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; rows?: number } = process.stdout,
     private readonly stderr: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
   ) {}
 
   /** Whether live progress can be drawn (a terminal, and not --json). */
   get interactive(): boolean {
     return !this.json && Boolean(this.stderr.isTTY);
+  }
+
+  /**
+   * The height of the terminal that results are printed on (0 when it does not say);
+   * undefined when they go to a pipe or a file, or with --json.
+   */
+  get screenRows(): number | undefined {
+    return !this.json && this.stdout.isTTY ? (this.stdout.rows ?? 0) : undefined;
   }
 
   get errStream(): NodeJS.WritableStream {
@@ -38,17 +46,26 @@ export class Output {
     this.stderr.write(`warning: ${message}\n`);
   }
 
+  /** Something agents should know as much as people (stderr, with --json too). */
+  note(message: string): void {
+    this.stderr.write(`note: ${message}\n`);
+  }
+
   error(e: CliError | Error): void {
     if (this.json) {
-      const body = e instanceof CliError
-        ? { error: { kind: e.kind, message: e.message, ...e.details } }
-        : { error: { kind: 'crash', message: e.message } };
-      this.stdout.write(`${JSON.stringify(body)}\n`);
+      this.stdout.write(`${JSON.stringify({ error: errorBody(e) })}\n`);
       return;
     }
     const hint = e instanceof CliError && e.details.hint ? `\n  hint: ${e.details.hint}` : '';
     this.stderr.write(`error: ${e.message}${hint}\n`);
   }
+}
+
+/** What `{"error": …}` holds: kind, message, and status, code and hint when known. */
+export function errorBody(e: CliError | Error): { kind: string; message: string; status?: number; code?: string; hint?: string } {
+  if (!(e instanceof CliError)) return { kind: 'crash', message: e.message };
+  const { reported: _reported, ...details } = e.details;
+  return { kind: e.kind, message: e.message, ...details };
 }
 
 /** BIGINTs become numbers when they fit and decimal strings otherwise. */

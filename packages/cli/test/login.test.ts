@@ -64,6 +64,67 @@ describe('da login / whoami / logout', () => {
     }
   });
 
+  it('a wrong password says the email or password is wrong, not that a token is invalid', async () => {
+    const ws = await daWorkspace();
+    try {
+      const wrong = await ws.run(['login', '--server', h.url, '--email', ANALYST.email, '--password-stdin', '--json'], { stdin: 'not-the-password\n' });
+      expect(wrong.code).toBe(3);
+      const e = wrong.json<{ error: { kind: string; message: string; status: number; hint?: string } }>().error;
+      expect(e).toMatchObject({ kind: 'auth', status: 401 });
+      expect(e.message).toMatch(/email or password is wrong/i);
+      expect(`${e.message} ${e.hint}`).not.toMatch(/token/i);
+      const text = await ws.run(['login', '--server', h.url, '--email', 'nobody@example.com', '--password-stdin'], { stdin: 'whatever\n' });
+      expect(text.code).toBe(3);
+      expect(text.stderr).toMatch(/^error: .*email or password is wrong/i);
+      expect(text.stderr).not.toMatch(/Not signed in|no longer valid/);
+      await expect(stat(join(ws.configDir, 'config.json'))).rejects.toThrow();
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('a --server without a scheme gets http:// on loopback addresses and https:// elsewhere, and says which', async () => {
+    const ws = await daWorkspace();
+    try {
+      // The host listens on 127.0.0.1: without the fix this became https:// and failed with an SSL error.
+      const bare = h.url.replace(/^http:\/\//, '');
+      const r = await ws.run(['login', '--server', bare, '--token', h.analystToken, '--json']);
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      expect(r.json<{ server: string }>().server).toBe(h.url);
+      expect(r.stderr).toContain(`using ${h.url}`);
+      // https:// spelled out for a plain-http server: the hint names the http:// URL to use.
+      const tls = await ws.run(['whoami', '--json', '--server', h.url.replace(/^http:/, 'https:')], { env: { DA_RETRIES: '0' } });
+      expect(tls.code).toBe(4);
+      expect(tls.json<{ error: { hint: string } }>().error.hint).toContain(`use --server ${h.url}`);
+      const other = await daWorkspace();
+      try {
+        for (const [given, used] of [
+          ['localhost:8100', 'http://localhost:8100'],
+          ['[::1]:8100/aida', 'http://[::1]:8100/aida'],
+          ['::1', 'http://[::1]'],
+          ['127.8.9.10:8100', 'http://127.8.9.10:8100'],
+          ['aida.example.com', 'https://aida.example.com'],
+          ['10.0.0.5:8000', 'https://10.0.0.5:8000'],
+        ]) {
+          const s = await other.run(['status', '--local', '--json'], { env: { DA_SERVER: given } });
+          expect(s.code, s.stderr).toBe(0);
+          expect(s.json<{ local: { server: string } }>().local.server).toBe(used);
+          expect(s.stderr).toContain(`using ${used}`);
+        }
+        const human = await other.run(['status', '--local', '--server', 'localhost:8100']);
+        expect(human.stdout).toMatch(/server\s+http:\/\/localhost:8100/);
+        expect(human.stdout).not.toMatch(/using/);
+        expect(human.stderr).toMatch(/no scheme.*using http:\/\/localhost:8100/);
+        // A URL with a scheme is taken as it is, silently.
+        expect((await other.run(['status', '--local', '--server', 'http://aida.example.com'])).stderr).toBe('');
+      } finally {
+        await other.cleanup();
+      }
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
   it('accepts a personal access token, rejects a bad one, and DA_TOKEN works without any login', async () => {
     const ws = await daWorkspace();
     try {

@@ -1,5 +1,6 @@
 import { readdir, stat, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daWorkspace, startDaHost, type DaHost } from './helpers.js';
 
@@ -60,6 +61,33 @@ describe('da: tables the analyst may not read', () => {
       await ws.cleanup();
     }
   });
+
+  it('names each table a sync removes and says why', async () => {
+    const ws = await daWorkspace();
+    try {
+      await ws.run(['login', '--server', h.url, '--token', h.analystToken]);
+      await admin(h, 'PUT', '/api/admin/registry/salaries', { is_public: false });
+      await admin(h, 'POST', '/api/admin/permissions', { user_id: h.analystId, dataset: 'salaries', access: 'read' });
+      expect((await ws.run(['sync'])).code).toBe(0);
+      await admin(h, 'DELETE', '/api/admin/permissions', { user_id: h.analystId, dataset: 'salaries' });
+      const why = /no longer in your sync manifest\b.*access.*revoked.*removed on the server/;
+      const dry = await ws.run(['sync', '--dry-run']);
+      expect(dry.stdout).toMatch(new RegExp(`^remove\\s+salaries: ${why.source}`, 'm'));
+      const dryJson = await ws.run(['sync', '--dry-run', '--json']);
+      expect(dryJson.json<{ remove: string[]; removals: unknown[] }>()).toMatchObject({ remove: ['salaries'], removals: [{ table: 'salaries', reason: 'not_in_manifest', message: expect.stringMatching(why) }] });
+      const s = await ws.run(['sync']);
+      expect(s.code, s.stderr).toBe(0);
+      expect(s.stdout).toMatch(new RegExp(`^removed\\s+salaries: ${why.source}`, 'm'));
+      expect(s.stdout).toMatch(/1 removed \(salaries\)/);
+      await admin(h, 'POST', '/api/admin/permissions', { user_id: h.analystId, dataset: 'salaries', access: 'read' });
+      expect((await ws.run(['sync'])).code).toBe(0);
+      await admin(h, 'DELETE', '/api/admin/permissions', { user_id: h.analystId, dataset: 'salaries' });
+      const j = await ws.run(['sync', '--json']);
+      expect(j.json<{ removed: string[]; removals: { table: string; reason: string }[] }>()).toMatchObject({ removed: ['salaries'], removals: [{ table: 'salaries', reason: 'not_in_manifest' }] });
+    } finally {
+      await ws.cleanup();
+    }
+  });
 });
 
 describe('da with the server stopped', () => {
@@ -105,6 +133,54 @@ describe('da with the server stopped', () => {
         expect.objectContaining({ name: 'local files', status: 'ok' }),
       ]));
     } finally {
+      await ws.cleanup();
+      await h.stop().catch(() => undefined);
+    }
+  });
+});
+
+describe('da status with the server down', () => {
+  it('shows the local state at once, says the server is unreachable and points at da login / da diagnose', async () => {
+    const h = await startDaHost(tables);
+    const ws = await daWorkspace();
+    const silent = createServer(() => undefined); // accepts connections, never answers
+    const sockets = new Set<Socket>();
+    silent.on('connection', (c) => sockets.add(c));
+    try {
+      await ws.run(['login', '--server', h.url, '--token', h.analystToken]);
+      expect((await ws.run(['sync'])).code).toBe(0);
+      await h.stop();
+      // The default retries with a long backoff: status must not wait for them.
+      const slow = { DA_RETRIES: '3', DA_BACKOFF_MS: '2000' };
+      const t0 = Date.now();
+      const r = await ws.run(['status', '--json'], { env: slow });
+      expect(Date.now() - t0).toBeLessThan(1900);
+      expect(r.code).toBe(4);
+      const body = r.json<{ local: { tables: number; server: string }; remote: { server: string; reachable: boolean }; error: { kind: string; message: string; hint: string } }>();
+      expect(body.local).toMatchObject({ tables: 2, server: h.url });
+      expect(body.remote).toEqual({ server: h.url, reachable: false });
+      expect(body.error).toMatchObject({ kind: 'network', message: expect.stringMatching(/Cannot reach/) });
+      expect(body.error.hint).toMatch(/da login --server/);
+      expect(body.error.hint).toMatch(/da diagnose/);
+      expect(body.error.hint).not.toMatch(/da status/);
+
+      const human = await ws.run(['status'], { env: slow });
+      expect(human.code).toBe(4);
+      expect(human.stdout).toMatch(/tables\s+2 \(102 rows/);
+      expect(human.stdout).toMatch(/server health\s+unreachable: Cannot reach/);
+      expect(human.stderr).toMatch(/hint: .*da login --server/);
+      expect(human.stderr).not.toMatch(/\(da status\)/);
+
+      // A server that never answers gets one short attempt, not DA_TIMEOUT_MS (30 s) per try.
+      await new Promise<void>((ok) => silent.listen(0, '127.0.0.1', ok));
+      const t1 = Date.now();
+      const hung = await ws.run(['status', '--json', '--server', `http://127.0.0.1:${(silent.address() as AddressInfo).port}`], { env: slow });
+      expect(Date.now() - t1).toBeLessThan(8000);
+      expect(hung.code).toBe(4);
+      expect(hung.json<{ local: { tables: number }; remote: { reachable: boolean } }>()).toMatchObject({ local: { tables: 2 }, remote: { reachable: false } });
+    } finally {
+      for (const c of sockets) c.destroy();
+      silent.close();
       await ws.cleanup();
       await h.stop().catch(() => undefined);
     }

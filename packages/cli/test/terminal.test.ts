@@ -1,6 +1,8 @@
-// On a terminal `da sync` draws a progress bar per file and an overall one. The test gives the
-// real binary a pseudo-terminal through util-linux `script`.
+// On a terminal `da sync` draws a progress bar per file and an overall one, and `da query` shows
+// a screenful. The tests give the real binary a pseudo-terminal through util-linux `script`.
 import { execFileSync, spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daBin, daWorkspace, startDaHost, type DaHost } from './helpers.js';
 import { startProxy, type Proxy } from './proxy.js';
@@ -56,6 +58,52 @@ describe.skipIf(!hasScript)('da sync on a terminal', () => {
       // Piped (no terminal), the same sync draws nothing.
       const piped = await ws.run(['sync', '--table', 'beta']);
       expect(piped.stderr).not.toMatch(/%/);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+});
+
+describe.skipIf(!hasScript)('da query on a terminal', () => {
+  it('shows a screenful and says how many more rows there are and how to see them; piped and --json it is as before', async () => {
+    const ws = await daWorkspace();
+    try {
+      // A local database is all a local query needs: made directly, no server involved.
+      await mkdir(join(ws.dir, 'user', 'duckdb'), { recursive: true });
+      const { DuckDBInstance } = await import('@duckdb/node-api');
+      (await DuckDBInstance.create(join(ws.dir, 'user', 'duckdb', 'analytics.duckdb'))).closeSync();
+      const query = (sql: string, extra = '') => `'${process.execPath}' '${daBin}' query "${sql}" ${extra}`;
+      const numbers = (out: string) => out.split(/\r?\n/).filter((l) => /^\d+$/.test(l.trim()));
+      const many = 'SELECT range AS n FROM range(5000)';
+
+      const tall = await inTerminal(`stty rows 30; ${query(many)}`, ws.env);
+      expect(tall.code, tall.out).toBe(0);
+      expect(numbers(tall.out)).toHaveLength(25); // 30 rows less the header, the note and the prompt
+      expect(tall.out).toMatch(/25 of 5,000 rows shown; 4,975 more/);
+      expect(tall.out).toMatch(/--limit N/);
+      expect(tall.out).toMatch(/-f csv/);
+
+      // A terminal that does not say its height gets about 20 rows.
+      const unknown = await inTerminal(`stty rows 0; ${query(many)}`, ws.env);
+      expect(numbers(unknown.out)).toHaveLength(20);
+      expect(unknown.out).toMatch(/20 of 5,000 rows shown; 4,980 more/);
+
+      // What fits is shown whole; an explicit --limit is what the analyst asked for.
+      const small = await inTerminal(`stty rows 30; ${query('SELECT range AS n FROM range(7)')}`, ws.env);
+      expect(numbers(small.out)).toHaveLength(7);
+      expect(small.out).toMatch(/7 row\(s\)/);
+      expect(small.out).not.toMatch(/more/);
+      const limited = await inTerminal(`stty rows 30; ${query(many, '--limit 100')}`, ws.env);
+      expect(numbers(limited.out)).toHaveLength(100);
+      expect(limited.out).toMatch(/100 row\(s\) — truncated at 100/);
+
+      // Piped and with --json: up to 1,000 rows, as before.
+      const piped = await ws.run(['query', many]);
+      expect(piped.code, piped.stderr).toBe(0);
+      expect(numbers(piped.stdout)).toHaveLength(1000);
+      expect(piped.stderr).toMatch(/1000 row\(s\) — truncated at 1000/);
+      const json = await ws.run(['query', many, '--json']);
+      expect(json.json<{ row_count: number; truncated: boolean }>()).toMatchObject({ row_count: 1000, truncated: true });
     } finally {
       await ws.cleanup();
     }

@@ -2,6 +2,7 @@
 // becomes a bearer token kept in the config file (mode 0600).
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
+import type { Api } from '../api.js';
 import { action } from '../command.js';
 import { clearConfig, normalizeServer, saveConfig } from '../config.js';
 import type { Context } from '../context.js';
@@ -78,7 +79,7 @@ async function login(ctx: Context, o: LoginOptions): Promise<void> {
       token = (await anonymous.json<TokenAnswer>('/auth/email/verify', { method: 'POST', body: { email: pasted.email, token: pasted.token } })).access_token;
     } else {
       const password = o.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : (ctx.env.DA_PASSWORD ?? (await ask('Password: ', { hidden: true, instead: 'use --password-stdin, DA_PASSWORD, or --token with a personal access token' })));
-      token = (await anonymous.json<TokenAnswer>('/auth/token', { method: 'POST', body: { email, password } })).access_token;
+      token = await passwordSignIn(anonymous, email, password);
     }
   }
 
@@ -95,6 +96,24 @@ async function login(ctx: Context, o: LoginOptions): Promise<void> {
   const me = await ctx.api({ server, token }).json<Me>('/auth/me');
   await saveConfig({ server, token, email: me.email, role: me.role, user_id: me.id, signed_in_at: new Date().toISOString(), ...(patId ? { pat_id: patId } : {}) }, ctx.env);
   ctx.out.result({ server, user: me }, () => `Signed in to ${server} as ${me.email} (${me.role}).`);
+}
+
+/**
+ * POST /auth/token. Its 401 is about the email and password, not a token: the client's generic
+ * "token no longer valid, run da login" would send someone who just ran da login in a circle.
+ */
+async function passwordSignIn(api: Api, email: string, password: string): Promise<string> {
+  try {
+    return (await api.json<TokenAnswer>('/auth/token', { method: 'POST', body: { email, password } })).access_token;
+  } catch (e) {
+    if (!(e instanceof CliError) || e.details.status !== 401) throw e;
+    // The server does not say which of the two, nor whether the account is deactivated.
+    throw new CliError('auth', `The email or password is wrong (${email} at ${api.server})`, {
+      status: 401,
+      code: e.details.code,
+      hint: 'check both (passwords are case-sensitive); if they are right, ask an admin whether your account is active or for a link to set a new password',
+    });
+  }
 }
 
 /** The server, email and token of a magic link (`<base>/auth/email/verify?email=…&token=…`). */

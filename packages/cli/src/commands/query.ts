@@ -20,6 +20,15 @@ interface QueryOptions {
 const FORMATS = ['table', 'json', 'csv'] as const;
 type Format = (typeof FORMATS)[number];
 
+/** Rows returned without --limit (off a terminal; on one, a table shows a screenful of them). */
+const DEFAULT_LIMIT = 1000;
+/** The most rows the server answers one query with (its query.max_json_limit default). */
+const MAX_REMOTE_LIMIT = 100_000;
+/** A screenful when the terminal does not say its height. */
+const FALLBACK_SCREEN_ROWS = 20;
+/** Terminal lines a screenful leaves free: the header and its rule, the note below, the prompt, one spare. */
+const RESERVED_LINES = 5;
+
 export function registerQuery(program: Command): void {
   program
     .command('query')
@@ -27,7 +36,7 @@ export function registerQuery(program: Command): void {
     .argument('<sql>', "the statement, or '-' to read it from stdin")
     .option('--remote', 'run on the server through the API')
     .option('-f, --format <format>', 'table | json | csv (default: table; json with --json)')
-    .option('--limit <n>', 'rows to return; 0 for all (local only)', '1000')
+    .option('--limit <n>', `rows to return; 0 for all (local only) (default: ${DEFAULT_LIMIT}; a table on a terminal shows a screenful of them)`)
     .action(action<QueryOptions, [string]>(query));
 }
 
@@ -37,13 +46,19 @@ async function query(ctx: Context, o: QueryOptions, sqlArg: string): Promise<voi
   const format = (o.format ?? (ctx.out.json ? 'json' : 'table')) as Format;
   if (!FORMATS.includes(format)) throw usageError(`Unknown format '${o.format}'`, `use one of ${FORMATS.join(', ')}`);
   if (ctx.out.json && format !== 'json') throw usageError(`--json prints JSON; it cannot go with -f ${format}`, 'drop one of them');
-  const limit = Number(o.limit ?? 1000);
+  const limit = o.limit === undefined ? DEFAULT_LIMIT : Number(o.limit);
   if (!Number.isInteger(limit) || limit < 0) throw usageError(`--limit must be a whole number ≥ 0, not '${o.limit}'`);
-  if (o.remote && limit === 0) throw usageError('--limit 0 (all rows) is for local queries', 'the server caps JSON answers; ask for a limit up to 100000');
+  if (o.remote && limit === 0) throw usageError('--limit 0 (all rows) is for local queries', `the server caps JSON answers; ask for a limit up to ${MAX_REMOTE_LIMIT}`);
+  // A table on a terminal without --limit shows what fits on the screen rather than 1,000
+  // rows scrolling past; a pipe, a file, CSV, JSON and an explicit --limit get every row asked for.
+  const screen = format === 'table' && o.limit === undefined ? screenful(ctx.out.screenRows) : undefined;
 
   let result: QueryResult;
+  /** Rows the statement produced (local), or at least how many exist (remote: `truncated` says more). */
+  let total: number;
   if (o.remote) {
     result = await ctx.api().json<QueryResult>('/api/query', { method: 'POST', body: { sql, limit } });
+    total = result.row_count;
   } else {
     // Never creates a workspace as a side effect of a query in the wrong folder.
     if (!(await access(ctx.ws.duckdbPath).then(() => true, () => false))) {
@@ -51,7 +66,10 @@ async function query(ctx: Context, o: QueryOptions, sqlArg: string): Promise<voi
     }
     const db = await openLocalDb(ctx.ws);
     try {
-      result = await runLocalQuery(db, sql, limit);
+      // The JSON answer stays as it was: the total is only for the note below a screenful.
+      const { total_rows, ...local } = await runLocalQuery(db, sql, screen ?? limit);
+      result = local;
+      total = total_rows;
     } finally {
       db.close();
     }
@@ -62,8 +80,22 @@ async function query(ctx: Context, o: QueryOptions, sqlArg: string): Promise<voi
     if (result.truncated) ctx.out.warn(`only the first ${limit} rows were written; --limit 0 writes all of them`);
   }
   else if (format === 'json') ctx.out.raw(`${JSON.stringify({ ...result, source: o.remote ? 'remote' : 'local' }, jsonReplacer)}\n`);
-  else {
+  else if (screen !== undefined && (total > screen || (o.remote && result.truncated))) {
+    ctx.out.raw(`${renderTable(names, result.rows.slice(0, screen))}\n`);
+    // Remote answers stop at the limit: beyond it the server only says that there are more.
+    const atLeast = o.remote && result.truncated ? 'more than ' : '';
+    const all = o.remote ? `-f csv --limit ${MAX_REMOTE_LIMIT} > rows.csv writes up to that many` : '-f csv --limit 0 > rows.csv writes them all';
+    ctx.out.info(`${screen} of ${atLeast}${count(total)} rows shown; ${atLeast}${count(total - screen)} more: --limit N shows N rows${o.remote ? '' : ' (0: all)'}, ${all}`);
+  } else {
     ctx.out.raw(`${renderTable(names, result.rows)}\n`);
     ctx.out.info(`${result.row_count} row(s)${result.truncated ? ` — truncated at ${limit}; use --limit` : ''}`);
   }
 }
+
+/** The rows of a table that fit on a terminal `rows` high (undefined: not a terminal). */
+function screenful(rows: number | undefined): number | undefined {
+  if (rows === undefined) return undefined;
+  return rows > 0 ? Math.min(DEFAULT_LIMIT, Math.max(5, rows - RESERVED_LINES)) : FALLBACK_SCREEN_ROWS;
+}
+
+const count = (n: number) => n.toLocaleString('en-US');

@@ -1,14 +1,20 @@
 // da status: what this workspace holds and when it was synced (--local: from disk only, works
 // offline), and without --local also the server's health, who you are there, and what the
-// next `da sync` would fetch or remove.
+// next `da sync` would fetch or remove. A server that does not answer at once is reported
+// next to the local state, with the exit code of its failure.
 import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { action } from '../command.js';
 import type { Context } from '../context.js';
+import { CliError } from '../errors.js';
+import { errorBody } from '../output.js';
 import { formatBytes, renderPairs, renderTable } from '../render.js';
 import { fetchManifest } from '../sync/manifest.js';
 import { planSync } from '../sync/plan.js';
 import { emptyState, loadState, type SyncState } from '../sync/state.js';
+
+/** How long the first request of `da status` waits for the server (at most DA_TIMEOUT_MS). */
+const PROBE_TIMEOUT_MS = 3000;
 
 export function registerStatus(program: Command): void {
   program
@@ -64,7 +70,20 @@ async function status(ctx: Context, o: { local?: boolean; tables?: boolean }): P
     return;
   }
   const api = ctx.api();
-  const health = await api.json<{ status: string; version?: string }>('/api/health');
+  // One quick look first, no retries: with the server down, what is on this machine is what
+  // there is to show, and it is shown at once (a sync rightly retries; a status need not).
+  let health: { status: string; version?: string };
+  try {
+    health = await ctx.api({ auth: false, retries: 0, timeoutMs: PROBE_TIMEOUT_MS }).json<{ status: string; version?: string }>('/api/health');
+  } catch (e) {
+    if (!(e instanceof CliError)) throw e;
+    const remote = { server: api.server, reachable: e.kind !== 'network' };
+    ctx.out.result({ local, remote, error: errorBody(e) }, () =>
+      renderPairs([...localPairs, ['server health', `${remote.reachable ? 'error' : 'unreachable'}: ${e.message}`]]) + tableList(),
+    );
+    if (e.details.hint) ctx.out.info(`hint: ${e.details.hint}`);
+    throw new CliError(e.kind, e.message, { ...e.details, reported: true });
+  }
   const me = await api.json<{ email: string; role: string }>('/auth/me');
   const manifest = await fetchManifest(api);
   const base = state?.server === api.server ? state : emptyState(api.server);
@@ -72,7 +91,7 @@ async function status(ctx: Context, o: { local?: boolean; tables?: boolean }): P
   const pending = {
     fetch: plan.tables.filter((t) => t.fetch.length).map((t) => t.id),
     bytes: plan.tables.flatMap((t) => t.fetch).reduce((n, j) => n + j.size, 0),
-    remove: plan.remove,
+    remove: plan.remove.map((r) => r.table),
   };
   const remote = { server: api.server, health: health.status, version: health.version ?? null, user: me, available_tables: Object.keys(manifest.tables).length, pending };
   ctx.out.result({ local, remote }, () =>

@@ -12,7 +12,7 @@ import { formatBytes } from '../render.js';
 import { downloadFile, installFiles, removeStaleParts, type Downloaded } from '../sync/download.js';
 import { fetchManifest } from '../sync/manifest.js';
 import { mapLimit } from '../map-limit.js';
-import { planSync, type FileJob } from '../sync/plan.js';
+import { planSync, type FileJob, type Removal, type RemovalReason } from '../sync/plan.js';
 import { syncProgress } from '../sync/progress.js';
 import { withSyncLock } from '../sync/lock.js';
 import { pendingUploads, runUploads, type UploadReport } from '../sync/uploads.js';
@@ -61,6 +61,8 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   for (const id of plan.skipped) ctx.out.warn(`skipped table '${id}': its id or part names cannot be used as file names`);
   const jobs = plan.tables.flatMap((t) => t.fetch);
   const totalBytes = jobs.reduce((n, j) => n + j.size, 0);
+  const removed = plan.remove.map((r) => r.table);
+  const removals = describeRemovals(plan.remove, api.server, previous?.server);
 
   if (o.dryRun) {
     const toUpload = uploadsWanted ? (await pendingUploads(ws, previous?.uploads?.[api.server] ?? {})).uploads : [];
@@ -68,15 +70,16 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
       dry_run: true,
       server: api.server,
       fetch: jobs.map((j) => ({ table: j.table, part: j.part, bytes: j.size, reason: j.reason })),
-      remove: plan.remove,
+      remove: removed,
+      removals,
       upload: toUpload.map((u) => ({ path: u.path, kind: u.kind, bytes: u.size })),
       up_to_date: plan.tables.filter((t) => !t.fetch.length).length,
     };
     ctx.out.result(summary, () => [
       ...jobs.map((j) => `fetch   ${j.table}${j.part ? ` [${j.part}]` : ''}  ${formatBytes(j.size)}  (${j.reason})`),
-      ...plan.remove.map((id) => `remove  ${id}`),
+      ...removals.map((r) => `remove  ${r.table}: ${r.message}`),
       ...toUpload.map((u) => `upload  ${u.path}  ${formatBytes(u.size)}`),
-      `${jobs.length} file(s) to fetch (${formatBytes(totalBytes)}), ${plan.remove.length} table(s) to remove, ${toUpload.length} file(s) to upload, ${summary.up_to_date} up to date`,
+      `${jobs.length} file(s) to fetch (${formatBytes(totalBytes)}), ${removed.length} table(s) to remove, ${toUpload.length} file(s) to upload, ${summary.up_to_date} up to date`,
     ].join('\n'));
     return;
   }
@@ -117,7 +120,7 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
     await removeFiles(ws.root, (before?.files ?? []).map((f) => f.path).filter((p) => !files.some((f) => f.path === p)));
     state.tables[t.id] = { hash: t.entry.hash, rows: t.entry.rows, updated: t.entry.updated ?? null, files, profiled_at: before?.profiled_at };
   }
-  for (const id of plan.remove) {
+  for (const id of removed) {
     const held = [state.tables, previous?.tables ?? {}].find((t) => Object.hasOwn(t, id))?.[id];
     await removeFiles(ws.root, [...(held?.files.map((f) => f.path) ?? []), tableFile(id)]);
     await rm(join(ws.root, 'server', 'parquet', id), { recursive: true, force: true });
@@ -132,7 +135,7 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   const profileAssets = manifest.assets?.profiles ?? {};
   const staleProfiles = plan.tables.filter((t) => !failedTables.has(t.id) && profileAssets[t.id] && profileAssets[t.id].profiled_at !== state.tables[t.id]?.profiled_at).map((t) => t.id);
   const [views, profiles] = await Promise.all([
-    refreshViews(ctx, state, o.rebuildViews ? new Set(Object.keys(state.tables)) : changed, plan.remove),
+    refreshViews(ctx, state, o.rebuildViews ? new Set(Object.keys(state.tables)) : changed, removed),
     refreshProfiles(ctx, api, staleProfiles, state),
   ]);
   state.synced_at = new Date().toISOString();
@@ -145,7 +148,8 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
     tables: Object.keys(state.tables).length,
     fetched,
     bytes_transferred: fetched.reduce((n, f) => n + f.bytes, 0),
-    removed: plan.remove,
+    removed,
+    removals,
     up_to_date: plan.tables.filter((t) => !t.fetch.length).length,
     views,
     profiles,
@@ -158,14 +162,33 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
     ...failures.map((f) => ({ path: f.job.path, error: f.error.message, kind: f.error instanceof CliError ? f.error.kind : 'data' })),
     ...(uploads?.failed ?? []),
   ];
+  const removedLines = removals.map((r) => `removed  ${r.table}: ${r.message}`);
   if (problems.length) {
-    ctx.out.result(result, () => problems.map((f) => `failed  ${f.path}: ${f.error}`).join('\n'));
+    ctx.out.result(result, () => [...removedLines, ...problems.map((f) => `failed  ${f.path}: ${f.error}`)].join('\n'));
     if (!ctx.out.json) ctx.out.info(`${problems.length} file(s) could not be synced; the rest is up to date. Run da sync again: finished downloads are kept and interrupted ones resume.`);
     throw new CliError(mostTelling(problems.map((p) => p.kind)), `${problems.length} file(s) could not be synced`, { reported: true });
   }
-  ctx.out.result(result, () =>
-    `${result.tables} table(s) in ${ws.root}: ${fetched.length} file(s) fetched (${formatBytes(result.bytes_transferred)}), ${plan.remove.length} removed, ${result.up_to_date} up to date${uploads ? `, ${uploads.uploaded.length} uploaded` : ''} — ${(result.duration_ms / 1000).toFixed(1)} s`,
-  );
+  ctx.out.result(result, () => [
+    ...removedLines,
+    `${result.tables} table(s) in ${ws.root}: ${fetched.length} file(s) fetched (${formatBytes(result.bytes_transferred)}), ${removed.length} removed${removed.length ? ` (${nameSome(removed)})` : ''}, ${result.up_to_date} up to date${uploads ? `, ${uploads.uploaded.length} uploaded` : ''} — ${(result.duration_ms / 1000).toFixed(1)} s`,
+  ].join('\n'));
+}
+
+/**
+ * Each table leaving the workspace, with why. The manifest only shows that a table is gone,
+ * not whether access was revoked or the table deleted, so the message names the candidates.
+ */
+function describeRemovals(removals: Removal[], server: string, syncedFrom: string | undefined): { table: string; reason: RemovalReason | 'other_server'; message: string }[] {
+  return removals.map(({ table, reason }) => {
+    if (reason === 'unsafe_id') return { table, reason, message: 'its id or part names cannot be used as file names' };
+    if (syncedFrom !== undefined && syncedFrom !== server) return { table, reason: 'other_server', message: `not listed by ${server} (this workspace was synced from ${syncedFrom})` };
+    return { table, reason, message: 'no longer in your sync manifest: your access was revoked, the table was removed on the server, or your sync settings leave it out' };
+  });
+}
+
+/** Up to five names for a one-line summary; the lines above it name every one. */
+function nameSome(ids: string[]): string {
+  return ids.length > 5 ? `${ids.slice(0, 5).join(', ')} and ${ids.length - 5} more` : ids.join(', ');
 }
 
 /**

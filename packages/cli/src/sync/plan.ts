@@ -30,10 +30,18 @@ export interface TablePlan {
   fetch: FileJob[];
 }
 
+/** Why a table leaves the workspace: the manifest does not list it, or lists it under an unusable id. */
+export type RemovalReason = 'not_in_manifest' | 'unsafe_id';
+
+export interface Removal {
+  table: string;
+  reason: RemovalReason;
+}
+
 export interface SyncPlan {
   tables: TablePlan[];
-  /** Tables the workspace holds that the manifest no longer lists. */
-  remove: string[];
+  /** Tables the workspace holds that the manifest no longer lists (or that cannot be kept safely). */
+  remove: Removal[];
   /** Ids the manifest holds that cannot be stored safely (skipped with a warning). */
   skipped: string[];
 }
@@ -55,7 +63,9 @@ export async function planSync(ws: Workspace, manifest: Manifest, state: SyncSta
   const skipped = ids.filter((id) => !safe(id));
   const scope = ids.filter((id) => safe(id) && (!only?.length || only.includes(id)));
   const tables = await mapLimit(scope, 8, (id) => planTable(ws, id, manifest.tables[id], state));
-  const remove = only?.length ? [] : [...new Set(local)].filter((id) => !listed(id) || !safe(id)).sort();
+  const remove = only?.length
+    ? []
+    : [...new Set(local)].filter((id) => !listed(id) || !safe(id)).sort().map((table): Removal => ({ table, reason: listed(table) ? 'unsafe_id' : 'not_in_manifest' }));
   return { tables, remove, skipped };
 }
 
