@@ -5,7 +5,7 @@ import { open, stat } from 'node:fs/promises';
 import { queryRows, sqlString, type ExtractWriter } from '@aida/core';
 import type { DownloadedExport } from './client.js';
 import type { TablePlan } from './select.js';
-import { badValuesExpression, castExpression, quoteColumn, readType, type ColumnPlan } from './types.js';
+import { badValuesExpression, castExpression, isTypedTable, quoteColumn, readType, type ColumnPlan } from './types.js';
 
 /** `read_csv(...)` over the downloaded files: typed, and all-text (to diagnose bad values); null when there is no data. */
 export interface CsvSource {
@@ -30,13 +30,24 @@ export async function csvSource(d: DownloadedExport, plan: TablePlan, columns: C
     fileColumns = plan.table.columns ?? fileColumns;
   }
   const planned = new Map(columns.map((c) => [c.name, c]));
+  // Keboola ends rows with LF. Without an explicit new_line DuckDB guesses the line ending from
+  // the first one it meets, even inside quotes, so a CR or CRLF in a quoted value of a slice's
+  // first row failed the whole table ("unterminated quote") depending on where Keboola cut it.
   const reader = (types: (name: string) => string, extra: string) =>
     `read_csv([${paths.map((p) => sqlString(p)).join(', ')}], header = ${d.sliced ? 'false' : 'true'}, columns = {${fileColumns
       .map((c) => `${sqlString(c)}: '${types(c)}'`)
-      .join(', ')}}, auto_detect = false, delim = ',', quote = '"', escape = '"', strict_mode = true${extra})`;
+      .join(', ')}}, auto_detect = false, delim = ',', quote = '"', escape = '"', new_line = '\\n', strict_mode = true${extra})`;
   const strings = fileColumns.filter((c) => (planned.get(c)?.type ?? 'VARCHAR') === 'VARCHAR');
+  // Typed tables write NULL as a bare empty field and '' as "": a quoted "" is never NULL there.
+  // Non-typed tables quote every value and hold no NULLs, so an empty value is '' in string
+  // columns (force_not_null) and NULL in the columns AIDA types.
+  const nulls = isTypedTable(plan.table)
+    ? ', allow_quoted_nulls = false'
+    : strings.length
+      ? `, force_not_null = [${strings.map((c) => sqlString(c)).join(', ')}]`
+      : '';
   return {
-    sql: reader((c) => (planned.has(c) ? readType(planned.get(c)!) : 'VARCHAR'), strings.length ? `, force_not_null = [${strings.map((c) => sqlString(c)).join(', ')}]` : ''),
+    sql: reader((c) => (planned.has(c) ? readType(planned.get(c)!) : 'VARCHAR'), nulls),
     rawSql: reader(() => 'VARCHAR', ', allow_quoted_nulls = false'),
   };
 }
@@ -52,7 +63,8 @@ export async function explainCastError(e: Error, plan: TablePlan, columns: Colum
   const typed = columns.filter((c) => c.type !== 'VARCHAR');
   if (!typed.length) return e;
   try {
-    const [row] = await queryRows<Record<string, unknown>>(writer.connection, `SELECT ${typed.map(badValuesExpression).join(', ')} FROM ${source.rawSql}`);
+    const emptyIsNull = !isTypedTable(plan.table);
+    const [row] = await queryRows<Record<string, unknown>>(writer.connection, `SELECT ${typed.map((c) => badValuesExpression(c, emptyIsNull)).join(', ')} FROM ${source.rawSql}`);
     for (const c of typed) {
       const n = Number(row[`n_${c.name}`] ?? 0);
       if (n > 0) {

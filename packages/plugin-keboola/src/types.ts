@@ -66,6 +66,15 @@ export function keboolaBaseType(table: KeboolaTable, column: string): { basetype
   return { basetype: base.value, length };
 }
 
+/**
+ * Whether a table is typed (native types, e.g. Snowflake-backed): its export writes NULL as a
+ * bare empty field and the empty string as `""`, where a non-typed table (strings only, no
+ * NULLs) quotes every value.
+ */
+export function isTypedTable(table: KeboolaTable): boolean {
+  return table.isTyped === true || table.definition !== undefined;
+}
+
 /** Columns to export and their types; `warnings` lists columns whose type could not be mapped. */
 export function planColumns(
   table: KeboolaTable,
@@ -108,9 +117,8 @@ export function quoteColumn(name: string): string {
 }
 
 /**
- * The type the CSV reader parses a column as. Keboola writes every value quoted, so an empty
- * string is how a missing value arrives: typed columns read it as NULL, VARCHAR columns keep
- * it as '' (`force_not_null`). Timestamps are read as text and converted by `castExpression`,
+ * The type the CSV reader parses a column as (how empty values become NULL or '' is up to
+ * `csvSource`'s options). Timestamps are read as text and converted by `castExpression`,
  * because the reader ignores UTC offsets.
  */
 export function readType(c: ColumnPlan): string {
@@ -128,10 +136,15 @@ export function castExpression(c: ColumnPlan): string {
   return `CASE WHEN strpos(substr(${col}, 20), '+') > 0 OR strpos(substr(${col}, 20), '-') > 0 THEN CAST(CAST(${col} AS TIMESTAMPTZ) AS TIMESTAMP) ELSE CAST(${col} AS TIMESTAMP) END`;
 }
 
-/** SQL counting the values of a column that do not convert, for an error naming the column. */
-export function badValuesExpression(c: ColumnPlan): string {
+/**
+ * SQL counting the values of a column that do not convert, for an error naming the column,
+ * over the all-text read (where a quoted "" is ''). `emptyIsNull`: whether '' is a missing
+ * value (non-typed tables) rather than an empty string that cannot convert (typed tables).
+ */
+export function badValuesExpression(c: ColumnPlan, emptyIsNull: boolean): string {
   const col = quoteColumn(c.name);
+  const value = emptyIsNull ? `NULLIF(${col}, '')` : col;
   const target = c.type === 'TIMESTAMP' ? 'TIMESTAMPTZ' : c.type;
-  const bad = `NULLIF(${col}, '') IS NOT NULL AND TRY_CAST(NULLIF(${col}, '') AS ${target}) IS NULL`;
+  const bad = `${value} IS NOT NULL AND TRY_CAST(${value} AS ${target}) IS NULL`;
   return `count(*) FILTER (WHERE ${bad}) AS ${quoteColumn(`n_${c.name}`.slice(0, 255))}, min(${col}) FILTER (WHERE ${bad}) AS ${quoteColumn(`e_${c.name}`.slice(0, 255))}`;
 }

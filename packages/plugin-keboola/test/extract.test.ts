@@ -96,6 +96,91 @@ describe('Keboola extraction into the extract contract', () => {
     expect(log.text()).toMatch(/GEOGRAPHY/);
   });
 
+  it('a row with a CR, LF or CRLF inside a quoted value at the start of a slice (or in the middle) loads, whatever the slicing', async () => {
+    const values = ['a\r\nb', 'mid\rdle', 'x\ny', 'c\rd', '\r\n', 'end\r', 'e\nf', 'g\r\nh\ri\nj', '\r'];
+    const table = (slices?: number): FakeTable => ({
+      id: 'in.c-crm.notes',
+      columns: ['id', 'note'],
+      primaryKey: ['id'],
+      types: { id: { basetype: 'INTEGER' }, note: { basetype: 'STRING' } },
+      rows: values.map((note, i) => ({ values: { id: String(i + 1), note }, changedAt: 0 })),
+      ...(slices ? { slices } : {}),
+    });
+    // 3 slices of 3 rows start with CRLF, CR and LF values; 9 slices start every row; non-sliced has a header first.
+    for (const slices of [3, 9, undefined]) {
+      fake.addTable(table(slices));
+      const { report } = await sync({ tables: [{ id: 'in.c-crm.notes' }] });
+      expect(report.tables[0]).toMatchObject({ status: 'ok', rows: values.length });
+      expect((await rows<{ note: string }>('notes')).map((r) => r.note)).toEqual(values);
+    }
+  });
+
+  it('typed tables keep NULL (a bare empty field) and the empty string ("") apart in string columns; non-typed tables keep empty strings', async () => {
+    const data: Record<string, string | null>[] = [
+      { id: '1', name: null, city: '', qty: null },
+      { id: '2', name: '', city: null, qty: '5' },
+      { id: '3', name: 'Ann', city: 'Brno', qty: null },
+      { id: '4', name: null, city: '', qty: '7' },
+    ];
+    const customers = (o: Partial<FakeTable>): FakeTable => ({
+      id: 'in.c-crm.customers',
+      columns: ['id', 'name', 'city', 'qty'],
+      primaryKey: ['id'],
+      types: { id: { basetype: 'INTEGER' }, name: { basetype: 'STRING' }, qty: { basetype: 'INTEGER' } },
+      rows: data.map((values) => ({ values, changedAt: 0 })),
+      ...o,
+    });
+    const read = () =>
+      rows<{ id: number; name: string | null; city: string | null; qty: number | null }>('customers', 'SELECT id, name, city, qty FROM t ORDER BY id');
+    // Slices of 1 and 2 rows put NULLs and empty strings at slice starts; undefined = non-sliced.
+    for (const slices of [4, 2, undefined]) {
+      fake.addTable(customers({ typed: true, ...(slices ? { slices } : {}) }));
+      const { report } = await sync({ tables: [{ id: 'in.c-crm.customers' }] });
+      expect(report.tables[0]).toMatchObject({ status: 'ok', rows: 4 });
+      expect(await read()).toEqual([
+        { id: 1, name: null, city: '', qty: null },
+        { id: 2, name: '', city: null, qty: 5 },
+        { id: 3, name: 'Ann', city: 'Brno', qty: null },
+        { id: 4, name: null, city: '', qty: 7 },
+      ]);
+    }
+    // The same rows in a non-typed table: no NULLs at Keboola, empty stays '' in string columns, '' is NULL in typed ones.
+    fake.addTable(customers({ slices: 2 }));
+    await sync({ tables: [{ id: 'in.c-crm.customers' }] });
+    expect(await read()).toEqual([
+      { id: 1, name: '', city: '', qty: null },
+      { id: 2, name: '', city: '', qty: 5 },
+      { id: 3, name: 'Ann', city: 'Brno', qty: null },
+      { id: 4, name: '', city: '', qty: 7 },
+    ]);
+  });
+
+  it('typed tables: an empty string in a string column converted with column_types is a bad value, named with the way out; NULL converts', async () => {
+    fake.addTable({
+      id: 'in.c-crm.codes',
+      columns: ['id', 'code'],
+      primaryKey: ['id'],
+      typed: true,
+      types: { id: { basetype: 'INTEGER' }, code: { basetype: 'STRING' } },
+      rows: [
+        { values: { id: '1', code: '12' }, changedAt: 0 },
+        { values: { id: '2', code: null }, changedAt: 0 },
+        { values: { id: '3', code: '' }, changedAt: 0 },
+      ],
+      slices: 2,
+    });
+    const { report } = await sync({ tables: [{ id: 'in.c-crm.codes', column_types: { code: 'BIGINT' } }] });
+    expect(report.tables[0].status).toBe('error');
+    expect(report.tables[0].error).toMatch(/column code \(Keboola STRING → BIGINT\): 1 value\(s\) cannot be converted, e.g. ""; .*column_types: \{ code: VARCHAR \}/);
+    fake.tables.get('in.c-crm.codes')!.rows.pop();
+    const fixed = await sync({ tables: [{ id: 'in.c-crm.codes', column_types: { code: 'BIGINT' } }] });
+    expect(fixed.report.tables[0]).toMatchObject({ status: 'ok', rows: 2 });
+    expect(await rows<{ id: number; code: number | null }>('codes')).toEqual([
+      { id: 1, code: 12 },
+      { id: 2, code: null },
+    ]);
+  });
+
   it('an incremental run after upstream inserts and updates ends with one row per key carrying the new values; changedSince = last sync − overlap', async () => {
     fake.addTable(ordersTable(20, { slices: 2 }));
     const cfg = { tables: [{ id: ORDERS, strategy: 'incremental', incremental_overlap: '10m' }] };

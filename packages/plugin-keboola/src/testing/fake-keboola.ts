@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { applyFailures, type Injection } from './fake-failures.js';
 import { parseBody, readBody, send } from './fake-http.js';
-import type { FakeTable, RecordedRequest, StoredObject } from './fake-model.js';
+import type { FakeRow, FakeTable, RecordedRequest, StoredObject } from './fake-model.js';
 import { serveAzureObject, serveGcsObject, serveS3Object, serveSigned } from './fake-object-storage.js';
 import { FakeStorageApi } from './fake-storage-api.js';
 
@@ -81,7 +81,7 @@ export class FakeKeboola {
   }
 
   /** Inserts or updates rows by primary key, stamping them as changed now. */
-  upsert(tableId: string, rows: Record<string, string>[], at = Date.now()): void {
+  upsert(tableId: string, rows: FakeRow['values'][], at = Date.now()): void {
     const t = this.tables.get(tableId)!;
     for (const values of rows) {
       const i = t.rows.findIndex((r) => t.primaryKey.every((k) => r.values[k] === values[k]));

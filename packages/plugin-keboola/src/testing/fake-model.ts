@@ -3,7 +3,8 @@
 // Storage API routes, the object servers and the FakeKeboola facade.
 
 export interface FakeRow {
-  values: Record<string, string>;
+  /** Column → value; null is NULL, which only a `typed` table can hold (a non-typed table exports it as ''). */
+  values: Record<string, string | null>;
   /** When the row was last imported or changed (ms): what `changedSince` filters on. */
   changedAt: number;
 }
@@ -15,6 +16,12 @@ export interface FakeTable {
   /** Keboola base types (and NUMERIC lengths) recorded as column metadata by the `user` provider. */
   types?: Record<string, { basetype: string; length?: string }>;
   rows: FakeRow[];
+  /**
+   * A typed (native-types, Snowflake-backed) table: listed with `isTyped: true` and a
+   * `definition` built from `types`, and exported with NULL as a bare empty field and the
+   * empty string as `""`. Non-typed tables hold strings only and quote every value.
+   */
+  typed?: boolean;
   /** Export as a sliced file with this many slices (on `provider` storage); non-sliced when unset. */
   slices?: number;
   provider?: 'aws' | 'gcp' | 'azure';
@@ -49,7 +56,8 @@ export interface FakeJob {
   status: 'waiting' | 'processing' | 'success' | 'error';
   polls: number;
   params: Record<string, unknown>;
-  snapshot: string[][];
+  /** The exported rows' values in `columns` order; null only for typed tables. */
+  snapshot: (string | null)[][];
   columns: string[];
   fileId?: number;
   error?: string;

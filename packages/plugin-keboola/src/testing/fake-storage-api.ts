@@ -97,7 +97,8 @@ export class FakeStorageApi {
       dataSizeBytes: 1024,
       isAlias: false,
       isAliasable: true,
-      isTyped: false,
+      isTyped: t.typed === true,
+      ...(t.typed ? { definition: typedDefinition(t) } : {}),
       columns: t.columns,
       metadata: t.description ? [{ id: '1', key: 'KBC.description', value: t.description, provider: 'user', timestamp: '2024-01-01T00:00:00+0100' }] : [],
       columnMetadata,
@@ -115,7 +116,10 @@ export class FakeStorageApi {
     if (params.whereColumn) {
       const values = ([] as unknown[]).concat(params.whereValues ?? []).map(String);
       const ne = params.whereOperator === 'ne';
-      rows = rows.filter((r) => values.includes(r.values[String(params.whereColumn)]) !== ne);
+      rows = rows.filter((r) => {
+        const v = r.values[String(params.whereColumn)];
+        return (v !== null && values.includes(v)) !== ne;
+      });
     }
     const columns = params.columns ? ([] as unknown[]).concat(params.columns).flatMap((c) => String(c).split(',')) : t.columns;
     const job: FakeJob = {
@@ -124,7 +128,8 @@ export class FakeStorageApi {
       status: 'waiting',
       polls: 0,
       params,
-      snapshot: rows.map((r) => columns.map((c) => r.values[c] ?? '')),
+      // Only a typed table can hold NULL; a non-typed one stores every value as a string.
+      snapshot: rows.map((r) => columns.map((c) => (t.typed ? (r.values[c] ?? null) : (r.values[c] ?? '')))),
       columns,
       created: new Date().toISOString(),
     };
@@ -250,7 +255,25 @@ function bucketOf(tableId: string): string {
   return tableId.slice(0, tableId.lastIndexOf('.'));
 }
 
-/** Keboola's CSV: every value double-quoted, quotes doubled, lines ending in \n. */
-export function csvLine(values: string[]): string {
-  return `${values.map((v) => `"${v.replace(/"/g, '""')}"`).join(',')}\n`;
+/**
+ * Keboola's CSV: every value double-quoted, quotes doubled, rows ending in \n (LF) — a CR or
+ * CRLF inside a value stays inside its quotes. NULL (typed tables only) is a bare empty field,
+ * so it differs from the empty string `""`.
+ */
+export function csvLine(values: readonly (string | null)[]): string {
+  return `${values.map((v) => (v === null ? '' : `"${v.replace(/"/g, '""')}"`)).join(',')}\n`;
+}
+
+/** Snowflake types a typed table's definition names for each Keboola base type. */
+const SNOWFLAKE_TYPES: Record<string, string> = { STRING: 'VARCHAR', INTEGER: 'NUMBER', NUMERIC: 'NUMBER', FLOAT: 'FLOAT', BOOLEAN: 'BOOLEAN', DATE: 'DATE', TIMESTAMP: 'TIMESTAMP_NTZ' };
+
+/** A typed table's `definition` as the Storage API lists it: columns without a recorded type are strings. */
+function typedDefinition(t: FakeTable): Record<string, unknown> {
+  return {
+    primaryKeysNames: t.primaryKey,
+    columns: t.columns.map((name) => {
+      const ty = t.types?.[name] ?? { basetype: 'STRING' };
+      return { name, basetype: ty.basetype, definition: { type: SNOWFLAKE_TYPES[ty.basetype] ?? ty.basetype, nullable: !t.primaryKey.includes(name), length: ty.length ?? null } };
+    }),
+  };
 }
