@@ -4,35 +4,31 @@ import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
-import { queryRows } from '../duckdb.js';
 import { ConflictError, InputError } from '../errors.js';
 import { assertIdentifier, quoteIdent, sqlString } from '../identifiers.js';
+import { sweep } from './garbage.js';
 import { digestFile } from './hash.js';
+import { readExtract } from './read.js';
+import type { FileRetention } from './retention.js';
 import { EXTRACT_SCHEMA_SQL, type FileRow, type MetaRow } from './schema.js';
+import { serialize, sourceState } from './sources.js';
+
+// The writer's contract in one import: reading an extract, collecting garbage, file retention.
+export { collectExtractGarbage, type CollectOptions } from './garbage.js';
+export { readExtract } from './read.js';
+export type { FileRetention } from './retention.js';
+export { betweenCommits } from './sources.js';
 
 const PART_PATTERN = /^[A-Za-z0-9_=-]{1,64}$/;
 
-/**
- * Writers of one source may run at once (one per table, say, so a slow table never holds up
- * another). What they share, per source folder: the writers still open (their files are not
- * garbage, their staging folders not stale), which writer holds which table (two writers of one
- * table would lose one's data), and a chain that runs their commits one at a time.
- */
-interface SourceState {
-  writers: Set<ExtractWriter>;
-  /** Staging folders of writers opening or open. */
-  staging: Set<string>;
-  /** The crash-leftover cleaning the first writer to open runs. */
-  cleaned: Promise<void>;
-  claims: Map<string, ExtractWriter>;
-  commits: Promise<unknown>;
-}
-const sources = new Map<string, SourceState>();
-
-function sourceState(dir: string): SourceState {
-  let s = sources.get(dir);
-  if (!s) sources.set(dir, (s = { writers: new Set(), staging: new Set(), cleaned: Promise.resolve(), claims: new Map(), commits: Promise.resolve() }));
-  return s;
+export interface WriterOptions {
+  logger?: Logger;
+  /**
+   * Readers outside the extract (the host's analytics databases and downloads): a file they
+   * retain is never deleted by this writer's commit. Without one, the files of the extract a
+   * commit replaces are kept until the next commit, so queries that started on them can finish.
+   */
+  retention?: FileRetention;
 }
 
 export interface TableOptions {
@@ -58,8 +54,10 @@ export interface CommitSummary {
  * Parquet files are content-addressed (`data/<table>.<sha256 prefix>.parquet`), so a new
  * file never overwrites a live one; `extract.duckdb` is built in a temp file and renamed
  * over the old one on `commit()`. A crash or an `abort()` at any point therefore leaves the
- * previous extract intact and readable. Files of the previous generation are kept until the
- * next commit so queries that started against it can finish.
+ * previous extract intact and readable. After the rename the commit deletes the files no
+ * longer listed, except those an open writer put in place and those the `retention` the host
+ * gave it still retains (a published analytics database or a download reads them); the host
+ * collects those later, when its readers let go (`collectExtractGarbage`).
  *
  * Several writers of one source may be open at once, each writing its own tables: `commit()`
  * applies the tables this writer wrote or dropped to the extract as it is on disk at that
@@ -70,6 +68,8 @@ export class ExtractWriter {
   private readonly tables = new Map<string, { meta: MetaRow; files: FileRow[] }>();
   private readonly written = new Set<string>();
   private readonly dropped = new Set<string>();
+  /** Absolute paths of the files this writer put in place: not garbage while it is open. */
+  private readonly placed = new Set<string>();
   private done = false;
 
   private constructor(
@@ -81,6 +81,7 @@ export class ExtractWriter {
     readonly connection: DuckDBConnection,
     private readonly previous: { meta: MetaRow[]; files: FileRow[] },
     private readonly logger?: Logger,
+    private readonly retention?: FileRetention,
   ) {
     for (const meta of previous.meta) {
       this.tables.set(meta.table_name, { meta, files: previous.files.filter((f) => f.table_name === meta.table_name) });
@@ -88,7 +89,7 @@ export class ExtractWriter {
   }
 
   /** Opens a writer for `sourceDir` (its folder name is the source name). */
-  static async open(sourceDir: string, options: { logger?: Logger } = {}): Promise<ExtractWriter> {
+  static async open(sourceDir: string, options: WriterOptions = {}): Promise<ExtractWriter> {
     const dir = resolve(sourceDir);
     const source = assertIdentifier(basename(dir), 'source name');
     const state = sourceState(dir);
@@ -106,8 +107,8 @@ export class ExtractWriter {
       const instance = await DuckDBInstance.create(':memory:');
       const connection = await instance.connect();
       const previous = await readExtract(connection, join(dir, 'extract.duckdb'));
-      const writer = new ExtractWriter(source, dir, stagingDir, instance, connection, previous, options.logger);
-      state.writers.add(writer);
+      const writer = new ExtractWriter(source, dir, stagingDir, instance, connection, previous, options.logger, options.retention);
+      state.writers.set(writer, () => writer.pendingFiles());
       return writer;
     } catch (e) {
       state.staging.delete(stagingDir);
@@ -182,10 +183,7 @@ export class ExtractWriter {
    */
   async commit(): Promise<CommitSummary> {
     this.assertOpen();
-    const state = sourceState(this.sourceDir);
-    const run = state.commits.then(() => this.commitNow());
-    state.commits = run.catch(() => undefined);
-    return run;
+    return serialize(sourceState(this.sourceDir), 'commits', () => this.commitNow());
   }
 
   private async commitNow(): Promise<CommitSummary> {
@@ -233,9 +231,14 @@ export class ExtractWriter {
     const folder = part ? join(this.sourceDir, 'data', table) : join(this.sourceDir, 'data');
     await mkdir(folder, { recursive: true });
     const finalPath = join(folder, `${part ?? table}.${digest.sha256.slice(0, 16)}.parquet`);
-    // Content-addressed: an existing file of that name already holds these exact bytes.
-    if (existsSync(finalPath)) await rm(staged);
-    else await rename(staged, finalPath);
+    // Put in place while no sweep runs, and counted as this writer's first: no sweep can delete
+    // an existing file of that name (the same bytes) between the check below and its commit.
+    await serialize(sourceState(this.sourceDir), 'files', async () => {
+      this.placed.add(finalPath);
+      // Content-addressed: an existing file of that name already holds these exact bytes.
+      if (existsSync(finalPath)) await rm(staged);
+      else await rename(staged, finalPath);
+    });
     return {
       table_name: table,
       part,
@@ -265,23 +268,24 @@ export class ExtractWriter {
   }
 
   /**
-   * Deletes Parquet files referenced by neither the new extract, nor the one it replaced, nor
-   * any other writer of this source that is still open.
+   * Deletes the files the new extract no longer lists, unless an open writer put them in place
+   * or the host's retention still retains them. Without a retention the replaced extract's
+   * files are kept as well (until the next commit), for queries that started on them. The
+   * extract is committed by now: a failed deletion is logged, the next collection retries it.
    */
   private async collectGarbage(current: FileRow[], replaced: FileRow[]): Promise<void> {
-    const pending = [...sourceState(this.sourceDir).writers].filter((w) => w !== this).flatMap((w) => w.writtenFiles());
-    const keep = new Set([...current, ...replaced, ...pending].map((f) => resolve(this.sourceDir, f.path)));
-    for (const file of await listParquet(join(this.sourceDir, 'data'))) {
-      if (!keep.has(file)) {
-        await rm(file, { force: true });
-        this.logger?.debug({ file }, 'removed unreferenced parquet file');
-      }
+    const keep = this.retention ? current : [...current, ...replaced];
+    try {
+      await sweep(this.sourceDir, keep, { retention: this.retention, logger: this.logger });
+    } catch (e) {
+      this.logger?.warn({ err: e }, 'removing unreferenced parquet files failed; the next collection retries');
     }
   }
 
-  /** Files this writer put in place for its tables (not garbage while it is open). */
-  private writtenFiles(): FileRow[] {
-    return [...this.written].flatMap((t) => this.tables.get(t)?.files ?? []);
+  /** Files this writer put in place or lists for its tables (kept parts too): not garbage while it is open. */
+  private pendingFiles(): Iterable<string> {
+    const listed = [...this.written].flatMap((t) => this.tables.get(t)?.files ?? []).map((f) => resolve(this.sourceDir, f.path));
+    return [...this.placed, ...listed];
   }
 
   private assertOpen(): void {
@@ -297,21 +301,6 @@ export class ExtractWriter {
     this.connection.closeSync();
     this.instance.closeSync();
     await rm(this.stagingDir, { recursive: true, force: true });
-  }
-}
-
-/** Reads `_meta` and `_files` of an existing extract (empty when there is none). */
-export async function readExtract(conn: DuckDBConnection, path: string): Promise<{ meta: MetaRow[]; files: FileRow[] }> {
-  if (!existsSync(path)) return { meta: [], files: [] };
-  const alias = `prev_${randomBytes(4).toString('hex')}`;
-  await conn.run(`ATTACH ${sqlString(path)} AS ${alias} (READ_ONLY)`);
-  try {
-    const meta = await queryRows<MetaRow>(conn, `SELECT * FROM ${alias}._meta ORDER BY table_name`);
-    const hasFiles = await queryRows(conn, `SELECT 1 FROM duckdb_tables() WHERE database_name = ? AND table_name = '_files'`, [alias]);
-    const files = hasFiles.length ? await queryRows<FileRow>(conn, `SELECT * FROM ${alias}._files ORDER BY table_name, part`) : [];
-    return { meta, files };
-  } finally {
-    await conn.run(`DETACH ${alias}`);
   }
 }
 
@@ -354,17 +343,6 @@ export async function fsyncPath(path: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-async function listParquet(dir: string): Promise<string[]> {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await listParquet(p)));
-    else if (entry.name.endsWith('.parquet')) out.push(p);
-  }
-  return out;
 }
 
 /**

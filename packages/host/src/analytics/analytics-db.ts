@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlString, type FileRow } from '@aida/core';
 import type { Logger } from 'pino';
+import { FileLeases, type FileLease } from './file-leases.js';
 
 /** A table of the analytics database, as the orchestrator recorded it in `_aida_tables`. */
 export interface AnalyticsTable {
@@ -26,6 +27,8 @@ interface Generation {
   number: number;
   refs: number;
   retired: boolean;
+  /** The Parquet files its views read, held until the generation closes. */
+  lease: FileLease;
 }
 
 /**
@@ -33,8 +36,12 @@ interface Generation {
  * new file as a new generation; queries hold a reference to the generation they started
  * on, so they finish on the old file while new queries see the new one. A retired
  * generation closes when its last query ends.
+ *
+ * Every open generation holds its files in `leases`, so no commit deletes a file a view of it
+ * reads; downloads and the orchestrator hold theirs there too (see FileLeases).
  */
 export class AnalyticsDb {
+  readonly leases = new FileLeases();
   private current: Generation | null = null;
   private generations = 0;
 
@@ -47,7 +54,7 @@ export class AnalyticsDb {
 
   /** Opens the file as the current generation. Throws if it is missing or unreadable. */
   async swap(): Promise<void> {
-    const next = await openGeneration(this.path, this.allowedDirectories, ++this.generations);
+    const next = await openGeneration(this.path, this.allowedDirectories, ++this.generations, this.leases);
     const old = this.current;
     this.current = next;
     if (old) this.retire(old);
@@ -75,18 +82,39 @@ export class AnalyticsDb {
 
   /** Runs `fn` on a fresh read-only connection of the current generation. */
   async withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-    const gen = this.current;
-    if (!gen) throw new Error('the analytics database has not been built yet');
-    gen.refs++;
+    const { gen, release } = this.acquire();
     let conn: DuckDBConnection | undefined;
     try {
       conn = await gen.instance.connect();
       return await fn(conn);
     } finally {
       conn?.closeSync();
-      gen.refs--;
-      if (gen.retired && gen.refs === 0) this.closeGeneration(gen);
+      release();
     }
+  }
+
+  /**
+   * Keeps the current generation (and so its files) open until the returned function is
+   * called: for work that reads the analytics file by itself, outside `withConnection`.
+   */
+  hold(): () => void {
+    return this.acquire().release;
+  }
+
+  private acquire(): { gen: Generation; release: () => void } {
+    const gen = this.current;
+    if (!gen) throw new Error('the analytics database has not been built yet');
+    gen.refs++;
+    let released = false;
+    return {
+      gen,
+      release: () => {
+        if (released) return;
+        released = true;
+        gen.refs--;
+        if (gen.retired && gen.refs === 0) this.closeGeneration(gen);
+      },
+    };
   }
 
   close(): void {
@@ -105,6 +133,8 @@ export class AnalyticsDb {
     } catch (e) {
       this.logger.warn({ err: e }, 'closing a retired analytics database failed');
     }
+    // Only once the instance is closed: nothing can read the files through it any more.
+    gen.lease.release();
   }
 }
 
@@ -114,7 +144,7 @@ export class AnalyticsDb {
  * locked so no query can undo it. (Not a sandbox by itself: the query API also checks the
  * parse tree, see data/query.)
  */
-async function openGeneration(path: string, allowed: readonly string[], number: number): Promise<Generation> {
+async function openGeneration(path: string, allowed: readonly string[], number: number, leases: FileLeases): Promise<Generation> {
   if (!existsSync(path)) throw new Error(`${path} does not exist`);
   const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
   try {
@@ -126,11 +156,14 @@ async function openGeneration(path: string, allowed: readonly string[], number: 
       await conn.run('SET lock_configuration = true');
       const tables = await queryRows<AnalyticsTable>(conn, 'SELECT * FROM _aida_tables ORDER BY table_name');
       const files = new Map<string, AnalyticsFile[]>();
-      for (const f of await queryRows<AnalyticsFile>(conn, 'SELECT * FROM _aida_files ORDER BY table_name, part')) {
+      const rows = await queryRows<AnalyticsFile>(conn, 'SELECT * FROM _aida_files ORDER BY table_name, part');
+      for (const f of rows) {
         const key = f.table_name.toLowerCase();
         files.set(key, [...(files.get(key) ?? []), f]);
       }
-      return { instance, tables, files, number, refs: 0, retired: false };
+      // The orchestrator holds these since it read the extracts (and at boot nothing deletes
+      // before this generation is open), so taking hold of them here cannot come too late.
+      return { instance, tables, files, number, refs: 0, retired: false, lease: leases.hold(rows.map((f) => f.path)) };
     } finally {
       conn.closeSync();
     }

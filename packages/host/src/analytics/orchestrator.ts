@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import {
+  betweenCommits,
+  collectExtractGarbage,
   fsyncPath,
   isValidIdentifier,
   quoteIdent,
@@ -18,6 +20,7 @@ import {
 import type { Logger } from 'pino';
 import type { AnalyticsDb } from './analytics-db.js';
 import { combinedHash } from './combined-hash.js';
+import { releaseAll, type FileLease } from './file-leases.js';
 import type { TableSyncState } from '../state/repositories/sync.js';
 
 interface SourceTables {
@@ -39,6 +42,11 @@ export interface OrchestratorOptions {
  * Builds `analytics/server.duckdb`: one view per `_meta` row of every extract, written to a
  * temp file and renamed over the old one, so readers always find a complete database.
  * Rebuilds run one at a time; requests arriving during a rebuild share the next one.
+ *
+ * It also decides when extract files may go (docs/data-layout.md): a build holds the files of
+ * the extracts it read from reading them until the next database is in place, and whenever
+ * the last holder of a file lets go (a retired generation closing, a download ending) its
+ * source is collected again.
  */
 export class SyncOrchestrator implements Orchestrator {
   private readonly listeners = new Set<(e: OrchestratorEvent) => void>();
@@ -46,8 +54,21 @@ export class SyncOrchestrator implements Orchestrator {
   private pending: Promise<RebuildResult> | null = null;
   /** Extract contents by file identity: an unchanged extract.duckdb is not read again. */
   private readonly extractCache = new Map<string, { key: string; tables: SourceTables['tables'] }>();
+  /** The files of the database last renamed into place: held until the next one is, even if opening it failed. */
+  private published: FileLease[] = [];
+  /** Sources with a collection queued and not yet started (one is enough for any number of releases). */
+  private readonly collectQueued = new Set<string>();
+  private readonly collecting = new Set<Promise<void>>();
 
-  constructor(private readonly o: OrchestratorOptions) {}
+  constructor(private readonly o: OrchestratorOptions) {
+    o.analytics.leases.onReleased((paths) => {
+      for (const source of this.sourcesOf(paths)) this.collectSoon(source);
+    });
+  }
+
+  private get extractsRoot(): string {
+    return join(this.o.dataDir, 'extracts');
+  }
 
   get analyticsPath(): string {
     return join(this.o.dataDir, 'analytics', 'server.duckdb');
@@ -71,6 +92,61 @@ export class SyncOrchestrator implements Orchestrator {
   on(listener: (e: OrchestratorEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Collects every source's files that nothing reads (those a crash or a deferred deletion
+   * left behind). Run at boot once the analytics database is open, so its files are held.
+   */
+  async collectGarbage(): Promise<void> {
+    const root = this.extractsRoot;
+    if (!existsSync(root)) return;
+    let sources: string[];
+    try {
+      sources = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory() && isValidIdentifier(e.name)).map((e) => e.name);
+    } catch (e) {
+      this.o.logger.warn({ err: e }, 'listing the extracts failed; their unreferenced files are collected later');
+      return;
+    }
+    // One source after another: at boot this competes with nothing, and it keeps the load low.
+    for (const s of sources) await this.collect(s);
+  }
+
+  /** Resolves once the collections started so far are over (for a clean stop and for tests). */
+  async settled(): Promise<void> {
+    while (this.collecting.size) await Promise.allSettled([...this.collecting]);
+  }
+
+  private collectSoon(source: string): void {
+    if (this.collectQueued.has(source)) return;
+    this.collectQueued.add(source);
+    const run = Promise.resolve()
+      .then(() => {
+        // From here on a release must queue another run: this one may have read the extract already.
+        this.collectQueued.delete(source);
+        return this.collect(source);
+      })
+      .finally(() => this.collecting.delete(run));
+    this.collecting.add(run);
+  }
+
+  private async collect(source: string): Promise<void> {
+    try {
+      const removed = await collectExtractGarbage(join(this.extractsRoot, source), { retention: this.o.analytics.leases, logger: this.o.logger });
+      if (removed.length) this.o.logger.debug({ source, files: removed.length }, 'removed extract files nothing reads any more');
+    } catch (e) {
+      this.o.logger.warn({ err: e, source }, 'collecting unreferenced extract files failed; the next collection retries');
+    }
+  }
+
+  /** The source folders (names) the given extract files are in. */
+  private sourcesOf(paths: readonly string[]): Set<string> {
+    const out = new Set<string>();
+    for (const p of paths) {
+      const [source, ...rest] = relative(this.extractsRoot, p).split(sep);
+      if (rest.length && isValidIdentifier(source)) out.add(source);
+    }
+    return out;
   }
 
   /** Removes temp files a crash left behind; the live file is never touched. */
@@ -103,14 +179,15 @@ export class SyncOrchestrator implements Orchestrator {
     const dir = join(this.o.dataDir, 'analytics');
     await mkdir(dir, { recursive: true });
     const tmp = join(dir, `server.duckdb.tmp-${randomBytes(4).toString('hex')}`);
-    let sources: SourceTables[] = [];
-    let states: TableSyncState[] = [];
+    let sources: SourceTables[];
+    let states: TableSyncState[];
+    const held: FileLease[] = [];
     try {
       const instance = await DuckDBInstance.create(tmp);
       try {
         const conn = await instance.connect();
         try {
-          sources = await this.readSources(conn, warnings);
+          sources = await this.readSources(conn, warnings, held);
           states = await this.writeViews(conn, sources, warnings);
           await conn.run('CHECKPOINT');
         } finally {
@@ -121,13 +198,23 @@ export class SyncOrchestrator implements Orchestrator {
       }
       await fsyncPath(tmp);
       await rename(tmp, this.analyticsPath);
-      await fsyncPath(dir);
     } catch (e) {
+      releaseAll(held);
       await rm(tmp, { force: true });
       await rm(`${tmp}.wal`, { force: true });
       throw e;
     }
-    await this.o.analytics.swap();
+    // The file on disk is the new one now: a restart would open it, so its files stay held.
+    const replaced = this.published;
+    this.published = held;
+    try {
+      await fsyncPath(dir);
+      await this.o.analytics.swap();
+    } finally {
+      // The database those were held for is gone from disk; the generation open on it (if
+      // any) holds its own files until its last query ends.
+      releaseAll(replaced);
+    }
     await this.o.recordState(states);
     const tableCount = states.length;
     for (const w of warnings) this.o.logger.warn(w);
@@ -136,8 +223,9 @@ export class SyncOrchestrator implements Orchestrator {
     return result;
   }
 
-  private async readSources(conn: DuckDBConnection, warnings: string[]): Promise<SourceTables[]> {
-    const root = join(this.o.dataDir, 'extracts');
+  /** Reads every extract, holding its files in `held` (taken between commits, so none is deleted before). */
+  private async readSources(conn: DuckDBConnection, warnings: string[], held: FileLease[]): Promise<SourceTables[]> {
+    const root = this.extractsRoot;
     if (!existsSync(root)) return [];
     const out: SourceTables[] = [];
     const entries = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
@@ -149,16 +237,21 @@ export class SyncOrchestrator implements Orchestrator {
         continue;
       }
       try {
-        // Writers replace extract.duckdb by rename, so inode + mtime + size identify its content.
-        const st = await stat(file);
-        const key = `${st.ino}:${st.mtimeMs}:${st.size}`;
-        let cached = this.extractCache.get(source);
-        if (cached?.key !== key) {
-          const { meta, files } = await readExtract(conn, file);
-          cached = { key, tables: meta.map((m) => ({ meta: m, files: files.filter((f) => f.table_name === m.table_name) })) };
-          this.extractCache.set(source, cached);
-        }
-        out.push({ source, tables: cached.tables });
+        const sourceDir = join(root, source);
+        const tables = await betweenCommits(sourceDir, async () => {
+          // Writers replace extract.duckdb by rename, so inode + mtime + size identify its content.
+          const st = await stat(file);
+          const key = `${st.ino}:${st.mtimeMs}:${st.size}`;
+          let cached = this.extractCache.get(source);
+          if (cached?.key !== key) {
+            const { meta, files } = await readExtract(conn, file);
+            cached = { key, tables: meta.map((m) => ({ meta: m, files: files.filter((f) => f.table_name === m.table_name) })) };
+            this.extractCache.set(source, cached);
+          }
+          held.push(this.o.analytics.leases.hold(cached.tables.flatMap((t) => t.files.map((f) => resolve(sourceDir, f.path)))));
+          return cached.tables;
+        });
+        out.push({ source, tables });
       } catch (e) {
         warnings.push(`skipped source '${source}': its extract.duckdb could not be read (${(e as Error).message})`);
       }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RouteDefinition } from '@aida/core';
 import type { DataContext } from './context.js';
+import { catalogSchema } from './schemas.js';
 
 /**
  * `GET /api/catalog/tables`: the tables the caller may read. The JSON body is cached per user
@@ -12,7 +13,8 @@ export function catalogRoutes(ctx: DataContext): RouteDefinition[] {
   const stamp = () => `${ctx.registry.changeVersion}:${ctx.identity.permissions.changeVersion}:${ctx.analytics.generation}`;
   return [
     {
-      method: 'GET', path: '/api/catalog/tables', access: { role: 'viewer' }, summary: 'Tables the caller may read',
+      method: 'GET', path: '/api/catalog/tables', access: { role: 'viewer' }, summary: 'Tables the caller may read, with their size and freshness',
+      output: { body: catalogSchema, description: 'The catalog (304 when If-None-Match has its ETag)' },
       handler(c) {
         const user = c.state.user!;
         const now = stamp();

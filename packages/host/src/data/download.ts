@@ -1,5 +1,7 @@
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { NotFoundError, InputError, type RouteDefinition } from '@aida/core';
+import type { FileLeases } from '../analytics/file-leases.js';
 import { param } from '../http/body.js';
 import type { DataContext } from './context.js';
 
@@ -7,15 +9,20 @@ import type { DataContext } from './context.js';
  * `GET /api/data/{table}/download[?part=…]`: the table's Parquet file, streamed, with a strong
  * ETag (its MD5, recorded when the file was written — nothing is hashed per request),
  * `If-None-Match` → 304 and single `Range` requests → 206. Access is checked before
- * existence, so a forbidden table answers 403 whether or not it exists.
+ * existence, so a forbidden table answers 403 whether or not it exists. The file is held from
+ * the moment it is looked up until the response is over, and streamed from a descriptor opened
+ * once (never a path looked up again), so a commit meanwhile never cuts the body short.
  */
 export function downloadRoutes(ctx: DataContext): RouteDefinition[] {
   return [
     {
       method: 'GET', path: '/api/data/:table/download', access: { role: 'viewer' }, summary: 'Download a table (or one part) as Parquet',
+      output: { media: ['application/vnd.apache.parquet'], description: 'The Parquet file (206 for a Range, 304 for a matching If-None-Match)', errors: { 400: 'A partitioned table needs ?part=…', 404: 'No such table or part', 416: 'The range is outside the file' } },
       async handler(c) {
         const table = param(c, 'table').toLowerCase();
         ctx.access.assertCanRead(c.state.user!, table);
+        // Looked up in the current generation, which holds the file; every step from here to
+        // openHeld() runs in this same tick, so no collection can slip in between.
         const files = ctx.analytics.files(table);
         if (!files.length) throw new NotFoundError(`No table '${table}'`);
         const part = typeof c.query.part === 'string' ? c.query.part : undefined;
@@ -55,15 +62,33 @@ export function downloadRoutes(ctx: DataContext): RouteDefinition[] {
             c.status = 206;
             c.set('Content-Range', `bytes ${r.start}-${r.end}/${file.size_bytes}`);
             c.length = r.end - r.start + 1;
-            c.body = createReadStream(file.path, { start: r.start, end: r.end, highWaterMark: 1 << 20 });
+            c.body = await openHeld(ctx.analytics.leases, file.path, r);
             return;
           }
         }
         c.length = file.size_bytes;
-        c.body = createReadStream(file.path, { highWaterMark: 1 << 20 });
+        c.body = await openHeld(ctx.analytics.leases, file.path);
       },
     },
   ];
+}
+
+/**
+ * Holds the file, opens it and streams from that descriptor; the hold ends when the stream
+ * closes (finished, failed, or destroyed because the client went away). Once open, the bytes
+ * stay readable even if the file were unlinked, but the hold means it is not while it is sent.
+ */
+async function openHeld(leases: FileLeases, path: string, range?: { start: number; end: number }): Promise<Readable> {
+  const lease = leases.hold([path]);
+  try {
+    const handle = await open(path, 'r');
+    const stream = handle.createReadStream({ start: range?.start, end: range?.end, highWaterMark: 1 << 20 });
+    stream.once('close', () => lease.release());
+    return stream;
+  } catch (e) {
+    lease.release();
+    throw e;
+  }
 }
 
 function matches(header: string, etag: string): boolean {

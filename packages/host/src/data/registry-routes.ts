@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { RouteDefinition } from '@aida/core';
-import { body, param } from '../http/body.js';
+import { body, param, query } from '../http/body.js';
+import { pagedSchema, pageOf, pageQuery } from '../http/paging.js';
 import type { DataContext } from './context.js';
+import { discoveredSchema, registryEntrySchema } from './schemas.js';
 
 const admin = { role: 'admin' } as const;
 
@@ -20,12 +22,14 @@ const fields = {
   is_public: z.boolean(),
 };
 export const registerTableSchema = z.object(fields).partial().strict();
+const listQuery = pageQuery();
 
 /** The table registry (admin): discover what connectors see, register, update, delete. */
 export function registryRoutes(ctx: DataContext): RouteDefinition[] {
   return [
     {
-      method: 'GET', path: '/api/admin/discover-tables', access: admin, summary: 'Tables the configured connectors can see',
+      method: 'GET', path: '/api/admin/discover-tables', access: admin, summary: 'Tables the configured connectors can see, registered or not',
+      output: { body: discoveredSchema },
       async handler(c) {
         const out: Record<string, unknown>[] = [];
         const errors: { source: string; error: string }[] = [];
@@ -41,12 +45,18 @@ export function registryRoutes(ctx: DataContext): RouteDefinition[] {
         c.body = { tables: out, count: out.length, errors };
       },
     },
-    { method: 'GET', path: '/api/admin/registry', access: admin, handler(c) { const tables = ctx.registry.list(); c.body = { tables, count: tables.length }; } },
+    {
+      method: 'GET', path: '/api/admin/registry', access: admin, summary: 'Registered tables, by id', input: { query: listQuery }, output: { body: pagedSchema('tables', registryEntrySchema) },
+      handler(c) {
+        c.body = pageOf('tables', ctx.registry.list(), query(c, listQuery));
+      },
+    },
     {
       method: 'POST', path: '/api/admin/register-table', access: admin, summary: 'Register a table; id = name trimmed, lower-cased, spaces → _',
-      input: { body: registerTableSchema, invalidStatus: 422 },
+      input: { body: registerTableSchema },
+      output: { status: 201, body: registryEntrySchema, errors: { 409: 'A table with that id is registered', 422: 'The name is empty' } },
       async handler(c) {
-        const b = body(c, registerTableSchema, { status: 422 });
+        const b = body(c, registerTableSchema);
         if (b.sync_schedule) ctx.validateSchedule(b.sync_schedule);
         c.status = 201;
         c.body = await ctx.registry.register(b, c.state.user!.id);
@@ -54,16 +64,17 @@ export function registryRoutes(ctx: DataContext): RouteDefinition[] {
       },
     },
     {
-      method: 'PUT', path: '/api/admin/registry/:id', access: admin, summary: 'Update a registered table', input: { body: registerTableSchema, invalidStatus: 422 },
+      method: 'PUT', path: '/api/admin/registry/:id', access: admin, summary: "Change a registered table's fields (e.g. is_public)", input: { body: registerTableSchema },
+      output: { body: registryEntrySchema, errors: { 404: 'No such table is registered' } },
       async handler(c) {
-        const b = body(c, registerTableSchema, { status: 422 });
+        const b = body(c, registerTableSchema);
         if (b.sync_schedule) ctx.validateSchedule(b.sync_schedule);
         c.body = await ctx.registry.update(param(c, 'id'), b);
         await ctx.tableSchedulesChanged();
       },
     },
     {
-      method: 'DELETE', path: '/api/admin/registry/:id', access: admin,
+      method: 'DELETE', path: '/api/admin/registry/:id', access: admin, summary: 'Remove a table from the registry', output: { status: 204, errors: { 404: 'No such table is registered' } },
       async handler(c) {
         await ctx.registry.delete(param(c, 'id'));
         await ctx.tableSchedulesChanged();

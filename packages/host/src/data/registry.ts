@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, ValidationError } from '@aida/core';
+import { ConflictError, InputError, NotFoundError, ValidationError } from '@aida/core';
 import type { SystemDb } from '../state/system-db.js';
 
 export interface RegistryEntry {
@@ -59,7 +59,7 @@ export class TableRegistry {
 
   async register(input: RegistryInput, by: string): Promise<RegistryEntry> {
     const name = input.name?.trim();
-    if (!name) throw new ValidationError('name must not be empty', { detail: [{ field: 'name', message: 'must not be empty' }] });
+    if (!name) throw new ValidationError('name must not be empty', { issues: [{ field: 'name', message: 'must not be empty' }] });
     const id = tableIdFor(name);
     if (this.byId.has(id)) throw new ConflictError(`A table with id '${id}' is already registered`);
     const entry: RegistryEntry = {
@@ -74,7 +74,8 @@ export class TableRegistry {
   async update(id: string, patch: RegistryInput): Promise<RegistryEntry> {
     const current = this.get(id);
     if (!current) throw new NotFoundError(`No registered table '${id}'`);
-    if (patch.name !== undefined && !patch.name.trim()) throw new ValidationError('name must not be empty');
+    // API.md gives the 422 to register-table only; an update answers bad input as every other route does.
+    if (patch.name !== undefined && !patch.name.trim()) throw new InputError('name must not be empty', { issues: [{ field: 'name', message: 'must not be empty' }] });
     const next = { ...current, ...pick(patch) };
     await this.write(next);
     return next;

@@ -6,11 +6,16 @@ import type { DataContext } from './context.js';
 import type { SyncSettingsStore } from './sync-settings.js';
 import type { ProfileService } from './profiles/service.js';
 import { combinedHash } from '../analytics/combined-hash.js';
+import { pagedSchema, pageFrom, pageQuery } from '../http/paging.js';
+import { datasetsSchema, manifestSchema, subscriptionsSchema, syncHistoryRowSchema, syncStateSchema, triggerSchema } from './schemas.js';
 
 /** Name of the host's own job that runs extract → rebuild → profile for a trigger. */
 export const SYNC_JOB = 'aida:sync';
 
-const historyQuery = z.object({ table: z.string().optional(), source: z.string().optional(), limit: z.coerce.number().int().min(1).max(10_000).default(100) });
+const historyQuery = pageQuery({ defaultLimit: 100 }).extend({ table: z.string().optional(), source: z.string().optional() });
+const triggerBody = z.union([z.array(z.string()), z.object({ tables: z.array(z.string()).optional() }).strict()], {
+  error: 'Send a JSON array of table ids, {"tables": [...]}, or nothing to sync every source',
+});
 const settingsBody = z.object({ datasets: z.record(z.string().min(1).max(128), z.boolean()) });
 const subscriptionsBody = z.object({ table_mode: z.enum(['all', 'explicit']), tables: z.array(z.string().min(1)).max(10_000).default([]) });
 
@@ -29,6 +34,7 @@ export function syncRoutes(ctx: DataContext, settings: SyncSettingsStore, profil
   return [
     {
       method: 'GET', path: '/api/sync/manifest', access: { role: 'viewer' }, summary: 'Hashes of every table the caller may read and has not switched off',
+      output: { body: manifestSchema },
       async handler(c) {
         const user = c.state.user!;
         const s = await settings.get(user.id);
@@ -60,26 +66,26 @@ export function syncRoutes(ctx: DataContext, settings: SyncSettingsStore, profil
       },
     },
     {
-      method: 'GET', path: '/api/sync/settings', access: { role: 'viewer' },
+      method: 'GET', path: '/api/sync/settings', access: { role: 'viewer' }, summary: "The caller's datasets switched on or off for da sync", output: { body: datasetsSchema },
       async handler(c) {
         c.body = { datasets: (await settings.get(c.state.user!.id)).datasets };
       },
     },
     {
-      method: 'POST', path: '/api/sync/settings', access: { role: 'viewer' }, summary: 'Switch datasets on or off for da sync', input: { body: settingsBody },
+      method: 'POST', path: '/api/sync/settings', access: { role: 'viewer' }, summary: 'Switch datasets on or off for da sync', input: { body: settingsBody }, output: { body: datasetsSchema },
       async handler(c) {
         const b = body(c, settingsBody);
         c.body = { datasets: (await settings.setDatasets(c.state.user!.id, b.datasets)).datasets };
       },
     },
     {
-      method: 'GET', path: '/api/sync/table-subscriptions', access: { role: 'viewer' },
+      method: 'GET', path: '/api/sync/table-subscriptions', access: { role: 'viewer' }, summary: 'Whether da sync fetches every readable table or only the listed ones', output: { body: subscriptionsSchema },
       async handler(c) {
         c.body = (await settings.get(c.state.user!.id)).subscriptions;
       },
     },
     {
-      method: 'POST', path: '/api/sync/table-subscriptions', access: { role: 'viewer' }, summary: 'Sync all readable tables or only the listed ones', input: { body: subscriptionsBody },
+      method: 'POST', path: '/api/sync/table-subscriptions', access: { role: 'viewer' }, summary: 'Sync all readable tables or only the listed ones', input: { body: subscriptionsBody }, output: { body: subscriptionsSchema },
       async handler(c) {
         const b = body(c, subscriptionsBody);
         c.body = (await settings.setSubscriptions(c.state.user!.id, { table_mode: b.table_mode, tables: b.tables.map((t) => t.toLowerCase()) })).subscriptions;
@@ -87,26 +93,27 @@ export function syncRoutes(ctx: DataContext, settings: SyncSettingsStore, profil
     },
     {
       method: 'GET', path: '/api/admin/sync-history', access: { role: 'admin' }, summary: 'What every extraction did, per table, newest first', input: { query: historyQuery },
+      output: { body: pagedSchema('items', syncHistoryRowSchema) },
       async handler(c) {
         const q = query(c, historyQuery);
-        c.body = { items: await ctx.sync.history({ tableId: q.table, source: q.source, limit: q.limit }) };
+        const { items, total } = await ctx.sync.history({ tableId: q.table, source: q.source, limit: q.limit, offset: q.offset });
+        c.body = pageFrom('items', items, total, q);
       },
     },
     {
       method: 'GET', path: '/api/admin/sync-state', access: { role: 'admin' }, summary: 'What the analytics database serves for each table, with the last extraction status',
+      output: { body: syncStateSchema },
       async handler(c) {
         c.body = { tables: await ctx.sync.states() };
       },
     },
     {
       method: 'POST', path: '/api/sync/trigger', access: { role: 'admin' }, summary: 'Queue extract → rebuild → profile for some tables or all',
+      input: { body: triggerBody },
+      output: { body: triggerSchema, errors: { 503: 'Jobs are not running on this host yet' } },
       async handler(c) {
-        const raw = (c.request as { body?: unknown }).body;
-        const parsed = z.union([z.array(z.string()), z.object({ tables: z.array(z.string()).optional() }), z.undefined(), z.object({}).strict()]).safeParse(
-          raw && typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 0 ? undefined : raw,
-        );
-        if (!parsed.success) throw new InputError('Send a JSON array of table ids, {"tables": [...]}, or nothing to sync every source');
-        const tables = Array.isArray(parsed.data) ? parsed.data : (parsed.data as { tables?: string[] } | undefined)?.tables;
+        const b = body(c, triggerBody);
+        const tables = Array.isArray(b) ? b : b.tables;
         const sources = tables?.length ? sourcesOf(ctx, tables) : ctx.connectors().map((k) => k.source);
         const jobs = ctx.jobs();
         if (!jobs) throw new UnavailableError('Jobs are not running on this host yet; try again shortly');
@@ -127,7 +134,7 @@ function sourcesOf(ctx: DataContext, tables: readonly string[]): string[] {
     if (source) out.add(source);
     else unknown.push(t);
   }
-  if (unknown.length) throw new InputError(`No connector provides ${unknown.map((u) => `'${u}'`).join(', ')}`, { detail: { unknown } });
+  if (unknown.length) throw new InputError(`No connector provides ${unknown.map((u) => `'${u}'`).join(', ')}`, { field: 'tables', detail: { unknown } });
   return [...out];
 }
 

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { InputError, receiveUpload, type RouteDefinition } from '@aida/core';
 import { body } from '../http/body.js';
 import type { DataContext } from './context.js';
+import { localMdSchema, uploadedSchema } from './schemas.js';
 
 export const ANALYST_UPLOAD_MAX_BYTES = 50 * 1024 * 1024;
 const analyst = { role: 'analyst' } as const;
@@ -24,6 +25,8 @@ function safeName(name: string | undefined, fallback: string): string {
 export function uploadRoutes(ctx: DataContext): RouteDefinition[] {
   const fileRoute = (kind: 'sessions' | 'artifacts'): RouteDefinition => ({
     method: 'POST', path: `/api/upload/${kind}`, access: analyst, summary: `Upload ${kind === 'sessions' ? 'an agent session transcript' : 'an artifact'} (50 MB max)`,
+    input: { file: kind === 'sessions' ? 'The session transcript' : 'The artifact' },
+    output: { status: 201, body: uploadedSchema },
     async handler(c) {
       const dir = join(ctx.dataDir, 'uploads', c.state.user!.id, kind);
       const up = await receiveUpload(c, { dir, maxBytes: ANALYST_UPLOAD_MAX_BYTES });
@@ -43,6 +46,7 @@ export function uploadRoutes(ctx: DataContext): RouteDefinition[] {
     fileRoute('artifacts'),
     {
       method: 'POST', path: '/api/upload/local-md', access: analyst, summary: "Replace the caller's CLAUDE.local.md notes", input: { body: localMdBody },
+      output: { status: 201, body: localMdSchema },
       async handler(c) {
         const { content } = body(c, localMdBody);
         if (content.includes('\0')) throw new InputError('content must be text');

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ExtractWriter, NotFoundError, type Connector, type Orchestrator, type SyncResult } from '@aida/core';
+import { ExtractWriter, NotFoundError, type Connector, type FileRetention, type Orchestrator, type SyncResult } from '@aida/core';
 import type { Logger } from 'pino';
 import type { SyncRepository } from '../state/repositories/sync.js';
 
@@ -10,6 +10,8 @@ export interface SyncServiceOptions {
   orchestrator: Orchestrator;
   logger: Logger;
   rebuildAfterSync: boolean;
+  /** What the host still reads (analytics databases, downloads): its writers never delete those files. */
+  retention: FileRetention;
 }
 
 /**
@@ -25,7 +27,7 @@ export class SyncService {
     if (!connector) throw new NotFoundError(`No connector provides source '${source}'`);
     const logger = this.o.logger.child({ source });
     const started = performance.now();
-    const writer = await ExtractWriter.open(join(this.o.dataDir, 'extracts', source), { logger });
+    const writer = await ExtractWriter.open(join(this.o.dataDir, 'extracts', source), { logger, retention: this.o.retention });
     let result: SyncResult;
     try {
       const report = await connector.extract({ tables, writer, signal, logger });

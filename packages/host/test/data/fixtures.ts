@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startTestHost, type TestHost } from '@aida/core/testing';
+import { startTestHost, type TestHost } from '@aida/host/testing';
 import { localFilesPlugin } from '../../src/local-files/plugin.js';
 import { bootstrap } from '../identity/helpers.js';
 

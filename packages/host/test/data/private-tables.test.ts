@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestHost } from '@aida/core/testing';
+import type { TestHost } from '@aida/host/testing';
 import { call, userWithSession } from '../identity/helpers.js';
 import { dataHost } from './fixtures.js';
 

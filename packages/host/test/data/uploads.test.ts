@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestHost } from '@aida/core/testing';
+import type { TestHost } from '@aida/host/testing';
 import { call, userWithSession } from '../identity/helpers.js';
 import { dataHost } from './fixtures.js';
 

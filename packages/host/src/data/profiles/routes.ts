@@ -1,6 +1,7 @@
 import { NotFoundError, type RouteDefinition } from '@aida/core';
 import { param } from '../../http/body.js';
 import type { DataContext } from '../context.js';
+import { profileSchema } from '../schemas.js';
 import type { ProfileService } from './service.js';
 
 /**
@@ -13,6 +14,7 @@ export function profileRoutes(ctx: DataContext, service: ProfileService): RouteD
   return [
     {
       method: 'GET', path: '/api/catalog/profile/:name', access: { role: 'viewer' }, summary: "A table's column profile (statistics and alerts)",
+      output: { body: profileSchema, errors: { 404: 'With ?compute=false: the table was never profiled' } },
       async handler(c) {
         const name = param(c, 'name');
         ctx.access.assertCanRead(c.state.user!, name);
@@ -24,6 +26,7 @@ export function profileRoutes(ctx: DataContext, service: ProfileService): RouteD
     },
     {
       method: 'POST', path: '/api/catalog/profile/:name/refresh', access: { role: 'analyst' }, summary: "Recomputes a table's column profile",
+      output: { body: profileSchema },
       async handler(c) {
         const name = param(c, 'name');
         ctx.access.assertCanRead(c.state.user!, name);

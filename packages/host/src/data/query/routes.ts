@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { InputError, type RouteDefinition } from '@aida/core';
 import { body } from '../../http/body.js';
 import type { DataContext } from '../context.js';
+import { queryResultSchema } from '../schemas.js';
 import { CONTENT_TYPES, type Format } from './formats.js';
 import { DEFAULT_QUERY_LIMITS, QueryRunner, type QueryLimits } from './runner.js';
 
@@ -62,6 +63,12 @@ export function queryRoutes(ctx: DataContext, options: QueryRouteOptions = {}): 
       path: '/api/query',
       access: { role: 'analyst' },
       summary: 'Run one read-only SELECT over the analytics tables you may read (JSON, NDJSON, CSV or Parquet)',
+      input: { body: querySchema },
+      output: {
+        body: queryResultSchema,
+        media: ['application/x-ndjson', 'text/csv', 'application/vnd.apache.parquet'],
+        description: 'The result as JSON (at most `limit` rows), or streamed in the format asked for',
+      },
       async handler(c) {
         const b = body(c, querySchema);
         const format = formatOf(c, b.format);
@@ -77,7 +84,7 @@ export function queryRoutes(ctx: DataContext, options: QueryRouteOptions = {}): 
           if (limit > settings.maxJsonLimit) {
             throw new InputError(`limit: at most ${settings.maxJsonLimit} rows can be returned as JSON; ask for format ndjson, csv or parquet to get more`, {
               code: 'AIDA_QUERY_LIMIT_TOO_HIGH',
-              detail: [{ field: 'limit', message: `must be at most ${settings.maxJsonLimit} for JSON` }],
+              issues: [{ field: 'limit', message: `must be at most ${settings.maxJsonLimit} for JSON` }],
             });
           }
           const text = await runner.json(user, b.sql, limit, gone.signal);

@@ -68,9 +68,13 @@ export class QueryRunner {
     const release = await this.limiter.acquire();
     const clock = new EngineClock(this.limits.timeoutMs);
     const unfollow = clock.follow(signal);
+    // The export reads the analytics file again from a scratch instance, outside any
+    // connection: hold the generation meanwhile so the files its views read stay.
+    const unhold = this.ctx.analytics.isOpen ? this.ctx.analytics.hold() : undefined;
     try {
       return await this.exporter.export(clock, user, sql, limit);
     } finally {
+      unhold?.();
       unfollow();
       release();
     }

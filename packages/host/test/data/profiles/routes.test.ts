@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHost, type TestHost } from '@aida/core/testing';
+import { startTestHost, type TestHost } from '@aida/host/testing';
 import { localFilesPlugin } from '../../../src/local-files/plugin.js';
 import { bootstrap, call, userWithSession } from '../../identity/helpers.js';
 
@@ -127,11 +127,13 @@ describe('GET /api/catalog/profile/:name', () => {
     expect(empty.json.columns.map((c: { name: string; null_count: number }) => [c.name, c.null_count])).toEqual([['a', 0], ['b', 0]]);
   });
 
-  it('404 for an unknown table, 401 without a session', async () => {
+  it('an unknown table is 403 like a private one (404 only for an admin), 401 without a session', async () => {
     const r = await profileOf('no_such_table', viewer.token);
-    expect(r.status).toBe(404);
-    expect(r.json.code).toBe('AIDA_TABLE_NOT_FOUND');
-    expect((await profileOf('no_such_table', admin)).status).toBe(404);
+    expect(r.status).toBe(403);
+    expect(r.json.code).toBe('AIDA_TABLE_FORBIDDEN');
+    const asAdmin = await profileOf('no_such_table', admin);
+    expect(asAdmin.status).toBe(404);
+    expect(asAdmin.json.code).toBe('AIDA_TABLE_NOT_FOUND');
     expect((await t.request('/api/catalog/profile/orders')).status).toBe(401);
   });
 
@@ -157,7 +159,8 @@ describe('GET /api/catalog/profile/:name', () => {
 describe('POST /api/catalog/profile/:name/refresh', () => {
   it('needs the analyst role', async () => {
     expect((await call(t, 'POST', '/api/catalog/profile/orders/refresh', { token: viewer.token })).status).toBe(403);
-    expect((await call(t, 'POST', '/api/catalog/profile/no_such_table/refresh', { token: analyst.token })).status).toBe(404);
+    expect((await call(t, 'POST', '/api/catalog/profile/no_such_table/refresh', { token: analyst.token })).status).toBe(403);
+    expect((await call(t, 'POST', '/api/catalog/profile/no_such_table/refresh', { token: admin })).status).toBe(404);
   });
 
   it('recomputes after the data changed; until then the stored profile is served, marked stale', async () => {

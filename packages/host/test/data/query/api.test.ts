@@ -174,7 +174,7 @@ describe('POST /api/query: JSON', () => {
   });
 
   it('names the unknown table, and reports engine errors as 400 with DuckDB’s message', async () => {
-    const unknown = await h.query({ sql: 'SELECT * FROM nope' });
+    const unknown = await h.query({ sql: 'SELECT * FROM nope' }, { token: h.admin });
     expect(unknown.status).toBe(400);
     expect(unknown.json).toMatchObject({ code: 'AIDA_QUERY_UNKNOWN_TABLE', detail: { table: 'nope' } });
     expect(unknown.json.message).toMatch(/'nope'/);

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestHost, type TestHost } from '@aida/core/testing';
+import { startTestHost, type TestHost } from '@aida/host/testing';
 import { localFilesPlugin } from '../../../src/local-files/plugin.js';
 import { bootstrap, call, userWithSession } from '../../identity/helpers.js';
 
