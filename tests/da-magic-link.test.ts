@@ -1,6 +1,6 @@
 // `da login --magic-link` end to end: the real binary asks the host (with the email plugin)
 // for a link, the link arrives at a local SMTP server, and `da login --link` signs in once.
-import { startTestHost, type TestHost } from '@aida/core/testing';
+import { startTestHost, type TestHost } from '@aida/host/testing';
 import emailPlugin from '@aida/plugin-auth-email';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daWorkspace } from '../packages/cli/test/helpers.js';

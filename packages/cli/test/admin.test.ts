@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestHost, type TestHost } from '@aida/core/testing';
+import { startTestHost, type TestHost } from '@aida/host/testing';
 import { localFilesPlugin } from '@aida/host';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Grant, RegistryEntry, User } from '../src/commands/admin.js';

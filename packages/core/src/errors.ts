@@ -22,17 +22,54 @@ export class AidaError extends Error {
 
 type Opts = { detail?: ErrorDetail; cause?: unknown; code?: string };
 
+/** One problem with a request: the field it concerns (`a.b` for nested ones, `''` for the whole body) and what is wrong. */
+export interface InputIssue {
+  field: string;
+  message: string;
+}
+
+/**
+ * Options of the bad-input errors. Their `detail` always has one shape, `{issues: [{field,
+ * message}]}`, so a client reads every validation failure the same way; `issues` defaults to
+ * one issue carrying the message (for `field`, or the whole request), and `detail` adds keys
+ * beside `issues` (e.g. the `unknown` table ids of a sync trigger).
+ */
+export type InputOpts = { issues?: readonly InputIssue[]; field?: string; detail?: Record<string, unknown>; cause?: unknown; code?: string };
+
+function inputDetail(message: string, o: InputOpts): { issues: InputIssue[] } & Record<string, unknown> {
+  return { ...o.detail, issues: o.issues?.length ? [...o.issues] : [{ field: o.field ?? '', message }] };
+}
+
 /** The caller sent something invalid (400). */
 export class InputError extends AidaError {
-  constructor(message: string, o: Opts = {}) {
-    super(o.code ?? 'AIDA_INPUT_INVALID', message, { status: 400, ...o });
+  readonly issues: readonly InputIssue[];
+  constructor(message: string, o: InputOpts = {}) {
+    const detail = inputDetail(message, o);
+    super(o.code ?? 'AIDA_INPUT_INVALID', message, { status: 400, detail, cause: o.cause });
+    this.issues = detail.issues;
   }
 }
 
-/** A request body failed schema validation (422, as the REST contract has it). */
+/**
+ * A schema validation failure (a `ZodError`) as the API reports it: an `InputError` with one
+ * issue per problem, named by its dotted field path, and a message listing them all.
+ */
+export function inputErrorFrom(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): InputError {
+  const issues = error.issues.map((i) => ({ field: i.path.map(String).join('.'), message: i.message }));
+  return new InputError(issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join('; '), { issues });
+}
+
+/**
+ * Invalid input answered with 422 instead of 400, only where the REST contract says so (an
+ * empty name on `POST /api/admin/register-table`). Same code and detail as `InputError`, so
+ * clients need no second case; only the status differs.
+ */
 export class ValidationError extends AidaError {
-  constructor(message: string, o: Opts = {}) {
-    super(o.code ?? 'AIDA_VALIDATION_FAILED', message, { status: 422, ...o });
+  readonly issues: readonly InputIssue[];
+  constructor(message: string, o: InputOpts = {}) {
+    const detail = inputDetail(message, o);
+    super(o.code ?? 'AIDA_INPUT_INVALID', message, { status: 422, detail, cause: o.cause });
+    this.issues = detail.issues;
   }
 }
 

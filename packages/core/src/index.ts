@@ -19,3 +19,4 @@ export * from './extract/writer.js';
 export * from './extract/schema.js';
 export * from './extract/hash.js';
 export * from './http/upload.js';
+export * from './http/schemas.js';

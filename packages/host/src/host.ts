@@ -30,6 +30,7 @@ import { ensureDemoFiles } from './demo/dataset.js';
 import { Contributions } from './plugins/registries.js';
 import { orderPlugins } from './plugins/order.js';
 import { resolveInstance, type InlinePluginEntry, type ResolvedPlugin } from './plugins/resolve.js';
+import { overrideMap, type TokenOverride } from './plugins/overrides.js';
 import type { InstanceConfig } from './config/schema.js';
 import { migrate, migrations } from './state/migrations/index.js';
 import { SystemDb } from './state/system-db.js';
@@ -53,6 +54,7 @@ import { authenticate } from './identity/sessions.js';
 import { authRoutes } from './identity/routes/auth.js';
 import { userRoutes } from './identity/routes/users.js';
 import { permissionRoutes } from './identity/routes/permissions.js';
+import { accessRequestRoutes } from './identity/routes/access-requests.js';
 import { auditRoutes } from './identity/routes/audit.js';
 import { pageRoutes, PASSWORD_PROVIDER } from './identity/routes/pages.js';
 import { healthRoute } from './http/routes/health.js';
@@ -74,6 +76,12 @@ export interface CreateHostOptions {
   logger?: Logger;
   /** Folder plugin packages are resolved from (the instance's folder); defaults to the working directory. */
   cwd?: string;
+  /**
+   * `[token, value]` pairs that replace what the host or a plugin would provide (a test's
+   * stub clock, mailer or HTTP client). Registered in the root after the host's own tokens
+   * and before any plugin initialises; a plugin that depends on the token sees the value.
+   */
+  overrides?: readonly TokenOverride[];
 }
 
 export interface Host extends AidaHost {
@@ -99,9 +107,11 @@ export async function createHost(options: CreateHostOptions = {}): Promise<Host>
   const dataDir = resolve(dataDirHint);
   if (options.demo) inline.unshift({ plugin: localFilesPlugin, config: { sources: [{ name: 'demo', path: join(dataDir, 'demo-files') }] } });
   const { config, plugins } = await resolveInstance(options.config, inline, { cwd: options.cwd ?? process.cwd(), extraIssues: options.configIssues });
-  const ordered = orderPlugins(plugins, HOST_TOKENS);
+  const overrides = overrideMap(options.overrides ?? []);
+  // An overridden token is there before any plugin: its dependants need no provider, nor to wait for one.
+  const ordered = orderPlugins(plugins, new Set([...HOST_TOKENS, ...overrides.keys()]));
   const logger = options.logger ?? createLogger({ level: process.env.AIDA_LOG_LEVEL ?? config.log.level, format: logFormat(process.env.AIDA_LOG_FORMAT) ?? config.log.format });
-  return new HostRuntime(config, ordered, dataDir, logger, Boolean(options.demo));
+  return new HostRuntime(config, ordered, dataDir, logger, Boolean(options.demo), overrides);
 }
 
 class HostRuntime implements Host {
@@ -132,6 +142,7 @@ class HostRuntime implements Host {
     readonly dataDir: string,
     readonly logger: Logger,
     private readonly demo: boolean,
+    private readonly overrides: ReadonlyMap<symbol, unknown>,
   ) {
     // A root container per host, never the global one: two hosts in one process stay apart.
     this.container = globalContainer.createChildContainer();
@@ -185,6 +196,7 @@ class HostRuntime implements Host {
       await service.stop().catch((e) => this.logger.warn({ err: e, service: service.id }, 'stopping a service failed'));
     }
     this.analytics.close();
+    await this.orchestrator.settled();
     await this.identity?.close();
     await this.systemDb?.close();
     this.state = 'stopped';
@@ -247,6 +259,7 @@ class HostRuntime implements Host {
       orchestrator: this.orchestrator,
       logger: this.logger.child({ component: 'sync' }),
       rebuildAfterSync: this.config.analytics.rebuild_after_sync,
+      retention: this.analytics.leases,
     });
   }
 
@@ -260,10 +273,11 @@ class HostRuntime implements Host {
     this.container.register(tokens.oneTimeTokens.symbol, { useValue: id.oneTimeTokens });
     this.container.register(tokens.users.symbol, { useValue: id.users });
     this.container.register(tokens.rateLimits.symbol, { useValue: id.rateLimits });
+    for (const [symbol, value] of this.overrides) this.container.register(symbol, { useValue: value });
   }
 
   private async initPlugins(): Promise<void> {
-    await initPlugins({ plugins: this.plugins, root: this.container, contributions: this.contributions, logger: this.logger, status: this.pluginStatus });
+    await initPlugins({ plugins: this.plugins, root: this.container, contributions: this.contributions, logger: this.logger, status: this.pluginStatus, overrides: this.overrides });
   }
 
   /** Opens the last analytics database; rebuilds it when it is missing or unreadable (e.g. after a crash). */
@@ -273,12 +287,15 @@ class HostRuntime implements Host {
       try {
         await this.analytics.swap();
         await this.registry!.registerExtracted(this.analytics.tables());
+        // Files a crash left behind; only now are the open database's files held.
+        await this.orchestrator.collectGarbage();
         return;
       } catch (e) {
         this.logger.warn({ err: e }, 'the analytics database could not be opened; rebuilding it');
       }
     }
     await this.orchestrator.rebuild();
+    await this.orchestrator.collectGarbage();
   }
 
   private async startJobs(): Promise<void> {
@@ -349,6 +366,7 @@ class HostRuntime implements Host {
       ...authRoutes(id),
       ...userRoutes(id),
       ...permissionRoutes(id),
+      ...accessRequestRoutes(id, data),
       ...auditRoutes(id),
       ...pageRoutes(providers),
       ...dataRoutes(data, { profiles }),

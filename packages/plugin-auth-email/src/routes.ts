@@ -1,7 +1,8 @@
 import {
   AuthenticationError,
+  inputErrorFrom,
   isAidaError,
-  ValidationError,
+  issuedSessionSchema,
   type IssuedSession,
   type OneTimeTokens,
   type RateLimits,
@@ -34,9 +35,19 @@ export interface MagicLinkDeps {
   config: EmailConfig;
 }
 
-const emailField = z.string().trim().min(1).max(254).pipe(z.email());
+const NOT_AN_EMAIL = 'Enter a valid email address';
+const emailField = z.string({ error: NOT_AN_EMAIL }).trim().min(1, NOT_AN_EMAIL).max(254).pipe(z.email({ error: NOT_AN_EMAIL }));
 const sendLinkBody = z.object({ email: emailField });
 const verifyBody = z.object({ email: z.string().trim().min(1).max(254), token: z.string().trim().min(1).max(512) });
+const linkQuery = z.object({ email: z.string().optional(), token: z.string().optional() });
+const RATE_LIMITED = 'Too many attempts from this address or for this account; Retry-After says when to try again';
+
+/** The host validates declared bodies first; this is the same check for the handler's typed value. */
+function validBody<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  throw inputErrorFrom(r.error);
+}
 
 /** The host parses JSON and urlencoded form bodies into `ctx.request.body`. */
 function bodyOf(ctx: Ctx): unknown {
@@ -79,10 +90,10 @@ export function magicLinkRoutes(deps: MagicLinkDeps): RouteDefinition[] {
       path: SEND_LINK_PATH,
       access: 'public',
       summary: 'Mail a single-use sign-in link to an existing account (same answer whether or not it exists)',
+      input: { body: sendLinkBody, bodyTypes: ['json', 'form'] },
+      output: { body: z.object({ message: z.string() }), media: ['text/html'], description: 'Always the same message (an HTML page for a browser form)', errors: { 429: RATE_LIMITED } },
       async handler(ctx) {
-        const parsed = sendLinkBody.safeParse(bodyOf(ctx));
-        if (!parsed.success) throw new ValidationError('Enter a valid email address', { detail: { field: 'email' } });
-        const email = parsed.data.email;
+        const { email } = validBody(sendLinkBody, bodyOf(ctx));
         rateLimits.hit(SEND_LINK_BUCKET, [`ip:${ctx.ip}`, accountKey(email)]);
         const user = await users.findByEmail(email);
         if (user?.active) {
@@ -111,11 +122,12 @@ export function magicLinkRoutes(deps: MagicLinkDeps): RouteDefinition[] {
       path: VERIFY_PATH,
       access: 'public',
       summary: 'Exchange a sign-in link (email and token) for a session token',
+      input: { body: verifyBody },
+      output: { body: issuedSessionSchema, errors: { 401: 'The link is invalid, expired or already used', 429: RATE_LIMITED } },
       async handler(ctx) {
-        const parsed = verifyBody.safeParse(bodyOf(ctx));
-        if (!parsed.success) throw new ValidationError('Send the email and token from the sign-in link', { detail: { fields: ['email', 'token'] } });
+        const { email, token } = validBody(verifyBody, bodyOf(ctx));
         ctx.set('Cache-Control', 'no-store');
-        const session = await redeem(ctx, parsed.data.email, parsed.data.token);
+        const session = await redeem(ctx, email, token);
         if (!session) throw new AuthenticationError(INVALID_LINK_MESSAGE, { code: 'AIDA_INVALID_SIGN_IN_LINK' });
         ctx.status = 200;
         ctx.body = session;
@@ -126,6 +138,9 @@ export function magicLinkRoutes(deps: MagicLinkDeps): RouteDefinition[] {
       path: VERIFY_PATH,
       access: 'public',
       summary: 'The link in the sign-in mail: sets the session cookie and redirects to the dashboard',
+      // Documented, not enforced: a bad link must end on the login page, not in a JSON 400.
+      input: { query: linkQuery },
+      output: { status: 302, description: 'To /dashboard when signed in, else to /login?error=invalid_link' },
       async handler(ctx) {
         // The token is in this URL: keep it out of caches and of the Referer of the next page.
         ctx.set('Cache-Control', 'no-store');

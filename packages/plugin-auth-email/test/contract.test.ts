@@ -1,4 +1,5 @@
 import { describeAuthProviderContract } from '@aida/core/testing';
+import { startTestHost } from '@aida/host/testing';
 import plugin from '../src/index.js';
 import { sendLink, smtpConfig, verify } from './helpers.js';
 import { linkIn, startCaptureServer } from './smtp-capture.js';
@@ -6,8 +7,7 @@ import { linkIn, startCaptureServer } from './smtp-capture.js';
 describeAuthProviderContract('email', async () => {
   const smtp = await startCaptureServer();
   return {
-    plugin,
-    config: { smtp: smtpConfig(smtp.port) },
+    host: await startTestHost({ plugins: [{ plugin, config: { smtp: smtpConfig(smtp.port) } }] }),
     providerId: 'email',
     // As a person would: ask for a link, open the mail, redeem the link.
     async signIn(t, email) {

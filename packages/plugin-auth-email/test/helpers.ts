@@ -1,4 +1,4 @@
-import type { TestHost } from '@aida/core/testing';
+import type { TestHost } from '@aida/host/testing';
 import { expect } from 'vitest';
 
 export const ADMIN = { email: 'admin@example.test', name: 'Admin', password: 'admin-password-1' };

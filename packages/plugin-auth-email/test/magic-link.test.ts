@@ -1,4 +1,4 @@
-import { startTestHost, type TestHost } from '@aida/core/testing';
+import { startTestHost, type TestHost } from '@aida/host/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import plugin from '../src/index.js';
 import { bootstrapAdmin, claims, createUser, eventually, sendLink, smtpConfig, verify } from './helpers.js';
@@ -136,11 +136,23 @@ describe('email magic link against a local SMTP server', () => {
     expect((await verify(t, linus, link.searchParams.get('token')!)).status).toBe(200);
   });
 
-  it('asking for an address that is not an email address is a 422', async () => {
+  it('asking for an address that is not an email address is a 400 naming the field, like any bad input', async () => {
     for (const body of [{}, { email: 'not an address' }, { email: 42 }]) {
       const res = await t.request('/auth/email/send-link', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      expect(res.status).toBe(422);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ code: 'AIDA_INPUT_INVALID', detail: { issues: [{ field: 'email', message: 'Enter a valid email address' }] } });
     }
+  });
+
+  it('documents its routes in the OpenAPI document: bodies, answers and errors', async () => {
+    const doc = await (await t.request('/api/openapi.json')).json();
+    const send = doc.paths['/auth/email/send-link'].post;
+    expect(Object.keys(send.requestBody.content)).toEqual(['application/json', 'application/x-www-form-urlencoded']);
+    expect(Object.keys(send.responses['200'].content)).toEqual(['application/json', 'text/html']);
+    expect(send.responses['429'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+    const verifyOp = doc.paths['/auth/email/verify'];
+    expect(verifyOp.post.responses['200'].content['application/json'].schema.required).toEqual(expect.arrayContaining(['access_token', 'expires_at']));
+    expect(Object.keys(verifyOp.get.responses)).toEqual(['302', '400']);
   });
 
   it('the login page offers the email form', async () => {

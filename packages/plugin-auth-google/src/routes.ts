@@ -32,6 +32,7 @@ export function googleRoutes(deps: GoogleRouteDeps): RouteDefinition[] {
       path: LOGIN_PATH,
       access: 'public',
       summary: 'Starts Google sign-in: redirects to Google with state, nonce and PKCE',
+      output: { status: 302, description: "To Google's consent page (or back to /login?error=… when sign-in cannot start)", errors: { 429: 'Too many sign-in attempts from this address' } },
       async handler(ctx) {
         // Throws RateLimitedError (429, Retry-After) past the host's limit for the `oauth` bucket.
         rateLimits.hit('oauth', [`ip:${ctx.ip}`]);
@@ -45,6 +46,7 @@ export function googleRoutes(deps: GoogleRouteDeps): RouteDefinition[] {
       path: CALLBACK_PATH,
       access: 'public',
       summary: 'Google redirects here; verifies the ID token and signs the user in',
+      output: { status: 302, description: 'To /dashboard when signed in, else to /login?error=…' },
       async handler(ctx) {
         ctx.set('cache-control', 'no-store');
         const tokens = await flow.finish(ctx);

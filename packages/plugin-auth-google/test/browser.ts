@@ -1,4 +1,4 @@
-import type { TestHost } from '@aida/core/testing';
+import type { TestHost } from '@aida/host/testing';
 import { PUBLIC_ORIGIN } from './fake-google.js';
 
 interface StoredCookie {

@@ -1,4 +1,5 @@
 import { describeAuthProviderContract } from '@aida/core/testing';
+import { startTestHost } from '@aida/host/testing';
 import plugin from '../src/index.js';
 import { loginError, signInWithGoogle } from './browser.js';
 import { startFakeGoogle } from './fake-google.js';
@@ -6,8 +7,7 @@ import { startFakeGoogle } from './fake-google.js';
 describeAuthProviderContract('google', async () => {
   const fake = await startFakeGoogle();
   return {
-    plugin,
-    config: fake.config({ allowed_domains: ['example.com'] }),
+    host: await startTestHost({ plugins: [{ plugin, config: fake.config({ allowed_domains: ['example.com'] }) }] }),
     providerId: 'google',
     async signIn(t, email) {
       fake.identity = { email, name: 'Contract User' };

@@ -1,4 +1,4 @@
-import { startTestHost, type TestHost } from '@aida/core/testing';
+import { startTestHost, type TestHost } from '@aida/host/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import plugin from '../src/index.js';
 import { Browser, loginError, signInWithGoogle } from './browser.js';

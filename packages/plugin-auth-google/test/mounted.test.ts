@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startTestHost, type TestHost } from '@aida/core/testing';
+import { startTestHost, type TestHost } from '@aida/host/testing';
 import Koa from 'koa';
 import mount from 'koa-mount';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { queryRows } from '@aida/core';
-import { startTestHost, type TestHost } from '@aida/core/testing';
+import { startTestHost, type TestHost } from '@aida/host/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import plugin from '../src/index.js';
 import { FakeKeboola } from '../src/testing/fake-keboola.js';

@@ -7,15 +7,50 @@ export const ROLES: readonly Role[] = ['viewer', 'analyst', 'km_admin', 'admin']
 /** Who may call a route. Authentication is on by default; `public` is an explicit opt-out. */
 export type RouteAccess = 'public' | { role: Role };
 
+/** How a body may be sent: the host parses JSON and urlencoded HTML form posts. */
+export type BodyType = 'json' | 'form';
+
 /**
  * What a route accepts. The host validates the body and query with these schemas before the
- * handler runs (a bad request never reaches it) and documents them in /api/openapi.json.
+ * handler runs (a bad request never reaches it: 400 `AIDA_INPUT_INVALID` with
+ * `detail.issues`) and documents them in /api/openapi.json.
  */
 export interface RouteInput {
   body?: z.ZodType;
   query?: z.ZodType;
-  /** Status for an invalid body: 400 (default) or 422 where the REST contract says so. */
-  invalidStatus?: 400 | 422;
+  /** How the body may come; JSON only unless said (a sign-in form also posts `form`). */
+  bodyTypes?: readonly BodyType[];
+  /**
+   * The route takes a file (a multipart `file` field or the raw bytes, read with
+   * `receiveUpload`): one line on what it is, for the docs. Not validated by the host.
+   */
+  file?: string;
+}
+
+/** Statuses a route answers on success: 204 has no body, 302 is a redirect. */
+export type SuccessStatus = 200 | 201 | 202 | 204 | 302;
+
+/** Error statuses a route can document; each answers the JSON `{code, message, detail}`. */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 416 | 422 | 429 | 503;
+
+/**
+ * What a route answers, for /api/openapi.json. Documentation only: the host does not check
+ * answers against it (that would cost every request), the tests of each route do.
+ */
+export interface RouteOutput {
+  /** 200 unless said. */
+  status?: SuccessStatus;
+  /** The JSON body. */
+  body?: z.ZodType;
+  /** Media types of a body that is not JSON (a streamed file, an HTML page), or alternatives to JSON. */
+  media?: readonly string[];
+  /** One line on what the answer is. */
+  description?: string;
+  /**
+   * Errors this route can answer, each with when. The host adds the ones it derives itself:
+   * 400 (and 413) for a route with input, 401 and 403 for a route that is not public.
+   */
+  errors?: Partial<Record<ErrorStatus, string>>;
 }
 
 export interface RouteDefinition {
@@ -27,9 +62,10 @@ export interface RouteDefinition {
   path: string;
   access: RouteAccess;
   handler(ctx: Context): Promise<void> | void;
-  /** One line for the route list / OpenAPI summary. */
+  /** What the route does, in one line (the OpenAPI summary); not its path again. */
   summary?: string;
   input?: RouteInput;
+  output?: RouteOutput;
   /** OpenAPI tags; the host uses the path's second segment when omitted. */
   tags?: string[];
 }

@@ -1,27 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnyPlugin } from '../plugin.js';
-import { startTestHost, type TestHost } from './test-host.js';
+import type { AuthenticatedFetch, ContractHost } from './contract-host.js';
 
-export interface AuthProviderFixture {
-  /** The provider's plugin and its config; omit both for a provider built into the host (password). */
-  plugin?: AnyPlugin;
-  config?: unknown;
+export interface AuthProviderFixture<H extends ContractHost = ContractHost> {
+  /**
+   * A started host offering the provider, e.g. `await startTestHost({ plugins: [{ plugin, config }] })`
+   * from `@aida/host/testing` (no plugin for the built-in password provider). The suite signs
+   * in its admin with `host.asAdmin()` and stops the host after its tests, before `cleanup`.
+   */
+  host: H;
   /** The provider id as registered (`password`, `google`, `email`). */
   providerId: string;
-  /** Extra instance config for the test host. */
-  hostConfig?: Record<string, unknown>;
   /**
    * Runs the provider's whole sign-in flow for an existing user against the running host,
    * as a browser or client would, and returns the session JWT the host issued.
    * `password` is the password the suite set for the user (only the password provider needs it).
    */
-  signIn(t: TestHost, email: string, password: string): Promise<string>;
+  signIn(t: H, email: string, password: string): Promise<string>;
   /** Runs the flow with a credential that must be refused and returns the response that refused it. */
-  signInRejected(t: TestHost, email: string): Promise<Response>;
+  signInRejected(t: H, email: string): Promise<Response>;
   cleanup?(): Promise<void>;
 }
-
-const ADMIN = { email: 'contract-admin@example.com', name: 'Contract Admin', password: 'admin-password-1' };
 
 async function json(res: Response): Promise<Record<string, unknown>> {
   const text = await res.text();
@@ -41,24 +39,19 @@ function claims(jwt: string): Record<string, unknown> {
  * successful flow yields a host-issued session for the right user; a refused flow sets no
  * session; a deactivated user can neither sign in nor keep using an earlier session.
  */
-export function describeAuthProviderContract(name: string, makeFixture: () => Promise<AuthProviderFixture>): void {
+export function describeAuthProviderContract<H extends ContractHost>(name: string, makeFixture: () => Promise<AuthProviderFixture<H>>): void {
   describe(`auth provider contract: ${name}`, () => {
-    let fixture: AuthProviderFixture;
-    let t: TestHost;
-    let admin: string;
+    let fixture: AuthProviderFixture<H>;
+    let t: H;
+    let asAdmin: AuthenticatedFetch;
     const email = `contract-user-${Date.now()}@example.com`;
     const password = 'user-password-1';
     let userId: string;
 
-    const asAdmin = (path: string, init: RequestInit = {}) =>
-      t.request(path, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}`, ...(init.headers as Record<string, string>) } });
-
     beforeAll(async () => {
       fixture = await makeFixture();
-      t = await startTestHost({ plugins: fixture.plugin ? [{ plugin: fixture.plugin, config: fixture.config }] : [], config: fixture.hostConfig });
-      const boot = await t.request('/auth/bootstrap', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
-      expect(boot.status, 'bootstrap of the first admin').toBe(201);
-      admin = String((await json(boot)).access_token);
+      t = fixture.host;
+      asAdmin = await t.asAdmin();
       const created = await asAdmin('/api/users', { method: 'POST', body: JSON.stringify({ email, name: 'Contract User', role: 'analyst' }) });
       expect(created.status, 'creating the test user').toBe(201);
       userId = String((await json(created)).id);

@@ -7,13 +7,15 @@ import { queryRows } from '../duckdb.js';
 import { ExtractWriter, readExtract } from '../extract/writer.js';
 import { digestFile } from '../extract/hash.js';
 import { isValidIdentifier } from '../identifiers.js';
-import type { AnyPlugin } from '../plugin.js';
-import { startTestHost, type TestHost } from './test-host.js';
+import type { ContractHost } from './contract-host.js';
 
 export interface ConnectorFixture {
-  plugin: AnyPlugin;
-  /** The plugin's config slice. */
-  config: unknown;
+  /**
+   * A started host running the connector's plugin, e.g.
+   * `await startTestHost({ plugins: [{ plugin, config }] })` from `@aida/host/testing`.
+   * The suite stops it after its tests, before `cleanup`.
+   */
+  host: ContractHost;
   /** The source the plugin registers (the folder under extracts/). */
   source: string;
   /** Makes the next extraction of the source fail (unreachable API, unreadable folder…). */
@@ -35,7 +37,7 @@ async function snapshot(dir: string): Promise<string> {
 export function describeConnectorContract(name: string, makeFixture: () => Promise<ConnectorFixture>): void {
   describe(`connector contract: ${name}`, () => {
     let fixture: ConnectorFixture;
-    let t: TestHost;
+    let t: ContractHost;
     let sourceDir: string;
     let db: DuckDBInstance;
 
@@ -50,7 +52,7 @@ export function describeConnectorContract(name: string, makeFixture: () => Promi
 
     beforeAll(async () => {
       fixture = await makeFixture();
-      t = await startTestHost({ plugins: [{ plugin: fixture.plugin, config: fixture.config }] });
+      t = fixture.host;
       sourceDir = join(t.dataDir, 'extracts', fixture.source);
       db = await DuckDBInstance.create(':memory:');
     });

@@ -1,3 +1,4 @@
-export { startTestHost, type StartTestHostOptions, type TestHost, type TestPluginEntry } from './test-host.js';
+// startTestHost lives in @aida/host/testing: a host starter here would make core depend on the host.
+export type { AuthenticatedFetch, ContractHost } from './contract-host.js';
 export { describeConnectorContract, type ConnectorFixture } from './connector-contract.js';
 export { describeAuthProviderContract, type AuthProviderFixture } from './auth-provider-contract.js';

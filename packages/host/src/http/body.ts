@@ -1,10 +1,6 @@
 import type { Context } from 'koa';
 import type { z } from 'zod';
-import { InputError, ValidationError, type RouteInput } from '@aida/core';
-
-function describe(error: z.ZodError): string {
-  return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
-}
+import { inputErrorFrom, type RouteInput } from '@aida/core';
 
 interface Validated {
   schema: z.ZodType;
@@ -18,24 +14,21 @@ interface Validated {
 export function validateInput(ctx: Context, input: RouteInput | undefined): void {
   if (!input) return;
   const state = ctx.state as { validatedBody?: Validated; validatedQuery?: Validated };
-  if (input.body) state.validatedBody = { schema: input.body, value: parseBody(ctx, input.body, input.invalidStatus ?? 400) };
+  if (input.body) state.validatedBody = { schema: input.body, value: parseBody(ctx, input.body) };
   if (input.query) state.validatedQuery = { schema: input.query, value: parseQuery(ctx, input.query) };
 }
 
-/** The request body, validated by `schema`; a bad body is a 400 (or 422) whose message names each field. */
-export function body<S extends z.ZodType>(ctx: Context, schema: S, opts: { status?: 400 | 422 } = {}): z.output<S> {
+/** The request body, validated by `schema`; a bad body is a 400 whose message and `detail.issues` name each field. */
+export function body<S extends z.ZodType>(ctx: Context, schema: S): z.output<S> {
   const v = (ctx.state as { validatedBody?: Validated }).validatedBody;
   if (v?.schema === schema) return v.value as z.output<S>;
-  return parseBody(ctx, schema, opts.status ?? 400);
+  return parseBody(ctx, schema);
 }
 
-function parseBody<S extends z.ZodType>(ctx: Context, schema: S, status: 400 | 422): z.output<S> {
-  const opts = { status };
+function parseBody<S extends z.ZodType>(ctx: Context, schema: S): z.output<S> {
   const r = schema.safeParse((ctx.request as { body?: unknown }).body ?? {});
   if (r.success) return r.data;
-  const detail = r.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
-  if (opts.status === 422) throw new ValidationError(describe(r.error), { detail });
-  throw new InputError(describe(r.error), { detail });
+  throw inputErrorFrom(r.error);
 }
 
 /** Query-string parameters, validated the same way. */
@@ -48,7 +41,7 @@ export function query<S extends z.ZodType>(ctx: Context, schema: S): z.output<S>
 function parseQuery<S extends z.ZodType>(ctx: Context, schema: S): z.output<S> {
   const r = schema.safeParse(ctx.query);
   if (r.success) return r.data;
-  throw new InputError(describe(r.error), { detail: r.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) });
+  throw inputErrorFrom(r.error);
 }
 
 /** A route parameter (`:id`) as a string. */

@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
-import { isAidaError, RateLimitedError } from '@aida/core';
+import { AidaError, InputError, isAidaError, PayloadTooLargeError, RateLimitedError } from '@aida/core';
 
 export interface ErrorBody {
   code: string;
@@ -31,17 +31,42 @@ export function errorMiddleware(logger: Logger): Middleware {
         sendError(ctx, e.status, { code: e.code, message: e.message, detail: e.detail });
         return;
       }
-      const status = (e as { status?: number; expose?: boolean }).status;
-      if (typeof status === 'number' && status >= 400 && status < 500 && (e as { expose?: boolean }).expose) {
-        // Errors thrown by koa itself (ctx.throw, body parsing) for bad requests.
-        const code = status === 413 ? 'AIDA_PAYLOAD_TOO_LARGE' : status === 405 ? 'AIDA_METHOD_NOT_ALLOWED' : 'AIDA_BAD_REQUEST';
-        sendError(ctx, status, { code, message: (e as Error).message, detail: null });
+      const bad = fromRequestError(e);
+      if (bad) {
+        sendError(ctx, bad.status, { code: bad.code, message: bad.message, detail: bad.detail });
         return;
       }
       logger.error({ err: e, request_id: ctx.state.requestId }, 'unhandled error');
       sendError(ctx, 500, { code: 'AIDA_INTERNAL', message: `Internal error; quote request id ${ctx.state.requestId} when reporting it`, detail: null });
     }
   };
+}
+
+/**
+ * Errors koa and its body parser throw for a bad request, as typed errors: a body that is not
+ * JSON is bad input like any other (400 `AIDA_INPUT_INVALID`), not an internal error.
+ */
+function fromRequestError(e: unknown): AidaError | null {
+  const status = (e as { status?: unknown }).status;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return null;
+  // co-body marks a JSON.parse failure with status 400 but not `expose`.
+  if (e instanceof SyntaxError && status === 400) {
+    return new InputError(`The request body is not valid JSON: ${jsonProblem(e.message)}`);
+  }
+  if (!(e as { expose?: unknown }).expose) return null;
+  const message = (e as Error).message;
+  if (status === 400) return new InputError(message);
+  if (status === 413) return new PayloadTooLargeError(`The request body is too large (${message})`);
+  return new AidaError(status === 405 ? 'AIDA_METHOD_NOT_ALLOWED' : 'AIDA_BAD_REQUEST', message, { status });
+}
+
+/**
+ * V8's message without the body text it quotes ("Unexpected token 'x', "{…}" is not valid
+ * JSON"): that text can hold a password and would reach logs and the audit trail.
+ */
+function jsonProblem(message: string): string {
+  if (/only supports object and array/.test(message)) return 'it must be a JSON object or an array';
+  return message.replace(/, (".*"|\.\.\.".*"|".*"\.\.\.) is not valid JSON$/s, '').replace(/ in JSON at position/, ' at position');
 }
 
 function wantsPage(ctx: Parameters<Middleware>[0]): boolean {

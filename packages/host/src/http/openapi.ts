@@ -2,30 +2,121 @@ import { createReadStream, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { z } from 'zod';
-import { NotFoundError, type RouteDefinition } from '@aida/core';
+import { NotFoundError, type BodyType, type ErrorStatus, type RouteDefinition, type RouteInput, type RouteOutput, type SuccessStatus } from '@aida/core';
 
 type JsonSchema = Record<string, unknown>;
+
+const ERROR_REF = { $ref: '#/components/schemas/Error' };
 
 const ERROR_SCHEMA: JsonSchema = {
   type: 'object',
   required: ['code', 'message', 'detail'],
-  properties: { code: { type: 'string', examples: ['AIDA_NOT_FOUND'] }, message: { type: 'string' }, detail: {} },
+  properties: {
+    code: { type: 'string', description: 'Stable code a client may switch on', examples: ['AIDA_INPUT_INVALID', 'AIDA_NOT_FOUND'] },
+    message: { type: 'string', description: 'What went wrong, in words for people' },
+    detail: {
+      description: 'More about the error, or null. Bad input (400, and the 422 of register-table) always has `issues`, one entry per problem',
+      anyOf: [{ type: 'null' }, { type: 'object', properties: { issues: { type: 'array', items: { $ref: '#/components/schemas/InputIssue' } } } }, { type: 'array' }, { type: 'string' }],
+    },
+  },
+};
+
+const INPUT_ISSUE_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['field', 'message'],
+  properties: {
+    field: { type: 'string', description: "The field's dotted path (`a.b`), or empty for the request as a whole" },
+    message: { type: 'string' },
+  },
+};
+
+/** What each error status means when a route does not say more. */
+const ERROR_MEANING: Record<ErrorStatus, string> = {
+  400: 'The request is invalid (including a body that is not JSON); `detail.issues` names each problem',
+  401: 'No valid session or token',
+  403: 'Not allowed',
+  404: 'Not found',
+  409: 'Conflicts with the current state',
+  413: 'The body is larger than the host accepts',
+  415: 'Unsupported media type',
+  416: 'The range is outside the file',
+  422: 'The input is invalid; `detail.issues` names each problem',
+  429: 'Too many attempts; `Retry-After` says when to try again',
+  503: 'Not available right now; try again shortly',
 };
 
 function schemaOf(s: z.ZodType): JsonSchema {
-  // Request schemas are documented as clients send them: fields with defaults are optional.
+  // Documented as clients send (and may receive) them: fields with defaults are optional, and
+  // objects stay open (output mode would close every answer to fields added later).
   const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   return rest;
 }
 
 function queryParameters(s: z.ZodType): JsonSchema[] {
   const js = schemaOf(s) as { properties?: Record<string, JsonSchema>; required?: string[] };
-  return Object.entries(js.properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: js.required?.includes(name) ?? false, schema }));
+  return Object.entries(js.properties ?? {}).map(([name, { description, ...schema }]) => ({
+    name, in: 'query', required: js.required?.includes(name) ?? false, ...(description ? { description } : {}), schema,
+  }));
+}
+
+const MEDIA_OF: Record<BodyType, string> = { json: 'application/json', form: 'application/x-www-form-urlencoded' };
+
+function requestBody(input: RouteInput): JsonSchema | undefined {
+  if (input.file) {
+    const file = { type: 'string', format: 'binary', description: input.file };
+    return {
+      required: true,
+      description: `${input.file}: a multipart form's \`file\` field, or the raw bytes`,
+      content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file } } }, 'application/octet-stream': { schema: file } },
+    };
+  }
+  if (!input.body) return undefined;
+  const schema = schemaOf(input.body);
+  // The host reads a missing body as `{}`: a schema that accepts `{}` makes the body optional.
+  const required = !input.body.safeParse({}).success;
+  return { required, content: Object.fromEntries((input.bodyTypes ?? ['json']).map((t) => [MEDIA_OF[t], { schema }])) };
+}
+
+function mediaSchema(type: string): JsonSchema {
+  return /^text\/|json|csv/.test(type) ? { type: 'string' } : { type: 'string', format: 'binary' };
+}
+
+function successResponse(output: RouteOutput): [string, JsonSchema] {
+  const status = output.status ?? 200;
+  const defaults: Record<SuccessStatus, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'Done; no body', 302: 'A redirect to the next page' };
+  const description = output.description ?? defaults[status];
+  if (status === 204) return ['204', { description }];
+  if (status === 302) return ['302', { description, headers: { Location: { description: 'Where to go next', schema: { type: 'string' } } } }];
+  const content: Record<string, JsonSchema> = {};
+  if (output.body) content['application/json'] = { schema: schemaOf(output.body) };
+  for (const type of output.media ?? []) content[type] ??= { schema: mediaSchema(type) };
+  return [String(status), { description, ...(Object.keys(content).length ? { content } : {}) }];
+}
+
+function errorResponses(r: RouteDefinition): Record<string, JsonSchema> {
+  const described: Partial<Record<ErrorStatus, string>> = {};
+  if (r.input?.body || r.input?.query || r.input?.file) described[400] = ERROR_MEANING[400];
+  if (r.input?.body || r.input?.file) described[413] = ERROR_MEANING[413];
+  if (r.access !== 'public') {
+    described[401] = ERROR_MEANING[401];
+    described[403] = `Needs the ${r.access.role} role${r.access.role === 'viewer' ? '' : ' or above'}, or access to the resource`;
+  }
+  Object.assign(described, r.output?.errors);
+  const out: Record<string, JsonSchema> = {};
+  for (const status of Object.keys(described).map(Number).sort((a, b) => a - b) as ErrorStatus[]) {
+    out[String(status)] = {
+      description: described[status] ?? ERROR_MEANING[status],
+      ...(status === 429 ? { headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } } } : {}),
+      content: { 'application/json': { schema: ERROR_REF } },
+    };
+  }
+  return out;
 }
 
 /**
  * The OpenAPI 3.1 document of every route, host and plugins alike, generated from the same
- * zod schemas the host validates requests with (`RouteDefinition.input`).
+ * zod schemas the host validates requests with (`RouteDefinition.input`) and the answers
+ * the routes declare (`RouteDefinition.output`).
  */
 export function buildOpenApi(routes: readonly RouteDefinition[], info: { title: string; version: string }): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
@@ -33,31 +124,31 @@ export function buildOpenApi(routes: readonly RouteDefinition[], info: { title: 
     if (!r.path.startsWith('/api/') && !r.path.startsWith('/auth/') && !r.path.startsWith('/webhooks/')) continue;
     const path = r.path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
     const pathParams = [...r.path.matchAll(/:([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
-    const errors: Record<string, JsonSchema> = {};
-    const err = (code: string, description: string) => (errors[code] = { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
-    if (r.input?.body || r.input?.query) err(String(r.input.invalidStatus ?? 400), 'The request is invalid; the message names each field');
-    if (r.access !== 'public') {
-      err('401', 'No valid session or token');
-      err('403', `Needs the ${r.access.role} role or access to the resource`);
-    }
+    const [status, success] = successResponse(r.output ?? {});
+    const body = r.input ? requestBody(r.input) : undefined;
     const op: JsonSchema = {
       summary: r.summary ?? `${r.method} ${r.path}`,
       tags: r.tags ?? [r.path.split('/')[r.path.startsWith('/api/') ? 2 : 1] ?? 'root'],
       operationId: `${r.method.toLowerCase()}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       parameters: [...pathParams, ...(r.input?.query ? queryParameters(r.input.query) : [])],
-      responses: { '200': { description: 'Success' }, ...errors },
+      ...(body ? { requestBody: body } : {}),
+      responses: { [status]: success, ...errorResponses(r) },
       security: r.access === 'public' ? [] : [{ bearerAuth: [] }, { cookieAuth: [] }],
       ...(r.access === 'public' ? {} : { 'x-aida-role': r.access.role }),
-      ...(r.input?.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(r.input.body) } } } } : {}),
     };
     (paths[path] ??= {})[r.method.toLowerCase()] = op;
   }
   return {
     openapi: '3.1.0',
-    info: { title: info.title, version: info.version, description: 'The AIDA REST API. Errors are JSON {code, message, detail}.' },
+    info: {
+      title: info.title,
+      version: info.version,
+      description: 'The AIDA REST API. Errors are JSON `{code, message, detail}`; bad input is 400 `AIDA_INPUT_INVALID` with `detail.issues`. Lists take `limit` and `offset` and answer `total`.',
+    },
+    servers: [{ url: '/', description: 'This AIDA host' }],
     paths,
     components: {
-      schemas: { Error: ERROR_SCHEMA },
+      schemas: { Error: ERROR_SCHEMA, InputIssue: INPUT_ISSUE_SCHEMA },
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A session JWT from /auth/token or a personal access token' },
         cookieAuth: { type: 'apiKey', in: 'cookie', name: 'access_token' },
@@ -71,18 +162,27 @@ const ASSET_TYPES: Record<string, string> = { '.css': 'text/css', '.js': 'applic
 
 /** `/api/openapi.json` and a docs page at `/api/docs` whose assets come from the swagger-ui-dist package, served locally. */
 export function openApiRoutes(document: () => JsonSchema): RouteDefinition[] {
-  let cached: string | undefined;
+  // One text per mount point: an app that mounts the host under `/data` serves it there.
+  const cached = new Map<string, string>();
   return [
     {
-      method: 'GET', path: '/api/openapi.json', access: 'public', summary: 'This API as OpenAPI 3.1', tags: ['docs'],
+      method: 'GET', path: '/api/openapi.json', access: 'public', summary: 'This API described as an OpenAPI 3.1 document', tags: ['docs'],
+      output: { body: z.looseObject({ openapi: z.literal('3.1.0'), paths: z.record(z.string(), z.unknown()) }), description: 'The OpenAPI document' },
       handler(ctx) {
-        cached ??= JSON.stringify(document());
+        const mount = ctx.originalUrl.split('?')[0].slice(0, -ctx.path.length || undefined);
+        let text = cached.get(mount);
+        if (text === undefined) {
+          const doc = document();
+          text = JSON.stringify(mount ? { ...doc, servers: [{ url: mount, description: 'This AIDA host' }] } : doc);
+          if (cached.size < 16) cached.set(mount, text);
+        }
         ctx.type = 'application/json';
-        ctx.body = cached;
+        ctx.body = text;
       },
     },
     {
-      method: 'GET', path: '/api/docs', access: 'public', summary: 'Interactive API documentation', tags: ['docs'],
+      method: 'GET', path: '/api/docs', access: 'public', summary: 'Browse and try this API in Swagger UI', tags: ['docs'],
+      output: { media: ['text/html'], description: 'The Swagger UI page' },
       handler(ctx) {
         ctx.type = 'text/html';
         ctx.body = `<!doctype html><html><head><meta charset="utf-8"><title>AIDA API</title>
@@ -92,7 +192,8 @@ export function openApiRoutes(document: () => JsonSchema): RouteDefinition[] {
       },
     },
     {
-      method: 'GET', path: '/api/docs/assets/:file', access: 'public', tags: ['docs'],
+      method: 'GET', path: '/api/docs/assets/:file', access: 'public', summary: 'A script, style sheet or image of the docs page', tags: ['docs'],
+      output: { media: ['application/javascript', 'text/css', 'image/png'], errors: { 404: 'No such asset' } },
       handler(ctx) {
         const file = String((ctx as unknown as { params: { file: string } }).params.file);
         if (file === 'docs-init.js') {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError, InputError, NotFoundError } from '@aida/core';
+import { ConflictError, NotFoundError, type Role } from '@aida/core';
+import type { Page } from '../http/paging.js';
 import type { SystemDb } from '../state/system-db.js';
 
 export interface AccessRequest {
@@ -13,16 +14,29 @@ export interface AccessRequest {
   decided_at: Date | null;
 }
 
+/** What a request needs to know about tables: which exist (the registry) and who reads them. */
+export interface RequestableTables {
+  get(id: string): { id: string } | undefined;
+  canRead(user: { id: string; role: Role }, id: string): boolean;
+}
+
 /** The self-service access request workflow: request, then an admin approves (grants read) or denies. */
 export class AccessRequests {
   constructor(private readonly db: SystemDb) {}
 
-  async create(userId: string, tableId: unknown, reason: unknown): Promise<AccessRequest> {
-    if (typeof tableId !== 'string' || !tableId.trim()) throw new InputError('table_id is required');
-    const pending = await this.db.all('SELECT id FROM access_requests WHERE user_id = ? AND table_id = ? AND status = ?', [userId, tableId, 'pending']);
-    if (pending.length) throw new ConflictError(`You already have a pending request for ${tableId}`);
+  /**
+   * A pending request for a table the requester cannot read yet. An unknown table is a 404 and
+   * one they already read a 409: either would sit pending for nothing, and approving it would
+   * grant nothing useful. Ids are the registry's, so `Orders` and `orders` are one request.
+   */
+  async create(requester: { id: string; role: Role }, tableId: string, reason: string | undefined, tables: RequestableTables): Promise<AccessRequest> {
+    const table = tables.get(tableId.trim());
+    if (!table) throw new NotFoundError(`No table '${tableId}' is registered; GET /api/catalog/tables lists the tables you can read`, { code: 'AIDA_TABLE_NOT_FOUND' });
+    if (tables.canRead(requester, table.id)) throw new ConflictError(`You can already read '${table.id}'`, { code: 'AIDA_ALREADY_READABLE' });
+    const pending = await this.db.all('SELECT id FROM access_requests WHERE user_id = ? AND table_id = ? AND status = ?', [requester.id, table.id, 'pending']);
+    if (pending.length) throw new ConflictError(`You already have a pending request for ${table.id}`, { code: 'AIDA_REQUEST_PENDING' });
     const r: AccessRequest = {
-      id: randomUUID(), user_id: userId, table_id: tableId, reason: typeof reason === 'string' ? reason : null,
+      id: randomUUID(), user_id: requester.id, table_id: table.id, reason: reason ?? null,
       status: 'pending', created_at: new Date(), decided_by: null, decided_at: null,
     };
     await this.db.run('INSERT INTO access_requests (id, user_id, table_id, reason, status, created_at) VALUES (?, ?, ?, ?, ?, ?::TIMESTAMP)', [
@@ -31,12 +45,14 @@ export class AccessRequests {
     return r;
   }
 
-  mine(userId: string): Promise<AccessRequest[]> {
-    return this.db.all<AccessRequest>('SELECT * FROM access_requests WHERE user_id = ? ORDER BY created_at DESC', [userId]);
+  /** The user's own requests, newest first, one page of them. */
+  mine(userId: string, page: Page): Promise<{ items: AccessRequest[]; total: number }> {
+    return this.page('user_id = ?', [userId], 'created_at DESC', page);
   }
 
-  pending(): Promise<AccessRequest[]> {
-    return this.db.all<AccessRequest>(`SELECT * FROM access_requests WHERE status = 'pending' ORDER BY created_at`);
+  /** Requests waiting for an admin, oldest first (the order they should be decided in). */
+  pending(page: Page): Promise<{ items: AccessRequest[]; total: number }> {
+    return this.page('status = ?', ['pending'], 'created_at', page);
   }
 
   /** Marks a pending request decided; 404 for an unknown one, 409 for one already decided. */
@@ -47,5 +63,11 @@ export class AccessRequests {
     const at = new Date();
     await this.db.run('UPDATE access_requests SET status = ?, decided_by = ?, decided_at = ?::TIMESTAMP WHERE id = ?', [status, by, at.toISOString(), id]);
     return { ...r, status, decided_by: by, decided_at: at };
+  }
+
+  private async page(where: string, params: string[], order: string, page: Page): Promise<{ items: AccessRequest[]; total: number }> {
+    const [{ n }] = await this.db.all<{ n: number }>(`SELECT count(*) AS n FROM access_requests WHERE ${where}`, params);
+    const items = await this.db.all<AccessRequest>(`SELECT * FROM access_requests WHERE ${where} ORDER BY ${order}, id LIMIT ? OFFSET ?`, [...params, page.limit, page.offset]);
+    return { items, total: Number(n) };
   }
 }

@@ -55,8 +55,8 @@ export class Permissions {
   }
 
   async set(userId: string, dataset: string, access: 'read' | 'none', by: string): Promise<Grant> {
-    if (!DATASET.test(dataset)) throw new InputError(`dataset must be a table id or '<bucket>.*', got ${JSON.stringify(dataset)}`);
-    if (access !== 'read' && access !== 'none') throw new InputError(`access must be 'read' or 'none'`);
+    if (!DATASET.test(dataset)) throw new InputError(`dataset must be a table id or '<bucket>.*', got ${JSON.stringify(dataset)}`, { field: 'dataset' });
+    if (access !== 'read' && access !== 'none') throw new InputError(`access must be 'read' or 'none'`, { field: 'access' });
     const g: Grant = { user_id: userId, dataset, access, granted_by: by, granted_at: new Date() };
     await this.db.run('INSERT OR REPLACE INTO dataset_permissions (user_id, dataset, access, granted_by, granted_at) VALUES (?, ?, ?, ?, ?::TIMESTAMP)', [
       userId, dataset, access, by, g.granted_at!.toISOString(),

@@ -2,11 +2,13 @@ import { existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { z } from 'zod';
 import { assertIdentifier, InputError, NotFoundError, queryRows, receiveUpload, sqlString, type JobRegistry, type RouteDefinition } from '@aida/core';
 import type { LocalFilesConfig } from './config.js';
 import { describeReadError } from './connector.js';
 
 const FORMATS = { csv: 'csv', parquet: 'parquet' } as const;
+const uploadedTable = z.object({ source: z.string(), table: z.string(), format: z.enum(['csv', 'parquet']), rows: z.number().int(), size_bytes: z.number().int(), sync: z.literal('queued') });
 type Format = keyof typeof FORMATS;
 
 /**
@@ -21,6 +23,8 @@ export function uploadRoute(config: LocalFilesConfig, jobs: JobRegistry): RouteD
     path: '/api/local-files/sources/:source/tables/:table',
     access: { role: 'admin' },
     summary: 'Upload a CSV or Parquet file as a table of a local source',
+    input: { file: 'The CSV or Parquet file (or say ?format=csv|parquet)' },
+    output: { status: 201, body: uploadedTable, errors: { 404: 'No such local source', 413: 'Larger than max_upload_mb' } },
     async handler(ctx) {
       const params = (ctx as unknown as { params: Record<string, string> }).params;
       const source = config.sources.find((s) => s.name === params.source);

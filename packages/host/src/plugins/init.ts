@@ -7,7 +7,8 @@ import type { ResolvedPlugin } from './resolve.js';
 /**
  * Initialises plugins in the order given. Each gets a child container holding registries
  * scoped to it and a logger tagged with its id; only what a plugin declares in `provides`
- * reaches the root container.
+ * reaches the root container. An override (a test's stub, already in the root) wins over
+ * both: a plugin depending on the token sees the stub, whoever would have provided it.
  */
 export async function initPlugins(o: {
   plugins: readonly ResolvedPlugin[];
@@ -15,17 +16,20 @@ export async function initPlugins(o: {
   contributions: Contributions;
   logger: Logger;
   status: Map<string, string>;
+  overrides?: ReadonlyMap<symbol, unknown>;
 }): Promise<void> {
+  const overrides = o.overrides ?? new Map<symbol, unknown>();
   for (const p of o.plugins) {
     const child = o.root.createChildContainer();
     const scoped = o.contributions.scoped(p.id, p.jobs);
-    child.register(tokens.logger.symbol, { useValue: o.logger.child({ plugin: p.id }) });
-    child.register(tokens.connectors.symbol, { useValue: scoped.connectors });
-    child.register(tokens.routes.symbol, { useValue: scoped.routes });
-    child.register(tokens.jobs.symbol, { useValue: scoped.jobs });
-    child.register(tokens.views.symbol, { useValue: scoped.views });
-    child.register(tokens.services.symbol, { useValue: scoped.services });
-    child.register(tokens.authProviders.symbol, { useValue: scoped.authProviders });
+    const local = <T>(token: Token<T>, value: T) => child.register(token.symbol, { useValue: overrides.has(token.symbol) ? overrides.get(token.symbol) : value });
+    local(tokens.logger, o.logger.child({ plugin: p.id }));
+    local(tokens.connectors, scoped.connectors);
+    local(tokens.routes, scoped.routes);
+    local(tokens.jobs, scoped.jobs);
+    local(tokens.views, scoped.views);
+    local(tokens.services, scoped.services);
+    local(tokens.authProviders, scoped.authProviders);
     const deps = Object.fromEntries(Object.entries(p.plugin.deps ?? {}).map(([k, t]) => [k, child.resolve(t.symbol)]));
     const declared = new Set((p.plugin.provides ?? []).map((t) => t.symbol));
     try {
@@ -34,7 +38,7 @@ export async function initPlugins(o: {
         pluginId: p.id,
         provide: <T>(token: Token<T>, value: T) => {
           if (!declared.has(token.symbol)) throw new Error(`plugin '${p.id}' provides '${token.id}' without declaring it in 'provides'`);
-          o.root.register(token.symbol, { useValue: value });
+          if (!overrides.has(token.symbol)) o.root.register(token.symbol, { useValue: value });
         },
       });
       o.status.set(p.id, 'running');

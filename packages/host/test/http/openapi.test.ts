@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { definePlugin, tokens } from '@aida/core';
-import { startTestHost, type TestHost } from '@aida/core/testing';
+import { startTestHost, type TestHost } from '@aida/host/testing';
 
 const echoBody = z.object({ word: z.string().min(2), times: z.number().int().default(1) });
 const echoPlugin = definePlugin({

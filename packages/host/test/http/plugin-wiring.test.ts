@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createToken, definePlugin, InputError, NotFoundError, tokens, type Service } from '@aida/core';
-import { startTestHost, type TestHost } from '@aida/core/testing';
+import { startTestHost, type TestHost } from '@aida/host/testing';
 
 const viewsDir = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'views');
 const greeter = createToken<{ greet(name: string): string }>('greeter.service');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHost, type TestHost } from '@aida/core/testing';
+import { startTestHost, type TestHost } from '@aida/host/testing';
 import { bootstrap, call, userWithSession } from './helpers.js';
 
 let t: TestHost;
@@ -24,6 +24,8 @@ describe('grants and access requests', () => {
 
   it('request → duplicate 409 → admin approves → read granted; deny is final', async () => {
     const u = await userWithSession(t, admin, 'asker@example.com', 'analyst');
+    // Only a registered table the asker cannot read yet can be requested.
+    expect((await call(t, 'POST', '/api/admin/register-table', { token: admin, body: { name: 'payroll', is_public: false } })).status).toBe(201);
     const req = await call(t, 'POST', '/api/access-requests', { token: u.token, body: { table_id: 'payroll', reason: 'quarterly report' } });
     expect(req.status).toBe(201);
     expect((await call(t, 'POST', '/api/access-requests', { token: u.token, body: { table_id: 'payroll' } })).status).toBe(409);

@@ -1,5 +1,5 @@
 import jwt from 'jsonwebtoken';
-import type { TestHost } from '@aida/core/testing';
+import type { TestHost } from '@aida/host/testing';
 
 export const ADMIN = { email: 'root@example.com', name: 'Root', password: 'root-password-1' };
 

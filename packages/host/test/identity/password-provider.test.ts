@@ -1,6 +1,8 @@
 import { describeAuthProviderContract } from '@aida/core/testing';
+import { startTestHost } from '@aida/host/testing';
 
 describeAuthProviderContract('password (built in)', async () => ({
+  host: await startTestHost(),
   providerId: 'password',
   async signIn(t, email, password) {
     const res = await t.request('/auth/password/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });

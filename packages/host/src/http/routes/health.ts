@@ -1,4 +1,5 @@
 import type { HealthStatus, RouteDefinition, ServiceHealth } from '@aida/core';
+import { healthSchema } from './health-schema.js';
 
 export interface HealthSource {
   version: string;
@@ -20,6 +21,7 @@ export function healthRoute(source: HealthSource): RouteDefinition {
     path: '/api/health',
     access: 'public',
     summary: 'Health of the host, its services and plugins',
+    output: { body: healthSchema, errors: { 503: 'Unhealthy: the same body, with status `unhealthy`' } },
     async handler(ctx) {
       const services = await source.services();
       const status = overallStatus(Object.values(services));

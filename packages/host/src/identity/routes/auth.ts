@@ -1,15 +1,23 @@
 import { z } from 'zod';
-import { InputError, NotAllowedError, type RouteDefinition } from '@aida/core';
-import { body, param } from '../../http/body.js';
+import { InputError, issuedSessionSchema, NotAllowedError, type RouteDefinition, type RouteOutput } from '@aida/core';
+import { body, param, query } from '../../http/body.js';
+import { pagedSchema, pageOf, pageQuery } from '../../http/paging.js';
 import type { Identity } from '../identity.js';
 import { assertPasswordPolicy } from '../passwords.js';
 import { patJson, PatRepository } from '../pats.js';
 import { normalizeEmail, userJson } from '../users.js';
+import { createdPatSchema, patSchema, userSchema } from './schemas.js';
 
 const credentials = z.object({ email: z.string().min(1), password: z.string().min(1) });
 const bootstrapBody = z.object({ email: z.string(), name: z.string().optional(), password: z.string() });
 const setupBody = z.object({ email: z.string(), token: z.string(), password: z.string() });
 const patBody = z.object({ name: z.string().trim().min(1).max(100), expires_in_days: z.number().int().nullable().optional() });
+// The form is read leniently: whatever is missing fails the sign-in, which redirects back to the form.
+const webLoginBody = z.object({ email: z.coerce.string().default(''), password: z.coerce.string().default('') });
+const listQuery = pageQuery();
+const tokenList = pagedSchema('tokens', patSchema);
+const ERROR_429 = 'Too many attempts from this address or for this account; Retry-After says when to try again';
+const signInOutput: RouteOutput = { body: issuedSessionSchema, errors: { 401: 'Wrong email or password, or the account is deactivated (one message for all)', 429: ERROR_429 } };
 
 /** Password sign-in, bootstrap, setup, the current user, sign-out and personal access tokens (API.md, Auth). */
 export function authRoutes(id: Identity): RouteDefinition[] {
@@ -21,7 +29,8 @@ export function authRoutes(id: Identity): RouteDefinition[] {
   };
   return [
     {
-      method: 'POST', path: '/auth/bootstrap', access: 'public', summary: 'Create the first admin', input: { body: bootstrapBody },
+      method: 'POST', path: '/auth/bootstrap', access: 'public', summary: 'Create the first admin and sign them in', input: { body: bootstrapBody },
+      output: { status: 201, body: issuedSessionSchema.extend({ user: userSchema }), errors: { 403: 'The instance already has a user with a password', 429: ERROR_429 } },
       async handler(ctx) {
         id.rateLimits.hit('bootstrap', [`ip:${ctx.ip}`]);
         const b = body(ctx, bootstrapBody);
@@ -30,16 +39,17 @@ export function authRoutes(id: Identity): RouteDefinition[] {
         ctx.body = { ...id.sessions.sessionFor(user), user: userJson(user) };
       },
     },
-    { method: 'POST', path: '/auth/token', access: 'public', summary: 'Sign in with email and password', input: { body: credentials }, handler: tokenLogin },
-    { method: 'POST', path: '/auth/password/login', access: 'public', summary: 'Sign in with email and password', input: { body: credentials }, handler: tokenLogin },
+    { method: 'POST', path: '/auth/token', access: 'public', summary: 'Sign in with email and password for a session token', input: { body: credentials }, output: signInOutput, handler: tokenLogin },
+    { method: 'POST', path: '/auth/password/login', access: 'public', summary: 'Sign in with email and password for a session token (same as /auth/token)', input: { body: credentials }, output: signInOutput, handler: tokenLogin },
     {
-      method: 'POST', path: '/auth/password/login/web', access: 'public', summary: 'Sign-in form: sets the cookie',
+      method: 'POST', path: '/auth/password/login/web', access: 'public', summary: 'The sign-in form: sets the session cookie and redirects to the dashboard',
+      input: { body: webLoginBody, bodyTypes: ['form'] },
+      output: { status: 302, description: 'To /dashboard when signed in, else back to /login/password?error=…' },
       async handler(ctx) {
-        const b = (ctx.request as { body?: Record<string, unknown> }).body ?? {};
-        const email = String(b.email ?? '');
+        const { email, password } = body(ctx, webLoginBody);
         try {
           limitSignIn(ctx.ip, email);
-          const session = await id.passwordSignIn(email, String(b.password ?? ''));
+          const session = await id.passwordSignIn(email, password);
           id.sessions.setSessionCookie(ctx, session);
           ctx.redirect('/dashboard');
         } catch (e) {
@@ -49,7 +59,8 @@ export function authRoutes(id: Identity): RouteDefinition[] {
       },
     },
     {
-      method: 'POST', path: '/auth/password/setup', access: 'public', summary: 'Set a password with an invite or reset token', input: { body: setupBody },
+      method: 'POST', path: '/auth/password/setup', access: 'public', summary: 'Set a password with an invite or reset token, and sign in', input: { body: setupBody, bodyTypes: ['json', 'form'] },
+      output: { body: issuedSessionSchema, description: 'The session (a form post gets the cookie and a redirect to /dashboard instead)', errors: { 429: ERROR_429 } },
       async handler(ctx) {
         const b = body(ctx, setupBody);
         const email = normalizeEmail(b.email);
@@ -71,13 +82,15 @@ export function authRoutes(id: Identity): RouteDefinition[] {
       },
     },
     {
-      method: 'GET', path: '/auth/me', access: { role: 'viewer' }, summary: 'The signed-in user',
+      method: 'GET', path: '/auth/me', access: { role: 'viewer' }, summary: 'Who the caller is, and how they signed in',
+      output: { body: userSchema.extend({ token_type: z.enum(['session', 'pat']) }) },
       handler(ctx) {
         ctx.body = { ...userJson(id.users.require(ctx.state.user!.id)), token_type: ctx.state.user!.tokenType };
       },
     },
     {
-      method: 'POST', path: '/auth/logout', access: 'public', summary: 'Sign out (clears the cookie)',
+      method: 'POST', path: '/auth/logout', access: 'public', summary: 'Sign out: clears the session cookie',
+      output: { status: 204, description: 'Signed out (a browser is redirected to /login instead)' },
       handler(ctx) {
         ctx.cookies.set('access_token', null);
         if (ctx.accepts('html', 'json') === 'html') ctx.redirect('/login');
@@ -86,6 +99,7 @@ export function authRoutes(id: Identity): RouteDefinition[] {
     },
     {
       method: 'POST', path: '/auth/tokens', access: { role: 'viewer' }, summary: 'Create a personal access token (sessions only)', input: { body: patBody },
+      output: { status: 201, body: createdPatSchema, errors: { 403: 'Called with a personal access token: only a session may create one' } },
       async handler(ctx) {
         if (ctx.state.user!.tokenType !== 'session') throw new NotAllowedError('A personal access token cannot create tokens; sign in to create one', { code: 'AIDA_PAT_CANNOT_MINT' });
         const b = body(ctx, patBody);
@@ -94,18 +108,33 @@ export function authRoutes(id: Identity): RouteDefinition[] {
         ctx.body = created;
       },
     },
-    { method: 'GET', path: '/auth/tokens', access: { role: 'viewer' }, handler(ctx) { ctx.body = { tokens: id.pats.list(ctx.state.user!.id).map(patJson) }; } },
-    { method: 'GET', path: '/auth/tokens/:id', access: { role: 'viewer' }, handler(ctx) { ctx.body = patJson(id.pats.get(param(ctx, 'id'), ctx.state.user!.id)); } },
     {
-      method: 'DELETE', path: '/auth/tokens/:id', access: { role: 'viewer' },
+      method: 'GET', path: '/auth/tokens', access: { role: 'viewer' }, summary: "The caller's personal access tokens", input: { query: listQuery }, output: { body: tokenList },
+      handler(ctx) {
+        ctx.body = pageOf('tokens', id.pats.list(ctx.state.user!.id).map(patJson), query(ctx, listQuery));
+      },
+    },
+    {
+      method: 'GET', path: '/auth/tokens/:id', access: { role: 'viewer' }, summary: 'One of the caller’s personal access tokens', output: { body: patSchema, errors: { 404: 'No such token of yours' } },
+      handler(ctx) {
+        ctx.body = patJson(id.pats.get(param(ctx, 'id'), ctx.state.user!.id));
+      },
+    },
+    {
+      method: 'DELETE', path: '/auth/tokens/:id', access: { role: 'viewer' }, summary: 'Revoke one of your personal access tokens', output: { status: 204, errors: { 404: 'No such token of yours' } },
       async handler(ctx) {
         await id.pats.revoke(param(ctx, 'id'), ctx.state.user!.id);
         ctx.status = 204;
       },
     },
-    { method: 'GET', path: '/auth/admin/tokens', access: { role: 'admin' }, handler(ctx) { ctx.body = { tokens: id.pats.list().map(patJson) }; } },
     {
-      method: 'DELETE', path: '/auth/admin/tokens/:id', access: { role: 'admin' },
+      method: 'GET', path: '/auth/admin/tokens', access: { role: 'admin' }, summary: "Every user's personal access tokens", input: { query: listQuery }, output: { body: tokenList },
+      handler(ctx) {
+        ctx.body = pageOf('tokens', id.pats.list().map(patJson), query(ctx, listQuery));
+      },
+    },
+    {
+      method: 'DELETE', path: '/auth/admin/tokens/:id', access: { role: 'admin' }, summary: "Revoke any user's personal access token", output: { status: 204, errors: { 404: 'No such token' } },
       async handler(ctx) {
         await id.pats.revoke(param(ctx, 'id'));
         ctx.status = 204;

@@ -1,21 +1,30 @@
 import { z } from 'zod';
 import { ROLES, type RouteDefinition } from '@aida/core';
-import { body, param } from '../../http/body.js';
+import { body, param, query } from '../../http/body.js';
+import { pagedSchema, pageOf, pageQuery } from '../../http/paging.js';
 import { INVITE_TTL_MS, RESET_TTL_MS, type Identity } from '../identity.js';
 import { assertRole, userJson } from '../users.js';
+import { createdUserSchema, setupLinkSchema, userSchema } from './schemas.js';
 
 const admin = { role: 'admin' } as const;
 const role = z.string().refine((r) => (ROLES as readonly string[]).includes(r), { message: `unknown role; use one of ${ROLES.join(', ')}` });
 const createUserBody = z.object({ email: z.string(), name: z.string().optional(), role: role.default('analyst'), password: z.string().optional() });
 const updateUserBody = z.object({ email: z.string().optional(), name: z.string().nullable().optional(), role: role.optional() }).strict();
 const passwordBody = z.object({ password: z.string() });
+const listQuery = pageQuery();
 
 /** Users CRUD for admins, with invite and reset links and the self / last-admin protections. */
 export function userRoutes(id: Identity): RouteDefinition[] {
   return [
-    { method: 'GET', path: '/api/users', access: admin, handler(ctx) { ctx.body = { users: id.users.list().map(userJson), count: id.users.list().length }; } },
+    {
+      method: 'GET', path: '/api/users', access: admin, summary: 'Every user, by email', input: { query: listQuery }, output: { body: pagedSchema('users', userSchema) },
+      handler(ctx) {
+        ctx.body = pageOf('users', id.users.list().map(userJson), query(ctx, listQuery));
+      },
+    },
     {
       method: 'POST', path: '/api/users', access: admin, summary: 'Create (invite) a user; returns a single-use setup link', input: { body: createUserBody },
+      output: { status: 201, body: createdUserSchema, errors: { 409: 'A user with that email exists' } },
       async handler(ctx) {
         const b = body(ctx, createUserBody);
         const user = await id.createUser({ email: b.email, name: b.name, role: assertRole(b.role), password: b.password });
@@ -23,9 +32,15 @@ export function userRoutes(id: Identity): RouteDefinition[] {
         ctx.body = { ...userJson(user), invite: user.password_hash ? null : await id.setupLink(user, INVITE_TTL_MS) };
       },
     },
-    { method: 'GET', path: '/api/users/:id', access: admin, handler(ctx) { ctx.body = userJson(id.users.require(param(ctx, 'id'))); } },
     {
-      method: 'PATCH', path: '/api/users/:id', access: admin, summary: 'Change email, name or role', input: { body: updateUserBody },
+      method: 'GET', path: '/api/users/:id', access: admin, summary: 'One user', output: { body: userSchema, errors: { 404: 'No such user' } },
+      handler(ctx) {
+        ctx.body = userJson(id.users.require(param(ctx, 'id')));
+      },
+    },
+    {
+      method: 'PATCH', path: '/api/users/:id', access: admin, summary: "Change a user's email, name or role", input: { body: updateUserBody },
+      output: { body: userSchema, errors: { 404: 'No such user', 409: 'The email is taken, or the change would demote yourself or the last admin' } },
       async handler(ctx) {
         const b = body(ctx, updateUserBody);
         const target = param(ctx, 'id');
@@ -34,7 +49,8 @@ export function userRoutes(id: Identity): RouteDefinition[] {
       },
     },
     {
-      method: 'DELETE', path: '/api/users/:id', access: admin,
+      method: 'DELETE', path: '/api/users/:id', access: admin, summary: 'Delete a user with their tokens and grants',
+      output: { status: 204, errors: { 404: 'No such user', 409: 'You cannot delete yourself or the last admin' } },
       async handler(ctx) {
         const target = param(ctx, 'id');
         id.guardAdminChange(ctx.state.user!.id, target, { delete: true });
@@ -46,12 +62,14 @@ export function userRoutes(id: Identity): RouteDefinition[] {
     },
     {
       method: 'POST', path: '/api/users/:id/reset-password', access: admin, summary: 'A single-use link to set a new password (valid 1 day)',
+      output: { body: setupLinkSchema, errors: { 404: 'No such user' } },
       async handler(ctx) {
         ctx.body = await id.setupLink(id.users.require(param(ctx, 'id')), RESET_TTL_MS);
       },
     },
     {
-      method: 'POST', path: '/api/users/:id/set-password', access: admin, input: { body: passwordBody },
+      method: 'POST', path: '/api/users/:id/set-password', access: admin, summary: "Set a user's password (8 characters or more)", input: { body: passwordBody },
+      output: { body: z.object({ status: z.literal('ok') }), errors: { 404: 'No such user' } },
       async handler(ctx) {
         const b = body(ctx, passwordBody);
         await id.setPassword(id.users.require(param(ctx, 'id')).id, b.password);
@@ -59,7 +77,8 @@ export function userRoutes(id: Identity): RouteDefinition[] {
       },
     },
     {
-      method: 'POST', path: '/api/users/:id/deactivate', access: admin, summary: 'Deactivate: sessions and tokens stop working at once',
+      method: 'POST', path: '/api/users/:id/deactivate', access: admin, summary: 'Deactivate a user: their sessions and tokens stop working at once',
+      output: { body: userSchema, errors: { 404: 'No such user', 409: 'You cannot deactivate yourself or the last admin' } },
       async handler(ctx) {
         const target = param(ctx, 'id');
         id.guardAdminChange(ctx.state.user!.id, target, { active: false });
@@ -67,7 +86,8 @@ export function userRoutes(id: Identity): RouteDefinition[] {
       },
     },
     {
-      method: 'POST', path: '/api/users/:id/activate', access: admin,
+      method: 'POST', path: '/api/users/:id/activate', access: admin, summary: 'Let a deactivated user sign in again',
+      output: { body: userSchema, errors: { 404: 'No such user' } },
       async handler(ctx) {
         ctx.body = userJson(await id.users.update(param(ctx, 'id'), { active: true }));
       },

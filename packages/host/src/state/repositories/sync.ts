@@ -78,11 +78,14 @@ export class SyncRepository {
     return this.db.all<SyncStateRow>('SELECT * FROM sync_state ORDER BY table_id');
   }
 
-  history(filter: { tableId?: string; source?: string; limit?: number } = {}): Promise<SyncHistoryRow[]> {
-    return this.db.all<SyncHistoryRow>(
-      `SELECT * FROM sync_history WHERE (?::VARCHAR IS NULL OR table_id = ?) AND (?::VARCHAR IS NULL OR source = ?)
-       ORDER BY synced_at DESC, table_id LIMIT ?`,
-      [filter.tableId ?? null, filter.tableId ?? null, filter.source ?? null, filter.source ?? null, filter.limit ?? 100],
-    );
+  /** One page of what extractions did, newest first, and how many rows match the filter. */
+  async history(filter: { tableId?: string; source?: string; limit?: number; offset?: number } = {}): Promise<{ items: SyncHistoryRow[]; total: number }> {
+    const where = 'WHERE (?::VARCHAR IS NULL OR table_id = ?) AND (?::VARCHAR IS NULL OR source = ?)';
+    const params = [filter.tableId ?? null, filter.tableId ?? null, filter.source ?? null, filter.source ?? null];
+    const [{ n }] = await this.db.all<{ n: number }>(`SELECT count(*) AS n FROM sync_history ${where}`, params);
+    const items = await this.db.all<SyncHistoryRow>(`SELECT * FROM sync_history ${where} ORDER BY synced_at DESC, table_id, id LIMIT ? OFFSET ?`, [
+      ...params, filter.limit ?? 100, filter.offset ?? 0,
+    ]);
+    return { items, total: Number(n) };
   }
 }
