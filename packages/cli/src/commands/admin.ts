@@ -171,7 +171,8 @@ export function registerAdmin(program: Command): void {
 }
 
 async function listUsers(ctx: Context): Promise<void> {
-  const answer = await call<{ users: User[]; count: number }>(ctx, '/api/users');
+  const users = await allPages<User>(ctx.api(), '/api/users', 'users');
+  const answer = { users, count: users.length };
   ctx.out.result(answer, () => renderTable(['id', 'email', 'name', 'role', 'active'], answer.users.map((u) => [u.id, u.email, u.name, u.role, u.active ? 'yes' : 'no'])));
 }
 
@@ -191,7 +192,8 @@ async function addUser(ctx: Context, o: AddOptions, email: string): Promise<void
 }
 
 async function listTables(ctx: Context): Promise<void> {
-  const answer = await call<{ tables: RegistryEntry[]; count: number }>(ctx, '/api/admin/registry');
+  const tables = await allPages<RegistryEntry>(ctx.api(), '/api/admin/registry', 'tables');
+  const answer = { tables, count: tables.length };
   ctx.out.result(answer, () =>
     renderTable(['id', 'bucket', 'public', 'strategy', 'schedule', 'description'], answer.tables.map((t) => [t.id, t.bucket, t.is_public ? 'yes' : 'no', t.sync_strategy, t.sync_schedule, t.description])),
   );
@@ -222,7 +224,7 @@ async function setTable(ctx: Context, o: TableSetOptions, table: string): Promis
 
 async function listPermissions(ctx: Context, _o: NoOptions, ref: string | undefined): Promise<void> {
   const api = ctx.api();
-  const users = await api.json<{ users: User[] }>('/api/users');
+  const users = { users: await allPages<User>(api, '/api/users', 'users') };
   const user = ref === undefined ? undefined : findUser(users.users, ref);
   const answer = await api.json<{ permissions: Grant[] }>(user ? `/api/admin/permissions/${enc(user.id)}` : '/api/admin/permissions');
   const email = new Map(users.users.map((u) => [u.id, u.email]));
@@ -235,7 +237,18 @@ async function listPermissions(ctx: Context, _o: NoOptions, ref: string | undefi
 
 /** A user by id or email (case-insensitive), looked up in GET /api/users. */
 async function resolveUser(api: Api, ref: string): Promise<User> {
-  return findUser((await api.json<{ users: User[] }>('/api/users')).users, ref);
+  return findUser(await allPages<User>(api, '/api/users', 'users'), ref);
+}
+
+/** Every item of a paged list (`{<field>: [...], total, limit, offset}`), page after page. */
+async function allPages<T>(api: Api, path: string, field: string): Promise<T[]> {
+  const items: T[] = [];
+  for (;;) {
+    const page = await api.json<Record<string, unknown> & { total?: number }>(`${path}?limit=10000&offset=${items.length}`);
+    const got = (page[field] as T[] | undefined) ?? [];
+    items.push(...got);
+    if (!got.length || page.total === undefined || items.length >= page.total) return items;
+  }
 }
 
 function findUser(users: User[], ref: string): User {
