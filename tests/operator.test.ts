@@ -130,3 +130,28 @@ describe('a source folder that does not exist', () => {
     await stop(run);
   });
 });
+
+describe('aida plugins', () => {
+  it('lists installed plugin packages, which ones the config names, placeholders and missing ones', async () => {
+    const pkg = async (name: string, manifest: Record<string, unknown>) => {
+      await mkdir(join(dir, 'node_modules', name), { recursive: true });
+      await writeFile(join(dir, 'node_modules', name, 'package.json'), JSON.stringify({ name, version: '1.2.3', ...manifest }));
+    };
+    await pkg('@acme/plugin-crm', { main: 'index.js', aida: { plugin: true } });
+    await pkg('@acme/plugin-stub', { aida: { plugin: true } });
+    await pkg('left-pad', { main: 'index.js' });
+    await mkdir(join(dir, 'config'));
+    await writeFile(join(dir, 'config', 'instance.yaml'), 'plugins:\n  - package: "@acme/plugin-crm"\n  - package: "@acme/plugin-gone"\n');
+    const r = spawnSync(process.execPath, [cliPath, 'plugins', '--json'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const { plugins } = JSON.parse(r.stdout) as { plugins: { package: string; version: string | null; in_config: boolean; state: string }[] };
+    expect(plugins).toEqual([
+      { package: '@aida/host/local-files', version: expect.any(String), in_config: false, state: 'built-in' },
+      { package: '@acme/plugin-crm', version: '1.2.3', in_config: true, state: 'installed' },
+      { package: '@acme/plugin-stub', version: '1.2.3', in_config: false, state: 'placeholder' },
+      { package: '@acme/plugin-gone', version: null, in_config: true, state: 'not-installed' },
+    ]);
+    const text = spawnSync(process.execPath, [cliPath, 'plugins'], { cwd: dir, encoding: 'utf8' });
+    expect(text.stdout).toMatch(/@acme\/plugin-gone\s+-\s+yes\s+NOT INSTALLED: npm install @acme\/plugin-gone/);
+  });
+});

@@ -4,6 +4,7 @@ import { isAidaError } from '@aida/core';
 import { resetPassword } from './admin/reset-password.js';
 import { configPath, loadConfigFile } from './config/load.js';
 import { createHost } from './host.js';
+import { listPlugins, renderPluginListing } from './plugins/listing.js';
 import { HOST_VERSION } from './version.js';
 
 /** The data directory: AIDA_DATA_DIR, then the config's `data_dir`, then ./data. */
@@ -68,6 +69,22 @@ program
       await serve();
     } catch (e) {
       fail(e, 'cannot start');
+    }
+  });
+
+program
+  .command('plugins')
+  .description('list the plugin packages installed for this instance and the ones its config names')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    try {
+      const file = await loadConfigFile(configPath());
+      const entries = ((file?.raw as { plugins?: { package?: unknown }[] } | undefined)?.plugins ?? []).map((p) => p?.package).filter((p): p is string => typeof p === 'string');
+      const rows = listPlugins(process.cwd(), entries);
+      process.stdout.write(opts.json ? `${JSON.stringify({ plugins: rows, config: file?.path ?? null }, null, 2)}\n` : `${renderPluginListing(rows)}\n`);
+      if (!file) process.stderr.write(`(no config file at ${configPath()}: the demo instance would run)\n`);
+    } catch (e) {
+      fail(e, 'cannot list plugins');
     }
   });
 

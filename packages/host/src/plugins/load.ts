@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PLUGIN_API_VERSION, PLUGIN_MARKER, type AnyPlugin, type ConfigIssue } from '@aida/core';
+import { pluginPackageAt } from './installed.js';
 
 /** A plugin definition together with where it came from. */
 export interface LoadedPlugin {
@@ -69,13 +71,14 @@ export async function importPlugin(packageName: string, cwd: string): Promise<{ 
 /** A package that resolves but declares no entry point (a placeholder), with its version. */
 function installedWithoutCode(packageName: string, cwd: string): { version: string } | undefined {
   for (const base of [`${cwd}/package.json`, import.meta.url]) {
+    let dir: string;
     try {
-      const manifest = createRequire(base)(`${packageName}/package.json`) as { version?: string; main?: string; exports?: unknown };
-      if (manifest.main === undefined && manifest.exports === undefined) return { version: manifest.version ?? 'no version' };
-      return undefined;
+      dir = dirname(createRequire(base).resolve(`${packageName}/package.json`));
     } catch {
-      // not resolvable from here; try the host's own location
+      continue; // not resolvable from here; try the host's own location
     }
+    const p = pluginPackageAt(dir);
+    return p?.placeholder ? { version: p.version } : undefined;
   }
   return undefined;
 }
