@@ -8,7 +8,12 @@ export const PLUGIN_MARKER = '$$aida' as const;
 
 export const PLUGIN_ID_PATTERN = /^[a-z][a-z0-9-]*$/;
 
-export type PluginKind = 'connector' | 'auth' | 'service' | 'orchestrator' | 'extension';
+/**
+ * What a plugin mainly adds; shown in health and `aida plugins`, and used to order pages.
+ * There is no `orchestrator` kind: the host owns the analytics rebuild, and plugins reach it
+ * through `tokens.orchestrator` (to request a rebuild), never by replacing it.
+ */
+export type PluginKind = 'connector' | 'auth' | 'service' | 'extension';
 
 export interface PluginInitContext<C> {
   /** This plugin's config slice, already validated by its schema. */
