@@ -18,5 +18,5 @@ export * from './contracts/identity.js';
 export * from './extract/writer.js';
 export * from './extract/schema.js';
 export * from './extract/hash.js';
-export * from './http/upload.js';
+export * from './http/input.js';
 export * from './http/schemas.js';

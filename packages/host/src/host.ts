@@ -11,7 +11,7 @@ import { bodyParser } from '@koa/bodyparser';
 import type { Logger } from 'pino';
 import { container as globalContainer, type DependencyContainer } from 'tsyringe';
 import {
-  parseDuration,
+  SecretRedactor,
   tokens,
   UnavailableError,
   type AidaHost,
@@ -61,6 +61,8 @@ import { healthRoute } from './http/routes/health.js';
 import { homeRoute } from './http/routes/home.js';
 import { HOST_VERSION, HOST_VIEWS_DIR } from './version.js';
 import { createLogger, logFormat } from './logging/logger.js';
+import { redactLogs } from './secrets/redact-logs.js';
+import { redactErrorResponses } from './secrets/redact-responses.js';
 
 export interface CreateHostOptions {
   /** The instance config as parsed from YAML (validated here). Omit for an empty instance. */
@@ -86,7 +88,10 @@ export interface CreateHostOptions {
 
 export interface Host extends AidaHost {
   readonly config: InstanceConfig;
+  /** Masks every line it writes with `secrets`. */
   readonly logger: Logger;
+  /** The values of the config's declared secrets, masked in logs, error answers and start failures. */
+  readonly secrets: SecretRedactor;
   /** Plugins in the order they were initialised. */
   readonly plugins: readonly ResolvedPlugin[];
   readonly analytics: AnalyticsDb;
@@ -106,12 +111,13 @@ export async function createHost(options: CreateHostOptions = {}): Promise<Host>
   const dataDirHint = options.dataDir ?? (options.config as { data_dir?: string } | undefined)?.data_dir ?? process.env.AIDA_DATA_DIR ?? './data';
   const dataDir = resolve(dataDirHint);
   if (options.demo) inline.unshift({ plugin: localFilesPlugin, config: { sources: [{ name: 'demo', path: join(dataDir, 'demo-files') }] } });
-  const { config, plugins } = await resolveInstance(options.config, inline, { cwd: options.cwd ?? process.cwd(), extraIssues: options.configIssues });
+  const secrets = new SecretRedactor();
+  const { config, plugins } = await resolveInstance(options.config, inline, { cwd: options.cwd ?? process.cwd(), extraIssues: options.configIssues, secrets });
   const overrides = overrideMap(options.overrides ?? []);
   // An overridden token is there before any plugin: its dependants need no provider, nor to wait for one.
   const ordered = orderPlugins(plugins, new Set([...HOST_TOKENS, ...overrides.keys()]));
-  const logger = options.logger ?? createLogger({ level: process.env.AIDA_LOG_LEVEL ?? config.log.level, format: logFormat(process.env.AIDA_LOG_FORMAT) ?? config.log.format });
-  return new HostRuntime(config, ordered, dataDir, logger, Boolean(options.demo), overrides);
+  const logger = redactLogs(options.logger ?? createLogger({ level: process.env.AIDA_LOG_LEVEL ?? config.log.level, format: logFormat(process.env.AIDA_LOG_FORMAT) ?? config.log.format }), secrets);
+  return new HostRuntime(config, ordered, dataDir, logger, secrets, Boolean(options.demo), overrides);
 }
 
 class HostRuntime implements Host {
@@ -141,6 +147,7 @@ class HostRuntime implements Host {
     readonly plugins: readonly ResolvedPlugin[],
     readonly dataDir: string,
     readonly logger: Logger,
+    readonly secrets: SecretRedactor,
     private readonly demo: boolean,
     private readonly overrides: ReadonlyMap<symbol, unknown>,
   ) {
@@ -180,7 +187,8 @@ class HostRuntime implements Host {
     } catch (e) {
       this.logger.error({ err: e }, 'host failed to start');
       await this.stop();
-      throw e;
+      // The caller prints this (aida serve writes it to stderr): a plugin's message may quote a secret.
+      throw this.secrets.redactError(e);
     }
   }
 
@@ -243,8 +251,8 @@ class HostRuntime implements Host {
     if (outcome.applied.length) this.logger.info({ applied: outcome.applied }, 'system database migrated');
     const limit = this.config.auth.signin_limit;
     this.identity = await Identity.open(this.systemDb, this.dataDir, this.logger, {
-      sessionLifetimeSeconds: parseDuration(this.config.auth.session_lifetime) / 1000,
-      signinLimit: { perAccount: limit.per_account, perIp: limit.per_ip, windowMs: parseDuration(limit.window) },
+      sessionLifetimeSeconds: this.config.auth.session_lifetime / 1000,
+      signinLimit: { perAccount: limit.per_account, perIp: limit.per_ip, windowMs: limit.window },
     });
     await this.identity.ensureEnvAdmin();
     this.registry = new TableRegistry(this.systemDb);
@@ -260,6 +268,7 @@ class HostRuntime implements Host {
       logger: this.logger.child({ component: 'sync' }),
       rebuildAfterSync: this.config.analytics.rebuild_after_sync,
       retention: this.analytics.leases,
+      redact: (text) => this.secrets.redact(text),
     });
   }
 
@@ -331,7 +340,7 @@ class HostRuntime implements Host {
     };
   }
 
-  /** audit → errors → body → authentication → routes; audit sits outside so it sees final statuses. */
+  /** audit → redaction → errors → body → authentication → routes; audit sits outside so it sees final statuses. */
   private buildPipeline(): Middleware {
     const id = this.identity!;
     const data = this.dataContext();
@@ -379,6 +388,7 @@ class HostRuntime implements Host {
     });
     return compose([
       auditMiddleware(id.audit),
+      redactErrorResponses(this.secrets),
       errorMiddleware(this.logger),
       bodyParser({ enableTypes: ['json', 'form'], parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'], jsonLimit: this.config.server.json_body_limit, formLimit: '100kb' }) as Middleware,
       authenticate(id.users, id.pats, id.tokens),

@@ -8,3 +8,4 @@ export type { TokenOverride, TokenOverrides } from './plugins/overrides.js';
 export { localFilesPlugin } from './local-files/plugin.js';
 export { generateDemoDataset, DEMO_TABLES } from './demo/dataset.js';
 export { HOST_VERSION } from './version.js';
+export * from './errors.js';

@@ -1,30 +1,7 @@
-import { parseDuration } from '@aida/core';
+import { zDuration, zSecretEnv } from '@aida/core';
 import { z } from 'zod';
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** A duration such as `30s`, `15m`, `1h` (or a number of milliseconds), turned into milliseconds within [min, max]. */
-function duration(fallback: string, min: number, max: number, describe: string) {
-  return z
-    .union([z.string(), z.number()])
-    .default(fallback)
-    .transform((value, ctx) => {
-      let ms: number;
-      try {
-        ms = parseDuration(value);
-      } catch {
-        ctx.addIssue({ code: 'custom', message: `must be a duration such as 30s, 15m or 1h; got ${JSON.stringify(value)}` });
-        return z.NEVER;
-      }
-      if (!(ms >= min && ms <= max)) {
-        ctx.addIssue({ code: 'custom', message: `${describe} must be between ${min / 1000}s and ${max / 3_600_000}h; got ${JSON.stringify(value)}` });
-        return z.NEVER;
-      }
-      return ms;
-    });
-}
-
-/** The SMTP server that delivers the links. The password is never in the config: `password_env` names the variable holding it. */
+/** The SMTP server that delivers the links. The password is never in the YAML: `password_env` names the variable holding it. */
 export const smtpConfigSchema = z
   .object({
     host: z.string().trim().min(1, 'name the SMTP server, e.g. smtp.example.com'),
@@ -41,20 +18,17 @@ export const smtpConfigSchema = z
     /** Verify the server's TLS certificate (default true). */
     reject_unauthorized: z.boolean().default(true),
     user: z.string().min(1).optional(),
-    /** Name of the environment variable holding the SMTP password (not the password itself). */
-    password_env: z.string().regex(ENV_NAME, 'must be the name of an environment variable, e.g. SMTP_PASSWORD').optional(),
+    /** In the YAML, the name of the environment variable holding the SMTP password; once validated, the password (masked by the host). */
+    password_env: zSecretEnv({ example: 'SMTP_PASSWORD', holds: 'the SMTP password' }).optional(),
     /** Sender, e.g. `AIDA <aida@example.com>`. */
     from: z.string().trim().min(3, 'give the sender address, e.g. "AIDA <aida@example.com>"'),
     /** Connection, greeting and socket timeout for one delivery. */
-    timeout: duration('15s', 1000, 300_000, 'smtp.timeout'),
+    timeout: zDuration({ min: '1s', max: '5m' }).prefault('15s'),
   })
   .strict()
   .superRefine((smtp, ctx) => {
     if (smtp.password_env && !smtp.user) ctx.addIssue({ code: 'custom', path: ['user'], message: 'password_env is set but user is not: give the SMTP user name too' });
     if (smtp.user && !smtp.password_env) ctx.addIssue({ code: 'custom', path: ['password_env'], message: 'user is set but password_env is not: name the environment variable holding the SMTP password' });
-    if (smtp.password_env && !process.env[smtp.password_env]) {
-      ctx.addIssue({ code: 'custom', path: ['password_env'], message: `environment variable ${smtp.password_env} (the SMTP password) is not set` });
-    }
   });
 
 export const emailConfigSchema = z
@@ -71,7 +45,7 @@ export const emailConfigSchema = z
       .optional(),
     subject: z.string().trim().min(1).max(200).default('Your AIDA sign-in link'),
     /** How long a link stays valid (default 1h, at most 1 day). */
-    link_ttl: duration('1h', 1000, 86_400_000, 'link_ttl'),
+    link_ttl: zDuration({ min: '1s', max: '1d' }).prefault('1h'),
   })
   .strict();
 

@@ -104,10 +104,10 @@ export class LinkMailer implements Service {
   constructor(
     private readonly config: EmailConfig,
     private readonly logger: Logger,
-    env: NodeJS.ProcessEnv = process.env,
   ) {
     const smtp = config.smtp;
-    const password = smtp?.password_env ? env[smtp.password_env] : undefined;
+    // The schema resolved `password_env` to the password itself.
+    const password = smtp?.password_env;
     this.secrets = [password];
     this.transport = smtp ? nodemailer.createTransport(transportOptions(smtp, password)) : null;
   }

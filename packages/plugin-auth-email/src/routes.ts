@@ -1,10 +1,10 @@
 import {
-  AuthenticationError,
-  inputErrorFrom,
+  body,
   isAidaError,
   issuedSessionSchema,
   type IssuedSession,
   type OneTimeTokens,
+  query,
   type RateLimits,
   type RouteDefinition,
   type SessionIssuer,
@@ -12,6 +12,7 @@ import {
 } from '@aida/core';
 import { z } from 'zod';
 import type { EmailConfig } from './config.js';
+import { InvalidSignInLinkError } from './errors.js';
 import { describeDuration, type LinkMailer } from './mailer.js';
 
 type Ctx = Parameters<RouteDefinition['handler']>[0];
@@ -38,21 +39,12 @@ export interface MagicLinkDeps {
 const NOT_AN_EMAIL = 'Enter a valid email address';
 const emailField = z.string({ error: NOT_AN_EMAIL }).trim().min(1, NOT_AN_EMAIL).max(254).pipe(z.email({ error: NOT_AN_EMAIL }));
 const sendLinkBody = z.object({ email: emailField });
-const verifyBody = z.object({ email: z.string().trim().min(1).max(254), token: z.string().trim().min(1).max(512) });
-const linkQuery = z.object({ email: z.string().optional(), token: z.string().optional() });
+const linkEmail = z.string().trim().min(1).max(254);
+const linkToken = z.string().trim().min(1).max(512);
+const verifyBody = z.object({ email: linkEmail, token: linkToken });
+// A bad link must end on the login page, not in a JSON 400: a field that does not fit is read as missing.
+const linkQuery = z.object({ email: linkEmail.optional().catch(undefined), token: linkToken.optional().catch(undefined) });
 const RATE_LIMITED = 'Too many attempts from this address or for this account; Retry-After says when to try again';
-
-/** The host validates declared bodies first; this is the same check for the handler's typed value. */
-function validBody<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  throw inputErrorFrom(r.error);
-}
-
-/** The host parses JSON and urlencoded form bodies into `ctx.request.body`. */
-function bodyOf(ctx: Ctx): unknown {
-  return (ctx.request as { body?: unknown }).body ?? {};
-}
 
 function accountKey(email: string): string {
   return `account:${email.toLowerCase()}`;
@@ -93,7 +85,7 @@ export function magicLinkRoutes(deps: MagicLinkDeps): RouteDefinition[] {
       input: { body: sendLinkBody, bodyTypes: ['json', 'form'] },
       output: { body: z.object({ message: z.string() }), media: ['text/html'], description: 'Always the same message (an HTML page for a browser form)', errors: { 429: RATE_LIMITED } },
       async handler(ctx) {
-        const { email } = validBody(sendLinkBody, bodyOf(ctx));
+        const { email } = body(ctx, sendLinkBody);
         rateLimits.hit(SEND_LINK_BUCKET, [`ip:${ctx.ip}`, accountKey(email)]);
         const user = await users.findByEmail(email);
         if (user?.active) {
@@ -123,12 +115,12 @@ export function magicLinkRoutes(deps: MagicLinkDeps): RouteDefinition[] {
       access: 'public',
       summary: 'Exchange a sign-in link (email and token) for a session token',
       input: { body: verifyBody },
-      output: { body: issuedSessionSchema, errors: { 401: 'The link is invalid, expired or already used', 429: RATE_LIMITED } },
+      output: { body: issuedSessionSchema, errors: { 429: RATE_LIMITED }, throws: [InvalidSignInLinkError] },
       async handler(ctx) {
-        const { email, token } = validBody(verifyBody, bodyOf(ctx));
+        const { email, token } = body(ctx, verifyBody);
         ctx.set('Cache-Control', 'no-store');
         const session = await redeem(ctx, email, token);
-        if (!session) throw new AuthenticationError(INVALID_LINK_MESSAGE, { code: 'AIDA_INVALID_SIGN_IN_LINK' });
+        if (!session) throw new InvalidSignInLinkError(INVALID_LINK_MESSAGE);
         ctx.status = 200;
         ctx.body = session;
       },
@@ -138,18 +130,17 @@ export function magicLinkRoutes(deps: MagicLinkDeps): RouteDefinition[] {
       path: VERIFY_PATH,
       access: 'public',
       summary: 'The link in the sign-in mail: sets the session cookie and redirects to the dashboard',
-      // Documented, not enforced: a bad link must end on the login page, not in a JSON 400.
       input: { query: linkQuery },
       output: { status: 302, description: 'To /dashboard when signed in, else to /login?error=invalid_link' },
       async handler(ctx) {
         // The token is in this URL: keep it out of caches and of the Referer of the next page.
         ctx.set('Cache-Control', 'no-store');
         ctx.set('Referrer-Policy', 'no-referrer');
-        const parsed = verifyBody.safeParse(ctx.query);
+        const { email, token } = query(ctx, linkQuery);
         let session: IssuedSession | null = null;
-        if (parsed.success) {
+        if (email && token) {
           try {
-            session = await redeem(ctx, parsed.data.email, parsed.data.token);
+            session = await redeem(ctx, email, token);
           } catch (e) {
             // A refused sign-in (deactivated user) ends like a bad link; anything else is a real error.
             if (!(isAidaError(e) && e.status === 401)) throw e;

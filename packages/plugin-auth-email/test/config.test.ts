@@ -30,7 +30,7 @@ describe('email plugin config', () => {
   it('the password comes from a named environment variable that must be set', () => {
     delete process.env.AIDA_TEST_UNSET_SMTP_PASSWORD;
     expect(messages({ smtp: { host: 'h', from: 'a@b.c', user: 'u', password_env: 'AIDA_TEST_UNSET_SMTP_PASSWORD' } })).toEqual([
-      'plugins[0] (@aida/plugin-auth-email).config.smtp.password_env: environment variable AIDA_TEST_UNSET_SMTP_PASSWORD (the SMTP password) is not set',
+      'plugins[0] (@aida/plugin-auth-email).config.smtp.password_env: environment variable AIDA_TEST_UNSET_SMTP_PASSWORD is not set (it must hold the SMTP password)',
     ]);
     expect(messages({ smtp: { host: 'h', from: 'a@b.c', user: 'u' } }).join('\n')).toMatch(/smtp\.password_env: user is set but password_env is not/);
     expect(messages({ smtp: { host: 'h', from: 'a@b.c', password_env: 'not a name' } }).join('\n')).toMatch(/name of an environment variable/);
@@ -39,7 +39,8 @@ describe('email plugin config', () => {
   it('durations are checked and bounded', () => {
     expect(check({ link_ttl: '15m' }).ok && (check({ link_ttl: '15m' }) as { value: { link_ttl: number } }).value.link_ttl).toBe(900_000);
     expect(messages({ link_ttl: 'soon' }).join('\n')).toMatch(/link_ttl: must be a duration/);
-    expect(messages({ link_ttl: '2d' }).join('\n')).toMatch(/link_ttl must be between/);
+    expect(messages({ link_ttl: '2d' }).join('\n')).toMatch(/link_ttl: must be between 1s and 1d; got "2d"/);
+    expect(messages({ smtp: { host: 'h', from: 'a@b.c', timeout: '10m' } }).join('\n')).toMatch(/smtp\.timeout: must be between 1s and 5m; got "10m"/);
     expect(messages({ base_url: 'ftp://x' }).join('\n')).toMatch(/base_url: must be an http\(s\) URL/);
   });
 });

@@ -1,3 +1,4 @@
+import { zSecret, zSecretEnv } from '@aida/core';
 import { z } from 'zod';
 
 /** Google's real endpoints; each can be overridden (tests point them at a local OpenID server). */
@@ -11,7 +12,6 @@ export const GOOGLE_ENDPOINTS = {
 /** Google signs ID tokens with either spelling of its issuer. */
 export const GOOGLE_ISSUERS = ['https://accounts.google.com', 'accounts.google.com'] as const;
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 const httpUrl = (what: string, opts: { noQuery?: boolean } = {}) =>
@@ -32,9 +32,9 @@ export const googleConfigSchema = z
     /** OAuth client id from the Google Cloud console ("…apps.googleusercontent.com"). */
     client_id: z.string().trim().min(1, 'set client_id to the OAuth client id from the Google Cloud console'),
     /** Name of the environment variable that holds the client secret (preferred). */
-    client_secret_env: z.string().regex(ENV_NAME, 'must be an environment variable name such as GOOGLE_CLIENT_SECRET').optional(),
-    /** The client secret itself (secret; prefer client_secret_env or `${ENV}` in the YAML). */
-    client_secret: z.string().min(1, 'must not be empty').optional(),
+    client_secret_env: zSecretEnv({ example: 'GOOGLE_CLIENT_SECRET', holds: 'the OAuth client secret' }).optional(),
+    /** The client secret itself (prefer client_secret_env or `${ENV}` in the YAML). */
+    client_secret: zSecret().optional(),
     /** Email domains allowed to sign in; empty allows any verified Google account. */
     allowed_domains: z
       .array(
@@ -57,30 +57,21 @@ export const googleConfigSchema = z
       .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
       .default([...GOOGLE_ISSUERS]),
   })
-  .superRefine((c, ctx) => {
-    if (c.client_secret === undefined && c.client_secret_env === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['client_secret_env'], message: 'set client_secret_env to the name of the environment variable holding the OAuth client secret' });
-    } else if (c.client_secret !== undefined && c.client_secret_env !== undefined) {
+  // One secret, from whichever field gave it: the rest of the plugin never asks which.
+  .transform(({ client_secret_env, client_secret, ...c }, ctx) => {
+    if (client_secret !== undefined && client_secret_env !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['client_secret'], message: 'set either client_secret or client_secret_env, not both' });
-    } else if (c.client_secret_env !== undefined && !process.env[c.client_secret_env]) {
-      ctx.addIssue({ code: 'custom', path: ['client_secret_env'], message: `environment variable ${c.client_secret_env} is not set (it must hold the OAuth client secret)` });
+      return z.NEVER;
     }
+    const secret = client_secret ?? client_secret_env;
+    if (secret === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['client_secret_env'], message: 'set client_secret_env to the name of the environment variable holding the OAuth client secret' });
+      return z.NEVER;
+    }
+    return { ...c, client_secret: secret };
   });
 
 export type GoogleConfig = z.output<typeof googleConfigSchema>;
-
-/** The client secret the config points at; read at init so it never travels in the config object. */
-export function resolveClientSecret(config: GoogleConfig, env: NodeJS.ProcessEnv = process.env): string {
-  const secret = config.client_secret ?? (config.client_secret_env ? env[config.client_secret_env] : undefined);
-  if (!secret) {
-    throw new Error(
-      config.client_secret_env
-        ? `google: environment variable ${config.client_secret_env} is not set (it must hold the OAuth client secret)`
-        : 'google: no client secret configured (set client_secret_env)',
-    );
-  }
-  return secret;
-}
 
 /** The redirect URI registered with Google for this instance. */
 export function redirectUri(config: GoogleConfig): string {

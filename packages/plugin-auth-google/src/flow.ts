@@ -2,6 +2,8 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 import type { Context } from 'koa';
 import grantModule, { type GrantOptions, type GrantResponse, type GrantSession } from 'grant';
 import createSession, { type CreateSessionOptions } from 'koa-session';
+import { z } from 'zod';
+import { query } from '@aida/core';
 import { safeEqual } from './oidc.js';
 
 type KoaMiddleware = (ctx: Context, next: () => Promise<void>) => Promise<void>;
@@ -9,6 +11,18 @@ type KoaMiddleware = (ctx: Context, next: () => Promise<void>) => Promise<void>;
 // grant is CommonJS with `module.exports = grant`; under NodeNext TypeScript types the default
 // import as the whole module object, so the handler factory needs a cast.
 const grant = grantModule as unknown as { koa(options: GrantOptions): KoaMiddleware };
+
+
+/**
+ * What the provider sends back to the callback. Never a JSON 400: every failure must end on
+ * the login page with a reason, so a parameter that is not one string reads as missing (and
+ * `error` as the text it was).
+ */
+export const callbackQuery = z.object({
+  state: z.string().optional().catch(undefined).meta({ description: 'The state of the pending sign-in, echoed by the provider' }),
+  code: z.string().optional().catch(undefined).meta({ description: 'The authorization code to exchange' }),
+  error: z.string().optional().catch(({ input }) => String(input)).meta({ description: 'Why the provider did not sign the user in (e.g. access_denied)' }),
+});
 
 /** Cookie that carries the pending sign-in (state, nonce, PKCE verifier) between login and callback. */
 export const OAUTH_COOKIE = 'aida_google_oauth';
@@ -125,7 +139,7 @@ export class OAuthFlow {
     if (pending?.provider !== PROVIDER || typeof pending.state !== 'string' || typeof pending.nonce !== 'string') {
       return fail('session_expired', 'no pending sign-in: the OAuth cookie is missing, expired or was not sent');
     }
-    const q = ctx.query;
+    const q = query(ctx, callbackQuery);
     if (typeof q.state !== 'string' || !safeEqual(q.state, pending.state)) {
       return fail('state_mismatch', 'the state parameter does not match the pending sign-in');
     }

@@ -1,5 +1,5 @@
 import { definePlugin, tokens } from '@aida/core';
-import { googleConfigSchema, redirectUri, resolveClientSecret } from './config.js';
+import { googleConfigSchema, redirectUri } from './config.js';
 import { OAuthFlow } from './flow.js';
 import { JwksCache } from './oidc.js';
 import { googleRoutes, LOGIN_PATH } from './routes.js';
@@ -12,7 +12,7 @@ export const googleAuthPlugin = definePlugin({
   config: googleConfigSchema,
   deps: { sessions: tokens.sessions, rateLimits: tokens.rateLimits, authProviders: tokens.authProviders, logger: tokens.logger },
   init({ sessions, rateLimits, authProviders, logger }, { config }) {
-    const clientSecret = resolveClientSecret(config);
+    const clientSecret = config.client_secret;
     // Only the domain is a useful hint to Google's account chooser; the check itself happens on the callback.
     const hd: Record<string, string> = config.allowed_domains.length === 1 ? { hd: config.allowed_domains[0] } : {};
     const flow = new OAuthFlow({

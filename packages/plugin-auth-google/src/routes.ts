@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
-import { isAidaError, redactText, type RateLimits, type RouteDefinition, type SessionIssuer, type tokens, type TokenType } from '@aida/core';
+import { isAidaError, redactText, UserDeactivatedError, type RateLimits, type RouteDefinition, type SessionIssuer, type tokens, type TokenType } from '@aida/core';
 import { domainAllowed, type GoogleConfig } from './config.js';
-import { mountOf, type OAuthFlow } from './flow.js';
+import { callbackQuery, mountOf, type OAuthFlow } from './flow.js';
 import { fetchUserInfo, isVerified, OidcError, verifyIdToken, type JwksCache } from './oidc.js';
 
 export const LOGIN_PATH = '/auth/google/login';
@@ -46,6 +46,7 @@ export function googleRoutes(deps: GoogleRouteDeps): RouteDefinition[] {
       path: CALLBACK_PATH,
       access: 'public',
       summary: 'Google redirects here; verifies the ID token and signs the user in',
+      input: { query: callbackQuery },
       output: { status: 302, description: 'To /dashboard when signed in, else to /login?error=…' },
       async handler(ctx) {
         ctx.set('cache-control', 'no-store');
@@ -82,7 +83,7 @@ export function googleRoutes(deps: GoogleRouteDeps): RouteDefinition[] {
         } catch (e) {
           // The host refuses deactivated users (AuthenticationError); say so on the login page, not as JSON.
           if (isAidaError(e) && e.status === 401) {
-            return refuse(ctx, e.code === 'AIDA_USER_DEACTIVATED' ? 'account_disabled' : 'sign_in_refused', e.message, { email });
+            return refuse(ctx, e.code === UserDeactivatedError.code ? 'account_disabled' : 'sign_in_refused', e.message, { email });
           }
           throw e;
         }

@@ -7,7 +7,8 @@ import { redactText } from '@aida/core';
 import type { CallContext, ClientRuntime, DownloadedExport, ExportOptions, KeboolaBucket, KeboolaClientOptions, KeboolaFile, KeboolaJob, KeboolaTable } from './client-types.js';
 import { downloadExport } from './download.js';
 import { httpError, timeBounded, transportError, USER_AGENT } from './http.js';
-import { KeboolaError, withRetries, type RetryPolicy } from './retry.js';
+import { KeboolaJobFailedError, KeboolaJobTimeoutError, KeboolaMalformedResponseError } from './errors.js';
+import { withRetries, type RetryPolicy } from './retry.js';
 import { parseSasConnectionString } from './slice-storage.js';
 
 export { KeboolaError } from './retry.js';
@@ -81,10 +82,10 @@ export class KeboolaClient {
       if (job.status === 'success') return job;
       if (job.status === 'error') {
         const why = job.error?.message ?? 'no reason given';
-        throw new KeboolaError(this.redact(`Keboola ${what} job ${jobId} failed: ${why}${job.error?.code ? ` (${job.error.code})` : ''}`), { code: 'KEBOOLA_JOB_FAILED' });
+        throw new KeboolaJobFailedError(this.redact(`Keboola ${what} job ${jobId} failed: ${why}${job.error?.code ? ` (${job.error.code})` : ''}`));
       }
       if (Date.now() + pause > deadline) {
-        throw new KeboolaError(`Keboola ${what} job ${jobId} did not finish within ${Math.round(this.o.timeouts.export / 1000)}s (last status: ${job.status})`, { code: 'KEBOOLA_JOB_TIMEOUT' });
+        throw new KeboolaJobTimeoutError(`Keboola ${what} job ${jobId} did not finish within ${Math.round(this.o.timeouts.export / 1000)}s (last status: ${job.status})`);
       }
       await sleep(Math.round(pause * (0.8 + Math.random() * 0.4)), undefined, { signal: ctx.signal });
       pause = Math.min(this.o.timeouts.poll_max, pause * 1.5);
@@ -109,7 +110,7 @@ export class KeboolaClient {
     const done = await this.waitForJob(queued.id, `export of ${tableId}`, ctx);
     const fileId = done.results?.file?.id;
     if (fileId === undefined || fileId === null) {
-      throw new KeboolaError(`Keboola export job ${queued.id} of ${tableId} succeeded without a file in its results`, { code: 'KEBOOLA_MALFORMED_RESPONSE' });
+      throw new KeboolaMalformedResponseError(`Keboola export job ${queued.id} of ${tableId} succeeded without a file in its results`);
     }
     return this.fileDetail(fileId, ctx);
   }
@@ -158,7 +159,7 @@ export class KeboolaClient {
         try {
           return JSON.parse(text) as T;
         } catch {
-          throw new KeboolaError(`Keboola ${what} answered ${res.status} with a body that is not JSON: ${this.redact(text.slice(0, 200))}`, { code: 'KEBOOLA_MALFORMED_RESPONSE' });
+          throw new KeboolaMalformedResponseError(`Keboola ${what} answered ${res.status} with a body that is not JSON: ${this.redact(text.slice(0, 200))}`);
         }
       },
       { policy: this.policy, signal: ctx.signal, logger: ctx.logger ?? this.o.logger },

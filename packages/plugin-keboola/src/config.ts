@@ -1,9 +1,8 @@
-import { IDENTIFIER_PATTERN, parseDuration } from '@aida/core';
+import { IDENTIFIER_PATTERN, zDuration, zSecretEnv } from '@aida/core';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { KeboolaClientOptions } from './client-types.js';
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** `<stage>.<bucket>.<table>`, e.g. `in.c-sales.orders`. */
 export const TABLE_ID_PATTERN = /^(in|out|sys)\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /** A bucket id (`in.c-sales`) or a glob over bucket ids (`in.*`, `out.c-crm-*`). */
@@ -14,14 +13,7 @@ export const COLUMN_PATTERN = /^[A-Za-z0-9_]{1,255}$/;
 const FORCED_TYPE = /^(VARCHAR|BIGINT|DOUBLE|BOOLEAN|DATE|TIMESTAMP|DECIMAL\((\d{1,2}),\s*(\d{1,2})\))$/;
 
 /** A duration (`500ms`, `30s`, `5m`, `2h`, `1d`) or milliseconds, as milliseconds. */
-const duration = z.union([z.number().nonnegative(), z.string()]).transform((v, ctx) => {
-  try {
-    return parseDuration(v);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: `invalid duration ${JSON.stringify(v)}: use e.g. 500ms, 30s, 5m, 2h, 1d` });
-    return z.NEVER;
-  }
-});
+const duration = zDuration();
 
 const httpUrl = (what: string) =>
   z.string().refine((v) => {
@@ -87,37 +79,40 @@ export const keboolaConfigSchema = z
     source: identifier.default('keboola'),
     /** Stack URL, e.g. https://connection.keboola.com or https://connection.north-europe.azure.keboola.com. */
     url: httpUrl('url').transform((v) => v.replace(/\/+$/, '')),
-    /** Name of the environment variable holding the Storage API token (never the token itself). */
-    token_env: z.string().regex(ENV_NAME, 'must be an environment variable name such as KBC_TOKEN'),
+    /**
+     * In the YAML, the name of the environment variable holding the Storage API token (never the
+     * token itself); once validated, the token, which the host masks in every log line and error.
+     */
+    token_env: zSecretEnv({ example: 'KBC_TOKEN', holds: 'the Keboola Storage API token' }),
     /** Tables to sync, each with its strategy. */
     tables: z.array(tableSchema).default([]),
     /** Every table of these buckets, synced whole or incrementally. */
     buckets: z.array(bucketSchema).default([]),
     /** Default overlap for incremental syncs: `changedSince` = last successful sync minus this. */
-    incremental_overlap: duration.default(3_600_000),
+    incremental_overlap: duration.prefault('1h'),
     timeouts: z
       .strictObject({
         /** One API request (headers and body). */
-        request: duration.default(30_000),
+        request: duration.prefault('30s'),
         /** A download that receives no bytes for this long is aborted (and retried). */
-        idle: duration.default(60_000),
+        idle: duration.prefault('60s'),
         /** One file or slice download, start to end. */
-        download: duration.default(3_600_000),
+        download: duration.prefault('1h'),
         /** An export job, from POST export-async until it succeeds or fails. */
-        export: duration.default(7_200_000),
+        export: duration.prefault('2h'),
         /** First and longest pause between polls of an export job. */
-        poll_initial: duration.default(250),
-        poll_max: duration.default(5_000),
+        poll_initial: duration.prefault('250ms'),
+        poll_max: duration.prefault('5s'),
       })
       .prefault({}),
     retries: z
       .strictObject({
         /** Retries after the first attempt, for 429, 5xx, timeouts and network errors. */
         max: z.number().int().min(0).max(20).default(5),
-        base_delay: duration.default(500),
-        max_delay: duration.default(30_000),
+        base_delay: duration.prefault('500ms'),
+        max_delay: duration.prefault('30s'),
         /** A `Retry-After` longer than this fails the request instead of waiting. */
-        max_retry_after: duration.default(300_000),
+        max_retry_after: duration.prefault('5m'),
       })
       .prefault({}),
     /** Slices of one sliced export downloaded at once. */
@@ -132,9 +127,6 @@ export const keboolaConfigSchema = z
   .superRefine((c, ctx) => {
     if (!c.tables.length && !c.buckets.length) {
       ctx.addIssue({ code: 'custom', path: ['tables'], message: 'list the Keboola tables to sync (tables: [{ id: in.c-sales.orders }]) or buckets: [{ id: in.c-sales }]' });
-    }
-    if (!process.env[c.token_env]) {
-      ctx.addIssue({ code: 'custom', path: ['token_env'], message: `environment variable ${c.token_env} is not set (it must hold the Keboola Storage API token)` });
     }
     const names = new Map<string, number>();
     c.tables.forEach((t, i) => {
@@ -160,14 +152,7 @@ export function defaultTableName(tableId: string): string {
   return name.slice(0, 64);
 }
 
-/** The Storage API token the config points at; read at init so it never travels in the config object. */
-export function resolveToken(config: KeboolaConfig, env: NodeJS.ProcessEnv = process.env): string {
-  const token = env[config.token_env];
-  if (!token) throw new Error(`keboola: environment variable ${config.token_env} is not set (it must hold the Keboola Storage API token)`);
-  return token;
-}
-
-/** The client settings an instance config gives (the token resolved separately, from its env var). */
+/** The client settings an instance config gives; `token` is the config's `token_env` (tests pass their own). */
 export function clientOptionsFrom(config: KeboolaConfig, token: string, logger?: Logger): KeboolaClientOptions {
   return {
     url: config.url,

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type { CallContext, ClientRuntime, DownloadedExport, KeboolaFile } from './client-types.js';
 import { openUrl, timeBounded, transportError } from './http.js';
 import { mapLimit } from './map-limit.js';
-import { KeboolaError, withRetries } from './retry.js';
+import { KeboolaMalformedResponseError } from './errors.js';
+import { withRetries } from './retry.js';
 import { sliceOpener } from './slice-storage.js';
 import { fetchToFile } from './stream-to-file.js';
 
@@ -60,10 +61,10 @@ async function fetchManifest(file: KeboolaFile, ctx: CallContext, rt: ClientRunt
   try {
     manifest = JSON.parse(text) as typeof manifest;
   } catch {
-    throw new KeboolaError(`${what} is not JSON`, { code: 'KEBOOLA_MALFORMED_RESPONSE' });
+    throw new KeboolaMalformedResponseError(`${what} is not JSON`);
   }
   if (!Array.isArray(manifest.entries) || manifest.entries.some((e) => typeof e?.url !== 'string')) {
-    throw new KeboolaError(`${what} has no entries[].url list`, { code: 'KEBOOLA_MALFORMED_RESPONSE' });
+    throw new KeboolaMalformedResponseError(`${what} has no entries[].url list`);
   }
   return manifest.entries.map((e) => e.url as string);
 }

@@ -2,6 +2,7 @@
 // of a signed or storage URL, and how a failed answer or a broken transfer becomes a
 // KeboolaError — classified retryable or not, and never carrying a secret or a URL's query.
 import { Readable } from 'node:stream';
+import { KeboolaHttpError, KeboolaNotFoundError, KeboolaTransportError, KeboolaUnauthorizedError } from './errors.js';
 import { KeboolaError, parseRetryAfter } from './retry.js';
 
 export const USER_AGENT = 'aida-plugin-keboola/0.1';
@@ -30,8 +31,7 @@ export function httpError(what: string, status: number, retryAfter: string | nul
   }
   const retryable = status === 429 || status >= 500;
   const hint = status === 401 ? ' (check the Storage API token the config names in token_env)' : '';
-  return new KeboolaError(redact(`${what} answered ${status}${detail ? `: ${detail.slice(0, 300)}` : ''}${hint}`), {
-    code: status === 401 ? 'KEBOOLA_UNAUTHORIZED' : status === 404 ? 'KEBOOLA_NOT_FOUND' : 'KEBOOLA_HTTP_ERROR',
+  return new (status === 401 ? KeboolaUnauthorizedError : status === 404 ? KeboolaNotFoundError : KeboolaHttpError)(redact(`${what} answered ${status}${detail ? `: ${detail.slice(0, 300)}` : ''}${hint}`), {
     httpStatus: status,
     retryable,
     retryAfterMs: retryable ? parseRetryAfter(retryAfter) : undefined,
@@ -53,7 +53,7 @@ export function transportError(what: string, e: unknown, callerSignal: AbortSign
     const cause = err?.cause?.code ?? err?.cause?.message ?? err?.code;
     why = `${err?.message ?? String(e)}${cause && !String(err?.message).includes(cause) ? ` (${cause})` : ''}`;
   }
-  return new KeboolaError(redact(`${what}: ${why}`), { code: 'KEBOOLA_TRANSPORT_ERROR', retryable: true });
+  return new KeboolaTransportError(redact(`${what}: ${why}`), { retryable: true });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { definePlugin, tokens } from '@aida/core';
 import { KeboolaClient } from './client.js';
-import { clientOptionsFrom, keboolaConfigSchema, resolveToken } from './config.js';
+import { clientOptionsFrom, keboolaConfigSchema } from './config.js';
 import { KeboolaConnector } from './connector.js';
 
 /** Keboola Storage API connector: each configured project becomes one AIDA source. */
@@ -11,7 +11,7 @@ export const keboolaPlugin = definePlugin({
   config: keboolaConfigSchema,
   deps: { connectors: tokens.connectors, logger: tokens.logger },
   init({ connectors, logger }, { config }) {
-    const client = new KeboolaClient(clientOptionsFrom(config, resolveToken(config), logger));
+    const client = new KeboolaClient(clientOptionsFrom(config, config.token_env, logger));
     connectors.register(new KeboolaConnector(config, client));
   },
 });

@@ -1,23 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AidaError, type ExtractRequest } from '@aida/core';
+import type { ExtractRequest } from '@aida/core';
+import { KeboolaError } from './errors.js';
 
 export type Logger = ExtractRequest['logger'];
 
-/** A failure talking to Keboola or its file storage; the message is safe to log (no token, no signed URL). */
-export class KeboolaError extends AidaError {
-  /** HTTP status of the Keboola answer, when there was one. */
-  readonly httpStatus: number | undefined;
-  readonly retryable: boolean;
-  /** Delay the server asked for (`Retry-After`), in ms. */
-  readonly retryAfterMs: number | undefined;
-
-  constructor(message: string, o: { code?: string; httpStatus?: number; retryable?: boolean; retryAfterMs?: number } = {}) {
-    super(o.code ?? 'KEBOOLA_ERROR', message, { status: 502 });
-    this.httpStatus = o.httpStatus;
-    this.retryable = o.retryable ?? false;
-    this.retryAfterMs = o.retryAfterMs;
-  }
-}
+// Defined with the plugin's other error codes; re-exported for the modules that import it from here.
+export { KeboolaError };
 
 export interface RetryPolicy {
   /** Retries after the first attempt. */
@@ -61,14 +49,11 @@ export async function withRetries<T>(
       if (o.signal.aborted) throw o.signal.reason ?? e;
       const err = e instanceof KeboolaError ? e : new KeboolaError(`${what}: ${(e as Error).message}`);
       if (!err.retryable || attempt >= o.policy.max) {
-        if (err.retryable && attempt > 0) throw new KeboolaError(`${err.message} (gave up after ${attempt + 1} attempts)`, { code: err.code, httpStatus: err.httpStatus });
+        if (err.retryable && attempt > 0) throw err.retold(`${err.message} (gave up after ${attempt + 1} attempts)`);
         throw err;
       }
       if (err.retryAfterMs !== undefined && err.retryAfterMs > o.policy.maxRetryAfter) {
-        throw new KeboolaError(`${err.message}; Keboola asks to retry after ${Math.round(err.retryAfterMs / 1000)}s, longer than retries.max_retry_after`, {
-          code: err.code,
-          httpStatus: err.httpStatus,
-        });
+        throw err.retold(`${err.message}; Keboola asks to retry after ${Math.round(err.retryAfterMs / 1000)}s, longer than retries.max_retry_after`);
       }
       // Retry-After is a floor the server set; a little jitter keeps parallel slices from retrying in lockstep.
       const delay = err.retryAfterMs !== undefined ? err.retryAfterMs + Math.round(Math.random() * Math.min(250, o.policy.baseDelay)) : backoffDelay(attempt, o.policy);

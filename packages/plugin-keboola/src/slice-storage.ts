@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { ClientRuntime, KeboolaFile } from './client-types.js';
 import { openUrl } from './http.js';
+import { KeboolaMalformedResponseError, KeboolaStorageError } from './errors.js';
 import { KeboolaError, parseRetryAfter } from './retry.js';
 
 /** Opens each slice of one sliced file; `close` releases what the provider needed (an S3 client). */
@@ -20,7 +21,7 @@ export function sliceOpener(file: KeboolaFile, rt: ClientRuntime): SliceOpener {
   const provider = file.provider ?? (file.credentials ? 'aws' : file.gcsCredentials ? 'gcp' : file.absCredentials ? 'azure' : 'unknown');
   if (provider === 'aws') {
     const c = file.credentials;
-    if (!c) throw new KeboolaError(`file ${file.id} is sliced on S3 but its detail has no credentials (was federationToken=1 ignored?)`, { code: 'KEBOOLA_MALFORMED_RESPONSE' });
+    if (!c) throw new KeboolaMalformedResponseError(`file ${file.id} is sliced on S3 but its detail has no credentials (was federationToken=1 ignored?)`);
     const s3 = new S3Client({
       region: file.region ?? 'us-east-1',
       credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken },
@@ -44,7 +45,7 @@ export function sliceOpener(file: KeboolaFile, rt: ClientRuntime): SliceOpener {
   }
   if (provider === 'gcp') {
     const token = file.gcsCredentials?.access_token;
-    if (!token) throw new KeboolaError(`file ${file.id} is sliced on GCS but its detail has no gcsCredentials`, { code: 'KEBOOLA_MALFORMED_RESPONSE' });
+    if (!token) throw new KeboolaMalformedResponseError(`file ${file.id} is sliced on GCS but its detail has no gcsCredentials`);
     const base = (rt.options.gcsEndpoint ?? 'https://storage.googleapis.com').replace(/\/+$/, '');
     return {
       get: (url, signal) => {
@@ -57,25 +58,25 @@ export function sliceOpener(file: KeboolaFile, rt: ClientRuntime): SliceOpener {
   }
   if (provider === 'azure') {
     const cs = file.absCredentials?.SASConnectionString;
-    if (!cs) throw new KeboolaError(`file ${file.id} is sliced on Azure Blob Storage but its detail has no absCredentials`, { code: 'KEBOOLA_MALFORMED_RESPONSE' });
+    if (!cs) throw new KeboolaMalformedResponseError(`file ${file.id} is sliced on Azure Blob Storage but its detail has no absCredentials`);
     const { blobEndpoint, sas } = parseSasConnectionString(cs);
     return {
       get: (url, signal) => {
         const u = new URL(url);
-        if (u.protocol !== 'azure:') throw new KeboolaError(`slice URL is not azure://: ${redact(url)}`, { code: 'KEBOOLA_MALFORMED_RESPONSE' });
+        if (u.protocol !== 'azure:') throw new KeboolaMalformedResponseError(`slice URL is not azure://: ${redact(url)}`);
         const endpoint = (blobEndpoint ?? `https://${u.host}`).replace(/\/+$/, '');
         return openUrl(`${endpoint}${u.pathname}${sas ? `?${sas}` : ''}`, {}, signal, redact);
       },
       close: () => undefined,
     };
   }
-  throw new KeboolaError(`file ${file.id} is sliced on an unknown storage provider ${JSON.stringify(provider)}`, { code: 'KEBOOLA_MALFORMED_RESPONSE' });
+  throw new KeboolaMalformedResponseError(`file ${file.id} is sliced on an unknown storage provider ${JSON.stringify(provider)}`);
 }
 
 /** `s3://bucket/key` or `gs://bucket/key` → bucket and key. */
 export function parseObjectUrl(url: string, protocol: 's3:' | 'gs:'): { bucket: string; key: string } {
   const m = /^([a-z0-9]+:)\/\/([^/]+)\/(.+)$/.exec(url);
-  if (!m || m[1] !== protocol) throw new KeboolaError(`slice URL ${JSON.stringify(url.replace(/\?.*$/, ''))} is not ${protocol}//bucket/key`, { code: 'KEBOOLA_MALFORMED_RESPONSE' });
+  if (!m || m[1] !== protocol) throw new KeboolaMalformedResponseError(`slice URL ${JSON.stringify(url.replace(/\?.*$/, ''))} is not ${protocol}//bucket/key`);
   return { bucket: m[2], key: m[3] };
 }
 
@@ -101,8 +102,7 @@ function s3Error(e: unknown, where: string): unknown {
   const status = err?.$metadata?.httpStatusCode;
   const retryable = status === undefined || status === 429 || status >= 500;
   const retryAfter = err?.$response?.headers?.['retry-after'];
-  return new KeboolaError(`GET ${where} failed${status ? ` with ${status}` : ''}: ${err?.name ?? 'Error'}${err?.message && err.message !== err.name ? `: ${err.message}` : ''}`, {
-    code: 'KEBOOLA_STORAGE_ERROR',
+  return new KeboolaStorageError(`GET ${where} failed${status ? ` with ${status}` : ''}: ${err?.name ?? 'Error'}${err?.message && err.message !== err.name ? `: ${err.message}` : ''}`, {
     httpStatus: status,
     retryable,
     retryAfterMs: retryable ? parseRetryAfter(retryAfter) : undefined,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultTableName, keboolaConfigSchema, resolveToken } from '../src/config.js';
+import { defaultTableName, keboolaConfigSchema } from '../src/config.js';
 import { TOKEN, TOKEN_ENV } from './helpers.js';
 
 const base = { url: 'https://connection.keboola.com/', token_env: TOKEN_ENV };
@@ -15,7 +15,7 @@ describe('keboola config', () => {
     expect(c.timeouts).toMatchObject({ request: 30_000, idle: 60_000, export: 7_200_000 });
     expect(c.retries).toMatchObject({ max: 5, base_delay: 500, max_delay: 30_000 });
     expect(c.max_parallel_slices).toBe(8);
-    expect(resolveToken(c)).toBe(TOKEN);
+    expect(c.token_env).toBe(TOKEN); // the variable's value, resolved by zSecretEnv
   });
 
   it('parses durations and per-table strategies', () => {
@@ -50,7 +50,9 @@ describe('keboola config', () => {
     expect(all).toMatch(/tables\.3\.primary_key: primary key column b is not in columns/);
     expect(all).toMatch(/tables\.4\.strategy/);
     expect(all).toMatch(/tables\.5.*surprise|Unrecognized key.*surprise/);
-    expect(all).toMatch(/timeouts\.request: invalid duration "soon"/);
+    expect(all).toMatch(/timeouts\.request: must be a duration such as 500ms, 30s, 5m, 1h or 1d .*; got "soon"/);
+    // The unset variable is reported alongside the problems of the other fields.
+    expect(all).toMatch(/token_env: environment variable AIDA_TEST_UNSET_VAR_KBC is not set \(it must hold the Keboola Storage API token\)/);
   });
 
   it('needs tables or buckets, a set token variable, and distinct table names', () => {

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type { z } from 'zod';
+import type { ErrorDefinition } from '../errors.js';
 
 export type Role = 'viewer' | 'analyst' | 'km_admin' | 'admin';
 export const ROLES: readonly Role[] = ['viewer', 'analyst', 'km_admin', 'admin'];
@@ -11,18 +12,21 @@ export type RouteAccess = 'public' | { role: Role };
 export type BodyType = 'json' | 'form';
 
 /**
- * What a route accepts. The host validates the body and query with these schemas before the
- * handler runs (a bad request never reaches it: 400 `AIDA_INPUT_INVALID` with
- * `detail.issues`) and documents them in /api/openapi.json.
+ * What a route accepts. The host validates the body, query and path parameters with these
+ * schemas before the handler runs (a bad request never reaches it: 400 `AIDA_INPUT_INVALID`
+ * with `detail.issues`) and documents them in /api/openapi.json. The handler reads the
+ * validated values with `body(ctx, schema)`, `query(ctx, schema)` and `param(ctx, schema)`.
  */
 export interface RouteInput {
   body?: z.ZodType;
   query?: z.ZodType;
+  /** The path parameters (`:id`) as one object schema; undeclared ones are documented as strings. */
+  params?: z.ZodType;
   /** How the body may come; JSON only unless said (a sign-in form also posts `form`). */
   bodyTypes?: readonly BodyType[];
   /**
-   * The route takes a file (a multipart `file` field or the raw bytes, read with
-   * `receiveUpload`): one line on what it is, for the docs. Not validated by the host.
+   * The route takes a file (a multipart `file` field or the raw bytes, streamed by the
+   * handler): one line on what it is, for the docs. Not validated by the host.
    */
   file?: string;
 }
@@ -32,6 +36,16 @@ export type SuccessStatus = 200 | 201 | 202 | 204 | 302;
 
 /** Error statuses a route can document; each answers the JSON `{code, message, detail}`. */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 416 | 422 | 429 | 503;
+
+/** Answers beside the main one that a route documents with their own schema. */
+export type OtherAnswerStatus = 200 | 201 | 202 | 206 | 304;
+
+/** One documented answer: what it is, and its JSON schema or media types. */
+export interface AnswerDoc {
+  description: string;
+  body?: z.ZodType;
+  media?: readonly string[];
+}
 
 /**
  * What a route answers, for /api/openapi.json. Documentation only: the host does not check
@@ -51,6 +65,13 @@ export interface RouteOutput {
    * 400 (and 413) for a route with input, 401 and 403 for a route that is not public.
    */
   errors?: Partial<Record<ErrorStatus, string>>;
+  /**
+   * Error classes (from a catalogue) the handler throws: each is listed under its own status
+   * with its code and default message, so the document and the catalogue cannot disagree.
+   */
+  throws?: readonly ErrorDefinition[];
+  /** Other answers, each with its own schema: 206 for a range, 304 when unchanged, 202 when queued. */
+  others?: Partial<Record<OtherAnswerStatus, AnswerDoc>>;
 }
 
 export interface RouteDefinition {

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { interpolateEnv, StartupError, type ConfigIssue } from '@aida/core';
+import { interpolateEnv, type ConfigIssue } from '@aida/core';
+import { ConfigInvalidError } from '../errors.js';
 
 export interface LoadedConfigFile {
   path: string;
@@ -23,11 +24,11 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
   try {
     doc = parse(await readFile(path, 'utf8'));
   } catch (e) {
-    throw new StartupError('AIDA_CONFIG_INVALID', `${path} is not valid YAML: ${(e as Error).message}`);
+    throw new ConfigInvalidError(`${path} is not valid YAML: ${(e as Error).message}`, { cause: e });
   }
   if (doc === null || doc === undefined) doc = {};
   if (typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new StartupError('AIDA_CONFIG_INVALID', `${path} must hold a YAML mapping (key: value pairs) at the top level`);
+    throw new ConfigInvalidError(`${path} must hold a YAML mapping (key: value pairs) at the top level`);
   }
   const { value, missing } = interpolateEnv(doc as Record<string, unknown>, env);
   return {

@@ -1,13 +1,14 @@
 import { z } from 'zod';
+import { zByteSize, zDuration } from '@aida/core';
 import { jobsConfigSchema } from '../jobs/config.js';
 
-const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, 'must be a duration such as 30s, 8h or 7d');
+// Each default is stated once, on its field; `.prefault({})` on a section lets the fields fill it.
 
 /** Per-job overrides an instance may set for any plugin job: schedule, lock lifetime, concurrency. */
 export const jobOverrideSchema = z
   .object({
     schedule: z.string().min(1).optional(),
-    lock_lifetime: z.string().min(1).optional(),
+    lock_lifetime: zDuration().optional(),
     concurrency: z.number().int().positive().optional(),
     enabled: z.boolean().optional(),
   })
@@ -34,7 +35,7 @@ export const instanceConfigSchema = z
         base_url: z.string().url().optional(),
       })
       .strict()
-      .default({ name: 'AIDA' }),
+      .prefault({}),
     server: z
       .object({
         host: z.string().default('0.0.0.0'),
@@ -43,23 +44,23 @@ export const instanceConfigSchema = z
         trust_proxy: z.boolean().default(false),
         /** Requests slower than this are logged at warn level. */
         slow_request_ms: z.number().int().positive().default(2000),
-        /** Largest JSON body accepted (uploads have their own limit). */
-        json_body_limit: z.string().default('1mb'),
+        /** Largest JSON body accepted, in bytes (uploads have their own limit). */
+        json_body_limit: zByteSize().prefault('1MiB'),
       })
       .strict()
-      .default({ host: '0.0.0.0', trust_proxy: false, slow_request_ms: 2000, json_body_limit: '1mb' }),
+      .prefault({}),
     auth: z
       .object({
         /** How long a sign-in lasts, e.g. `24h`, `8h`, `7d`. */
-        session_lifetime: duration.default('24h'),
+        session_lifetime: zDuration().prefault('24h'),
         /** Sign-in attempts allowed per account and per IP within `window`; more get 429 until it passes. */
         signin_limit: z
-          .object({ per_account: z.number().int().positive().default(10), per_ip: z.number().int().positive().default(30), window: duration.default('1m') })
+          .object({ per_account: z.number().int().positive().default(10), per_ip: z.number().int().positive().default(30), window: zDuration().prefault('1m') })
           .strict()
-          .default({ per_account: 10, per_ip: 30, window: '1m' }),
+          .prefault({}),
       })
       .strict()
-      .default({ session_lifetime: '24h', signin_limit: { per_account: 10, per_ip: 30, window: '1m' } }),
+      .prefault({}),
     data_dir: z.string().optional(),
     log: z
       .object({
@@ -68,8 +69,8 @@ export const instanceConfigSchema = z
         format: z.enum(['auto', 'json', 'pretty']).default('auto'),
       })
       .strict()
-      .default({ level: 'info', format: 'auto' }),
-    jobs: jobsConfigSchema.default(jobsConfigSchema.parse({})),
+      .prefault({}),
+    jobs: jobsConfigSchema.prefault({}),
     analytics: z
       .object({
         /** Rebuild the analytics database after every successful sync. */
@@ -78,21 +79,21 @@ export const instanceConfigSchema = z
         profile_after_rebuild: z.boolean().default(true),
       })
       .strict()
-      .default({ rebuild_after_sync: true, profile_after_rebuild: true }),
+      .prefault({}),
     /** Limits of the SQL API (POST /api/query). */
     query: z
       .object({
-        timeout: duration.default('30s'),
+        timeout: zDuration().prefault('30s'),
         max_concurrent: z.number().int().positive().default(4),
         max_queued: z.number().int().min(0).default(16),
-        queue_wait: duration.default('5s'),
-        stall_timeout: duration.default('60s'),
+        queue_wait: zDuration().prefault('5s'),
+        stall_timeout: zDuration().prefault('60s'),
         default_limit: z.number().int().positive().default(1000),
         max_json_limit: z.number().int().positive().default(100_000),
         max_json_chars: z.number().int().positive().default(128 * 1024 * 1024),
       })
       .strict()
-      .default({ timeout: '30s', max_concurrent: 4, max_queued: 16, queue_wait: '5s', stall_timeout: '60s', default_limit: 1000, max_json_limit: 100_000, max_json_chars: 128 * 1024 * 1024 }),
+      .prefault({}),
     /** A folder of templates that override the host's and plugins' (e.g. `home.njk`). */
     views_dir: z.string().optional(),
     plugins: z.array(pluginEntrySchema).default([]),

@@ -1,4 +1,5 @@
-import { NotAllowedError, type Role } from '@aida/core';
+import { type Role } from '@aida/core';
+import { TableForbiddenError } from '../errors.js';
 import type { Permissions } from '../identity/permissions.js';
 import type { TableRegistry } from './registry.js';
 
@@ -29,8 +30,7 @@ export class TableAccess {
    */
   assertCanRead(user: Reader, table: string): void {
     if (!this.canRead(user, table)) {
-      throw new NotAllowedError(`You cannot read table '${table}': it does not exist or you have no access to it (GET /api/catalog/tables lists yours; ask for access with POST /api/access-requests)`, {
-        code: 'AIDA_TABLE_FORBIDDEN',
+      throw new TableForbiddenError(`You cannot read table '${table}': it does not exist or you have no access to it (GET /api/catalog/tables lists yours; ask for access with POST /api/access-requests)`, {
         detail: { table },
       });
     }

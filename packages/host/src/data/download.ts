@@ -1,9 +1,13 @@
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { NotFoundError, InputError, type RouteDefinition } from '@aida/core';
+import { z } from 'zod';
+import { InputError, NotFoundError, param, query, type RouteDefinition } from '@aida/core';
 import type { FileLeases } from '../analytics/file-leases.js';
-import { param } from '../http/body.js';
+import { RangeNotSatisfiableError } from '../errors.js';
 import type { DataContext } from './context.js';
+
+const downloadParams = z.object({ table: z.string().meta({ description: 'The table, as the manifest names it' }) });
+const downloadQuery = z.object({ part: z.string().optional().meta({ description: 'One part of a partitioned table, as the manifest lists it' }) });
 
 /**
  * `GET /api/data/{table}/download[?part=…]`: the table's Parquet file, streamed, with a strong
@@ -17,15 +21,20 @@ export function downloadRoutes(ctx: DataContext): RouteDefinition[] {
   return [
     {
       method: 'GET', path: '/api/data/:table/download', access: { role: 'viewer' }, summary: 'Download a table (or one part) as Parquet',
-      output: { media: ['application/vnd.apache.parquet'], description: 'The Parquet file (206 for a Range, 304 for a matching If-None-Match)', errors: { 400: 'A partitioned table needs ?part=…', 404: 'No such table or part', 416: 'The range is outside the file' } },
+      input: { params: downloadParams, query: downloadQuery },
+      output: {
+        media: ['application/vnd.apache.parquet'], description: 'The Parquet file',
+        others: { 206: { description: 'The bytes of a single Range', media: ['application/vnd.apache.parquet'] }, 304: { description: 'Unchanged: the ETag matches If-None-Match' } },
+        errors: { 400: 'A partitioned table needs ?part=…', 404: 'No such table or part' }, throws: [RangeNotSatisfiableError],
+      },
       async handler(c) {
-        const table = param(c, 'table').toLowerCase();
+        const table = param(c, downloadParams).table.toLowerCase();
         ctx.access.assertCanRead(c.state.user!, table);
         // Looked up in the current generation, which holds the file; every step from here to
         // openHeld() runs in this same tick, so no collection can slip in between.
         const files = ctx.analytics.files(table);
         if (!files.length) throw new NotFoundError(`No table '${table}'`);
-        const part = typeof c.query.part === 'string' ? c.query.part : undefined;
+        const { part } = query(c, downloadQuery);
         if (files.length > 1 && part === undefined) {
           throw new InputError(`Table '${table}' is partitioned; download its parts (?part=…) as the manifest lists them`, {
             detail: { parts: files.map((f) => f.part) },
@@ -53,10 +62,8 @@ export function downloadRoutes(ctx: DataContext): RouteDefinition[] {
         if (range && (!ifRange || ifRange === etag)) {
           const r = parseRange(range, file.size_bytes);
           if (r === 'unsatisfiable') {
-            c.status = 416;
             c.set('Content-Range', `bytes */${file.size_bytes}`);
-            c.body = { code: 'AIDA_RANGE_NOT_SATISFIABLE', message: `Range ${range} is outside the file (${file.size_bytes} bytes)`, detail: null };
-            return;
+            throw new RangeNotSatisfiableError(`Range ${range} is outside the file (${file.size_bytes} bytes)`);
           }
           if (r) {
             c.status = 206;

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import type { RouteDefinition } from '@aida/core';
-import { body, param, query } from '../http/body.js';
+import { body, param, query, type RouteDefinition } from '@aida/core';
 import { pagedSchema, pageOf, pageQuery } from '../http/paging.js';
 import type { DataContext } from './context.js';
 import { discoveredSchema, registryEntrySchema } from './schemas.js';
 
 const admin = { role: 'admin' } as const;
+const tableParams = z.object({ id: z.string().meta({ description: 'The table id, as the registry has it' }) });
 
 const fields = {
   name: z.string(),
@@ -64,19 +64,19 @@ export function registryRoutes(ctx: DataContext): RouteDefinition[] {
       },
     },
     {
-      method: 'PUT', path: '/api/admin/registry/:id', access: admin, summary: "Change a registered table's fields (e.g. is_public)", input: { body: registerTableSchema },
+      method: 'PUT', path: '/api/admin/registry/:id', access: admin, summary: "Change a registered table's fields (e.g. is_public)", input: { params: tableParams, body: registerTableSchema },
       output: { body: registryEntrySchema, errors: { 404: 'No such table is registered' } },
       async handler(c) {
         const b = body(c, registerTableSchema);
         if (b.sync_schedule) ctx.validateSchedule(b.sync_schedule);
-        c.body = await ctx.registry.update(param(c, 'id'), b);
+        c.body = await ctx.registry.update(param(c, tableParams).id, b);
         await ctx.tableSchedulesChanged();
       },
     },
     {
-      method: 'DELETE', path: '/api/admin/registry/:id', access: admin, summary: 'Remove a table from the registry', output: { status: 204, errors: { 404: 'No such table is registered' } },
+      method: 'DELETE', path: '/api/admin/registry/:id', access: admin, summary: 'Remove a table from the registry', input: { params: tableParams }, output: { status: 204, errors: { 404: 'No such table is registered' } },
       async handler(c) {
-        await ctx.registry.delete(param(c, 'id'));
+        await ctx.registry.delete(param(c, tableParams).id);
         await ctx.tableSchedulesChanged();
         c.status = 204;
       },

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { InputError, UnavailableError, type RouteDefinition } from '@aida/core';
-import { body, query } from '../http/body.js';
+import { body, InputError, query, type RouteDefinition, UnavailableError } from '@aida/core';
 import { sourceOfTable } from './table-source.js';
 import type { DataContext } from './context.js';
 import type { SyncSettingsStore } from './sync-settings.js';

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { InputError, receiveUpload, type RouteDefinition } from '@aida/core';
-import { body } from '../http/body.js';
+import { body, InputError, type RouteDefinition } from '@aida/core';
+import { receiveUpload } from '../http/upload.js';
 import type { DataContext } from './context.js';
 import { localMdSchema, uploadedSchema } from './schemas.js';
 

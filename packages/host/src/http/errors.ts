@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
-import { AidaError, InputError, isAidaError, PayloadTooLargeError, RateLimitedError } from '@aida/core';
+import { InputError, InternalError, type AidaError, isAidaError, NotFoundError, PayloadTooLargeError, RateLimitedError } from '@aida/core';
+import { BadRequestError, MethodNotAllowedError } from '../errors.js';
 
 export interface ErrorBody {
   code: string;
@@ -17,7 +18,7 @@ export function errorMiddleware(logger: Logger): Middleware {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) {
-        sendError(ctx, 404, { code: 'AIDA_NOT_FOUND', message: `No route for ${ctx.method} ${ctx.path}`, detail: null });
+        sendError(ctx, 404, { code: NotFoundError.code, message: `No route for ${ctx.method} ${ctx.path}`, detail: null });
       }
     } catch (e) {
       if (isAidaError(e)) {
@@ -33,31 +34,31 @@ export function errorMiddleware(logger: Logger): Middleware {
       }
       const bad = fromRequestError(e);
       if (bad) {
-        sendError(ctx, bad.status, { code: bad.code, message: bad.message, detail: bad.detail });
+        sendError(ctx, bad.status, bad.body);
         return;
       }
       logger.error({ err: e, request_id: ctx.state.requestId }, 'unhandled error');
-      sendError(ctx, 500, { code: 'AIDA_INTERNAL', message: `Internal error; quote request id ${ctx.state.requestId} when reporting it`, detail: null });
+      sendError(ctx, 500, { code: InternalError.code, message: `Internal error; quote request id ${ctx.state.requestId} when reporting it`, detail: null });
     }
   };
 }
 
 /**
- * Errors koa and its body parser throw for a bad request, as typed errors: a body that is not
- * JSON is bad input like any other (400 `AIDA_INPUT_INVALID`), not an internal error.
+ * Errors koa and its body parser throw for a bad request, as our answers: a body that is not
+ * JSON is bad input like any other (400 `AIDA_INPUT_INVALID`), not an internal error. Other
+ * 4xx keep the status the parser gave (415, 411, …) under `AIDA_BAD_REQUEST`.
  */
-function fromRequestError(e: unknown): AidaError | null {
+function fromRequestError(e: unknown): { status: number; body: ErrorBody } | null {
   const status = (e as { status?: unknown }).status;
   if (typeof status !== 'number' || status < 400 || status >= 500) return null;
+  const answer = (err: AidaError) => ({ status: err.status, body: { code: err.code, message: err.message, detail: err.detail } });
   // co-body marks a JSON.parse failure with status 400 but not `expose`.
-  if (e instanceof SyntaxError && status === 400) {
-    return new InputError(`The request body is not valid JSON: ${jsonProblem(e.message)}`);
-  }
+  if (e instanceof SyntaxError && status === 400) return answer(new InputError(`The request body is not valid JSON: ${jsonProblem(e.message)}`));
   if (!(e as { expose?: unknown }).expose) return null;
   const message = (e as Error).message;
-  if (status === 400) return new InputError(message);
-  if (status === 413) return new PayloadTooLargeError(`The request body is too large (${message})`);
-  return new AidaError(status === 405 ? 'AIDA_METHOD_NOT_ALLOWED' : 'AIDA_BAD_REQUEST', message, { status });
+  if (status === 400) return answer(new InputError(message));
+  if (status === 413) return answer(new PayloadTooLargeError(`The request body is too large (${message})`));
+  return { status, body: { code: status === 405 ? MethodNotAllowedError.code : BadRequestError.code, message, detail: null } };
 }
 
 /**

@@ -2,7 +2,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { z } from 'zod';
-import { NotFoundError, type BodyType, type ErrorStatus, type RouteDefinition, type RouteInput, type RouteOutput, type SuccessStatus } from '@aida/core';
+import { InputError, NotFoundError, param, type AnswerDoc, type BodyType, type ErrorStatus, type RouteDefinition, type RouteInput, type RouteOutput, type SuccessStatus } from '@aida/core';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -12,7 +12,7 @@ const ERROR_SCHEMA: JsonSchema = {
   type: 'object',
   required: ['code', 'message', 'detail'],
   properties: {
-    code: { type: 'string', description: 'Stable code a client may switch on', examples: ['AIDA_INPUT_INVALID', 'AIDA_NOT_FOUND'] },
+    code: { type: 'string', description: 'Stable code a client may switch on', examples: [InputError.code, NotFoundError.code] },
     message: { type: 'string', description: 'What went wrong, in words for people' },
     detail: {
       description: 'More about the error, or null. Bad input (400, and the 422 of register-table) always has `issues`, one entry per problem',
@@ -59,6 +59,15 @@ function queryParameters(s: z.ZodType): JsonSchema[] {
   }));
 }
 
+/** Every `:name` of the path, with its schema from `input.params` when the route declares one. */
+function pathParameters(path: string, params: z.ZodType | undefined): JsonSchema[] {
+  const declared = (params ? schemaOf(params) : {}) as { properties?: Record<string, JsonSchema> };
+  return [...path.matchAll(/:([A-Za-z_][A-Za-z0-9_]*)/g)].map(([, name]) => {
+    const { description, ...schema } = declared.properties?.[name] ?? { type: 'string' };
+    return { name, in: 'path', required: true, ...(description ? { description } : {}), schema };
+  });
+}
+
 const MEDIA_OF: Record<BodyType, string> = { json: 'application/json', form: 'application/x-www-form-urlencoded' };
 
 function requestBody(input: RouteInput): JsonSchema | undefined {
@@ -81,20 +90,28 @@ function mediaSchema(type: string): JsonSchema {
   return /^text\/|json|csv/.test(type) ? { type: 'string' } : { type: 'string', format: 'binary' };
 }
 
-function successResponse(output: RouteOutput): [string, JsonSchema] {
+/** One answer: JSON with the body's schema and/or the listed media types; none for 204 and 304. */
+function answer(status: number, doc: AnswerDoc): JsonSchema {
+  if (status === 204 || status === 304) return { description: doc.description };
+  if (status === 302) return { description: doc.description, headers: { Location: { description: 'Where to go next', schema: { type: 'string' } } } };
+  const content: Record<string, JsonSchema> = {};
+  if (doc.body) content['application/json'] = { schema: schemaOf(doc.body) };
+  for (const type of doc.media ?? []) content[type] ??= { schema: mediaSchema(type) };
+  return { description: doc.description, ...(Object.keys(content).length ? { content } : {}) };
+}
+
+/** The main success answer, then the others the route declares, each with its own schema. */
+function successResponses(output: RouteOutput): Record<string, JsonSchema> {
   const status = output.status ?? 200;
   const defaults: Record<SuccessStatus, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'Done; no body', 302: 'A redirect to the next page' };
-  const description = output.description ?? defaults[status];
-  if (status === 204) return ['204', { description }];
-  if (status === 302) return ['302', { description, headers: { Location: { description: 'Where to go next', schema: { type: 'string' } } } }];
-  const content: Record<string, JsonSchema> = {};
-  if (output.body) content['application/json'] = { schema: schemaOf(output.body) };
-  for (const type of output.media ?? []) content[type] ??= { schema: mediaSchema(type) };
-  return [String(status), { description, ...(Object.keys(content).length ? { content } : {}) }];
+  const out: Record<string, JsonSchema> = { [status]: answer(status, { ...output, description: output.description ?? defaults[status] }) };
+  for (const [other, doc] of Object.entries(output.others ?? {})) out[other] = answer(Number(other), doc);
+  return out;
 }
 
 function errorResponses(r: RouteDefinition): Record<string, JsonSchema> {
   const described: Partial<Record<ErrorStatus, string>> = {};
+  // Not for params alone: a path parameter schema mostly describes; a route whose params can fail lists its 400.
   if (r.input?.body || r.input?.query || r.input?.file) described[400] = ERROR_MEANING[400];
   if (r.input?.body || r.input?.file) described[413] = ERROR_MEANING[413];
   if (r.access !== 'public') {
@@ -102,10 +119,15 @@ function errorResponses(r: RouteDefinition): Record<string, JsonSchema> {
     described[403] = `Needs the ${r.access.role} role${r.access.role === 'viewer' ? '' : ' or above'}, or access to the resource`;
   }
   Object.assign(described, r.output?.errors);
+  // Thrown classes name their code under their status: "`AIDA_TABLE_NOT_FOUND`: No such table".
+  const codes = new Map<number, string[]>();
+  for (const kind of r.output?.throws ?? []) codes.set(kind.status, [...(codes.get(kind.status) ?? []), `\`${kind.code}\`: ${kind.defaultMessage}`]);
+  const statuses = [...new Set([...Object.keys(described).map(Number), ...codes.keys()])].sort((a, b) => a - b);
   const out: Record<string, JsonSchema> = {};
-  for (const status of Object.keys(described).map(Number).sort((a, b) => a - b) as ErrorStatus[]) {
+  for (const status of statuses) {
+    const parts = [described[status as ErrorStatus], ...(codes.get(status) ?? [])].filter(Boolean);
     out[String(status)] = {
-      description: described[status] ?? ERROR_MEANING[status],
+      description: parts.length ? parts.join('; ') : ERROR_MEANING[status as ErrorStatus],
       ...(status === 429 ? { headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } } } : {}),
       content: { 'application/json': { schema: ERROR_REF } },
     };
@@ -123,16 +145,14 @@ export function buildOpenApi(routes: readonly RouteDefinition[], info: { title: 
   for (const r of routes) {
     if (!r.path.startsWith('/api/') && !r.path.startsWith('/auth/') && !r.path.startsWith('/webhooks/')) continue;
     const path = r.path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
-    const pathParams = [...r.path.matchAll(/:([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
-    const [status, success] = successResponse(r.output ?? {});
     const body = r.input ? requestBody(r.input) : undefined;
     const op: JsonSchema = {
       summary: r.summary ?? `${r.method} ${r.path}`,
       tags: r.tags ?? [r.path.split('/')[r.path.startsWith('/api/') ? 2 : 1] ?? 'root'],
       operationId: `${r.method.toLowerCase()}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
-      parameters: [...pathParams, ...(r.input?.query ? queryParameters(r.input.query) : [])],
+      parameters: [...pathParameters(r.path, r.input?.params), ...(r.input?.query ? queryParameters(r.input.query) : [])],
       ...(body ? { requestBody: body } : {}),
-      responses: { [status]: success, ...errorResponses(r) },
+      responses: { ...successResponses(r.output ?? {}), ...errorResponses(r) },
       security: r.access === 'public' ? [] : [{ bearerAuth: [] }, { cookieAuth: [] }],
       ...(r.access === 'public' ? {} : { 'x-aida-role': r.access.role }),
     };
@@ -158,6 +178,7 @@ export function buildOpenApi(routes: readonly RouteDefinition[], info: { title: 
 }
 
 const ASSETS = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+const assetParams = z.object({ file: z.string().meta({ description: 'A file of the swagger-ui-dist package, or docs-init.js' }) });
 const ASSET_TYPES: Record<string, string> = { '.css': 'text/css', '.js': 'application/javascript', '.png': 'image/png', '.map': 'application/json' };
 
 /** `/api/openapi.json` and a docs page at `/api/docs` whose assets come from the swagger-ui-dist package, served locally. */
@@ -193,9 +214,10 @@ export function openApiRoutes(document: () => JsonSchema): RouteDefinition[] {
     },
     {
       method: 'GET', path: '/api/docs/assets/:file', access: 'public', summary: 'A script, style sheet or image of the docs page', tags: ['docs'],
+      input: { params: assetParams },
       output: { media: ['application/javascript', 'text/css', 'image/png'], errors: { 404: 'No such asset' } },
       handler(ctx) {
-        const file = String((ctx as unknown as { params: { file: string } }).params.file);
+        const { file } = param(ctx, assetParams);
         if (file === 'docs-init.js') {
           // Inline scripts would need a CSP exception; a served file does not.
           ctx.type = 'application/javascript';

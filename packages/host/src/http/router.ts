@@ -1,9 +1,8 @@
 import Router from '@koa/router';
-import type { RouteDefinition } from '@aida/core';
+import { type RouteDefinition, validateInput } from '@aida/core';
 import type { Contributions } from '../plugins/registries.js';
 import { createRenderer } from '../views/renderer.js';
 import { guard, roleRank } from './guard.js';
-import { validateInput } from './body.js';
 
 /** One router holding the host's routes and every plugin's, each behind its access guard. */
 export function buildRouterFrom(core: readonly RouteDefinition[], contributions: Contributions, views: { hostViews: string; overrideDir?: string; instanceName: string }): Router {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, type Role } from '@aida/core';
+import { AlreadyReadableError, RequestPendingError, TableNotFoundError } from '../errors.js';
 import type { Page } from '../http/paging.js';
 import type { SystemDb } from '../state/system-db.js';
 
@@ -31,10 +32,10 @@ export class AccessRequests {
    */
   async create(requester: { id: string; role: Role }, tableId: string, reason: string | undefined, tables: RequestableTables): Promise<AccessRequest> {
     const table = tables.get(tableId.trim());
-    if (!table) throw new NotFoundError(`No table '${tableId}' is registered; GET /api/catalog/tables lists the tables you can read`, { code: 'AIDA_TABLE_NOT_FOUND' });
-    if (tables.canRead(requester, table.id)) throw new ConflictError(`You can already read '${table.id}'`, { code: 'AIDA_ALREADY_READABLE' });
+    if (!table) throw new TableNotFoundError(`No table '${tableId}' is registered; GET /api/catalog/tables lists the tables you can read`);
+    if (tables.canRead(requester, table.id)) throw new AlreadyReadableError(`You can already read '${table.id}'`);
     const pending = await this.db.all('SELECT id FROM access_requests WHERE user_id = ? AND table_id = ? AND status = ?', [requester.id, table.id, 'pending']);
-    if (pending.length) throw new ConflictError(`You already have a pending request for ${table.id}`, { code: 'AIDA_REQUEST_PENDING' });
+    if (pending.length) throw new RequestPendingError(`You already have a pending request for ${table.id}`);
     const r: AccessRequest = {
       id: randomUUID(), user_id: requester.id, table_id: table.id, reason: reason ?? null,
       status: 'pending', created_at: new Date(), decided_by: null, decided_at: null,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { AuthenticationError, ConflictError, NotAllowedError, type IssuedSession, type Role } from '@aida/core';
+import { type IssuedSession, type Role } from '@aida/core';
+import { AlreadyBootstrappedError, BadCredentialsError, LastAdminError, SelfChangeError } from '../errors.js';
 import type { Logger } from 'pino';
 import type { SystemDb } from '../state/system-db.js';
 import { AccessRequests } from './access-requests.js';
@@ -73,7 +74,7 @@ export class Identity {
   async passwordSignIn(email: string, password: string): Promise<IssuedSession> {
     const user = this.users.byEmail(email);
     const ok = await verifyPassword(user?.password_hash, password);
-    if (!user || !ok || !user.active) throw new AuthenticationError('Incorrect email or password', { code: 'AIDA_BAD_CREDENTIALS' });
+    if (!user || !ok || !user.active) throw new BadCredentialsError('Incorrect email or password');
     return this.sessions.sessionFor(user);
   }
 
@@ -83,7 +84,7 @@ export class Identity {
    */
   bootstrap(input: { email: string; name?: string; password: string }): Promise<UserRecord> {
     const run = this.bootstrapping.then(async () => {
-      if (this.users.hasAnyPassword()) throw new NotAllowedError('This instance already has users; sign in instead', { code: 'AIDA_ALREADY_BOOTSTRAPPED' });
+      if (this.users.hasAnyPassword()) throw new AlreadyBootstrappedError('This instance already has users; sign in instead');
       return this.createUser({ ...input, role: 'admin' });
     });
     this.bootstrapping = run.catch(() => undefined);
@@ -117,11 +118,11 @@ export class Identity {
   guardAdminChange(actorId: string, targetId: string, change: { role?: Role; active?: boolean; delete?: boolean }): void {
     const target = this.users.require(targetId);
     if (actorId === targetId && (change.delete || change.active === false || (change.role && change.role !== target.role))) {
-      throw new ConflictError('You cannot change your own role, deactivate or delete yourself; ask another admin', { code: 'AIDA_SELF_CHANGE' });
+      throw new SelfChangeError('You cannot change your own role, deactivate or delete yourself; ask another admin');
     }
     const losesAdmin = target.role === 'admin' && target.active && (change.delete || change.active === false || (change.role !== undefined && change.role !== 'admin'));
     if (losesAdmin && this.users.activeAdmins() <= 1) {
-      throw new ConflictError('This is the last active admin; make someone else admin first', { code: 'AIDA_LAST_ADMIN' });
+      throw new LastAdminError('This is the last active admin; make someone else admin first');
     }
   }
 

@@ -1,10 +1,11 @@
 import { InputError } from '@aida/core';
+import { PasswordTooShortError } from '../errors.js';
 
 export const MIN_PASSWORD_LENGTH = 8;
 
 export function assertPasswordPolicy(password: unknown): string {
   if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH) {
-    throw new InputError(`Password must be at least ${MIN_PASSWORD_LENGTH} characters long`, { code: 'AIDA_PASSWORD_TOO_SHORT' });
+    throw new PasswordTooShortError(`Password must be at least ${MIN_PASSWORD_LENGTH} characters long`);
   }
   if (password.length > 1024) throw new InputError('Password must be at most 1024 characters long');
   return password;

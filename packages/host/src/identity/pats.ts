@@ -1,4 +1,5 @@
-import { AuthenticationError, InputError, NotFoundError } from '@aida/core';
+import { InputError, NotFoundError } from '@aida/core';
+import { TokenExpiredError, TokenInvalidError, TokenRevokedError } from '../errors.js';
 import type { SystemDb } from '../state/system-db.js';
 import { safeEqual, sha256 } from './secrets.js';
 
@@ -55,9 +56,9 @@ export class PatRepository {
   /** Checks a presented PAT against its stored hash, expiry and revocation; records its use. */
   check(id: string, token: string, ip: string): PatRecord {
     const p = this.byId.get(id);
-    if (!p || !safeEqual(p.token_hash, sha256(token))) throw new AuthenticationError('Invalid token', { code: 'AIDA_TOKEN_INVALID' });
-    if (p.revoked_at) throw new AuthenticationError('This token has been revoked', { code: 'AIDA_TOKEN_REVOKED' });
-    if (p.expires_at && p.expires_at.getTime() <= Date.now()) throw new AuthenticationError('This token has expired', { code: 'AIDA_TOKEN_EXPIRED' });
+    if (!p || !safeEqual(p.token_hash, sha256(token))) throw new TokenInvalidError('Invalid token');
+    if (p.revoked_at) throw new TokenRevokedError('This token has been revoked');
+    if (p.expires_at && p.expires_at.getTime() <= Date.now()) throw new TokenExpiredError('This token has expired');
     const at = new Date();
     p.last_used_at = at;
     p.last_used_ip = ip;

@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StartupError } from '@aida/core';
+import { ConfigInvalidError } from '../errors.js';
 
 /** SHA-256 hex: how tokens are stored at rest (they are random, so no salt or slow hash is needed). */
 export function sha256(value: string): string {
@@ -27,7 +27,7 @@ export function randomSecret(bytes = 32): string {
 export async function loadJwtSecret(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const fromEnv = env.JWT_SECRET_KEY;
   if (fromEnv) {
-    if (fromEnv.length < 32) throw new StartupError('AIDA_CONFIG_INVALID', 'JWT_SECRET_KEY must be at least 32 characters long');
+    if (fromEnv.length < 32) throw new ConfigInvalidError('JWT_SECRET_KEY must be at least 32 characters long');
     return fromEnv;
   }
   const file = join(dataDir, 'state', 'jwt-secret');

@@ -1,6 +1,7 @@
 import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { AuthenticationError, ROLES, type Role } from '@aida/core';
+import { ROLES, type Role } from '@aida/core';
+import { TokenExpiredError, TokenInvalidError } from '../errors.js';
 
 export type TokenType = 'session' | 'pat';
 
@@ -40,11 +41,11 @@ export class SessionTokens {
       decoded = jwt.verify(token, this.secret, { algorithms: ['HS256'] });
     } catch (e) {
       const expired = (e as Error).name === 'TokenExpiredError';
-      throw new AuthenticationError(expired ? 'Your session has expired; sign in again' : 'Invalid token', { code: expired ? 'AIDA_TOKEN_EXPIRED' : 'AIDA_TOKEN_INVALID' });
+      throw expired ? new TokenExpiredError('Your session has expired; sign in again') : new TokenInvalidError('Invalid token');
     }
     const c = decoded as Partial<Claims>;
     if (typeof c.sub !== 'string' || typeof c.jti !== 'string' || (c.typ !== 'session' && c.typ !== 'pat') || !ROLES.includes(c.role as Role)) {
-      throw new AuthenticationError('Invalid token', { code: 'AIDA_TOKEN_INVALID' });
+      throw new TokenInvalidError('Invalid token');
     }
     return c as Claims;
   }

@@ -1,4 +1,4 @@
-import { AuthenticationError, type IssuedSession, type SessionIssuer, type VerifiedIdentity } from '@aida/core';
+import { AuthenticationError, UnknownUserError, UserDeactivatedError, type IssuedSession, type SessionIssuer, type VerifiedIdentity } from '@aida/core';
 import type { Context, Middleware } from 'koa';
 import type { PatRepository } from './pats.js';
 import type { SessionTokens } from './session-tokens.js';
@@ -22,12 +22,12 @@ export class HostSessionIssuer implements SessionIssuer {
     if (!user && identity.createIfMissing) {
       user = await this.users.create({ email: identity.email, name: identity.name ?? null, role: identity.createIfMissing.role });
     }
-    if (!user) throw new AuthenticationError('No account for this identity; ask an admin to invite you', { code: 'AIDA_UNKNOWN_USER' });
+    if (!user) throw new UnknownUserError('No account for this identity; ask an admin to invite you');
     return this.sessionFor(user);
   }
 
   sessionFor(user: UserRecord): IssuedSession {
-    if (!user.active) throw new AuthenticationError('This account is deactivated', { code: 'AIDA_USER_DEACTIVATED' });
+    if (!user.active) throw new UserDeactivatedError('This account is deactivated');
     const { token, expiresAt } = this.tokens.sign(user, 'session', { expiresInSeconds: this.opts.lifetimeSeconds });
     return { access_token: token, token_type: 'bearer', user_id: user.id, email: user.email, role: user.role, expires_at: expiresAt!.toISOString() };
   }
@@ -59,8 +59,8 @@ export function authenticate(users: UsersRepository, pats: PatRepository, tokens
         const claims = tokens.verify(raw);
         if (claims.typ === 'pat') pats.check(claims.jti, raw, ctx.ip);
         const user = users.get(claims.sub);
-        if (!user) throw new AuthenticationError('Unknown user', { code: 'AIDA_UNKNOWN_USER' });
-        if (!user.active) throw new AuthenticationError('This account is deactivated', { code: 'AIDA_USER_DEACTIVATED' });
+        if (!user) throw new UnknownUserError('Unknown user');
+        if (!user.active) throw new UserDeactivatedError('This account is deactivated');
         // The role comes from the user record, not the token, so a demotion applies at once.
         ctx.state.user = { id: user.id, email: user.email, role: user.role, tokenType: claims.typ, tokenId: claims.jti };
       } catch (e) {

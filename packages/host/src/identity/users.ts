@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError, InputError, NotFoundError, ROLES, type Role, type UserDirectory, type UserSummary } from '@aida/core';
+import { InputError, NotFoundError, ROLES, type Role, type UserDirectory, type UserSummary } from '@aida/core';
+import { EmailTakenError, UnknownRoleError } from '../errors.js';
 import type { SystemDb } from '../state/system-db.js';
 
 export interface UserRecord extends UserSummary {
@@ -14,7 +15,7 @@ export function normalizeEmail(email: unknown): string {
 }
 
 export function assertRole(role: unknown): Role {
-  if (!ROLES.includes(role as Role)) throw new InputError(`Unknown role ${JSON.stringify(role)}; use one of ${ROLES.join(', ')}`, { code: 'AIDA_UNKNOWN_ROLE' });
+  if (!ROLES.includes(role as Role)) throw new UnknownRoleError(`Unknown role ${JSON.stringify(role)}; use one of ${ROLES.join(', ')}`);
   return role as Role;
 }
 
@@ -70,7 +71,7 @@ export class UsersRepository implements UserDirectory {
 
   async create(input: { email: string; name?: string | null; role: Role; passwordHash?: string | null }): Promise<UserRecord> {
     const email = normalizeEmail(input.email);
-    if (this.byEmail(email)) throw new ConflictError(`A user with email ${email} already exists`, { code: 'AIDA_EMAIL_TAKEN' });
+    if (this.byEmail(email)) throw new EmailTakenError(`A user with email ${email} already exists`);
     const user: UserRecord = {
       id: randomUUID(),
       email,
@@ -95,7 +96,7 @@ export class UsersRepository implements UserDirectory {
     if (patch.email !== undefined) {
       next.email = normalizeEmail(patch.email);
       const other = this.byEmail(next.email);
-      if (other && other.id !== id) throw new ConflictError(`A user with email ${next.email} already exists`, { code: 'AIDA_EMAIL_TAKEN' });
+      if (other && other.id !== id) throw new EmailTakenError(`A user with email ${next.email} already exists`);
     }
     if (patch.role !== undefined) next.role = assertRole(patch.role);
     await this.db.run('UPDATE users SET email = ?, name = ?, role = ?, active = ?, password_hash = ?, updated_at = ?::TIMESTAMP WHERE id = ?', [

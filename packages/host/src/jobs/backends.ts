@@ -1,6 +1,6 @@
 import type { AgendaBackend, JobLogger, JobRepository, NotificationChannel } from 'agenda';
 import type pino from 'pino';
-import { StartupError } from '@aida/core';
+import { JobsBackendUnavailableError } from '../errors.js';
 import type { SystemDb } from '../state/system-db.js';
 import type { JobBackendKind, JobsConfig } from './config.js';
 import { DuckDbJobsBackend } from './duckdb-job-repository.js';
@@ -84,11 +84,7 @@ export class JobsBackend implements AgendaBackend {
           this.connecting = undefined;
           // Drop the driver's client too: ioredis, for one, would otherwise reconnect forever.
           await this.inner.disconnect().catch(() => undefined);
-          throw new StartupError(
-            'AIDA_JOBS_BACKEND_UNAVAILABLE',
-            `cannot connect to the ${this.kind} job backend (${this.description}): ${message}`,
-            { backend: this.kind, target: this.description },
-          );
+          throw new JobsBackendUnavailableError(`cannot connect to the ${this.kind} job backend (${this.description}): ${message}`, { detail: { backend: this.kind, target: this.description }, cause: err });
         }
         this.log.warn({ backend: this.kind, attempt, err }, 'job backend connection failed; retrying');
         await new Promise((r) => setTimeout(r, 250 * attempt));

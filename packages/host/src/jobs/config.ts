@@ -1,21 +1,12 @@
 import { z } from 'zod';
-import { parseDuration } from '@aida/core';
+import { zDuration } from '@aida/core';
 
 /** Engines Agenda can keep its jobs in. `duckdb` is the embedded default (state/system.duckdb). */
 export const JOB_BACKENDS = ['duckdb', 'postgres', 'redis', 'mongo'] as const;
 export type JobBackendKind = (typeof JOB_BACKENDS)[number];
 
-const duration = (what: string) =>
-  z.string().refine(
-    (v) => {
-      try {
-        return parseDuration(v) > 0;
-      } catch {
-        return false;
-      }
-    },
-    { message: `${what} must be a positive duration such as 500ms, 30s, 5m, 2h or 1d` },
-  );
+/** Durations in milliseconds; a zero interval or lifetime would make Agenda spin or never lock. */
+const duration = zDuration({ min: 1 });
 
 /**
  * Postgres puts this name into table, index, trigger and function names unquoted as well
@@ -33,13 +24,13 @@ export const jobsConfigSchema = z
     /** Connection string of the shared engine; not used by `duckdb`. */
     url: z.string().min(1).optional(),
     /** How often each instance polls for due jobs. */
-    process_every: duration('process_every').default('5s'),
+    process_every: duration.prefault('5s'),
     /** Lock lifetime of jobs that do not state their own. */
-    default_lock_lifetime: duration('default_lock_lifetime').default('10m'),
+    default_lock_lifetime: duration.prefault('10m'),
     /** At most this many jobs run at once on one instance, whatever their names. */
     max_concurrency: z.number().int().positive().default(20),
     /** On stop, how long running jobs get to finish after their signal is aborted. */
-    stop_timeout: duration('stop_timeout').default('10s'),
+    stop_timeout: duration.prefault('10s'),
     /** Delete one-off jobs once they succeed, so the jobs table does not grow with every "run now". */
     remove_on_complete: z.boolean().default(true),
     /** postgres: the jobs table (`<table>_logs` holds Agenda's event log). */

@@ -3,11 +3,17 @@ import { rename, rm } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { z } from 'zod';
-import { assertIdentifier, InputError, NotFoundError, queryRows, receiveUpload, sqlString, type JobRegistry, type RouteDefinition } from '@aida/core';
+import { assertIdentifier, InputError, NotFoundError, param, queryRows, sqlString, type JobRegistry, type RouteDefinition } from '@aida/core';
+import { MalformedFileError } from '../errors.js';
+import { receiveUpload } from '../http/upload.js';
 import type { LocalFilesConfig } from './config.js';
 import { describeReadError } from './connector.js';
 
 const FORMATS = { csv: 'csv', parquet: 'parquet' } as const;
+const uploadParams = z.object({
+  source: z.string().meta({ description: 'A local source of this instance, as config names it' }),
+  table: z.string().meta({ description: 'The table the file becomes (a valid identifier)' }),
+});
 const uploadedTable = z.object({ source: z.string(), table: z.string(), format: z.enum(['csv', 'parquet']), rows: z.number().int(), size_bytes: z.number().int(), sync: z.literal('queued') });
 type Format = keyof typeof FORMATS;
 
@@ -23,10 +29,10 @@ export function uploadRoute(config: LocalFilesConfig, jobs: JobRegistry): RouteD
     path: '/api/local-files/sources/:source/tables/:table',
     access: { role: 'admin' },
     summary: 'Upload a CSV or Parquet file as a table of a local source',
-    input: { file: 'The CSV or Parquet file (or say ?format=csv|parquet)' },
-    output: { status: 201, body: uploadedTable, errors: { 404: 'No such local source', 413: 'Larger than max_upload_mb' } },
+    input: { params: uploadParams, file: 'The CSV or Parquet file (or say ?format=csv|parquet)' },
+    output: { status: 201, body: uploadedTable, errors: { 404: 'No such local source, or its folder is missing', 413: 'Larger than max_upload_mb' }, throws: [MalformedFileError] },
     async handler(ctx) {
-      const params = (ctx as unknown as { params: Record<string, string> }).params;
+      const params = param(ctx, uploadParams);
       const source = config.sources.find((s) => s.name === params.source);
       if (!source) throw new NotFoundError(`No local source '${params.source}'; configured: ${config.sources.map((s) => s.name).join(', ')}`);
       const table = assertIdentifier(params.table, 'table name');
@@ -68,13 +74,13 @@ async function check(path: string, format: Format, shownAs: string): Promise<num
     const [{ n }] = await queryRows<{ n: number }>(conn, `SELECT count(*) AS n FROM ${reader}`);
     if (format === 'csv') {
       const [bad] = await queryRows<{ line: number; error_message: string }>(conn, 'SELECT line, error_message FROM upload_rejects ORDER BY line LIMIT 1');
-      if (bad) throw new InputError(`${shownAs}, line ${bad.line}: ${bad.error_message}`, { code: 'AIDA_MALFORMED_FILE', detail: { line: bad.line } });
+      if (bad) throw new MalformedFileError(`${shownAs}, line ${bad.line}: ${bad.error_message}`, { detail: { line: bad.line } });
     }
     return n;
   } catch (e) {
     if (e instanceof InputError) throw e;
     const msg = describeReadError(shownAs, e as Error);
-    throw new InputError(format === 'parquet' ? `${shownAs} is not a readable Parquet file: ${msg}` : msg, { code: 'AIDA_MALFORMED_FILE' });
+    throw new MalformedFileError(format === 'parquet' ? `${shownAs} is not a readable Parquet file: ${msg}` : msg);
   } finally {
     conn.closeSync();
     db.closeSync();

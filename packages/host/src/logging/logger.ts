@@ -1,6 +1,6 @@
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import { StartupError } from '@aida/core';
+import { ConfigInvalidError } from '../errors.js';
 
 export type LogFormat = 'auto' | 'json' | 'pretty';
 
@@ -21,5 +21,5 @@ export function createLogger(opts: { level: string; format: LogFormat; stream?: 
 export function logFormat(value: string | undefined): LogFormat | undefined {
   if (value === undefined || value === '') return undefined;
   if (value === 'auto' || value === 'json' || value === 'pretty') return value;
-  throw new StartupError('AIDA_CONFIG_INVALID', `AIDA_LOG_FORMAT must be auto, json or pretty, got ${JSON.stringify(value)}`);
+  throw new ConfigInvalidError(`AIDA_LOG_FORMAT must be auto, json or pretty, got ${JSON.stringify(value)}`);
 }

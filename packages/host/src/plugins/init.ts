@@ -1,4 +1,5 @@
-import { StartupError, tokens, type Token } from '@aida/core';
+import { tokens, type Token } from '@aida/core';
+import { PluginInitFailedError } from '../errors.js';
 import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
 import type { Contributions } from './registries.js';
@@ -44,7 +45,8 @@ export async function initPlugins(o: {
       o.status.set(p.id, 'running');
     } catch (e) {
       o.status.set(p.id, 'failed');
-      throw new StartupError('AIDA_PLUGIN_INIT_FAILED', `plugin '${p.id}' (${p.packageName}) failed to initialise: ${(e as Error).message}`);
+      // The cause keeps the plugin's own error, stack and all, for the boot log.
+      throw new PluginInitFailedError(`plugin '${p.id}' (${p.packageName}) failed to initialise: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
   }
 }

@@ -1,4 +1,5 @@
-import { StartupError, type AnyPlugin } from '@aida/core';
+import { type AnyPlugin } from '@aida/core';
+import { PluginDependencyCycleError, PluginDependencyMissingError } from '../errors.js';
 
 export interface OrderNode {
   /** Id the plugin runs under (may differ from plugin.id when the config renamed it). */
@@ -32,7 +33,7 @@ export function orderPlugins<N extends OrderNode>(nodes: readonly N[], hostToken
     }
     edges.set(n.id, [...needs]);
   }
-  if (problems.length) throw new StartupError('AIDA_PLUGIN_DEPENDENCY_MISSING', problems.join('\n'), problems);
+  if (problems.length) throw new PluginDependencyMissingError(problems.join('\n'), { detail: problems });
 
   const state = new Map<string, 'visiting' | 'done'>();
   const out: N[] = [];
@@ -40,7 +41,7 @@ export function orderPlugins<N extends OrderNode>(nodes: readonly N[], hostToken
     if (state.get(id) === 'done') return;
     if (state.get(id) === 'visiting') {
       const cycle = [...path.slice(path.indexOf(id)), id];
-      throw new StartupError('AIDA_PLUGIN_DEPENDENCY_CYCLE', `plugins depend on each other in a cycle: ${cycle.join(' → ')}`, cycle);
+      throw new PluginDependencyCycleError(`plugins depend on each other in a cycle: ${cycle.join(' → ')}`, { detail: cycle });
     }
     state.set(id, 'visiting');
     for (const dep of edges.get(id) ?? []) visit(dep, [...path, id]);

@@ -1,4 +1,5 @@
-import { StartupError, type Token } from '@aida/core';
+import { type Token } from '@aida/core';
+import { OverrideDuplicateError } from '../errors.js';
 
 /**
  * Replacements for DI tokens, `[token, value]` each: tuple `K` pairs `Token<T[K]>` with a
@@ -14,7 +15,7 @@ export type TokenOverride = TokenOverrides<readonly unknown[]>[number];
 export function overrideMap(overrides: readonly TokenOverride[]): ReadonlyMap<symbol, unknown> {
   const map = new Map<symbol, unknown>();
   for (const [token, value] of overrides) {
-    if (map.has(token.symbol)) throw new StartupError('AIDA_OVERRIDE_DUPLICATE', `token '${token.id}' is overridden twice`);
+    if (map.has(token.symbol)) throw new OverrideDuplicateError(`token '${token.id}' is overridden twice`);
     map.set(token.symbol, value);
   }
   return map;

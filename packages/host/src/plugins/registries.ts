@@ -2,6 +2,7 @@ import { isAbsolute } from 'node:path';
 import {
   assertIdentifier,
   ConflictError,
+  formatDuration,
   InputError,
   type AuthProvider,
   type AuthProviderRegistry,
@@ -86,7 +87,8 @@ export class Contributions {
           handler: handler as JobHandler,
           options: {
             schedule: o.schedule ?? options.schedule,
-            lockLifetime: o.lock_lifetime ?? options.lockLifetime,
+            // Job options state durations as text, as plugins write them; the override is already milliseconds.
+            lockLifetime: o.lock_lifetime !== undefined ? formatDuration(o.lock_lifetime) : options.lockLifetime,
             concurrency: o.concurrency ?? options.concurrency,
             enabled: o.enabled ?? true,
           },

@@ -1,5 +1,6 @@
-import { StartupError, validateConfig, type AnyPlugin, type ConfigIssue } from '@aida/core';
+import { SecretRedactor, validateConfig, type AnyPlugin, type ConfigIssue, type EnvSource } from '@aida/core';
 import { instanceConfigSchema, type InstanceConfig, type JobOverride } from '../config/schema.js';
+import { ConfigInvalidError, PluginNotInstalledError } from '../errors.js';
 import { checkPluginDefinition, importPlugin } from './load.js';
 
 /** A plugin passed to createHost as an object (embedding, tests) rather than named in config. */
@@ -33,23 +34,30 @@ export interface ResolvedInstance {
 export async function resolveInstance(
   rawConfig: unknown,
   inline: readonly (AnyPlugin | InlinePluginEntry)[],
-  opts: { cwd: string; extraIssues?: ConfigIssue[] },
+  opts: {
+    cwd: string;
+    extraIssues?: ConfigIssue[];
+    /** Where secret fields (`zSecretEnv`) look their variables up; process.env by default. */
+    env?: EnvSource;
+    /** Collects the value of every field declared secret: the host's redaction set. */
+    secrets?: SecretRedactor;
+  },
 ): Promise<ResolvedInstance> {
   const issues: ConfigIssue[] = [...(opts.extraIssues ?? [])];
+  const secrets = opts.secrets ?? new SecretRedactor();
+  const scope = { env: opts.env, secrets };
   let notInstalled = 0;
-  const parsed = instanceConfigSchema.safeParse(rawConfig ?? {});
-  const config = parsed.success ? parsed.data : instanceConfigSchema.parse({});
-  if (!parsed.success) {
-    for (const i of parsed.error.issues) issues.push({ path: i.path.map(String).join('.') || '(top level)', message: i.message });
-  }
+  const parsed = validateConfig(instanceConfigSchema, rawConfig, '', scope);
+  const config = parsed.ok ? parsed.value : instanceConfigSchema.parse({});
+  if (!parsed.ok) issues.push(...parsed.issues);
   const plugins: ResolvedPlugin[] = [];
   const add = (plugin: AnyPlugin, packageName: string, where: string, entry: { id?: string; config?: unknown; jobs?: Record<string, JobOverride> }) => {
-    const v = validateConfig(plugin.config, entry.config, `${where}.config`);
+    const v = validateConfig(plugin.config, entry.config, `${where}.config`, scope);
     if (!v.ok) issues.push(...v.issues);
     plugins.push({ id: entry.id ?? plugin.id, plugin, packageName, config: v.ok ? v.value : undefined, jobs: entry.jobs ?? {} });
   };
 
-  const entries = parsed.success ? config.plugins : rawPluginEntries(rawConfig);
+  const entries = parsed.ok ? config.plugins : rawPluginEntries(rawConfig);
   for (const [i, entry] of entries.entries()) {
     if (entry.enabled === false) continue;
     const where = `plugins[${i}] (${entry.package})`;
@@ -75,9 +83,11 @@ export async function resolveInstance(
   }
 
   if (issues.length) {
-    const code = notInstalled === issues.length ? 'AIDA_PLUGIN_NOT_INSTALLED' : 'AIDA_CONFIG_INVALID';
-    const lines = issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n');
-    throw new StartupError(code, `The instance configuration has ${issues.length} problem${issues.length > 1 ? 's' : ''}:\n${lines}`, issues as unknown as Record<string, unknown>[]);
+    const Problem = notInstalled === issues.length ? PluginNotInstalledError : ConfigInvalidError;
+    // A message may quote the value it was given: never one a field declared secret.
+    const reported = issues.map((i) => ({ path: i.path, message: secrets.redact(i.message) }));
+    const lines = reported.map((i) => `  - ${i.path}: ${i.message}`).join('\n');
+    throw new Problem(`The instance configuration has ${issues.length} problem${issues.length > 1 ? 's' : ''}:\n${lines}`, { detail: reported as unknown as Record<string, unknown>[] });
   }
   return { config, plugins };
 }

@@ -12,6 +12,8 @@ export interface SyncServiceOptions {
   rebuildAfterSync: boolean;
   /** What the host still reads (analytics databases, downloads): its writers never delete those files. */
   retention: FileRetention;
+  /** Masks the host's secrets in what is recorded: sync_history is served by the API. */
+  redact?: (text: string) => string;
 }
 
 /**
@@ -21,6 +23,10 @@ export interface SyncServiceOptions {
  */
 export class SyncService {
   constructor(private readonly o: SyncServiceOptions) {}
+
+  private redact(text: string): string {
+    return this.o.redact ? this.o.redact(text) : text;
+  }
 
   async syncSource(source: string, tables?: readonly string[], signal: AbortSignal = new AbortController().signal): Promise<SyncResult> {
     const connector = this.o.connector(source);
@@ -35,11 +41,15 @@ export class SyncService {
       result = { source, report };
     } catch (e) {
       await writer.abort();
-      const error = (e as Error).message;
+      const error = this.redact((e as Error).message);
       logger.error({ err: e }, `extraction of source '${source}' failed; the previous extract is kept`);
       const names = tables ?? writer.previousTables.map((t) => t.table_name);
       await this.o.sync.recordExtraction(source, (names.length ? names : [`${source}.*`]).map((name) => ({ name, status: 'error' as const, error })));
       return { source, report: { tables: [] }, error };
+    }
+    for (const t of result.report.tables) {
+      if (t.error) t.error = this.redact(t.error);
+      if (t.warnings) t.warnings = t.warnings.map((w) => this.redact(w));
     }
     await this.o.sync.recordExtraction(source, result.report.tables);
     const failed = result.report.tables.filter((t) => t.status === 'error').length;

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import type { AnyPlugin, Role } from '@aida/core';
 import type { AuthenticatedFetch, ContractHost } from '@aida/core/testing';
 import { createHost, type Host } from '../host.js';
@@ -25,6 +25,8 @@ export interface StartTestHostOptions<T extends readonly unknown[] = readonly un
   dataDir?: string;
   /** Log level; silent unless AIDA_TEST_LOG_LEVEL says otherwise. */
   logLevel?: string;
+  /** The host's logger instead (`logLevel` is then ignored): e.g. a pino logger writing to a stream the test reads. */
+  logger?: Logger;
 }
 
 export interface TestHost extends ContractHost {
@@ -53,7 +55,7 @@ export async function startTestHost<const T extends readonly unknown[] = []>(opt
       plugins: options.plugins ?? [],
       config: { ...options.config, jobs },
       overrides: options.overrides ?? [],
-      logger: pino({ level: options.logLevel ?? process.env.AIDA_TEST_LOG_LEVEL ?? 'silent' }),
+      logger: options.logger ?? pino({ level: options.logLevel ?? process.env.AIDA_TEST_LOG_LEVEL ?? 'silent' }),
     });
     await host.start();
   } catch (e) {

@@ -6,9 +6,9 @@ describe('jobsConfigSchema', () => {
   it('defaults to the embedded DuckDB backend', () => {
     expect(jobsConfigSchema.parse({})).toMatchObject({
       backend: 'duckdb',
-      process_every: '5s',
-      default_lock_lifetime: '10m',
-      stop_timeout: '10s',
+      process_every: 5_000,
+      default_lock_lifetime: 600_000,
+      stop_timeout: 10_000,
       remove_on_complete: true,
       table: 'aida_jobs',
     });
@@ -24,7 +24,7 @@ describe('jobsConfigSchema', () => {
 
   it('rejects bad durations, unknown keys and unsafe table names', () => {
     expect(jobsConfigSchema.safeParse({ process_every: 'often' }).success).toBe(false);
-    expect(jobsConfigSchema.safeParse({ default_lock_lifetime: '0s' }).success).toBe(false);
+    expect(jobsConfigSchema.safeParse({ default_lock_lifetime: '0s' }).error?.issues[0]?.message).toBe('must be at least 1ms; got "0s"');
     expect(jobsConfigSchema.safeParse({ backnd: 'postgres' }).success).toBe(false);
     expect(jobsConfigSchema.safeParse({ backend: 'postgres', url: 'postgresql://x/y', table: 'Jobs"; DROP' }).success).toBe(false);
     expect(jobsConfigSchema.parse({ backend: 'redis', url: 'redis://h:6379', key_prefix: 'a:' }).key_prefix).toBe('a:');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { definePlugin, PLUGIN_MARKER, StartupError } from '@aida/core';
+import { definePlugin, PLUGIN_MARKER, SecretRedactor, StartupError, zDuration, zSecretEnv } from '@aida/core';
 import { resolveInstance } from '../../src/plugins/resolve.js';
 
 const cwd = process.cwd();
@@ -59,9 +59,44 @@ describe('instance config and plugin resolution', () => {
     }
   });
 
+  it('an unset secret variable is reported at boot with every other problem, and a set one resolves to its value', async () => {
+    const plugin = definePlugin({
+      id: 'secretive',
+      kind: 'service',
+      config: z.strictObject({ token_env: zSecretEnv({ holds: 'the service token' }), poll: zDuration().prefault('1m') }),
+      init() {},
+    });
+    let e: StartupError | undefined;
+    try {
+      await resolveInstance({ server: { port: 'eighty' }, query: { timeout: 'soon' } }, [{ plugin, config: { token_env: 'SECRETIVE_TOKEN', poll: 'often' } }], { cwd, env: {} });
+    } catch (err) {
+      e = err as StartupError;
+    }
+    expect(e?.code).toBe('AIDA_CONFIG_INVALID');
+    expect(e?.message).toMatch(/4 problems/);
+    expect(e?.message).toContain('server.port: Invalid input');
+    expect(e?.message).toContain('query.timeout: must be a duration such as 500ms, 30s, 5m, 1h or 1d');
+    expect(e?.message).toContain('plugins option [0] (secretive).config.token_env: environment variable SECRETIVE_TOKEN is not set (it must hold the service token)');
+    expect(e?.message).toContain('plugins option [0] (secretive).config.poll: must be a duration');
+
+    const secrets = new SecretRedactor();
+    const r = await resolveInstance({}, [{ plugin, config: { token_env: 'SECRETIVE_TOKEN' } }], { cwd, env: { SECRETIVE_TOKEN: 'svc-token-123456' }, secrets });
+    expect(r.plugins[0]?.config).toEqual({ token_env: 'svc-token-123456', poll: 60_000 });
+    expect(secrets.redact('sent svc-token-123456')).toBe('sent [redacted]');
+  });
+
   it('accepts a valid config and returns plugins with their validated config', async () => {
     const r = await resolveInstance({ plugins: [{ package: '@aida/host/local-files', config: { sources: [{ name: 'files', path: '/tmp' }] } }] }, [], { cwd });
     expect(r.plugins.map((p) => [p.id, p.packageName])).toEqual([['local-files', '@aida/host/local-files']]);
     expect(r.config.jobs.backend).toBe('duckdb');
+  });
+
+  it('fills every section from the defaults of its fields, with durations and sizes in milliseconds and bytes', async () => {
+    const { config } = await resolveInstance({ auth: { signin_limit: { per_ip: 5 } }, server: { json_body_limit: '2MB' } }, [], { cwd });
+    expect(config.auth).toEqual({ session_lifetime: 86_400_000, signin_limit: { per_account: 10, per_ip: 5, window: 60_000 } });
+    expect(config.server).toMatchObject({ host: '0.0.0.0', json_body_limit: 2_000_000, slow_request_ms: 2000 });
+    expect(config.query).toMatchObject({ timeout: 30_000, queue_wait: 5_000, stall_timeout: 60_000 });
+    expect(config.jobs).toMatchObject({ process_every: 5_000, stop_timeout: 10_000 });
+    expect((await resolveInstance({}, [], { cwd })).config.server.json_body_limit).toBe(1_048_576);
   });
 });

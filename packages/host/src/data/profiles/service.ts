@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { NotFoundError } from '@aida/core';
+import { TableNotFoundError } from '../../errors.js';
 import type { Logger } from 'pino';
 import type { AnalyticsDb, AnalyticsTable } from '../../analytics/analytics-db.js';
 import type { DataContext } from '../context.js';
@@ -183,7 +183,7 @@ export class ProfileService {
 
   private requireTable(name: string): AnalyticsTable {
     const t = this.table(name);
-    if (!t) throw new NotFoundError(`No table '${name}' in the analytics database`, { code: 'AIDA_TABLE_NOT_FOUND', detail: { table: name } });
+    if (!t) throw new TableNotFoundError(`No table '${name}' in the analytics database`, { detail: { table: name } });
     return t;
   }
 

@@ -4,21 +4,9 @@
  * call into DuckDB — the checks, the text answers, the Parquet export — runs on one clock.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { AidaError } from '@aida/core';
+import { ClientGoneError as ClientGone, QueryTimeoutError } from '../../errors.js';
 
-/** The engine ran out of time (504: the upstream — the engine — did not answer in time). */
-export class QueryTimeoutError extends AidaError {
-  constructor(timeoutMs: number) {
-    super('AIDA_QUERY_TIMEOUT', `The query ran longer than the ${formatMs(timeoutMs)} limit and was stopped; narrow it down (filters, aggregates, LIMIT) and try again`, {
-      status: 504,
-      detail: { timeout_ms: timeoutMs },
-    });
-  }
-}
-
-function formatMs(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
-}
+export { ClientGone, QueryTimeoutError };
 
 /**
  * Engine-time budget of one query. Every call into DuckDB runs through `run`, which arms a
@@ -77,12 +65,5 @@ export class EngineClock {
       clearTimeout(timer);
       this.used += performance.now() - started;
     }
-  }
-}
-
-/** The client went away: the query was stopped; nobody is listening for an answer (499, as nginx logs it). */
-export class ClientGone extends AidaError {
-  constructor() {
-    super('AIDA_CLIENT_GONE', 'The client closed the connection; the query was stopped', { status: 499 });
   }
 }

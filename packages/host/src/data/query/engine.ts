@@ -4,7 +4,8 @@
  * into the answer the client is given. Shared by every output format.
  */
 import type { DuckDBConnection, DuckDBResult, StatementType } from '@duckdb/node-api';
-import { InputError, NotAllowedError, UnavailableError, isAidaError } from '@aida/core';
+import { isAidaError } from '@aida/core';
+import { AnalyticsNotReadyError, QueryFailedError, QueryMultipleStatementsError, QueryNotSelectError, QueryParametersError, QuerySandboxError, QueryUnknownTableError } from '../../errors.js';
 import type { Reader } from '../access.js';
 import type { DataContext } from '../context.js';
 import { ClientGone, QueryTimeoutError, type EngineClock } from './clock.js';
@@ -13,7 +14,7 @@ import { checkStatement, type CheckedStatement } from './statement.js';
 /** A connection of the current analytics generation, with engine errors turned into answers. */
 export async function withAnalytics<T>(ctx: DataContext, clock: EngineClock, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
   if (!ctx.analytics.isOpen) {
-    throw new UnavailableError('The analytics database has not been built yet: sync a source first', { code: 'AIDA_ANALYTICS_NOT_READY' });
+    throw new AnalyticsNotReadyError('The analytics database has not been built yet: sync a source first');
   }
   return ctx.analytics.withConnection(async (conn) => {
     clock.on(conn);
@@ -36,8 +37,7 @@ export async function checkQuery(ctx: DataContext, conn: DuckDBConnection, clock
     ctx.access.assertCanRead(user, t);
     const name = served.get(t.toLowerCase());
     if (!name) {
-      throw new InputError(`Table '${t}' does not exist in the analytics database; GET /api/catalog/tables lists the tables you can query`, {
-        code: 'AIDA_QUERY_UNKNOWN_TABLE',
+      throw new QueryUnknownTableError(`Table '${t}' does not exist in the analytics database; GET /api/catalog/tables lists the tables you can query`, {
         detail: { table: t },
       });
     }
@@ -51,12 +51,12 @@ export async function checkQuery(ctx: DataContext, conn: DuckDBConnection, clock
  */
 export async function execute(conn: DuckDBConnection, clock: EngineClock, sql: string, type: StatementType, materialize = false): Promise<DuckDBResult> {
   const extracted = await clock.run(() => conn.extractStatements(sql));
-  if (extracted.count !== 1) throw new InputError('Send exactly one SELECT statement', { code: 'AIDA_QUERY_MULTIPLE_STATEMENTS' });
+  if (extracted.count !== 1) throw new QueryMultipleStatementsError('Send exactly one SELECT statement');
   const prepared = await clock.run(() => extracted.prepare(0));
   try {
-    if (prepared.statementType !== type) throw new InputError('Only a single read-only SELECT statement is allowed', { code: 'AIDA_QUERY_NOT_SELECT' });
+    if (prepared.statementType !== type) throw new QueryNotSelectError('Only a single read-only SELECT statement is allowed');
     if (prepared.parameterCount > 0) {
-      throw new InputError('Query parameters ($1, ?) are not supported: write the values into the SQL', { code: 'AIDA_QUERY_PARAMETERS' });
+      throw new QueryParametersError('Query parameters ($1, ?) are not supported: write the values into the SQL');
     }
     return await clock.run(() => (materialize ? prepared.run() : prepared.stream()));
   } finally {
@@ -70,8 +70,7 @@ export function answerFor(ctx: DataContext, e: unknown, clock: EngineClock): unk
   if (isAidaError(e) || e instanceof ClientGone) return e;
   if (e instanceof StreamFailedError) {
     if (clock.cancelled) return new ClientGone();
-    return new InputError('The query failed while its rows were being read (a value that could not be converted, error(), out of memory…); run it with format json to see the engine’s message', {
-      code: 'AIDA_QUERY_FAILED',
+    return new QueryFailedError('The query failed while its rows were being read (a value that could not be converted, error(), out of memory…); run it with format json to see the engine’s message', {
       detail: { engine_error: null },
     });
   }
@@ -81,11 +80,11 @@ export function answerFor(ctx: DataContext, e: unknown, clock: EngineClock): unk
   if (kind === 'Permission') {
     // The engine's own lock-down caught something the statement check let through.
     ctx.logger.warn({ err: e }, 'the analytics engine refused a checked query');
-    return new NotAllowedError(`The query was refused by the engine sandbox: ${firstLine(message)}`, { code: 'AIDA_QUERY_SANDBOX' });
+    return new QuerySandboxError(`The query was refused by the engine sandbox: ${firstLine(message)}`);
   }
   if (['IO', 'Internal', 'FATAL', 'Fatal', 'Connection'].includes(kind) || !kind) return e;
   // Binder, Catalog, Conversion, Out of Range, Invalid Input, Out of Memory…: the query's problem.
-  return new InputError(`The query failed: ${message.trim()}`, { code: 'AIDA_QUERY_FAILED', detail: { engine_error: kind } });
+  return new QueryFailedError(`The query failed: ${message.trim()}`, { detail: { engine_error: kind } });
 }
 
 /**

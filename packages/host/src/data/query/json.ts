@@ -3,7 +3,7 @@
  * whether rows were left out — unlike the streaming formats, which hold one chunk at a time.
  */
 import { StatementType } from '@duckdb/node-api';
-import { InputError } from '@aida/core';
+import { QueryResultTooLargeError } from '../../errors.js';
 import type { Reader } from '../access.js';
 import type { DataContext } from '../context.js';
 import type { EngineClock } from './clock.js';
@@ -40,8 +40,7 @@ export async function jsonAnswer(ctx: DataContext, clock: EngineClock, limits: Q
         const text = encoder.encode(chunk, take);
         size += text.length;
         if (size > limits.maxJsonChars) {
-          throw new InputError(`The result is larger than ${Math.round(limits.maxJsonChars / 1024 / 1024)} MB as JSON; ask for fewer rows or columns, or for format ndjson, csv or parquet`, {
-            code: 'AIDA_QUERY_RESULT_TOO_LARGE',
+          throw new QueryResultTooLargeError(`The result is larger than ${Math.round(limits.maxJsonChars / 1024 / 1024)} MB as JSON; ask for fewer rows or columns, or for format ndjson, csv or parquet`, {
             detail: { rows_so_far: rows },
           });
         }

@@ -1,4 +1,5 @@
 import { RateLimitedError } from '@aida/core';
+import { QueryBusyError } from '../../errors.js';
 
 /**
  * Caps how many queries run at once. A query arriving when every slot is taken waits in a
@@ -62,8 +63,7 @@ export class ConcurrencyLimiter {
   }
 
   private busy(): RateLimitedError {
-    return new RateLimitedError(`The query service is busy: ${this.maxConcurrent} queries are running${this.maxQueued ? ` and ${this.waiting.length} are waiting` : ''}; retry in a moment`, 1, {
-      code: 'AIDA_QUERY_BUSY',
+    return new QueryBusyError(`The query service is busy: ${this.maxConcurrent} queries are running${this.maxQueued ? ` and ${this.waiting.length} are waiting` : ''}; retry in a moment`, 1, {
       detail: { max_concurrent: this.maxConcurrent },
     });
   }

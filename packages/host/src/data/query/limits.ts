@@ -2,7 +2,6 @@
  * The knobs of the query API — engine time, concurrency and queueing, stalled clients, and
  * the size of in-memory JSON answers — and their defaults.
  */
-import { parseDuration } from '@aida/core';
 import type { InstanceConfig } from '../../config/schema.js';
 
 export interface QueryLimits {
@@ -38,8 +37,8 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
 /** The instance config's `query:` section as limits. */
 export function limitsFromConfig(q: InstanceConfig['query']): Partial<QueryLimits> {
   return {
-    timeoutMs: parseDuration(q.timeout), maxConcurrent: q.max_concurrent, maxQueued: q.max_queued, queueWaitMs: parseDuration(q.queue_wait),
-    stallTimeoutMs: parseDuration(q.stall_timeout), defaultLimit: q.default_limit, maxJsonLimit: q.max_json_limit, maxJsonChars: q.max_json_chars,
+    timeoutMs: q.timeout, maxConcurrent: q.max_concurrent, maxQueued: q.max_queued, queueWaitMs: q.queue_wait,
+    stallTimeoutMs: q.stall_timeout, defaultLimit: q.default_limit, maxJsonLimit: q.max_json_limit, maxJsonChars: q.max_json_chars,
   };
 }
 

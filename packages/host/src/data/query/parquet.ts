@@ -9,7 +9,8 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DuckDBInstance, StatementType, type DuckDBConnection } from '@duckdb/node-api';
-import { InputError, sqlString } from '@aida/core';
+import { sqlString } from '@aida/core';
+import { QueryNotEnclosableError } from '../../errors.js';
 import type { Reader } from '../access.js';
 import type { DataContext } from '../context.js';
 import type { EngineClock } from './clock.js';
@@ -52,8 +53,7 @@ export class ParquetExporter {
         const checked = await checkQuery(this.ctx, conn, clock, user, sql);
         const wrapped = await enclose(conn, clock, sql, checked.node, limit);
         if (!wrapped) {
-          throw new InputError('This statement cannot be exported as Parquet as written: end it without a trailing comment after the semicolon and try again', {
-            code: 'AIDA_QUERY_NOT_ENCLOSABLE',
+          throw new QueryNotEnclosableError('This statement cannot be exported as Parquet as written: end it without a trailing comment after the semicolon and try again', {
           });
         }
         return wrapped;

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { InputError, type RouteDefinition } from '@aida/core';
-import { body } from '../../http/body.js';
+import { body, type RouteDefinition } from '@aida/core';
+import { QueryLimitTooHighError } from '../../errors.js';
 import type { DataContext } from '../context.js';
 import { queryResultSchema } from '../schemas.js';
 import { CONTENT_TYPES, type Format } from './formats.js';
@@ -82,8 +82,7 @@ export function queryRoutes(ctx: DataContext, options: QueryRouteOptions = {}): 
         if (format === 'json') {
           const limit = b.limit ?? settings.defaultLimit;
           if (limit > settings.maxJsonLimit) {
-            throw new InputError(`limit: at most ${settings.maxJsonLimit} rows can be returned as JSON; ask for format ndjson, csv or parquet to get more`, {
-              code: 'AIDA_QUERY_LIMIT_TOO_HIGH',
+            throw new QueryLimitTooHighError(`limit: at most ${settings.maxJsonLimit} rows can be returned as JSON; ask for format ndjson, csv or parquet to get more`, {
               issues: [{ field: 'limit', message: `must be at most ${settings.maxJsonLimit} for JSON` }],
             });
           }

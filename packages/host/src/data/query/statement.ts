@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { InputError } from '@aida/core';
+import { QueryEmptyError, QueryForbiddenFunctionError, QueryForbiddenReferenceError, QueryInvalidError, QueryMultipleStatementsError, QueryNotSelectError, QueryParametersError, QuerySyntaxError, QueryTooComplexError, QueryTooLongError, QueryUnsupportedError } from '../../errors.js';
 import { ALLOWED_TABLE_FUNCTIONS, DENIED_FUNCTIONS, isAllowedFunction } from './functions.js';
 
 /**
@@ -43,9 +44,9 @@ export async function serializeSql(conn: DuckDBConnection, sql: string): Promise
 
 /** Checks the length before anything is sent to the engine. */
 export function assertSqlSize(sql: string): void {
-  if (!sql.trim()) throw new InputError('sql is empty: send one SELECT statement', { code: 'AIDA_QUERY_EMPTY' });
+  if (!sql.trim()) throw new QueryEmptyError('sql is empty: send one SELECT statement');
   if (sql.length > MAX_SQL_LENGTH) {
-    throw new InputError(`sql is ${sql.length} characters long; at most ${MAX_SQL_LENGTH} are accepted`, { code: 'AIDA_QUERY_TOO_LONG', detail: { max: MAX_SQL_LENGTH } });
+    throw new QueryTooLongError(`sql is ${sql.length} characters long; at most ${MAX_SQL_LENGTH} are accepted`, { detail: { max: MAX_SQL_LENGTH } });
   }
 }
 
@@ -60,10 +61,9 @@ export function checkSerialized(doc: Json, sql = ''): CheckedStatement {
   if (doc.error) throw parseFailure(doc, sql);
   const statements = doc.statements;
   if (!Array.isArray(statements)) throw unsupported('the parser returned no statement list');
-  if (statements.length === 0) throw new InputError('sql holds no statement (only whitespace or comments): send one SELECT statement', { code: 'AIDA_QUERY_EMPTY' });
+  if (statements.length === 0) throw new QueryEmptyError('sql holds no statement (only whitespace or comments): send one SELECT statement');
   if (statements.length > 1) {
-    throw new InputError(`sql holds ${statements.length} statements; send exactly one SELECT statement (no ';' between statements)`, {
-      code: 'AIDA_QUERY_MULTIPLE_STATEMENTS',
+    throw new QueryMultipleStatementsError(`sql holds ${statements.length} statements; send exactly one SELECT statement (no ';' between statements)`, {
       detail: { statements: statements.length },
     });
   }
@@ -74,7 +74,7 @@ export function checkSerialized(doc: Json, sql = ''): CheckedStatement {
   }
   const params = statement.named_param_map;
   if (Array.isArray(params) && params.length) {
-    throw new InputError('Query parameters ($name, ?) are not supported: write the values into the SQL', { code: 'AIDA_QUERY_PARAMETERS' });
+    throw new QueryParametersError('Query parameters ($name, ?) are not supported: write the values into the SQL');
   }
   const walker = new TreeWalker();
   try {
@@ -186,9 +186,9 @@ class TreeWalker {
         if (!fn || fn.class !== 'FUNCTION') throw unsupported('a table function of unknown shape');
         const name = String(fn.function_name).toLowerCase();
         if (fn.catalog || fn.schema || !ALLOWED_TABLE_FUNCTIONS.has(name)) {
-          throw new InputError(
+          throw new QueryForbiddenFunctionError(
             `Table function ${qualified(fn.catalog, fn.schema, fn.function_name)}() is not allowed: queries may read only the tables of the analytics database (the only table functions allowed are ${[...ALLOWED_TABLE_FUNCTIONS].join(', ')})`,
-            { code: 'AIDA_QUERY_FORBIDDEN_FUNCTION', detail: { function: String(fn.function_name), kind: 'table' } },
+            { detail: { function: String(fn.function_name), kind: 'table' } },
           );
         }
         // Its arguments are expressions like any other (they may hold subqueries).
@@ -200,8 +200,7 @@ class TreeWalker {
         // DESCRIBE/SUMMARIZE <table or query> carry the query they describe; SHOW TABLES and the
         // like read the catalog and are refused.
         if (!['DESCRIBE', 'SUMMARY'].includes(String(o.show_type)) || !o.query || o.table_name) {
-          throw new InputError('SHOW and catalog listings are not supported; DESCRIBE <table>, DESCRIBE SELECT … and SUMMARIZE <table> are', {
-            code: 'AIDA_QUERY_UNSUPPORTED',
+          throw new QueryUnsupportedError('SHOW and catalog listings are not supported; DESCRIBE <table>, DESCRIBE SELECT … and SUMMARIZE <table> are', {
             detail: { construct: String(o.show_type) },
           });
         }
@@ -220,9 +219,9 @@ class TreeWalker {
     // Only an unqualified name can mean a CTE (`main.x` is always the table x).
     if (!schema && !catalog && scope.has(name.toLowerCase())) return;
     if (catalog || (schema && schema.toLowerCase() !== 'main')) {
-      throw new InputError(
+      throw new QueryForbiddenReferenceError(
         `Table ${qualified(catalog, schema, name)} is not allowed: queries may read only the tables of the analytics database, named without a catalog or schema (or as main.<table>)`,
-        { code: 'AIDA_QUERY_FORBIDDEN_REFERENCE', detail: { table: name, schema: schema || null, catalog: catalog || null } },
+        { detail: { table: name, schema: schema || null, catalog: catalog || null } },
       );
     }
     if (!this.tables.has(name.toLowerCase())) this.tables.set(name.toLowerCase(), name);
@@ -235,14 +234,12 @@ function checkFunction(o: Json): void {
   const catalog = String(o.catalog ?? '');
   const reason = DENIED_FUNCTIONS[name.toLowerCase()];
   if (!isAllowedFunction(name) || reason) {
-    throw new InputError(`Function ${name}() is not allowed in queries${reason ? ` (${reason})` : ''}`, {
-      code: 'AIDA_QUERY_FORBIDDEN_FUNCTION',
+    throw new QueryForbiddenFunctionError(`Function ${name}() is not allowed in queries${reason ? ` (${reason})` : ''}`, {
       detail: { function: name, kind: 'scalar' },
     });
   }
   if (catalog || (schema && !['main', 'pg_catalog'].includes(schema.toLowerCase()))) {
-    throw new InputError(`Function ${qualified(catalog, schema, name)}() is not allowed: call functions by their name alone (${name}(x), not x.${name}())`, {
-      code: 'AIDA_QUERY_FORBIDDEN_FUNCTION',
+    throw new QueryForbiddenFunctionError(`Function ${qualified(catalog, schema, name)}() is not allowed: call functions by their name alone (${name}(x), not x.${name}())`, {
       detail: { function: name, schema: schema || null, catalog: catalog || null, kind: 'scalar' },
     });
   }
@@ -253,12 +250,11 @@ function qualified(...parts: unknown[]): string {
 }
 
 function tooComplex(): InputError {
-  return new InputError('The statement is nested too deeply to be checked; simplify it', { code: 'AIDA_QUERY_TOO_COMPLEX' });
+  return new QueryTooComplexError('The statement is nested too deeply to be checked; simplify it');
 }
 
 function unsupported(what: string): InputError {
-  return new InputError(`The query API does not support ${what}; rewrite the query as a plain SELECT over the analytics tables`, {
-    code: 'AIDA_QUERY_UNSUPPORTED',
+  return new QueryUnsupportedError(`The query API does not support ${what}; rewrite the query as a plain SELECT over the analytics tables`, {
     detail: { construct: what },
   });
 }
@@ -268,20 +264,19 @@ function parseFailure(doc: Json, sql: string): InputError {
   if (doc.error_type === 'not implemented' && /Only SELECT statements/i.test(message)) return notSelect(sql);
   if (doc.error_type === 'parser') {
     const position = doc.position === undefined ? null : Number(doc.position);
-    return new InputError(`SQL syntax error: ${message}${position === null ? '' : ` (at character ${position + 1})`}`, {
-      code: 'AIDA_QUERY_SYNTAX',
+    return new QuerySyntaxError(`SQL syntax error: ${message}${position === null ? '' : ` (at character ${position + 1})`}`, {
       detail: { position, engine_message: message },
     });
   }
-  return new InputError(`The statement was rejected by the SQL parser: ${message}`, { code: 'AIDA_QUERY_INVALID', detail: { engine_message: message } });
+  return new QueryInvalidError(`The statement was rejected by the SQL parser: ${message}`, { detail: { engine_message: message } });
 }
 
 function notSelect(sql: string): InputError {
   const keyword = firstKeyword(sql);
   const starts = keyword && !['SELECT', 'WITH', 'FROM', 'VALUES', 'TABLE', '('].includes(keyword) ? ` (this one starts with ${keyword})` : '';
-  return new InputError(
+  return new QueryNotSelectError(
     `Only a single read-only SELECT statement is allowed (WITH … SELECT, UNION, VALUES and FROM-first queries are fine); INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, COPY, ATTACH, PRAGMA, SET, INSTALL, LOAD, CALL, EXPORT and similar statements are refused${starts}`,
-    { code: 'AIDA_QUERY_NOT_SELECT', detail: { statement: keyword || null } },
+    { detail: { statement: keyword || null } },
   );
 }
 

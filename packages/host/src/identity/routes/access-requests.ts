@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { RouteDefinition } from '@aida/core';
-import { body, param, query } from '../../http/body.js';
+import { body, param, query, type RouteDefinition } from '@aida/core';
 import { pagedSchema, pageFrom, pageQuery } from '../../http/paging.js';
 import type { AccessRequest, RequestableTables } from '../access-requests.js';
 import type { Identity } from '../identity.js';
@@ -9,6 +8,7 @@ import { accessRequestSchema, accessRequestViewSchema } from './schemas.js';
 const admin = { role: 'admin' } as const;
 const requestBody = z.object({ table_id: z.string().trim().min(1), reason: z.string().max(2000).optional() });
 const listQuery = pageQuery();
+const requestParams = z.object({ id: z.string().meta({ description: 'The access request id' }) });
 const paged = pagedSchema('requests', accessRequestViewSchema);
 
 /** The registry's tables and who may read them; `{ get }` also yields the table's name. */
@@ -52,19 +52,19 @@ export function accessRequestRoutes(id: Identity, tables: AccessRequestTables): 
       },
     },
     {
-      method: 'POST', path: '/api/access-requests/:id/approve', access: admin, summary: 'Approve an access request: grants the requester read on the table',
+      method: 'POST', path: '/api/access-requests/:id/approve', access: admin, summary: 'Approve an access request: grants the requester read on the table', input: { params: requestParams },
       output: { body: accessRequestSchema, errors: { 404: 'No such request', 409: 'The request was already decided' } },
       async handler(ctx) {
-        const r = await id.accessRequests.decide(param(ctx, 'id'), 'approved', ctx.state.user!.id);
+        const r = await id.accessRequests.decide(param(ctx, requestParams).id, 'approved', ctx.state.user!.id);
         await id.permissions.set(r.user_id, r.table_id, 'read', ctx.state.user!.id);
         ctx.body = r;
       },
     },
     {
-      method: 'POST', path: '/api/access-requests/:id/deny', access: admin, summary: 'Deny an access request',
+      method: 'POST', path: '/api/access-requests/:id/deny', access: admin, summary: 'Deny an access request', input: { params: requestParams },
       output: { body: accessRequestSchema, errors: { 404: 'No such request', 409: 'The request was already decided' } },
       async handler(ctx) {
-        ctx.body = await id.accessRequests.decide(param(ctx, 'id'), 'denied', ctx.state.user!.id);
+        ctx.body = await id.accessRequests.decide(param(ctx, requestParams).id, 'denied', ctx.state.user!.id);
       },
     },
   ];

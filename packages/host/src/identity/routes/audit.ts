@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { RouteDefinition } from '@aida/core';
-import { query } from '../../http/body.js';
+import { query, type RouteDefinition } from '@aida/core';
 import { pagedSchema, pageFrom, pageQuery } from '../../http/paging.js';
 import type { Identity } from '../identity.js';
 import { auditRowSchema } from './schemas.js';

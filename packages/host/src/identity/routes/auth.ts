@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { InputError, issuedSessionSchema, NotAllowedError, type RouteDefinition, type RouteOutput } from '@aida/core';
-import { body, param, query } from '../../http/body.js';
+import { body, issuedSessionSchema, param, query, type RouteDefinition, type RouteOutput } from '@aida/core';
+import { PatCannotMintError, SetupTokenInvalidError } from '../../errors.js';
 import { pagedSchema, pageOf, pageQuery } from '../../http/paging.js';
 import type { Identity } from '../identity.js';
 import { assertPasswordPolicy } from '../passwords.js';
@@ -15,6 +15,7 @@ const patBody = z.object({ name: z.string().trim().min(1).max(100), expires_in_d
 // The form is read leniently: whatever is missing fails the sign-in, which redirects back to the form.
 const webLoginBody = z.object({ email: z.coerce.string().default(''), password: z.coerce.string().default('') });
 const listQuery = pageQuery();
+const tokenParams = z.object({ id: z.string().meta({ description: 'The token id' }) });
 const tokenList = pagedSchema('tokens', patSchema);
 const ERROR_429 = 'Too many attempts from this address or for this account; Retry-After says when to try again';
 const signInOutput: RouteOutput = { body: issuedSessionSchema, errors: { 401: 'Wrong email or password, or the account is deactivated (one message for all)', 429: ERROR_429 } };
@@ -68,7 +69,7 @@ export function authRoutes(id: Identity): RouteDefinition[] {
         assertPasswordPolicy(b.password);
         const user = id.users.byEmail(email);
         if (!user || !(await id.oneTimeTokens.consume('password-setup', email, b.token))) {
-          throw new InputError('This setup link is invalid, expired or already used', { code: 'AIDA_SETUP_TOKEN_INVALID' });
+          throw new SetupTokenInvalidError('This setup link is invalid, expired or already used');
         }
         await id.setPassword(user.id, b.password);
         const session = id.sessions.sessionFor(id.users.require(user.id));
@@ -101,7 +102,7 @@ export function authRoutes(id: Identity): RouteDefinition[] {
       method: 'POST', path: '/auth/tokens', access: { role: 'viewer' }, summary: 'Create a personal access token (sessions only)', input: { body: patBody },
       output: { status: 201, body: createdPatSchema, errors: { 403: 'Called with a personal access token: only a session may create one' } },
       async handler(ctx) {
-        if (ctx.state.user!.tokenType !== 'session') throw new NotAllowedError('A personal access token cannot create tokens; sign in to create one', { code: 'AIDA_PAT_CANNOT_MINT' });
+        if (ctx.state.user!.tokenType !== 'session') throw new PatCannotMintError('A personal access token cannot create tokens; sign in to create one');
         const b = body(ctx, patBody);
         const created = await id.createPat(ctx.state.user!.id, b.name, PatRepository.expiryFrom(b.expires_in_days));
         ctx.status = 201;
@@ -115,15 +116,15 @@ export function authRoutes(id: Identity): RouteDefinition[] {
       },
     },
     {
-      method: 'GET', path: '/auth/tokens/:id', access: { role: 'viewer' }, summary: 'One of the caller’s personal access tokens', output: { body: patSchema, errors: { 404: 'No such token of yours' } },
+      method: 'GET', path: '/auth/tokens/:id', access: { role: 'viewer' }, summary: 'One of the caller’s personal access tokens', input: { params: tokenParams }, output: { body: patSchema, errors: { 404: 'No such token of yours' } },
       handler(ctx) {
-        ctx.body = patJson(id.pats.get(param(ctx, 'id'), ctx.state.user!.id));
+        ctx.body = patJson(id.pats.get(param(ctx, tokenParams).id, ctx.state.user!.id));
       },
     },
     {
-      method: 'DELETE', path: '/auth/tokens/:id', access: { role: 'viewer' }, summary: 'Revoke one of your personal access tokens', output: { status: 204, errors: { 404: 'No such token of yours' } },
+      method: 'DELETE', path: '/auth/tokens/:id', access: { role: 'viewer' }, summary: 'Revoke one of your personal access tokens', input: { params: tokenParams }, output: { status: 204, errors: { 404: 'No such token of yours' } },
       async handler(ctx) {
-        await id.pats.revoke(param(ctx, 'id'), ctx.state.user!.id);
+        await id.pats.revoke(param(ctx, tokenParams).id, ctx.state.user!.id);
         ctx.status = 204;
       },
     },
@@ -134,9 +135,9 @@ export function authRoutes(id: Identity): RouteDefinition[] {
       },
     },
     {
-      method: 'DELETE', path: '/auth/admin/tokens/:id', access: { role: 'admin' }, summary: "Revoke any user's personal access token", output: { status: 204, errors: { 404: 'No such token' } },
+      method: 'DELETE', path: '/auth/admin/tokens/:id', access: { role: 'admin' }, summary: "Revoke any user's personal access token", input: { params: tokenParams }, output: { status: 204, errors: { 404: 'No such token' } },
       async handler(ctx) {
-        await id.pats.revoke(param(ctx, 'id'));
+        await id.pats.revoke(param(ctx, tokenParams).id);
         ctx.status = 204;
       },
     },

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { NotFoundError, type RouteDefinition } from '@aida/core';
-import { body, param, query } from '../../http/body.js';
+import { body, NotFoundError, param, query, type RouteDefinition } from '@aida/core';
 import type { Identity } from '../identity.js';
 import { grantSchema } from './schemas.js';
 
 const admin = { role: 'admin' } as const;
+const userParams = z.object({ user_id: z.string().meta({ description: 'The user id' }) });
 const grant = z.object({ user_id: z.string().min(1), dataset: z.string().min(1), access: z.enum(['read', 'none']).default('read') });
 const revokeBody = grant.pick({ user_id: true, dataset: true });
 const listQuery = z.object({ user_id: z.string().optional() });
@@ -22,9 +22,9 @@ export function permissionRoutes(id: Identity): RouteDefinition[] {
       },
     },
     {
-      method: 'GET', path: '/api/admin/permissions/:user_id', access: admin, summary: "A user's dataset grants", output: { body: grants, errors: { 404: 'No such user' } },
+      method: 'GET', path: '/api/admin/permissions/:user_id', access: admin, summary: "A user's dataset grants", input: { params: userParams }, output: { body: grants, errors: { 404: 'No such user' } },
       handler(ctx) {
-        ctx.body = { permissions: id.permissions.list(id.users.require(param(ctx, 'user_id')).id) };
+        ctx.body = { permissions: id.permissions.list(id.users.require(param(ctx, userParams).user_id).id) };
       },
     },
     {

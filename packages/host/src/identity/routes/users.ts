@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ROLES, type RouteDefinition } from '@aida/core';
-import { body, param, query } from '../../http/body.js';
+import { body, param, query, ROLES, type RouteDefinition } from '@aida/core';
 import { pagedSchema, pageOf, pageQuery } from '../../http/paging.js';
 import { INVITE_TTL_MS, RESET_TTL_MS, type Identity } from '../identity.js';
 import { assertRole, userJson } from '../users.js';
@@ -11,6 +10,7 @@ const role = z.string().refine((r) => (ROLES as readonly string[]).includes(r), 
 const createUserBody = z.object({ email: z.string(), name: z.string().optional(), role: role.default('analyst'), password: z.string().optional() });
 const updateUserBody = z.object({ email: z.string().optional(), name: z.string().nullable().optional(), role: role.optional() }).strict();
 const passwordBody = z.object({ password: z.string() });
+const userParams = z.object({ id: z.string().meta({ description: 'The user id' }) });
 const listQuery = pageQuery();
 
 /** Users CRUD for admins, with invite and reset links and the self / last-admin protections. */
@@ -33,26 +33,26 @@ export function userRoutes(id: Identity): RouteDefinition[] {
       },
     },
     {
-      method: 'GET', path: '/api/users/:id', access: admin, summary: 'One user', output: { body: userSchema, errors: { 404: 'No such user' } },
+      method: 'GET', path: '/api/users/:id', access: admin, summary: 'One user', input: { params: userParams }, output: { body: userSchema, errors: { 404: 'No such user' } },
       handler(ctx) {
-        ctx.body = userJson(id.users.require(param(ctx, 'id')));
+        ctx.body = userJson(id.users.require(param(ctx, userParams).id));
       },
     },
     {
-      method: 'PATCH', path: '/api/users/:id', access: admin, summary: "Change a user's email, name or role", input: { body: updateUserBody },
+      method: 'PATCH', path: '/api/users/:id', access: admin, summary: "Change a user's email, name or role", input: { params: userParams, body: updateUserBody },
       output: { body: userSchema, errors: { 404: 'No such user', 409: 'The email is taken, or the change would demote yourself or the last admin' } },
       async handler(ctx) {
         const b = body(ctx, updateUserBody);
-        const target = param(ctx, 'id');
+        const target = param(ctx, userParams).id;
         id.guardAdminChange(ctx.state.user!.id, target, { role: b.role === undefined ? undefined : assertRole(b.role) });
         ctx.body = userJson(await id.users.update(target, { email: b.email, name: b.name === undefined ? undefined : b.name, role: b.role === undefined ? undefined : assertRole(b.role) }));
       },
     },
     {
-      method: 'DELETE', path: '/api/users/:id', access: admin, summary: 'Delete a user with their tokens and grants',
+      method: 'DELETE', path: '/api/users/:id', access: admin, summary: 'Delete a user with their tokens and grants', input: { params: userParams },
       output: { status: 204, errors: { 404: 'No such user', 409: 'You cannot delete yourself or the last admin' } },
       async handler(ctx) {
-        const target = param(ctx, 'id');
+        const target = param(ctx, userParams).id;
         id.guardAdminChange(ctx.state.user!.id, target, { delete: true });
         await id.users.delete(target);
         id.permissions.forgetUser(target);
@@ -61,35 +61,35 @@ export function userRoutes(id: Identity): RouteDefinition[] {
       },
     },
     {
-      method: 'POST', path: '/api/users/:id/reset-password', access: admin, summary: 'A single-use link to set a new password (valid 1 day)',
+      method: 'POST', path: '/api/users/:id/reset-password', access: admin, summary: 'A single-use link to set a new password (valid 1 day)', input: { params: userParams },
       output: { body: setupLinkSchema, errors: { 404: 'No such user' } },
       async handler(ctx) {
-        ctx.body = await id.setupLink(id.users.require(param(ctx, 'id')), RESET_TTL_MS);
+        ctx.body = await id.setupLink(id.users.require(param(ctx, userParams).id), RESET_TTL_MS);
       },
     },
     {
-      method: 'POST', path: '/api/users/:id/set-password', access: admin, summary: "Set a user's password (8 characters or more)", input: { body: passwordBody },
+      method: 'POST', path: '/api/users/:id/set-password', access: admin, summary: "Set a user's password (8 characters or more)", input: { params: userParams, body: passwordBody },
       output: { body: z.object({ status: z.literal('ok') }), errors: { 404: 'No such user' } },
       async handler(ctx) {
         const b = body(ctx, passwordBody);
-        await id.setPassword(id.users.require(param(ctx, 'id')).id, b.password);
+        await id.setPassword(id.users.require(param(ctx, userParams).id).id, b.password);
         ctx.body = { status: 'ok' };
       },
     },
     {
-      method: 'POST', path: '/api/users/:id/deactivate', access: admin, summary: 'Deactivate a user: their sessions and tokens stop working at once',
+      method: 'POST', path: '/api/users/:id/deactivate', access: admin, summary: 'Deactivate a user: their sessions and tokens stop working at once', input: { params: userParams },
       output: { body: userSchema, errors: { 404: 'No such user', 409: 'You cannot deactivate yourself or the last admin' } },
       async handler(ctx) {
-        const target = param(ctx, 'id');
+        const target = param(ctx, userParams).id;
         id.guardAdminChange(ctx.state.user!.id, target, { active: false });
         ctx.body = userJson(await id.users.update(target, { active: false }));
       },
     },
     {
-      method: 'POST', path: '/api/users/:id/activate', access: admin, summary: 'Let a deactivated user sign in again',
+      method: 'POST', path: '/api/users/:id/activate', access: admin, summary: 'Let a deactivated user sign in again', input: { params: userParams },
       output: { body: userSchema, errors: { 404: 'No such user' } },
       async handler(ctx) {
-        ctx.body = userJson(await id.users.update(param(ctx, 'id'), { active: true }));
+        ctx.body = userJson(await id.users.update(param(ctx, userParams).id, { active: true }));
       },
     },
   ];

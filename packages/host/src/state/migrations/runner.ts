@@ -1,4 +1,4 @@
-import { StartupError } from '@aida/core';
+import { SchemaTooNewError } from '../../errors.js';
 import type { SystemDb } from '../system-db.js';
 
 export interface Migration {
@@ -24,11 +24,10 @@ export async function migrate(db: SystemDb, migrations: readonly Migration[]): P
   const [{ v }] = await db.all<{ v: number | null }>('SELECT max(version) AS v FROM schema_version');
   const from = v ?? 0;
   if (from > latest) {
-    throw new StartupError(
-      'AIDA_SCHEMA_TOO_NEW',
+    throw new SchemaTooNewError(
       `${db.path} is at schema version ${from}, but this version of @aida/host knows schema versions up to ${latest}. ` +
         'Upgrade @aida/host to the version that wrote this database, or restore a backup made before the upgrade.',
-      { schema_version: from, supported: latest },
+      { detail: { schema_version: from, supported: latest } },
     );
   }
   const applied: number[] = [];

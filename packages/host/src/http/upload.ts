@@ -4,7 +4,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Context } from 'koa';
-import { InputError, PayloadTooLargeError } from '../errors.js';
+import { InputError, PayloadTooLargeError } from '@aida/core';
 
 export interface ReceivedFile {
   /** Temp file holding the bytes; the caller renames or removes it. */

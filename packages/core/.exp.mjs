@@ -1,0 +1,25 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { readdirSync } from 'node:fs';
+const db = await DuckDBInstance.create(':memory:');
+const c = await db.connect();
+const q = async (s) => { try { const r = await c.runAndReadAll(s); return r.getRowObjectsJS(); } catch (e) { return 'ERR ' + e.message.split('\n')[0]; } };
+const N = 2_000_000;
+await c.run(`CREATE TEMP TABLE b AS SELECT range AS id, DATE '2020-01-01' + (range % 1460)::INT AS day, 'n' || (range % 1000) AS note, (range * 7919) % 1000003 AS seq, strftime(DATE '2020-01-01' + (range % 1460)::INT, '%Y-%m-%d') AS p FROM range(${N}) ORDER BY seq`);
+let t = performance.now();
+await c.run(`COPY (SELECT * EXCLUDE (p), dense_rank() OVER (ORDER BY p) - 1 AS pi FROM b) TO '/tmp/exp/out1' (FORMAT parquet, PARTITION_BY (pi), OVERWRITE_OR_IGNORE)`);
+console.log('partition_by window', Math.round(performance.now() - t));
+const dirs = readdirSync('/tmp/exp/out1');
+console.log(dirs.length, dirs.slice(0, 3), readdirSync('/tmp/exp/out1/' + dirs[0]));
+let multi = dirs.filter((d) => readdirSync('/tmp/exp/out1/' + d).length > 1).length; console.log('dirs with >1 file', multi);
+// order check: within partition, seq increasing?
+console.log(await q(`SELECT count(*) AS bad FROM (SELECT seq, lag(seq) OVER (PARTITION BY filename ORDER BY file_row_number) AS prev FROM read_parquet('/tmp/exp/out1/*/*.parquet', filename = true, file_row_number = true)) WHERE prev > seq`));
+t = performance.now();
+await c.run(`CREATE TEMP TABLE s AS SELECT * FROM b ORDER BY p, seq`);
+console.log('sort', Math.round(performance.now() - t));
+const parts = (await q(`SELECT DISTINCT p FROM s ORDER BY 1`)).map((r) => r.p);
+t = performance.now();
+for (const p of parts.slice(0, 100)) await c.run(`COPY (SELECT * EXCLUDE (p) FROM s WHERE p = '${p}') TO '/tmp/exp/x.parquet' (FORMAT parquet)`);
+console.log('100 filtered copies on sorted table', Math.round(performance.now() - t));
+t = performance.now();
+for (const p of parts.slice(0, 100)) await c.run(`COPY (SELECT * EXCLUDE (p) FROM b WHERE p = '${p}') TO '/tmp/exp/x.parquet' (FORMAT parquet)`);
+console.log('100 filtered copies on unsorted table', Math.round(performance.now() - t));
