@@ -1,7 +1,7 @@
 // Syncing one Keboola table: checks the plan, asks the previous extract whether an incremental
 // export can be merged, exports and downloads the table, then writes it with its strategy under
 // the DuckDB lock — turning any failure into an error outcome that keeps the previous data.
-// The SQL lives in csv-source.ts (reading) and write-strategy.ts (writing).
+// The SQL lives in csv-source.ts (reading); write-strategy.ts picks the write mode of each strategy.
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { csvSource, explainCastError } from './csv-source.js';
 import type { Logger } from './retry.js';
 import type { TablePlan } from './select.js';
 import { planColumns } from './types.js';
-import { FRESH, previousState, writeStrategy } from './write-strategy.js';
+import { previousState, writeStrategy } from './write-strategy.js';
 
 export { readCsvHeader } from './csv-source.js';
 
@@ -78,11 +78,9 @@ export async function extractTable(plan: TablePlan, ctx: ExtractContext): Promis
       // Timestamps with an offset are normalised to UTC; naive ones are taken as UTC.
       await ctx.writer.connection.run(`SET TimeZone = 'UTC'`);
       try {
-        return await writeStrategy(plan, columns, source, changedSince ? previous : null, previous, ctx.writer);
+        return await writeStrategy(plan, columns, source, changedSince !== undefined, ctx.writer);
       } catch (e) {
         throw await explainCastError(e as Error, plan, columns, source, ctx.writer);
-      } finally {
-        await ctx.writer.connection.run(`DROP TABLE IF EXISTS ${FRESH}`);
       }
     });
     log.info(

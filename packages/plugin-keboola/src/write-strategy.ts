@@ -1,18 +1,13 @@
-// Writing a table's fresh rows into the extract per sync strategy, as DuckDB SQL: full refresh,
-// incremental merge by primary key (newest wins), and partitioned writes that touch only the
-// parts whose content changed. Also what the previous extract of the table holds, which
-// decides whether new rows can be merged into it.
+// Keboola's sync strategies as write modes of the ExtractWriter: full refresh → replace;
+// incremental → merge by primary key; partitioned → merge into the parts (with a key and a
+// previous version to merge into) or replace by parts, where a part whose rows did not change
+// keeps its file. Also what the previous extract of the table holds, which decides whether the
+// export may hold only changed rows.
 import { resolve } from 'node:path';
-import { queryRows, sqlString, type ExtractWriter, type FileRow } from '@aida/core';
+import { queryRows, sqlString, type ExtractWriter, type FileRow, type WriteMode, type WriteResult } from '@aida/core';
 import { typedSelect, type CsvSource } from './csv-source.js';
 import type { TablePlan } from './select.js';
 import { quoteColumn, type ColumnPlan } from './types.js';
-
-const NULL_PART = '__null__';
-const EMPTY_PART = '__empty__';
-/** The temp table holding the fresh rows while a strategy writes; dropped by the caller. */
-export const FRESH = 'kbc_fresh';
-const PART_FORMAT = { day: '%Y-%m-%d', month: '%Y-%m', year: '%Y' } as const;
 
 export interface PreviousState {
   /** Files of the previous version of this table (one file, or one per part). */
@@ -40,26 +35,29 @@ export async function previousState(plan: TablePlan, columns: ColumnPlan[], writ
   return { files, extractedAt: meta?.extracted_at ? new Date(meta.extracted_at) : undefined, rows: meta?.rows ?? 0, compatible, partitioned };
 }
 
-function colList(columns: ColumnPlan[], alias?: string): string {
-  return columns.map((c) => (alias ? `${alias}.${quoteColumn(c.name)}` : quoteColumn(c.name))).join(', ');
-}
-
-function keyOrder(plan: TablePlan): string {
-  return plan.primaryKey.length ? ` ORDER BY ${plan.primaryKey.map(quoteColumn).join(', ')}` : '';
-}
-
-function keyMatch(plan: TablePlan, a: string, b: string): string {
-  return plan.primaryKey.map((k) => `${a}.${quoteColumn(k)} IS NOT DISTINCT FROM ${b}.${quoteColumn(k)}`).join(' AND ');
+/**
+ * The mode of a table's strategy. `merging`: the export holds only the rows changed since a
+ * compatible previous version, so they are merged into it; otherwise it holds the whole table.
+ */
+export function writeMode(plan: TablePlan, merging: boolean): WriteMode {
+  if (plan.strategy === 'full_refresh') return { mode: 'replace' };
+  const partitionBy = plan.partition && { column: plan.partition.column, granularity: plan.partition.granularity };
+  return merging ? { mode: 'merge', primaryKey: plan.primaryKey, partitionBy } : { mode: 'replace', partitionBy };
 }
 
 /**
- * Fresh rows, one per key. Keboola keeps its own primary key unique, so only a key the config
+ * Exported rows, one per key. Keboola keeps its own primary key unique, so only a key the config
  * chose can repeat; then a deterministic pick (highest values) keeps re-syncs byte-identical.
+ * A whole export with a key is ordered by it, as a merge writes its files, so both give the same bytes.
  */
-function freshRows(plan: TablePlan, columns: ColumnPlan[], source: CsvSource): string {
+function exportedRows(plan: TablePlan, columns: ColumnPlan[], source: CsvSource, mode: WriteMode): string {
   const base = typedSelect(columns, source);
-  if (!plan.primaryKey.length || plan.keyIsKeboolas) return base;
-  return `SELECT * FROM (${base}) QUALIFY row_number() OVER (PARTITION BY ${plan.primaryKey.map(quoteColumn).join(', ')} ORDER BY ${columns.map((c) => `${quoteColumn(c.name)} DESC NULLS LAST`).join(', ')}) = 1`;
+  if (plan.strategy === 'full_refresh' || !plan.primaryKey.length) return base;
+  const key = plan.primaryKey.map(quoteColumn).join(', ');
+  const unique = plan.keyIsKeboolas
+    ? base
+    : `SELECT * FROM (${base}) QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY ${columns.map((c) => `${quoteColumn(c.name)} DESC NULLS LAST`).join(', ')}) = 1`;
+  return mode.mode === 'merge' ? unique : `SELECT * FROM (${unique}) ORDER BY ${key}`;
 }
 
 export interface Written {
@@ -68,131 +66,14 @@ export interface Written {
   note: string;
 }
 
-export async function writeStrategy(
-  plan: TablePlan,
-  columns: ColumnPlan[],
-  source: CsvSource,
-  mergeInto: PreviousState | null,
-  previous: PreviousState,
-  writer: ExtractWriter,
-): Promise<Written> {
-  const options = { description: plan.description };
-  if (plan.strategy === 'full_refresh') {
-    const f = await writer.writeTable(plan.name, typedSelect(columns, source), options);
-    return { rows: f.rows, note: 'full export' };
-  }
-  if (plan.strategy === 'incremental') {
-    if (!mergeInto) {
-      const f = await writer.writeTable(plan.name, `SELECT * FROM (${freshRows(plan, columns, source)})${keyOrder(plan)}`, options);
-      return { rows: f.rows, note: 'full export' };
-    }
-    await writer.connection.run(`CREATE OR REPLACE TEMP TABLE ${FRESH} AS ${freshRows(plan, columns, source)}`);
-    const fresh = await count(writer, FRESH);
-    if (fresh === 0) return { rows: mergeInto.rows, note: 'no changes' };
-    const prev = sqlString(resolve(writer.sourceDir, mergeInto.files[0].path));
-    // Newest wins: every fresh row, plus the previous rows whose key did not come again.
-    const f = await writer.writeTable(
-      plan.name,
-      `SELECT * FROM (SELECT ${colList(columns)} FROM ${FRESH} UNION ALL SELECT ${colList(columns, 'p')} FROM read_parquet(${prev}) p ANTI JOIN ${FRESH} f ON (${keyMatch(plan, 'p', 'f')}))${keyOrder(plan)}`,
-      options,
-    );
-    return { rows: f.rows, note: `${fresh} changed rows merged` };
-  }
-  return writePartitioned(plan, columns, source, mergeInto, previous, writer);
+export async function writeStrategy(plan: TablePlan, columns: ColumnPlan[], source: CsvSource, merging: boolean, writer: ExtractWriter): Promise<Written> {
+  const mode = writeMode(plan, merging);
+  const r = await writer.write(plan.name, exportedRows(plan, columns, source, mode), mode, { description: plan.description });
+  return { rows: r.rows, ...(mode.partitionBy ? { parts: r.written.length } : {}), note: note(mode, r) };
 }
 
-/**
- * Partitioned by day, month or year of a date column; only parts whose content changed are
- * written, so unchanged parts keep their file (and hash). With a key and a compatible previous
- * extract the export holds only changed rows: they are merged into the parts they fall in, and
- * removed from the parts they moved out of. Without, the whole table is exported and each
- * part is compared with its previous version by row count and a content checksum.
- */
-async function writePartitioned(
-  plan: TablePlan,
-  columns: ColumnPlan[],
-  source: CsvSource,
-  mergeInto: PreviousState | null,
-  previous: PreviousState,
-  writer: ExtractWriter,
-): Promise<Written> {
-  const p = plan.partition!;
-  const partExpr = `coalesce(strftime(CAST(${quoteColumn(p.column)} AS DATE), '${PART_FORMAT[p.granularity]}'), '${NULL_PART}')`;
-  await writer.connection.run(`CREATE OR REPLACE TEMP TABLE ${FRESH} AS SELECT *, ${partExpr} AS _aida_part FROM (${freshRows(plan, columns, source)})`);
-  const freshParts = (await queryRows<{ part: string }>(writer.connection, `SELECT DISTINCT _aida_part AS part FROM ${FRESH} ORDER BY 1`)).map((r) => r.part);
-  const prevByPart = new Map(previous.files.filter((f) => f.part !== null).map((f) => [f.part!, resolve(writer.sourceDir, f.path)]));
-  const options = { description: plan.description };
-  const partSql = (part: string) => `SELECT ${colList(columns)} FROM ${FRESH} WHERE _aida_part = ${sqlString(part)}${keyOrder(plan)}`;
-  const total = (written: FileRow[], replaceAll: boolean) => {
-    const names = new Set(written.map((f) => f.part));
-    const kept = replaceAll ? [] : previous.files.filter((f) => f.part !== null && !names.has(f.part));
-    return [...written, ...kept].reduce((n, f) => n + f.rows, 0);
-  };
-
-  if (mergeInto) {
-    if (!freshParts.length) return { rows: previous.rows, parts: 0, note: 'no changes' };
-    const affected = new Set(freshParts);
-    const paths = [...prevByPart.values()];
-    if (paths.length) {
-      const moved = await queryRows<{ filename: string }>(
-        writer.connection,
-        `SELECT DISTINCT p.filename FROM read_parquet([${paths.map(sqlString).join(', ')}], filename = true) p SEMI JOIN ${FRESH} f ON (${keyMatch(plan, 'p', 'f')})`,
-      );
-      const partOfPath = new Map([...prevByPart].map(([part, path]) => [path, part]));
-      for (const m of moved) {
-        const part = partOfPath.get(m.filename);
-        if (part) affected.add(part);
-      }
-    }
-    const parts = [...affected].sort().map((part) => {
-      const prev = prevByPart.get(part);
-      const merged = prev
-        ? `SELECT * FROM (SELECT ${colList(columns)} FROM ${FRESH} WHERE _aida_part = ${sqlString(part)} UNION ALL SELECT ${colList(columns, 'p')} FROM read_parquet(${sqlString(prev)}) p ANTI JOIN ${FRESH} f ON (${keyMatch(plan, 'p', 'f')}))${keyOrder(plan)}`
-        : partSql(part);
-      return { part, selectSql: merged };
-    });
-    const written = await writer.writeTableParts(plan.name, parts, options);
-    return { rows: total(written, false), parts: written.length, note: `${await count(writer, FRESH)} changed rows merged into ${written.length} part(s)` };
-  }
-
-  if (!freshParts.length) {
-    // An empty table still needs one (empty) file with its columns.
-    const written = await writer.writeTableParts(plan.name, [{ part: EMPTY_PART, selectSql: partSql(EMPTY_PART) }], { ...options, replaceAll: true });
-    return { rows: total(written, true), parts: 1, note: 'empty table' };
-  }
-  const comparable = previous.compatible && previous.partitioned;
-  if (!comparable) {
-    const written = await writer.writeTableParts(plan.name, freshParts.map((part) => ({ part, selectSql: partSql(part) })), { ...options, replaceAll: true });
-    return { rows: total(written, true), parts: written.length, note: 'full export, every part written' };
-  }
-  // Whole export: rewrite only parts whose row count or content checksum differ.
-  const rowHash = `sum(hash(${colList(columns)}))::VARCHAR`;
-  const freshPrints = new Map(
-    (await queryRows<{ part: string; n: number; h: string }>(writer.connection, `SELECT _aida_part AS part, count(*) AS n, ${rowHash} AS h FROM ${FRESH} GROUP BY 1`)).map((r) => [r.part, `${r.n}/${r.h}`]),
-  );
-  const prevPrints = new Map<string, string>();
-  if (prevByPart.size) {
-    const partOfPath = new Map([...prevByPart].map(([part, path]) => [path, part]));
-    const rows = await queryRows<{ filename: string; n: number; h: string }>(
-      writer.connection,
-      `SELECT filename, count(*) AS n, ${rowHash} AS h FROM read_parquet([${[...prevByPart.values()].map(sqlString).join(', ')}], filename = true) GROUP BY 1`,
-    );
-    for (const r of rows) prevPrints.set(partOfPath.get(r.filename) ?? r.filename, `${r.n}/${r.h}`);
-    for (const part of prevByPart.keys()) if (!prevPrints.has(part)) prevPrints.set(part, '0/null');
-  }
-  const vanished = [...prevPrints.keys()].filter((part) => !freshPrints.has(part));
-  const changed = freshParts.filter((part) => prevPrints.get(part) !== freshPrints.get(part));
-  if (vanished.length) {
-    // A part can only be removed by replacing the whole set; unchanged parts get the same file names back.
-    const written = await writer.writeTableParts(plan.name, freshParts.map((part) => ({ part, selectSql: partSql(part) })), { ...options, replaceAll: true });
-    return { rows: total(written, true), parts: written.length, note: `parts ${vanished.join(', ')} disappeared, every part written` };
-  }
-  if (!changed.length) return { rows: previous.rows, parts: 0, note: 'no changes' };
-  const written = await writer.writeTableParts(plan.name, changed.map((part) => ({ part, selectSql: partSql(part) })), options);
-  return { rows: total(written, false), parts: written.length, note: `${written.length} changed part(s) written` };
-}
-
-async function count(writer: ExtractWriter, table: string): Promise<number> {
-  const [{ n }] = await queryRows<{ n: number }>(writer.connection, `SELECT count(*) AS n FROM ${table}`);
-  return n;
+function note(mode: WriteMode, r: WriteResult): string {
+  if (!r.changed) return 'no changes';
+  const parts = mode.partitionBy ? `: ${r.written.length} part(s) written${r.removed.length ? `, ${r.removed.join(', ')} removed` : ''}` : '';
+  return `${mode.mode === 'merge' ? `${r.batchRows} changed rows merged` : 'full export'}${parts}`;
 }

@@ -1,16 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
-import { ConflictError, InputError } from '../errors.js';
-import { assertIdentifier, quoteIdent, sqlString } from '../identifiers.js';
+import { ConflictError } from '../errors.js';
+import { assertIdentifier, sqlString } from '../identifiers.js';
+import { dropBatch, stageBatch } from './batch.js';
 import { sweep } from './garbage.js';
+import { fsyncPath, writeExtractDb } from './extract-db.js';
 import { digestFile } from './hash.js';
+import { checkMode, type WriteMode, type WriteResult } from './modes.js';
+import { assertPartNames, byPart, EMPTY_PART } from './partitions.js';
+import { planWrite } from './plan.js';
 import { readExtract } from './read.js';
 import type { FileRetention } from './retention.js';
-import { EXTRACT_SCHEMA_SQL, type FileRow, type MetaRow } from './schema.js';
+import type { FileRow, MetaRow } from './schema.js';
 import { serialize, sourceState } from './sources.js';
 
 // The writer's contract in one import: reading an extract, collecting garbage, file retention.
@@ -18,8 +23,9 @@ export { collectExtractGarbage, type CollectOptions } from './garbage.js';
 export { readExtract } from './read.js';
 export type { FileRetention } from './retention.js';
 export { betweenCommits } from './sources.js';
-
-const PART_PATTERN = /^[A-Za-z0-9_=-]{1,64}$/;
+export { fsyncPath } from './extract-db.js';
+export { DELETED_COLUMN, type AppendMode, type Granularity, type MergeMode, type PartitionBy, type ReplaceMode, type WriteMode, type WriteResult } from './modes.js';
+export { EMPTY_PART, NULL_PART, PART_PATTERN } from './partitions.js';
 
 export interface WriterOptions {
   logger?: Logger;
@@ -70,6 +76,7 @@ export class ExtractWriter {
   private readonly dropped = new Set<string>();
   /** Absolute paths of the files this writer put in place: not garbage while it is open. */
   private readonly placed = new Set<string>();
+  private latest?: { key: string; extract: { meta: MetaRow[]; files: FileRow[] } };
   private done = false;
 
   private constructor(
@@ -106,6 +113,9 @@ export class ExtractWriter {
       await mkdir(stagingDir);
       const instance = await DuckDBInstance.create(':memory:');
       const connection = await instance.connect();
+      // A large batch spills here rather than into the process's working folder (DuckDB's `.tmp`),
+      // and goes with the staging folder.
+      await connection.run(`SET temp_directory = ${sqlString(join(stagingDir, 'spill'))}`);
       const previous = await readExtract(connection, join(dir, 'extract.duckdb'));
       const writer = new ExtractWriter(source, dir, stagingDir, instance, connection, previous, options.logger, options.retention);
       state.writers.set(writer, () => writer.pendingFiles());
@@ -126,7 +136,7 @@ export class ExtractWriter {
     return this.previous.files;
   }
 
-  /** Writes a table from a SELECT run on `connection` (e.g. `SELECT * FROM read_csv(...)`). */
+  /** Writes a table from a SELECT run on `connection` (e.g. `SELECT * FROM read_csv(...)`): `write()` in mode replace. */
   async writeTable(name: string, selectSql: string, options: TableOptions = {}): Promise<FileRow> {
     this.assertOpen();
     assertIdentifier(name, 'table name');
@@ -137,8 +147,62 @@ export class ExtractWriter {
   }
 
   /**
+   * Writes the rows of `selectSql` (run on `connection`) into table `name` with a write mode
+   * (see WriteMode): replace, append, or merge by key, each optionally partitioned, where only
+   * the parts the batch touches get new files. Append and merge read the table as this writer
+   * last left it, else as the latest commit did. Nothing is visible before `commit()`; a write
+   * that throws (or whose `verify` throws) leaves the table as it was in this writer.
+   */
+  async write(name: string, selectSql: string, mode: WriteMode, options: TableOptions = {}): Promise<WriteResult> {
+    this.assertOpen();
+    assertIdentifier(name, 'table name');
+    checkMode(mode);
+    this.claim(name);
+    if (mode.mode === 'replace' && !mode.partitionBy) {
+      // Nothing to read back: streamed straight into its file, as writeTable does.
+      const file = await this.writeFile(name, null, selectSql, options.verify);
+      this.setTable(name, [file], options.description);
+      return { files: [file], written: [file], removed: [], rows: file.rows, batchRows: file.rows, changed: true };
+    }
+    const current = await this.currentTable(name);
+    const batch = await stageBatch(this.connection, selectSql, mode);
+    try {
+      await options.verify?.(this.connection);
+      const plan = await planWrite(this.connection, this.sourceDir, mode, batch, current?.files);
+      const parts = new Set(current?.files.map((f) => f.part));
+      const written: FileRow[] = [];
+      let removed = [...plan.removed];
+      for (const w of plan.write) {
+        const staged = await this.stageFile(name, w.part, w.selectSql);
+        if (w.part !== null && staged.rows === 0) {
+          // An emptied part leaves the table; a new one that came out empty never joins it.
+          await rm(staged.path, { force: true });
+          if (parts.has(w.part)) removed.push(w.part);
+        } else written.push(await this.placeFile(name, w.part, staged));
+      }
+      let files = [...plan.keep, ...written];
+      if (mode.partitionBy && !files.length) {
+        written.push(await this.writeFile(name, EMPTY_PART, plan.emptySql));
+        files = [...written];
+        removed = removed.filter((p) => p !== EMPTY_PART);
+      }
+      // Content-addressed: a file written again with the bytes it had is the same path, so a
+      // batch that only repeats what the table holds (an overlap re-exported) changes nothing.
+      const had = new Set(current?.files.map((f) => f.path));
+      if (current && !removed.length && written.every((f) => had.has(f.path))) {
+        return { files: current.files, written: [], removed: [], rows: current.meta.rows, batchRows: batch.rows, changed: false };
+      }
+      files.sort(byPart);
+      this.setTable(name, files, options.description ?? current?.meta.description);
+      return { files, written, removed, rows: files.reduce((n, f) => n + f.rows, 0), batchRows: batch.rows, changed: true };
+    } finally {
+      await dropBatch(this.connection, batch);
+    }
+  }
+
+  /**
    * Writes the given partitions of a table (`data/<table>/<part>.<hash>.parquet`). Parts not
-   * listed are kept from the previous extract unless `replaceAll` is set.
+   * listed are kept from the table as it is unless `replaceAll` is set.
    */
   async writeTableParts(
     name: string,
@@ -147,16 +211,38 @@ export class ExtractWriter {
   ): Promise<FileRow[]> {
     this.assertOpen();
     assertIdentifier(name, 'table name');
-    for (const p of parts) {
-      if (!PART_PATTERN.test(p.part)) throw new InputError(`Invalid partition name ${JSON.stringify(p.part)}: must match ${PART_PATTERN.source}`);
-    }
+    assertPartNames(parts.map((p) => p.part));
     this.claim(name);
+    const current = options.replaceAll ? undefined : await this.currentTable(name);
     const written: FileRow[] = [];
     for (const p of parts) written.push(await this.writeFile(name, p.part, p.selectSql));
     const names = new Set(written.map((f) => f.part));
-    const kept = options.replaceAll ? [] : (this.tables.get(name)?.files ?? []).filter((f) => f.part !== null && !names.has(f.part));
-    this.setTable(name, [...kept, ...written].sort((a, b) => String(a.part).localeCompare(String(b.part))), options.description);
+    const kept = (current?.files ?? []).filter((f) => f.part !== null && !names.has(f.part));
+    this.setTable(name, [...kept, ...written].sort(byPart), options.description ?? current?.meta.description);
     return written;
+  }
+
+  /**
+   * The table as this writer last wrote it, else as the latest commit left it: another writer
+   * may have committed it since this one opened, and merging into an older version would undo
+   * that. Its files stay listed (no commit can change the table while this writer claims it).
+   */
+  private async currentTable(name: string): Promise<{ meta: MetaRow; files: FileRow[] } | undefined> {
+    if (this.written.has(name)) return this.tables.get(name);
+    if (this.dropped.has(name)) return undefined;
+    const latest = await this.latestExtract();
+    const meta = latest.meta.find((m) => m.table_name === name);
+    return meta && { meta, files: latest.files.filter((f) => f.table_name === name) };
+  }
+
+  /** The extract on disk, read again only when a commit has replaced it (a connector writes many tables). */
+  private async latestExtract(): Promise<{ meta: MetaRow[]; files: FileRow[] }> {
+    const path = join(this.sourceDir, 'extract.duckdb');
+    // Commits rename a new file into place, so inode + mtime + size identify its content.
+    const st = await stat(path).catch(() => undefined);
+    const key = st ? `${st.ino}:${st.mtimeMs}:${st.size}` : 'none';
+    if (this.latest?.key !== key) this.latest = { key, extract: await readExtract(this.connection, path) };
+    return this.latest.extract;
   }
 
   /** Removes a table from the extract (its files are garbage-collected after the next commit). */
@@ -199,6 +285,9 @@ export class ExtractWriter {
       await fsyncPath(tmp);
       await rename(tmp, join(this.sourceDir, 'extract.duckdb'));
       await fsyncPath(this.sourceDir);
+      // Committed: what this writer placed is listed now or garbage (an earlier version of a
+      // table it wrote twice, an emptied part), so its placements no longer keep files.
+      sourceState(this.sourceDir).writers.delete(this);
       await this.collectGarbage(files, latest.files);
       return { source: this.source, tables: meta, files, written: [...this.written] };
     } catch (e) {
@@ -217,15 +306,25 @@ export class ExtractWriter {
   }
 
   private async writeFile(table: string, part: string | null, selectSql: string, verify?: TableOptions['verify']): Promise<FileRow> {
+    return this.placeFile(table, part, await this.stageFile(table, part, selectSql, verify));
+  }
+
+  /** Runs `selectSql` into a Parquet file in the staging folder; nothing anyone reads changes yet. */
+  private async stageFile(table: string, part: string | null, selectSql: string, verify?: TableOptions['verify']): Promise<{ path: string; rows: number }> {
     const staged = join(this.stagingDir, `${table}${part ? `.${part}` : ''}.parquet`);
-    let rows: number;
     try {
-      rows = Number((await this.connection.run(`COPY (${selectSql}) TO ${sqlString(staged)} (FORMAT parquet)`)).rowsChanged);
+      // On lines of its own, so a trailing `--` comment in the SELECT cannot swallow the rest.
+      const rows = Number((await this.connection.run(`COPY (\n${selectSql}\n) TO ${sqlString(staged)} (FORMAT parquet)`)).rowsChanged);
       await verify?.(this.connection);
+      return { path: staged, rows };
     } catch (e) {
       await rm(staged, { force: true });
       throw e;
     }
+  }
+
+  /** Hashes a staged file and puts it in place under its content address. */
+  private async placeFile(table: string, part: string | null, { path: staged, rows }: { path: string; rows: number }): Promise<FileRow> {
     const digest = await digestFile(staged);
     await fsyncPath(staged);
     const folder = part ? join(this.sourceDir, 'data', table) : join(this.sourceDir, 'data');
@@ -301,47 +400,6 @@ export class ExtractWriter {
     this.connection.closeSync();
     this.instance.closeSync();
     await rm(this.stagingDir, { recursive: true, force: true });
-  }
-}
-
-async function writeExtractDb(conn: DuckDBConnection, path: string, sourceDir: string, meta: MetaRow[], files: FileRow[]): Promise<void> {
-  await conn.run(`ATTACH ${sqlString(path)} AS out`);
-  try {
-    await conn.run('USE out');
-    await conn.run('BEGIN');
-    await conn.run(EXTRACT_SCHEMA_SQL.meta);
-    await conn.run(EXTRACT_SCHEMA_SQL.files);
-    for (const m of meta) {
-      await conn.run('INSERT INTO _meta VALUES (?, ?, ?, ?, ?::TIMESTAMP, ?)', [
-        m.table_name, m.description, m.rows, m.size_bytes, m.extracted_at.toISOString(), m.query_mode,
-      ]);
-    }
-    for (const f of files) {
-      await conn.run('INSERT INTO _files VALUES (?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP)', [
-        f.table_name, f.part, f.path, f.rows, f.size_bytes, f.md5, f.sha256, f.written_at.toISOString(),
-      ]);
-    }
-    // Views for anyone who attaches the extract directly, as the reference contract has it.
-    for (const m of meta) {
-      const paths = files.filter((f) => f.table_name === m.table_name).map((f) => sqlString(resolve(sourceDir, f.path)));
-      if (paths.length) {
-        await conn.run(`CREATE VIEW ${quoteIdent(m.table_name)} AS SELECT * FROM read_parquet([${paths.join(', ')}], union_by_name = true)`);
-      }
-    }
-    await conn.run('COMMIT');
-  } finally {
-    await conn.run('USE memory');
-    await conn.run('DETACH out');
-  }
-}
-
-/** Flushes a file (or a folder, after a rename in it) to disk, so a crash cannot lose it. */
-export async function fsyncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 
