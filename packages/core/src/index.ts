@@ -2,6 +2,7 @@ import 'reflect-metadata';
 
 export * from './errors.js';
 export * from './identifiers.js';
+export { SerialQueue, mapLimit } from './async.js';
 export * from './config.js';
 export * from './tokens.js';
 export * from './plugin.js';

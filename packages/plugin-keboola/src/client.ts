@@ -13,7 +13,6 @@ import { parseSasConnectionString } from './slice-storage.js';
 
 export { KeboolaError } from './retry.js';
 export type { CallContext, DownloadedExport, ExportOptions, KeboolaBucket, KeboolaClientOptions, KeboolaFile, KeboolaJob, KeboolaMetadata, KeboolaTable } from './client-types.js';
-export { mapLimit } from './map-limit.js';
 export { parseObjectUrl, parseSasConnectionString } from './slice-storage.js';
 
 /**

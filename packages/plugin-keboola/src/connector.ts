@@ -1,7 +1,7 @@
-import type { Connector, DiscoveredTable, ExtractReport, ExtractRequest, TableOutcome } from '@aida/core';
-import { mapLimit, type KeboolaClient } from './client.js';
+import { mapLimit, SerialQueue, type Connector, type DiscoveredTable, type ExtractReport, type ExtractRequest, type TableOutcome } from '@aida/core';
+import type { KeboolaClient } from './client.js';
 import type { KeboolaConfig } from './config.js';
-import { DbLock, extractTable } from './extract.js';
+import { extractTable } from './extract.js';
 import { KeboolaError } from './retry.js';
 import { selectTables, type Selection } from './select.js';
 import { planColumns } from './types.js';
@@ -52,7 +52,7 @@ export class KeboolaConnector implements Connector {
     const problems = selection.problems.filter((p) => !wanted || wanted.has(p.name.toLowerCase()));
     for (const p of problems) logger.warn(p.error ?? `${p.name}: ${p.status}`);
 
-    const db = new DbLock();
+    const db = new SerialQueue();
     const outcomes: TableOutcome[] = new Array(plans.length);
     await mapLimit(plans, this.config.max_parallel_tables, async (plan, i) => {
       signal.throwIfAborted();

@@ -4,11 +4,11 @@
 import { join } from 'node:path';
 import type { CallContext, ClientRuntime, DownloadedExport, KeboolaFile } from './client-types.js';
 import { openUrl, timeBounded, transportError } from './http.js';
-import { mapLimit } from './map-limit.js';
 import { KeboolaMalformedResponseError } from './errors.js';
 import { withRetries } from './retry.js';
 import { sliceOpener } from './slice-storage.js';
 import { fetchToFile } from './stream-to-file.js';
+import { mapLimit } from '@aida/core';
 
 /**
  * Downloads an exported file into `dir` as decompressed CSV: a non-sliced file from its signed

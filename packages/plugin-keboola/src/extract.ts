@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ExtractWriter, TableOutcome } from '@aida/core';
+import type { ExtractWriter, SerialQueue, TableOutcome } from '@aida/core';
 import type { KeboolaClient } from './client.js';
 import { csvSource, explainCastError } from './csv-source.js';
 import type { Logger } from './retry.js';
@@ -15,22 +15,14 @@ import { previousState, writeStrategy } from './write-strategy.js';
 
 export { readCsvHeader } from './csv-source.js';
 
-/** Serialises work on `writer.connection`: exports and downloads run in parallel, DuckDB work one table at a time. */
-export class DbLock {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(fn, fn);
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
-}
 
 export interface ExtractContext {
   client: KeboolaClient;
   writer: ExtractWriter;
   signal: AbortSignal;
   logger: Logger;
-  db: DbLock;
+  /** Serialises work on `writer.connection`: exports and downloads run in parallel, DuckDB work one table at a time. */
+  db: SerialQueue;
   /** Clock, injectable for tests. */
   now?: () => Date;
 }

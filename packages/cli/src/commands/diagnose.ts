@@ -11,8 +11,8 @@ import { mainObjects, openLocalDb } from '../local-db.js';
 import { formatBytes, renderTable } from '../render.js';
 import { md5File } from '../sync/hash.js';
 import { fetchManifest } from '../sync/manifest.js';
-import { mapLimit } from '../map-limit.js';
 import { loadState, type SyncState } from '../sync/state.js';
+import { mapLimit } from '@aida/core';
 
 type Status = 'ok' | 'warn' | 'fail' | 'skip';
 

@@ -11,7 +11,6 @@ import { openLocalDb, rebuildViews, type ViewResult } from '../local-db.js';
 import { formatBytes } from '../render.js';
 import { downloadFile, installFiles, removeStaleParts, type Downloaded } from '../sync/download.js';
 import { fetchManifest } from '../sync/manifest.js';
-import { mapLimit } from '../map-limit.js';
 import { planSync, type FileJob, type Removal, type RemovalReason } from '../sync/plan.js';
 import { syncProgress } from '../sync/progress.js';
 import { withSyncLock } from '../sync/lock.js';
@@ -19,6 +18,7 @@ import { pendingUploads, runUploads, type UploadReport } from '../sync/uploads.j
 import { emptyState, loadState, saveState, type SyncState } from '../sync/state.js';
 import { tableFile } from '../workspace.js';
 import type { Api } from '../api.js';
+import { mapLimit } from '@aida/core';
 
 interface SyncOptions {
   table?: string[];

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { usageError } from '../errors.js';
 import { tableFile, type Workspace } from '../workspace.js';
 import { md5File } from './hash.js';
-import { mapLimit } from '../map-limit.js';
 import { isSafeTableId, manifestFiles, type Manifest, type ManifestTable } from './manifest.js';
 import type { LocalFile, SyncState } from './state.js';
+import { mapLimit } from '@aida/core';
 
 export type FetchReason = 'new' | 'changed' | 'missing' | 'corrupt';
 

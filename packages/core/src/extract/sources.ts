@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { SerialQueue } from '../async.js';
 import type { ExtractWriter } from './writer.js';
 
 /**
@@ -19,18 +20,21 @@ export interface SourceState {
    * Commits, garbage collections and readers taking hold of the extract's files
    * (`betweenCommits`): each sees the extract as the one before it left it.
    */
-  commits: Promise<unknown>;
+  commits: SerialQueue;
   /** Sweeps and file placements: a sweep never deletes a file a writer is just putting in place. */
-  files: Promise<unknown>;
+  files: SerialQueue;
 }
 
-const sources = new Map<string, SourceState>();
+// On globalThis under a Symbol.for key, like tokens: two copies of @aida/core loaded side by
+// side (a plugin with its own nested copy) must still share one state per source folder.
+const SOURCES = Symbol.for('aida:extract-sources');
+const sources: Map<string, SourceState> = ((globalThis as Record<symbol, unknown>)[SOURCES] ??= new Map<string, SourceState>()) as Map<string, SourceState>;
 
 /** The shared state of the source folder `dir` (an absolute path). */
 export function sourceState(dir: string): SourceState {
   let s = sources.get(dir);
   if (!s) {
-    s = { writers: new Map(), staging: new Set(), cleaned: Promise.resolve(), claims: new Map(), commits: Promise.resolve(), files: Promise.resolve() };
+    s = { writers: new Map(), staging: new Set(), cleaned: Promise.resolve(), claims: new Map(), commits: new SerialQueue(), files: new SerialQueue() };
     sources.set(dir, s);
   }
   return s;
@@ -38,9 +42,7 @@ export function sourceState(dir: string): SourceState {
 
 /** Runs `fn` after everything queued on the chain before it has settled. */
 export function serialize<T>(state: SourceState, chain: 'commits' | 'files', fn: () => Promise<T>): Promise<T> {
-  const run = state[chain].then(fn);
-  state[chain] = run.catch(() => undefined);
-  return run;
+  return state[chain].run(fn);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
+import { SerialQueue } from '@aida/core';
 import type { SystemDb } from '../state/system-db.js';
 
 export interface AuditRow {
@@ -30,7 +31,7 @@ export interface AuditFilter {
 export class AuditLog {
   private buffer: AuditRow[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
+  private readonly flushes = new SerialQueue();
 
   constructor(
     private readonly db: SystemDb,
@@ -55,7 +56,7 @@ export class AuditLog {
 
   /** Writes what is buffered; queued behind any flush in progress. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(async () => {
+    return this.flushes.run(async () => {
       const rows = this.buffer;
       if (!rows.length) return;
       this.buffer = [];
@@ -71,7 +72,6 @@ export class AuditLog {
         this.logger.error({ err: e, rows: rows.length }, 'writing audit rows failed');
       }
     });
-    return this.flushing;
   }
 
   async query(f: AuditFilter): Promise<{ items: AuditRow[]; total: number }> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type IssuedSession, type Role } from '@aida/core';
+import { SerialQueue, type IssuedSession, type Role } from '@aida/core';
 import { AlreadyBootstrappedError, BadCredentialsError, LastAdminError, SelfChangeError } from '../errors.js';
 import type { Logger } from 'pino';
 import type { SystemDb } from '../state/system-db.js';
@@ -28,7 +28,7 @@ export class Identity {
   readonly rateLimits: MemoryRateLimits;
   readonly audit: AuditLog;
   private usageTimer: NodeJS.Timeout | undefined;
-  private bootstrapping: Promise<unknown> = Promise.resolve();
+  private readonly bootstrapping = new SerialQueue();
 
   private constructor(
     readonly db: SystemDb,
@@ -83,12 +83,10 @@ export class Identity {
    * "no user has a password yet" check while the first is still hashing its password.
    */
   bootstrap(input: { email: string; name?: string; password: string }): Promise<UserRecord> {
-    const run = this.bootstrapping.then(async () => {
+    return this.bootstrapping.run(async () => {
       if (this.users.hasAnyPassword()) throw new AlreadyBootstrappedError('This instance already has users; sign in instead');
       return this.createUser({ ...input, role: 'admin' });
     });
-    this.bootstrapping = run.catch(() => undefined);
-    return run;
   }
 
   async createUser(input: { email: string; name?: string | null; role: Role; password?: string }): Promise<UserRecord> {

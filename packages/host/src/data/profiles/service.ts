@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { TableNotFoundError } from '../../errors.js';
 import type { Logger } from 'pino';
+import { SerialQueue } from '@aida/core';
 import type { AnalyticsDb, AnalyticsTable } from '../../analytics/analytics-db.js';
 import type { DataContext } from '../context.js';
 import type { TableRegistry } from '../registry.js';
@@ -43,7 +44,7 @@ export class ProfileService {
   private readonly generations = new WeakMap<readonly AnalyticsTable[], Generation>();
   /** Computations under way, so concurrent requests for one table share one profile run. */
   private readonly inFlight = new Map<string, { tables: readonly AnalyticsTable[]; run: Promise<TableProfile> }>();
-  private runs: Promise<unknown> = Promise.resolve();
+  private readonly runs = new SerialQueue();
   private pendingRebuild: Promise<ProfileRunSummary> | null = null;
 
   constructor(private readonly d: ProfileServiceDeps) {}
@@ -209,9 +210,7 @@ export class ProfileService {
   }
 
   private serialise<T>(task: () => Promise<T>): Promise<T> {
-    const next = this.runs.then(task, task);
-    this.runs = next.catch(() => undefined);
-    return next;
+    return this.runs.run(task);
   }
 }
 
