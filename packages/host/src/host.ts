@@ -15,6 +15,7 @@ import {
   tokens,
   UnavailableError,
   type AidaHost,
+  type Token,
   type AnyPlugin,
   type ConfigIssue,
   type HostInfo,
@@ -227,6 +228,10 @@ class HostRuntime implements Host {
         return new Promise<void>((r) => server.close(() => r()));
       },
     };
+  }
+
+  resolve<T>(token: Token<T>): T {
+    return this.container.resolve<T>(token.symbol);
   }
 
   connector(source: string) {

@@ -1,7 +1,7 @@
 import type Koa from 'koa';
-import type { DependencyContainer } from 'tsyringe';
 import type { Connector, ExtractReport } from './connector.js';
 import type { Orchestrator, RebuildResult } from './orchestrator.js';
+import type { Token } from '../tokens.js';
 
 export interface SyncResult {
   source: string;
@@ -14,7 +14,11 @@ export interface SyncResult {
 /** What `createHost()` returns; the contract `@aida/core/testing` drives hosts through. */
 export interface AidaHost {
   readonly koa: Koa;
-  readonly container: DependencyContainer;
+  /**
+   * The value the root provides for `token` (a host service, a plugin's provided value or a
+   * test override). The DI container itself stays inside the host.
+   */
+  resolve<T>(token: Token<T>): T;
   readonly dataDir: string;
   readonly orchestrator: Orchestrator;
   /** Migrations, plugin init in dependency order, services and jobs. */

@@ -58,7 +58,7 @@ describe('startTestHost overrides', () => {
     expect(sent).toEqual([{ to: 'ada@example.com', text: 'LLM says: summarise the day' }]);
     // The provider plugin still ran; only its value was replaced.
     expect(t.host.plugins.map((p) => p.id)).toEqual(['mailkit', 'digest']);
-    expect(t.host.container.resolve(mailer.symbol)).toMatchObject({ kind: 'stub' });
+    expect(t.host.resolve(mailer)).toMatchObject({ kind: 'stub' });
     await t.stop();
   });
 
