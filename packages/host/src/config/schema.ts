@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { zByteSize, zDuration } from '@aida/core';
+import { PLUGIN_ID_PATTERN, zByteSize, zDuration } from '@aida/core';
 import { jobsConfigSchema } from '../jobs/config.js';
 
 // Each default is stated once, on its field; `.prefault({})` on a section lets the fields fill it.
@@ -20,7 +20,7 @@ export const pluginEntrySchema = z
     /** npm package whose default export is the plugin definition (e.g. `@aida/plugin-keboola`). */
     package: z.string().min(1),
     /** Runs the plugin under another id (to list one package twice). */
-    id: z.string().regex(/^[a-z][a-z0-9-]*$/).optional(),
+    id: z.string().regex(PLUGIN_ID_PATTERN).optional(),
     config: z.record(z.string(), z.unknown()).optional(),
     jobs: z.record(z.string(), jobOverrideSchema).optional(),
     enabled: z.boolean().optional(),

@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import {
+  PLUGIN_ID_PATTERN,
   assertIdentifier,
   ConflictError,
   formatDuration,
@@ -78,7 +79,7 @@ export class Contributions {
     };
     const jobs: JobRegistry = {
       define: <D>(name: string, handler: JobHandler<D>, options: JobOptions) => {
-        if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new InputError(`job name ${JSON.stringify(name)} of plugin '${pluginId}' must match ^[a-z][a-z0-9-]*$`);
+        if (!PLUGIN_ID_PATTERN.test(name)) throw new InputError(`job name ${JSON.stringify(name)} of plugin '${pluginId}' must match ${PLUGIN_ID_PATTERN.source}`);
         const full = `${pluginId}:${name}`;
         const o = jobOverrides[name] ?? {};
         this.jobs.set(full, {

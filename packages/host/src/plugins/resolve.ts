@@ -1,4 +1,4 @@
-import { SecretRedactor, validateConfig, type AnyPlugin, type ConfigIssue, type EnvSource } from '@aida/core';
+import { PLUGIN_MARKER, SecretRedactor, validateConfig, type AnyPlugin, type ConfigIssue, type EnvSource } from '@aida/core';
 import { instanceConfigSchema, type InstanceConfig, type JobOverride } from '../config/schema.js';
 import { ConfigInvalidError, PluginNotInstalledError } from '../errors.js';
 import { checkPluginDefinition, importPlugin } from './load.js';
@@ -70,7 +70,7 @@ export async function resolveInstance(
     add(loaded!.plugin, entry.package, where, entry);
   }
   for (const [i, item] of inline.entries()) {
-    const entry: InlinePluginEntry = 'plugin' in item && !(PLUGIN_KEY in item) ? item : { plugin: item as AnyPlugin };
+    const entry: InlinePluginEntry = 'plugin' in item && !(PLUGIN_MARKER in item) ? item : { plugin: item as AnyPlugin };
     const { plugin, issue } = checkPluginDefinition(entry.plugin, `plugins option [${i}]`);
     if (issue) issues.push(issue);
     else add(plugin!, '(inline)', `plugins option [${i}] (${plugin!.id})`, entry);
@@ -92,7 +92,6 @@ export async function resolveInstance(
   return { config, plugins };
 }
 
-const PLUGIN_KEY = '$$aida';
 
 /** Plugin entries of a config that failed validation elsewhere, so their problems are still reported. */
 function rawPluginEntries(raw: unknown): { package: string; id?: string; config?: unknown; enabled?: boolean }[] {
