@@ -48,6 +48,7 @@ export const AnalyticsNotReadyError = defineError('AIDA_ANALYTICS_NOT_READY', 50
 
 // Jobs.
 export const JobUnknownError = defineError('AIDA_JOB_UNKNOWN', 400, 'Unknown job', InputError);
+export const JobNotFoundError = defineError('AIDA_JOB_NOT_FOUND', 404, 'No such job', NotFoundError);
 export const JobDisabledError = defineError('AIDA_JOB_DISABLED', 409, "The job is disabled in this instance's config", ConflictError);
 
 // The query API: the statement check, the engine, the answer.

@@ -26,6 +26,8 @@ import {
 import { AnalyticsDb } from './analytics/analytics-db.js';
 import { SyncOrchestrator } from './analytics/orchestrator.js';
 import { JobScheduler } from './jobs/scheduler.js';
+import { jobAdminRoutes } from './jobs/admin-routes.js';
+import { SystemDbJobRunLog } from './jobs/run-log.js';
 import { localFilesPlugin } from './local-files/plugin.js';
 import { ensureDemoFiles } from './demo/dataset.js';
 import { Contributions } from './plugins/registries.js';
@@ -140,6 +142,7 @@ class HostRuntime implements Host {
   /** Work started after a request or a rebuild (profiling) that stop() waits for before closing databases. */
   private readonly backgroundWork = new Set<Promise<unknown>>();
   private syncService: SyncService | undefined;
+  private jobRunLog: SystemDbJobRunLog | undefined;
   private schemaVersion = 0;
   private state: 'created' | 'starting' | 'started' | 'stopping' | 'stopped' = 'created';
 
@@ -243,6 +246,12 @@ class HostRuntime implements Host {
     return this.syncService.syncSource(source, tables, signal);
   }
 
+  /** Run history of the jobs, in the system database. */
+  private jobRuns(): SystemDbJobRunLog {
+    this.jobRunLog ??= new SystemDbJobRunLog(this.systemDb!);
+    return this.jobRunLog;
+  }
+
   private syncRepo(): SyncRepository {
     if (!this.syncRepository) throw new UnavailableError('the system database is not open');
     return this.syncRepository;
@@ -314,8 +323,10 @@ class HostRuntime implements Host {
 
   private async startJobs(): Promise<void> {
     defineSyncJobs({ contributions: this.contributions, plugins: this.plugins, analytics: this.analytics, registry: this.registry!, sync: (s, t, signal) => this.syncSource(s, t, signal) });
-    this.jobs = await JobScheduler.create({ config: this.config.jobs, systemDb: this.systemDb!, logger: this.logger, instanceName: this.config.instance.name });
-    this.contributions.runNow = (name, data) => this.jobs!.now(name, data);
+    this.jobs = await JobScheduler.create({ config: this.config.jobs, systemDb: this.systemDb!, logger: this.logger, instanceName: this.config.instance.name, runLog: this.jobRuns() });
+    this.contributions.runNow = async (name, data) => {
+      await this.jobs!.now(name, data);
+    };
     await scheduleContributedJobs(this.jobs, this.contributions);
     await this.jobs.start();
     await this.applyTableSchedules();
@@ -382,6 +393,7 @@ class HostRuntime implements Host {
       ...permissionRoutes(id),
       ...accessRequestRoutes(id, data),
       ...auditRoutes(id),
+      ...jobAdminRoutes({ jobs: () => this.jobs, runs: this.jobRuns() }),
       ...pageRoutes(providers),
       ...dataRoutes(data, { profiles }),
       ...openApiRoutes(() => buildOpenApi([...core, ...this.contributions.routes.map((r) => r.route)], { title: `${this.config.instance.name} API`, version: HOST_VERSION })),
