@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each printed as a ratio against the engine's own speed
-// measured in the same run. BENCH_ONLY=rebuild,extract,startup,data,profile,query,keboola,da picks some; BENCH_CSV_ROWS scales (b).
+// measured in the same run. BENCH_ONLY=rebuild,extract,startup,data,profile,query,keboola,da,jobs picks some; BENCH_CSV_ROWS scales (b).
 import { printSummary, report } from './lib.mjs';
 import { benchRebuild } from './rebuild.mjs';
 import { benchExtractCsv } from './extract-csv.mjs';
@@ -8,6 +8,7 @@ import { benchDataApi } from './data-api.mjs';
 import { benchProfile } from './profile.mjs';
 import { benchQuery } from './query.mjs';
 import { benchDaSync } from './da-sync.mjs';
+import { benchJobsPickup } from './jobs-pickup.mjs';
 
 const only = process.env.BENCH_ONLY?.split(',');
 const want = (name) => !only || only.includes(name);
@@ -18,5 +19,6 @@ if (want('data')) await benchDataApi();
 if (want('profile')) await benchProfile();
 if (want('query')) await benchQuery();
 if (want('da')) await benchDaSync();
+if (want('jobs')) await benchJobsPickup();
 if (want('keboola')) await (await import('../packages/plugin-keboola/bench/extract.mjs')).benchKeboolaExtract({ report });
 printSummary();

@@ -5,6 +5,7 @@
  */
 import { timestampValue, type DuckDBValue } from '@duckdb/node-api';
 import { toJobId, type JobParameters } from 'agenda';
+import { failReasonText } from './fail-reason.js';
 
 /** A row of the `jobs` table (migration 002) as `SystemDb.all` returns it. */
 export interface JobRow {
@@ -49,10 +50,41 @@ export function param(value: unknown): DuckDBValue {
 }
 
 export const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+
+/**
+ * `failReason` as stored: text. Agenda's `fail()` keeps a thrown non-Error as it is, so an
+ * object or number can arrive here despite the `string` type; bound as is, DuckDB refuses it.
+ */
+export function failReason(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  return typeof value === 'string' ? value : failReasonText(value);
+}
+
+/**
+ * The lock a job object holds, as this repository last read or wrote it: `locked_at` in
+ * epoch milliseconds, or null when the row was unlocked. It lets `saveJobState` save only
+ * for the run that holds the lock. A symbol property rather than a WeakMap because Agenda
+ * copies the locked row into its Job (`{ ...row }`), which copies it along; JSON, Agenda's
+ * `toJson` and the other backends never see it.
+ */
+const HELD_LOCK = Symbol('aida:jobs:held-lock');
+
+type WithHeldLock = { [HELD_LOCK]?: number | null };
+
+/** The lock `job` holds, or undefined when it did not come from this repository (no check is possible). */
+export function heldLock(job: JobParameters): number | null | undefined {
+  return (job as WithHeldLock)[HELD_LOCK];
+}
+
+/** Records the lock `job` holds after a save or a lock. */
+export function setHeldLock(job: JobParameters, lockedAt: Date | null | undefined): void {
+  (job as WithHeldLock)[HELD_LOCK] = lockedAt ? lockedAt.getTime() : null;
+}
+
 const undef = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
 
 export function toJob(row: JobRow): JobParameters {
-  return {
+  const job: JobParameters = {
     _id: toJobId(row.id),
     name: row.name,
     priority: row.priority,
@@ -77,4 +109,6 @@ export function toJob(row: JobRow): JobParameters {
     endDate: undef(row.end_date),
     skipDays: row.skip_days === null ? undefined : JSON.parse(row.skip_days),
   };
+  setHeldLock(job, row.locked_at);
+  return job;
 }

@@ -9,7 +9,7 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import type { JobParameters } from 'agenda';
 import type { SqlRunner } from '../state/system-db.js';
 import { jsonPath, Where } from './duckdb-job-query.js';
-import { json, param, toJob, ts, type JobRow } from './duckdb-job-rows.js';
+import { failReason, json, param, toJob, ts, type JobRow } from './duckdb-job-rows.js';
 
 /** Columns a `unique` constraint may name besides `data.<path>`; keys are Agenda's attribute names. */
 const UNIQUE_COLUMNS: Record<string, string> = {
@@ -34,17 +34,37 @@ const INSERT_COLUMNS = [
 ] as const;
 
 export async function insert(tx: SqlRunner, p: SaveProps, by: string | null, debounceStartedAt: Date | null = null): Promise<JobParameters> {
+  const [saved] = await insertMany(tx, [{ props: p, by }], debounceStartedAt);
+  return saved!;
+}
+
+/** A plain insert (no id, not `single`, no unique key): what `now()` and `schedule()` store. */
+export interface InsertRequest {
+  props: SaveProps;
+  by: string | null;
+}
+
+/** Inserts every job of the batch with one statement; the results are in the batch's order. */
+export async function insertMany(tx: SqlRunner, batch: readonly InsertRequest[], debounceStartedAt: Date | null = null): Promise<JobParameters[]> {
   const now = new Date();
-  const values: DuckDBValue[] = [
-    randomUUID(), p.name, p.priority ?? 0, p.type ?? 'normal', ts(p.nextRunAt), p.repeatInterval === undefined ? null : String(p.repeatInterval),
-    p.repeatTimezone ?? null, p.repeatAt ?? null, json(p.data), p.disabled ?? false, p.fork ?? false, by, ts(debounceStartedAt),
-    ts(p.startDate), ts(p.endDate), json(p.skipDays), p.failReason ?? null, p.failCount ?? null, ts(p.failedAt), ts(now), ts(now),
-  ];
+  const ids: string[] = [];
+  const values: DuckDBValue[] = [];
+  for (const { props: p, by } of batch) {
+    const id = randomUUID();
+    ids.push(id);
+    values.push(
+      id, p.name, p.priority ?? 0, p.type ?? 'normal', ts(p.nextRunAt), p.repeatInterval === undefined ? null : String(p.repeatInterval),
+      p.repeatTimezone ?? null, p.repeatAt ?? null, json(p.data), p.disabled ?? false, p.fork ?? false, by, ts(debounceStartedAt),
+      ts(p.startDate), ts(p.endDate), json(p.skipDays), failReason(p.failReason), p.failCount ?? null, ts(p.failedAt), ts(now), ts(now),
+    );
+  }
+  const row = `(${INSERT_COLUMNS.map(() => '?').join(', ')})`;
   const rows = await tx.all<JobRow>(
-    `INSERT INTO jobs (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')}) RETURNING *`,
+    `INSERT INTO jobs (${INSERT_COLUMNS.join(', ')}) VALUES ${batch.map(() => row).join(', ')} RETURNING *`,
     values,
   );
-  return toJob(rows[0]!);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => toJob(byId.get(id)!));
 }
 
 /**
@@ -64,7 +84,7 @@ export async function updateById(tx: SqlRunner, id: string, p: SaveProps, by: st
       p.priority ?? 0, ts(p.nextRunAt), p.type ?? 'normal', p.repeatInterval === undefined ? null : String(p.repeatInterval),
       p.repeatTimezone ?? null, p.repeatAt ?? null, json(p.data), p.disabled ?? false, p.fork ?? false, by,
       ts(p.startDate), ts(p.endDate), json(p.skipDays), ts(new Date()),
-      p.failReason !== undefined, p.failReason ?? null,
+      p.failReason !== undefined, failReason(p.failReason),
       p.failCount !== undefined, p.failCount ?? null,
       p.failedAt !== undefined, ts(p.failedAt),
       id, p.name,

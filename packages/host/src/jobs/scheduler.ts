@@ -7,9 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Agenda, backoffStrategies, type Job, type JobState } from 'agenda';
 import type pino from 'pino';
-import { ConflictError, InputError, parseDuration, type JobHandler } from '@aida/core';
+import { parseDuration, type JobHandler } from '@aida/core';
+import { JobDisabledError, JobUnknownError } from '../errors.js';
+import type { JobRunLog } from './run-log.js';
 import type { SystemDb } from '../state/system-db.js';
 import { createJobsBackend, watchErrors, type JobsBackend } from './backends.js';
+import { asError } from './fail-reason.js';
 import type { JobsConfig } from './config.js';
 import { checkJobOptions, checkSchedule, type ScheduledJobOptions } from './scheduler-options.js';
 import { handlerData, RecurringJobs } from './scheduler-recurring.js';
@@ -71,6 +74,9 @@ export class JobScheduler {
   private started = false;
   private lastError: { at: number; message: string } | undefined;
 
+  /** Where finished runs are recorded for the jobs admin API (none in bare scheduler tests). */
+  private runLog: JobRunLog | undefined;
+
   private constructor(
     private readonly agenda: Agenda,
     private readonly backend: JobsBackend,
@@ -92,7 +98,7 @@ export class JobScheduler {
     );
   }
 
-  static async create(opts: { config: JobsConfig; systemDb: SystemDb; logger: pino.Logger; instanceName: string }): Promise<JobScheduler> {
+  static async create(opts: { config: JobsConfig; systemDb: SystemDb; logger: pino.Logger; instanceName: string; runLog?: JobRunLog }): Promise<JobScheduler> {
     const log = opts.logger.child({ component: 'jobs' });
     const backend = await createJobsBackend(opts.config, { systemDb: opts.systemDb, logger: log });
     // Connect before Agenda exists: its constructor connects too, without handling failure.
@@ -109,7 +115,9 @@ export class JobScheduler {
       removeOnComplete: opts.config.remove_on_complete,
     });
     await agenda.ready;
-    return new JobScheduler(agenda, backend, opts.config, log, workerName);
+    const scheduler = new JobScheduler(agenda, backend, opts.config, log, workerName);
+    scheduler.runLog = opts.runLog;
+    return scheduler;
   }
 
   /** Defines `<pluginId>:<job>`; validates its lock lifetime, concurrency and schedule at once. */
@@ -167,11 +175,17 @@ export class JobScheduler {
     return this.recurring.cancelUnique(this.definition(fullName).name, uniqueKey);
   }
 
-  /** Queues one run now; resolves once it is stored, not when it has run. */
-  async now(fullName: string, data: Record<string, unknown> = {}): Promise<void> {
+  /** Queues one run now and returns the stored run's id; resolves once it is stored, not when it has run. */
+  async now(fullName: string, data: Record<string, unknown> = {}): Promise<string> {
     const def = this.definition(fullName);
-    if (!def.enabled) throw new ConflictError(`job ${fullName} is disabled in this instance's config`, { code: 'AIDA_JOB_DISABLED' });
-    await this.agenda.now(fullName, data);
+    if (!def.enabled) throw new JobDisabledError(`job ${fullName} is disabled in this instance's config`);
+    const job = await this.agenda.now(fullName, data);
+    return String(job.attrs._id);
+  }
+
+  /** Every defined job with its configured schedule, in definition order. */
+  defined(): { name: string; schedule: string | undefined; enabled: boolean }[] {
+    return [...this.definitions.values()].map((d) => ({ name: d.name, schedule: d.options.schedule, enabled: d.enabled }));
   }
 
   /** Applies the configured schedules and enabled flags, then starts polling. Idempotent. */
@@ -241,7 +255,7 @@ export class JobScheduler {
 
   private definition(fullName: string): Definition {
     const def = this.definitions.get(fullName);
-    if (!def) throw new InputError(`unknown job ${fullName}; it must be defined before it is scheduled`, { code: 'AIDA_JOB_UNKNOWN' });
+    if (!def) throw new JobUnknownError(`unknown job ${fullName}; it must be defined before it is scheduled`);
     return def;
   }
 
@@ -267,6 +281,7 @@ export class JobScheduler {
       this.log.info({ job: def.name, jobId }, 'job started');
       await def.handler({ name: def.name, data: handlerData(job.attrs.data), signal: controller.signal });
       this.log.info({ job: def.name, jobId, durationMs: Date.now() - started }, 'job finished');
+      this.recordRun(def.name, jobId, started, null);
     } catch (err) {
       const interrupted = this.stopping !== undefined && controller.signal.aborted;
       // A one-off run cut short by shutdown runs again (here after a restart, or on another
@@ -277,11 +292,22 @@ export class JobScheduler {
         { err, job: def.name, jobId, durationMs: Date.now() - started, failCount: (job.attrs.failCount ?? 0) + 1, interrupted },
         'job failed',
       );
-      throw err;
+      // Agenda stores and retries an Error; anything else would lose the reason or the retry.
+      const error = asError(err);
+      this.recordRun(def.name, jobId, started, error.message);
+      throw error;
     } finally {
       clearTimeout(deadline);
       this.running.delete(entry);
     }
+  }
+
+  /** Best effort: a run history write that fails is logged, never fails the run. */
+  private recordRun(name: string, jobId: string, started: number, error: string | null): void {
+    if (!this.runLog) return;
+    const finished = Date.now();
+    const run = { job_name: name, job_id: jobId, started_at: new Date(started), finished_at: new Date(finished), status: error === null ? ('completed' as const) : ('failed' as const), error, duration_ms: finished - started, worker: this.workerName };
+    this.runLog.record(run).catch((err: unknown) => this.log.warn({ err, job: name }, 'recording the job run failed'));
   }
 
   /** Brings stored jobs in line with the definitions: enabled flags, configured schedules. */

@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { queryRows, StartupError, type PlainValue, type SqlParams } from '@aida/core';
+import { queryRows, type PlainValue, type SqlParams } from '@aida/core';
+import { DataDirInUseError } from '../errors.js';
 
 /** A statement runner handed to transactions; the same methods as SystemDb minus `transaction`. */
 export interface SqlRunner {
@@ -10,40 +11,21 @@ export interface SqlRunner {
   run(sql: string, params?: SqlParams): Promise<number>;
 }
 
+/** A runner whose statements run one at a time, with transactions that own it while they run. */
+export interface SerialSql extends SqlRunner {
+  /** Runs `fn` inside BEGIN/COMMIT with exclusive use of the connection; rolls back if it throws. */
+  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+}
+
 /**
- * `state/system.duckdb` on one connection. DuckDB allows one writer per file, so every
- * statement goes through a single queue: writes are serialised and a transaction never
- * interleaves with another caller's statements.
+ * One DuckDB connection and the queue in front of it: statements run in the order they
+ * were asked for, and a transaction never interleaves with another caller's statements.
  */
-export class SystemDb implements SqlRunner {
+class SerialConnection implements SerialSql {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  private constructor(
-    readonly path: string,
-    private readonly instance: DuckDBInstance,
-    private readonly conn: DuckDBConnection,
-  ) {}
-
-  static async open(path: string): Promise<SystemDb> {
-    await mkdir(dirname(path), { recursive: true });
-    let instance: DuckDBInstance;
-    try {
-      instance = await DuckDBInstance.create(path);
-    } catch (e) {
-      const msg = (e as Error).message;
-      if (/Could not set lock|Conflicting lock/i.test(msg)) {
-        const pid = /PID (\d+)/.exec(msg)?.[1];
-        throw new StartupError(
-          'AIDA_DATA_DIR_IN_USE',
-          `${path} is open in another process${pid ? ` (PID ${pid})` : ''}: only one AIDA host may use a data directory; stop the other one or point AIDA_DATA_DIR elsewhere`,
-        );
-      }
-      throw e;
-    }
-    const conn = await instance.connect();
-    return new SystemDb(path, instance, conn);
-  }
+  constructor(private readonly conn: DuckDBConnection) {}
 
   all<T = Record<string, PlainValue>>(sql: string, params?: SqlParams): Promise<T[]> {
     return this.enqueue(() => queryRows<T>(this.conn, sql, params));
@@ -53,7 +35,6 @@ export class SystemDb implements SqlRunner {
     return this.enqueue(async () => Number((await this.conn.run(sql, params)).rowsChanged));
   }
 
-  /** Runs `fn` inside BEGIN/COMMIT with exclusive use of the connection; rolls back if it throws. */
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
     return this.enqueue(async () => {
       const tx: SqlRunner = {
@@ -72,15 +53,14 @@ export class SystemDb implements SqlRunner {
     });
   }
 
-  /** Waits for queued statements, checkpoints and closes the file. */
-  async close(): Promise<void> {
+  /** Waits for queued statements, runs `last` (if given) as the final one, and closes. */
+  async close(last?: (conn: DuckDBConnection) => Promise<unknown>): Promise<void> {
     if (this.closed) return;
     await this.enqueue(async () => {
-      await this.conn.run('CHECKPOINT').catch(() => undefined);
+      await last?.(this.conn).catch(() => undefined);
     });
     this.closed = true;
     this.conn.closeSync();
-    this.instance.closeSync();
   }
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
@@ -88,5 +68,88 @@ export class SystemDb implements SqlRunner {
     const next = this.queue.then(task, task);
     this.queue = next.catch(() => undefined);
     return next;
+  }
+}
+
+/**
+ * `state/system.duckdb`. DuckDB allows one writing process per file; inside it, every
+ * statement of the host goes through one connection and its queue, so writes are
+ * serialised and a transaction never interleaves with another caller's statements.
+ *
+ * A user with many small statements of its own (the job repository polls and saves
+ * locks all the time) asks for a `lane`: a second connection on the same database with
+ * its own queue, so neither side waits behind the other. DuckDB's MVCC keeps the two
+ * consistent; they must not write the same rows, which holds while each table has one
+ * owner (the jobs table is the job repository's).
+ */
+export class SystemDb implements SerialSql {
+  private readonly main: SerialConnection;
+  private readonly lanes = new Map<string, Promise<SerialConnection>>();
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    readonly path: string,
+    private readonly instance: DuckDBInstance,
+    conn: DuckDBConnection,
+  ) {
+    this.main = new SerialConnection(conn);
+  }
+
+  static async open(path: string): Promise<SystemDb> {
+    await mkdir(dirname(path), { recursive: true });
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path);
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (/Could not set lock|Conflicting lock/i.test(msg)) {
+        const pid = /PID (\d+)/.exec(msg)?.[1];
+        throw new DataDirInUseError(
+          `${path} is open in another process${pid ? ` (PID ${pid})` : ''}: only one AIDA host may use a data directory; stop the other one or point AIDA_DATA_DIR elsewhere`,
+        );
+      }
+      throw e;
+    }
+    const conn = await instance.connect();
+    return new SystemDb(path, instance, conn);
+  }
+
+  all<T = Record<string, PlainValue>>(sql: string, params?: SqlParams): Promise<T[]> {
+    return this.main.all<T>(sql, params);
+  }
+
+  run(sql: string, params?: SqlParams): Promise<number> {
+    return this.main.run(sql, params);
+  }
+
+  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.main.transaction(fn);
+  }
+
+  /**
+   * The connection named `name`, opened on first use and shared by every caller that asks
+   * for the same name (so their statements stay serialised among themselves).
+   */
+  lane(name: string): Promise<SerialSql> {
+    if (this.closing) return Promise.reject(new Error('system database is closed'));
+    let lane = this.lanes.get(name);
+    if (!lane) {
+      lane = this.instance.connect().then((conn) => new SerialConnection(conn));
+      this.lanes.set(name, lane);
+    }
+    return lane;
+  }
+
+  /** Waits for queued statements on every connection, checkpoints and closes the file. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const lane of this.lanes.values()) {
+        const conn = await lane.catch(() => undefined); // one that never opened has nothing to close
+        await conn?.close();
+      }
+      await this.main.close((conn) => conn.run('CHECKPOINT'));
+      this.instance.closeSync();
+    })();
+    return this.closing;
   }
 }
