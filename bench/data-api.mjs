@@ -5,8 +5,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { ExtractWriter, sqlString } from '@aida/core';
+import { ExtractWriter } from '@aida/core';
 import { median, report, withTempDir, startBenchHost } from './lib.mjs';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');

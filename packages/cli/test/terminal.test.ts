@@ -49,6 +49,7 @@ describe.skipIf(!hasScript)('da sync on a terminal', () => {
       expect(login.code).toBe(0);
       const r = await inTerminal(`'${process.execPath}' '${daBin}' sync`, ws.env);
       expect(r.code, r.out).toBe(0);
+      // eslint-disable-next-line no-control-regex -- stripping the terminal's escape sequences is the point
       const text = r.out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
       // A bar per file while it downloads (removed when done; the slowed-down one is always seen),
       // and the overall one to 100%.

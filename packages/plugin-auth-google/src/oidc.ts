@@ -73,7 +73,7 @@ export class JwksCache {
 
   private async load(): Promise<void> {
     let jwks: unknown;
-    let cacheControl: string | null = null;
+    let cacheControl: string | null;
     try {
       const res = await fetch(this.uri, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);

@@ -108,7 +108,7 @@ export async function createJobsBackend(config: JobsConfig, deps: { systemDb: Sy
       return new JobsBackend('duckdb', backend, log, deps.systemDb.path, backend.notificationChannel);
     }
     case 'postgres': {
-      const { PostgresBackend, PostgresJobRepository } = await import('@agendajs/postgres-backend');
+      const { PostgresBackend } = await import('@agendajs/postgres-backend');
       const backend = new PostgresBackend({
         connectionString: url,
         tableName: config.table,
@@ -118,17 +118,17 @@ export async function createJobsBackend(config: JobsConfig, deps: { systemDb: Sy
         disableNotifications: !config.notifications,
       });
       // An idle pool client that loses its connection emits `error`; unheard, it kills the process.
-      (backend.repository as InstanceType<typeof PostgresJobRepository>).getPool().on('error', onError('postgres pool'));
+      (backend.repository as import('@agendajs/postgres-backend').PostgresJobRepository).getPool().on('error', onError('postgres pool'));
       return new JobsBackend('postgres', backend, log, `${redactUrl(url)} table ${config.table}`, backend.notificationChannel);
     }
     case 'redis': {
-      const { RedisBackend, RedisJobRepository } = await import('@agendajs/redis-backend');
+      const { RedisBackend } = await import('@agendajs/redis-backend');
       const backend = new RedisBackend({
         connectionString: url,
         keyPrefix: config.key_prefix,
         channelName: `${config.key_prefix}notifications`,
       });
-      (backend.repository as InstanceType<typeof RedisJobRepository>).getRedis().on('error', onError('redis client'));
+      (backend.repository as import('@agendajs/redis-backend').RedisJobRepository).getRedis().on('error', onError('redis client'));
       // The Redis backend always brings a pub/sub channel; `notifications: false` drops it.
       const channel = config.notifications ? backend.notificationChannel : undefined;
       return new JobsBackend('redis', backend, log, `${redactUrl(url)} prefix ${config.key_prefix}`, channel);

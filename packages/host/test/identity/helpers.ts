@@ -11,7 +11,7 @@ export async function call(t: TestHost, method: string, path: string, opts: { to
     body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
   });
   const text = await res.text();
-  let json: any = undefined;
+  let json: any;
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch {

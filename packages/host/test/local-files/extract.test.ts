@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ExtractWriter, queryRows } from '@aida/core';
+import { ExtractWriter } from '@aida/core';
 import { LocalFilesConnector } from '../../src/local-files/connector.js';
 import { tableNameFor } from '../../src/local-files/files.js';
 import { silentLogger, tempDir } from '../helpers.js';

@@ -22,6 +22,8 @@ export async function enclose(conn: DuckDBConnection, clock: EngineClock, sql: s
     if (!text.trim()) continue;
     const wrapped = `SELECT * FROM (\n${text}\n) AS _aida_query${limit === undefined ? '' : ` LIMIT ${Math.floor(limit)}`}`;
     const again = await clock.run(() => serializeSql(conn, wrapped));
+    // DuckDB's serialised parse tree is deep, loosely shaped JSON; it is walked defensively below.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const statements = again.statements as Record<string, any>[] | undefined;
     const outer = !again.error && statements?.length === 1 ? statements[0].node : undefined;
     const from = outer?.type === 'SELECT_NODE' && outer.select_list?.length === 1 && outer.select_list[0].class === 'STAR' ? outer.from_table : undefined;
