@@ -61,23 +61,32 @@ export async function benchDaSync({ sources = 20, tablesPerSource = 50, bigMb = 
       const daBig = await time(() => run([daBin, 'sync', '--table', 'big'], env));
       const mbps = (ms) => bigBytes / 1024 / 1024 / (ms / 1000);
       report(`da sync of one ${Math.round(bigBytes / 1024 / 1024)} MB table`, mbps(daBig.ms), 'MB/s', {
-        baseline: mbps(plainBig.ms), baselineName: 'plain streamed fetch() to a file, in-process (no process start, no MD5, no views)',
+        baseline: mbps(plainBig.ms),
+        baselineName: 'plain streamed fetch() to a file, in-process (no process start, no MD5, no views)',
       });
       const plainDir = await mkdtemp(join(tmpdir(), 'aida-bench-da-plain-'));
       const plain = await time(async () => {
         let i = 0;
-        await Promise.all(Array.from({ length: 4 }, async () => {
-          while (i < ids.length) {
-            const id = ids[i++];
-            await writeFile(join(plainDir, `${id}.parquet`), Buffer.from(await (await fetch(`${url}/api/data/${id}/download`, { headers: admin })).arrayBuffer()));
-          }
-        }));
+        await Promise.all(
+          Array.from({ length: 4 }, async () => {
+            while (i < ids.length) {
+              const id = ids[i++];
+              await writeFile(
+                join(plainDir, `${id}.parquet`),
+                Buffer.from(await (await fetch(`${url}/api/data/${id}/download`, { headers: admin })).arrayBuffer()),
+              );
+            }
+          }),
+        );
       });
       await rm(plainDir, { recursive: true, force: true });
       const first = await time(() => run([daBin, 'sync', '--json'], env));
       const fetched = JSON.parse(first.value).fetched.length;
       if (fetched !== n) throw new Error(`first sync fetched ${fetched} files, expected ${n}`);
-      report(`da sync, first, ${n} tables`, first.ms, 'ms', { baseline: plain.ms, baselineName: 'plain fetch() of the same files to disk, 4 at a time, in-process' });
+      report(`da sync, first, ${n} tables`, first.ms, 'ms', {
+        baseline: plain.ms,
+        baselineName: 'plain fetch() of the same files to disk, 4 at a time, in-process',
+      });
 
       const floorScript = `const r = await fetch(${JSON.stringify(`${url}/api/sync/manifest`)}, { headers: { authorization: ${JSON.stringify(admin.authorization)} } }); await r.json();`;
       const floor = await medianOf(5, () => run(['--input-type=module', '-e', floorScript], {}));
@@ -88,7 +97,10 @@ export async function benchDaSync({ sources = 20, tablesPerSource = 50, bigMb = 
       });
       if (transferred !== 0) throw new Error(`second sync fetched ${transferred} files`);
       report(`da sync, second (nothing changed), ${n} tables`, second, 'ms', {
-        baseline: floor, baselineName: 'node process fetching the manifest', target: '< 1000 ms', pass: second < 1000,
+        baseline: floor,
+        baselineName: 'node process fetching the manifest',
+        target: '< 1000 ms',
+        pass: second < 1000,
       });
     } finally {
       await close();

@@ -56,7 +56,8 @@ export async function benchDataApi({ sources = 20, tablesPerSource = 50, downloa
   await withTempDir('aida-bench-data-', async (dataDir) => {
     for (let s = 0; s < sources; s++) {
       const w = await ExtractWriter.open(join(dataDir, 'extracts', `source_${s}`));
-      for (let t = 0; t < tablesPerSource; t++) await w.writeTable(`s${s}_t${t}`, `SELECT range AS id, 'x' || range AS label FROM range(${10 + t})`, { description: `table ${t} of source ${s}` });
+      for (let t = 0; t < tablesPerSource; t++)
+        await w.writeTable(`s${s}_t${t}`, `SELECT range AS id, 'x' || range AS label FROM range(${10 + t})`, { description: `table ${t} of source ${s}` });
       await w.commit();
     }
     // One big table for the download benchmark (random data compresses poorly, like real data).
@@ -66,37 +67,75 @@ export async function benchDataApi({ sources = 20, tablesPerSource = 50, downloa
     await big.commit();
 
     const { host, url, close, admin } = await startBenchHost(dataDir);
-    const created = await (await fetch(`${url}/api/users`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ email: 'analyst@example.com', role: 'analyst', password: 'analyst-password' }) })).json();
-    const analystLogin = await (await fetch(`${url}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'analyst@example.com', password: 'analyst-password' }) })).json();
+    const created = await (
+      await fetch(`${url}/api/users`, {
+        method: 'POST',
+        headers: { ...admin, 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'analyst@example.com', role: 'analyst', password: 'analyst-password' }),
+      })
+    ).json();
+    const analystLogin = await (
+      await fetch(`${url}/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'analyst@example.com', password: 'analyst-password' }),
+      })
+    ).json();
     const analyst = { authorization: `Bearer ${analystLogin.access_token}` };
     void created;
     const n = sources * tablesPerSource + 1;
 
     // Manifest latency.
     const manifestBody = await (await fetch(`${url}/api/sync/manifest`, { headers: analyst })).text();
-    const bareJson = await bare((req, res) => { res.setHeader('content-type', 'application/json'); res.end(manifestBody); });
+    const bareJson = await bare((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(manifestBody);
+    });
     await latency(`${url}/api/sync/manifest`, analyst, 50);
     const ours = await latency(`${url}/api/sync/manifest`, analyst, 300);
     const floor = await latency(bareJson.url, {}, 300);
-    report(`manifest for ${n} tables, median latency (p99 ${ours.p99.toFixed(1)} ms)`, ours.median, 'ms', { baseline: floor.median, baselineName: 'bare Node server sending the same JSON', target: '< 10 ms (reference: 31 ms)', pass: ours.median < 10 });
+    report(`manifest for ${n} tables, median latency (p99 ${ours.p99.toFixed(1)} ms)`, ours.median, 'ms', {
+      baseline: floor.median,
+      baselineName: 'bare Node server sending the same JSON',
+      target: '< 10 ms (reference: 31 ms)',
+      pass: ours.median < 10,
+    });
 
     // Download throughput.
     const file = host.analytics.files('big')[0].path;
-    const bareFile = await bare((req, res) => { res.setHeader('content-length', statSync(file).size); createReadStream(file, { highWaterMark: 1 << 20 }).pipe(res); });
+    const bareFile = await bare((req, res) => {
+      res.setHeader('content-length', statSync(file).size);
+      createReadStream(file, { highWaterMark: 1 << 20 }).pipe(res);
+    });
     await throughput(`${url}/api/data/big/download`, analyst, 1);
     const dl = await throughput(`${url}/api/data/big/download`, analyst, 3);
     const raw = await throughput(bareFile.url, {}, 3);
-    report(`download of a ${(statSync(file).size / 1024 / 1024).toFixed(0)} MB table`, dl, 'MB/s', { baseline: raw, baselineName: 'plain Node file stream over HTTP', target: '>= 80% of the plain stream', pass: dl / raw >= 0.8 });
+    report(`download of a ${(statSync(file).size / 1024 / 1024).toFixed(0)} MB table`, dl, 'MB/s', {
+      baseline: raw,
+      baselineName: 'plain Node file stream over HTTP',
+      target: '>= 80% of the plain stream',
+      pass: dl / raw >= 0.8,
+    });
 
     // Catalog under load.
     const catalogBody = await (await fetch(`${url}/api/catalog/tables`, { headers: analyst })).text();
-    const bareCatalog = await bare((req, res) => { res.setHeader('content-type', 'application/json'); res.end(catalogBody); });
+    const bareCatalog = await bare((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(catalogBody);
+    });
     const load = await autocannon(`${url}/api/catalog/tables`, analyst);
     const floorLoad = await autocannon(bareCatalog.url, {});
-    report(`catalog of ${n} tables, 32 connections: requests/s (p99 ${load.latency.p99} ms, errors ${load.errors + load.non2xx})`, load.requests.average, 'req/s', {
-      baseline: floorLoad.requests.average, baselineName: 'bare Node server sending the same JSON', target: '>= 1000 req/s with p99 < 100 ms (reference: 37 req/s, p99 1.4 s)',
-      pass: load.requests.average >= 1000 && load.latency.p99 < 100 && load.non2xx === 0,
-    });
+    report(
+      `catalog of ${n} tables, 32 connections: requests/s (p99 ${load.latency.p99} ms, errors ${load.errors + load.non2xx})`,
+      load.requests.average,
+      'req/s',
+      {
+        baseline: floorLoad.requests.average,
+        baselineName: 'bare Node server sending the same JSON',
+        target: '>= 1000 req/s with p99 < 100 ms (reference: 37 req/s, p99 1.4 s)',
+        pass: load.requests.average >= 1000 && load.latency.p99 < 100 && load.non2xx === 0,
+      },
+    );
 
     await Promise.all([bareJson.close(), bareFile.close(), bareCatalog.close(), close()]);
     await host.stop();

@@ -40,7 +40,10 @@ export async function benchExtractCsv({ rows = 5_000_000, runs = 3 } = {}) {
       await writer.commit();
     });
     report(`(b) local-files extraction of a ${rows.toLocaleString('en')}-row CSV (hashes, fsync, extract.duckdb included)`, ours, 'ms', {
-      baseline: engine, baselineName: "DuckDB's COPY (FROM read_csv) TO parquet", target: '<= 1.3x', pass: ours / engine <= 1.3,
+      baseline: engine,
+      baselineName: "DuckDB's COPY (FROM read_csv) TO parquet",
+      target: '<= 1.3x',
+      pass: ours / engine <= 1.3,
     });
   });
 }

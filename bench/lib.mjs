@@ -33,8 +33,17 @@ export async function withTempDir(prefix, fn) {
 const rows = [];
 export function report(name, value, unit, { baseline, baselineName, target, pass } = {}) {
   const ratio = baseline ? value / baseline : undefined;
-  rows.push({ name, value: `${value.toFixed(1)} ${unit}`, baseline: baseline ? `${baseline.toFixed(1)} ${unit} (${baselineName})` : '', ratio: ratio ? `${ratio.toFixed(2)}x` : '', target: target ?? '', ok: pass === undefined ? '' : pass ? 'yes' : 'NO' });
-  console.log(`${name}: ${value.toFixed(1)} ${unit}${ratio ? `  | ${baselineName}: ${baseline.toFixed(1)} ${unit}  | ratio ${ratio.toFixed(2)}x` : ''}${target ? `  | target ${target}: ${pass ? 'met' : 'NOT met'}` : ''}`);
+  rows.push({
+    name,
+    value: `${value.toFixed(1)} ${unit}`,
+    baseline: baseline ? `${baseline.toFixed(1)} ${unit} (${baselineName})` : '',
+    ratio: ratio ? `${ratio.toFixed(2)}x` : '',
+    target: target ?? '',
+    ok: pass === undefined ? '' : pass ? 'yes' : 'NO',
+  });
+  console.log(
+    `${name}: ${value.toFixed(1)} ${unit}${ratio ? `  | ${baselineName}: ${baseline.toFixed(1)} ${unit}  | ratio ${ratio.toFixed(2)}x` : ''}${target ? `  | target ${target}: ${pass ? 'met' : 'NOT met'}` : ''}`,
+  );
 }
 
 export function printSummary() {
@@ -51,6 +60,12 @@ export async function startBenchHost(dataDir, config = {}) {
   const host = await createHost({ dataDir, config, logger: pino({ level: 'silent' }) });
   await host.start();
   const { url, close } = await host.listen(0, '127.0.0.1');
-  const login = await (await fetch(`${url}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'bench@example.com', password: 'bench-password' }) })).json();
+  const login = await (
+    await fetch(`${url}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'bench@example.com', password: 'bench-password' }),
+    })
+  ).json();
   return { host, url, close, admin: { authorization: `Bearer ${login.access_token}` } };
 }

@@ -69,14 +69,24 @@ export async function benchProfile({ rows = 10_000_000, runs = 3 } = {}) {
       const summarize = median(times.summarize);
       const fullMs = median(times.full);
       const sampledMs = median(times.sampled);
-      console.log(`(f) runs (ms): SUMMARIZE ${times.summarize.map(Math.round).join(', ')} | full ${times.full.map(Math.round).join(', ')} | sampled ${times.sampled.map(Math.round).join(', ')}`);
+      console.log(
+        `(f) runs (ms): SUMMARIZE ${times.summarize.map(Math.round).join(', ')} | full ${times.full.map(Math.round).join(', ')} | sampled ${times.sampled.map(Math.round).join(', ')}`,
+      );
       console.log(`(f) full profile: ${full.scans} scans, ${full.alerts.length} alerts, methods ${JSON.stringify(full.methods)}`);
-      console.log(`(f) default profile: sampled=${sampled.sampled} (${sampled.sample_method}) sample_size=${sampled.sample_size} rows=${sampled.rows}, ${sampled.scans} scans, methods ${JSON.stringify(sampled.methods)}`);
+      console.log(
+        `(f) default profile: sampled=${sampled.sampled} (${sampled.sample_method}) sample_size=${sampled.sample_size} rows=${sampled.rows}, ${sampled.scans} scans, methods ${JSON.stringify(sampled.methods)}`,
+      );
       report(`(f) profile of a ${rows.toLocaleString('en')} × 20 table, full scan (no sampling)`, fullMs, 'ms', {
-        baseline: summarize, baselineName: "DuckDB's SUMMARIZE", target: '<= 2x', pass: fullMs / summarize <= 2,
+        baseline: summarize,
+        baselineName: "DuckDB's SUMMARIZE",
+        target: '<= 2x',
+        pass: fullMs / summarize <= 2,
       });
       report(`(f) profile of a ${rows.toLocaleString('en')} × 20 table, default options (system sample of ~1M rows)`, sampledMs, 'ms', {
-        baseline: summarize, baselineName: "DuckDB's SUMMARIZE", target: '<= 2x', pass: sampledMs / summarize <= 2,
+        baseline: summarize,
+        baselineName: "DuckDB's SUMMARIZE",
+        target: '<= 2x',
+        pass: sampledMs / summarize <= 2,
       });
     } finally {
       conn.closeSync();

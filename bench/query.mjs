@@ -76,7 +76,10 @@ export async function benchQuery({ rows = 10_000_000, runs = 7 } = {}) {
       }
       const ratio1 = median(api) / median(inproc);
       report(`query API, ${AGGREGATES.length} aggregate queries over ${rows.toLocaleString('en')} rows (median of ${runs})`, median(api), 'ms', {
-        baseline: median(inproc), baselineName: 'same SQL, in-process DuckDB', target: '<= 1.15x (reference: 1.6x)', pass: ratio1 <= 1.15,
+        baseline: median(inproc),
+        baselineName: 'same SQL, in-process DuckDB',
+        target: '<= 1.15x (reference: 1.6x)',
+        pass: ratio1 <= 1.15,
       });
 
       // 2. NDJSON export of every row, with the peak RSS growth of this process.
@@ -85,7 +88,11 @@ export async function benchQuery({ rows = 10_000_000, runs = 7 } = {}) {
       let peak = base;
       const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
       const exported = await time(async () => {
-        const res = await fetch(`${url}/api/query`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'SELECT * FROM events', format: 'ndjson' }) });
+        const res = await fetch(`${url}/api/query`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ sql: 'SELECT * FROM events', format: 'ndjson' }),
+        });
         if (res.status !== 200) throw new Error(`export failed: ${res.status} ${await res.text()}`);
         let lines = 0;
         let bytes = 0;
@@ -106,25 +113,40 @@ export async function benchQuery({ rows = 10_000_000, runs = 7 } = {}) {
       freeConn.closeSync();
       free.closeSync();
       const mb = exported.value / 1024 / 1024;
-      report(`NDJSON export of ${rows.toLocaleString('en')} rows (${mb.toFixed(0)} MB, ${(mb / (exported.ms / 1000)).toFixed(0)} MB/s), peak RSS growth over ${(base / 1024 / 1024).toFixed(0)} MB`, growth, 'MB', {
-        target: '< 200 MB', pass: growth < 200,
+      report(
+        `NDJSON export of ${rows.toLocaleString('en')} rows (${mb.toFixed(0)} MB, ${(mb / (exported.ms / 1000)).toFixed(0)} MB/s), peak RSS growth over ${(base / 1024 / 1024).toFixed(0)} MB`,
+        growth,
+        'MB',
+        {
+          target: '< 200 MB',
+          pass: growth < 200,
+        },
+      );
+      report(`NDJSON export of ${rows.toLocaleString('en')} rows, duration`, exported.ms, 'ms', {
+        baseline: copy.ms,
+        baselineName: "DuckDB's own COPY … (FORMAT json) to a file, in-process",
       });
-      report(`NDJSON export of ${rows.toLocaleString('en')} rows, duration`, exported.ms, 'ms', { baseline: copy.ms, baselineName: "DuckDB's own COPY … (FORMAT json) to a file, in-process" });
       // 3. A 100,000-row JSON result vs the same rows fetched in-process as JS values.
       const api100 = [];
       const in100 = [];
       for (let i = 0; i < runs; i++) {
         in100.push((await time(() => engine(ROWS_100K))).ms);
-        api100.push((await time(async () => {
-          const r = await json(url, auth, { sql: ROWS_100K, limit: 100_000 });
-          if (r.row_count !== 100_000) throw new Error(`got ${r.row_count} rows`);
-        })).ms);
+        api100.push(
+          (
+            await time(async () => {
+              const r = await json(url, auth, { sql: ROWS_100K, limit: 100_000 });
+              if (r.row_count !== 100_000) throw new Error(`got ${r.row_count} rows`);
+            })
+          ).ms,
+        );
       }
       const ratio3 = median(api100) / median(in100);
       report('query API, 100,000-row JSON result (9 columns, parsed by the client)', median(api100), 'ms', {
-        baseline: median(in100), baselineName: 'runAndReadAll + getRowsJS in-process', target: '<= 2x', pass: ratio3 <= 2,
+        baseline: median(in100),
+        baselineName: 'runAndReadAll + getRowsJS in-process',
+        target: '<= 2x',
+        pass: ratio3 <= 2,
       });
-
     } finally {
       conn.closeSync();
       db.closeSync();

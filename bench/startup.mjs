@@ -11,7 +11,14 @@ import { median, report, withTempDir } from './lib.mjs';
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const cli = join(root, 'packages', 'host', 'dist', 'cli.js');
 
-const freePort = () => new Promise((r) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => r(p)); }); });
+const freePort = () =>
+  new Promise((r) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => r(p));
+    });
+  });
 
 async function startOnce(args, env, cwd) {
   const port = await freePort();
@@ -21,7 +28,9 @@ async function startOnce(args, env, cwd) {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/api/health`);
       if (res.status === 200) break;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode}`);
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -43,8 +52,14 @@ export async function benchStartup({ runs = 5 } = {}) {
     for (let i = 0; i < runs; i++) bare.push(await startOnce(['-e', script], {}, dir));
     const ms = median(aida.map((r) => r.ms));
     report('(c) process start to first 200 from /api/health (demo already extracted)', ms, 'ms', {
-      baseline: median(bare.map((r) => r.ms)), baselineName: 'bare Node http server', target: '< 1000 ms (reference: 1100 ms)', pass: ms < 1000,
+      baseline: median(bare.map((r) => r.ms)),
+      baselineName: 'bare Node http server',
+      target: '< 1000 ms (reference: 1100 ms)',
+      pass: ms < 1000,
     });
-    report('(c) resident memory after start', median(aida.map((r) => r.rssMb)), 'MB', { baseline: median(bare.map((r) => r.rssMb)), baselineName: 'bare Node http server' });
+    report('(c) resident memory after start', median(aida.map((r) => r.rssMb)), 'MB', {
+      baseline: median(bare.map((r) => r.rssMb)),
+      baselineName: 'bare Node http server',
+    });
   });
 }

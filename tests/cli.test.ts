@@ -19,10 +19,14 @@ describe('aida serve', () => {
     onTestFinished(() => {
       run.child.kill('SIGKILL');
     });
-    const health = await waitFor(async () => {
-      const res = await fetch(`http://127.0.0.1:${port}/api/health`);
-      return res.status === 200 ? ((await res.json()) as { plugins: { id: string }[]; status: string; schema_version: number }) : undefined;
-    }, 45_000, `GET /api/health 200 (output so far: ${run.output().slice(-500)})`);
+    const health = await waitFor(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/api/health`);
+        return res.status === 200 ? ((await res.json()) as { plugins: { id: string }[]; status: string; schema_version: number }) : undefined;
+      },
+      45_000,
+      `GET /api/health 200 (output so far: ${run.output().slice(-500)})`,
+    );
     expect(health.plugins.map((p) => p.id)).toEqual(['local-files']);
     expect(health.schema_version).toBeGreaterThan(0);
     const anonymous = await fetch(`http://127.0.0.1:${port}/`, { redirect: 'manual', headers: { accept: 'text/html' } });
@@ -55,10 +59,19 @@ describe('aida serve', () => {
 
   it('a config with invalid fields fails boot, naming every plugin and field (AIDA_CONFIG picks the file)', async () => {
     const file = join(dir, 'elsewhere.yaml');
-    await writeFile(file, [
-      'server:', '  port: "http"',
-      'plugins:', '  - package: "@aida/host/local-files"', '    config:', '      sources:', '        - name: "not valid!"', '          path: ${FILES_DIR_THAT_IS_UNSET}',
-    ].join('\n'));
+    await writeFile(
+      file,
+      [
+        'server:',
+        '  port: "http"',
+        'plugins:',
+        '  - package: "@aida/host/local-files"',
+        '    config:',
+        '      sources:',
+        '        - name: "not valid!"',
+        '          path: ${FILES_DIR_THAT_IS_UNSET}',
+      ].join('\n'),
+    );
     const run = spawnNode([cliPath, 'serve'], { cwd: repoRoot, env: { AIDA_CONFIG: file, AIDA_DATA_DIR: join(dir, 'data'), PORT: String(await freePort()) } });
     const { code } = await run.exited;
     expect(code).not.toBe(0);
@@ -72,12 +85,19 @@ describe('aida serve', () => {
   it('the example instance boots from its own config with one command', async () => {
     const port = await freePort();
     const instance = join(repoRoot, 'examples', 'instance');
-    const run = spawnNode([cliPath, 'serve'], { cwd: instance, env: { AIDA_DATA_DIR: join(dir, 'data'), PORT: String(port), AIDA_FILES_DIR: join(dir, 'files'), ...TEST_ADMIN } });
+    const run = spawnNode([cliPath, 'serve'], {
+      cwd: instance,
+      env: { AIDA_DATA_DIR: join(dir, 'data'), PORT: String(port), AIDA_FILES_DIR: join(dir, 'files'), ...TEST_ADMIN },
+    });
     try {
-      const health = await waitFor(async () => {
-        const res = await fetch(`http://127.0.0.1:${port}/api/health`);
-        return res.status === 200 ? ((await res.json()) as { plugins: { id: string }[] }) : undefined;
-      }, 45_000, `example instance health (output: ${run.output().slice(-500)})`);
+      const health = await waitFor(
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/api/health`);
+          return res.status === 200 ? ((await res.json()) as { plugins: { id: string }[] }) : undefined;
+        },
+        45_000,
+        `example instance health (output: ${run.output().slice(-500)})`,
+      );
       expect(health.plugins.map((p) => p.id)).toEqual(['local-files']);
       const home = await (await fetch(`http://127.0.0.1:${port}/`, { headers: await adminHeaders(`http://127.0.0.1:${port}`) })).text();
       expect(home).toContain('Example Analytics');

@@ -13,10 +13,20 @@ describe('da login with an emailed link', () => {
 
   beforeAll(async () => {
     smtp = await startCaptureServer();
-    t = await startTestHost({ plugins: [{ plugin: emailPlugin, config: { smtp: { host: '127.0.0.1', port: smtp.port, secure: false, starttls: 'off', from: 'AIDA <aida@example.test>' } } }] });
+    t = await startTestHost({
+      plugins: [
+        { plugin: emailPlugin, config: { smtp: { host: '127.0.0.1', port: smtp.port, secure: false, starttls: 'off', from: 'AIDA <aida@example.test>' } } },
+      ],
+    });
     const post = (path: string, body: unknown, token?: string) =>
-      t.request(path, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-    const admin = (await (await post('/auth/bootstrap', { email: 'admin@example.test', name: 'Admin', password: 'admin-password-1' })).json()) as { access_token: string };
+      t.request(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+      });
+    const admin = (await (await post('/auth/bootstrap', { email: 'admin@example.test', name: 'Admin', password: 'admin-password-1' })).json()) as {
+      access_token: string;
+    };
     expect((await post('/api/users', { email, name: 'Ada', role: 'analyst' }, admin.access_token)).status).toBe(201);
   });
   afterAll(async () => {

@@ -12,7 +12,9 @@ const packages = join(root, 'packages');
 
 /** Every error class the packages export from their catalogues. */
 const classes = Object.entries({ core, host, email, keboola }).flatMap(([pkg, mod]) =>
-  Object.entries(mod).filter((entry): entry is [string, core.ErrorClass<never>] => core.isErrorClass(entry[1])).map(([name, kind]) => ({ pkg, name, kind })),
+  Object.entries(mod)
+    .filter((entry): entry is [string, core.ErrorClass<never>] => core.isErrorClass(entry[1]))
+    .map(([name, kind]) => ({ pkg, name, kind })),
 );
 /** Each code with the class that defines it (not a subclass that only changes its status). */
 const defined = new Map<string, (typeof classes)[number]>();
@@ -23,7 +25,10 @@ for (const c of classes) {
 
 /** The rows of docs/errors.md: `| \`CODE\` | status | meaning | what to do |`. */
 const documented = new Map(
-  [...readFileSync(join(root, 'docs', 'errors.md'), 'utf8').matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| ([^|]+) \|([^|]+)\|([^|]+)\|$/gm)].map((m) => [m[1], { status: m[2].trim(), meaning: m[3].trim(), todo: m[4].trim() }]),
+  [...readFileSync(join(root, 'docs', 'errors.md'), 'utf8').matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| ([^|]+) \|([^|]+)\|([^|]+)\|$/gm)].map((m) => [
+    m[1],
+    { status: m[2].trim(), meaning: m[3].trim(), todo: m[4].trim() },
+  ]),
 );
 
 function sourceFiles(dir: string): string[] {
@@ -44,7 +49,9 @@ const isCatalogue = (path: string) => /\/src\/errors\.ts$|\/src\/errors\/catalog
 const prefixes = [...new Set([...defined.keys()].map((code) => code.split('_')[0]))];
 const codeLike = new RegExp(`\\b(?:${prefixes.join('|')})_[A-Z0-9_]*[A-Z0-9]\\b`, 'g');
 // Environment variables share the AIDA_ prefix: names the sources read from an environment, or name as one (`token_env: '…'`).
-const envVars = new Set(sources.flatMap(({ text }) => [...text.matchAll(/\benv(?:\.|\[')([A-Z][A-Z0-9_]+)|_env: '([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1] ?? m[2])));
+const envVars = new Set(
+  sources.flatMap(({ text }) => [...text.matchAll(/\benv(?:\.|\[')([A-Z][A-Z0-9_]+)|_env: '([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1] ?? m[2])),
+);
 
 describe('the error catalogue and docs/errors.md', () => {
   it('the catalogues define codes, each once (a subclass may only change the status, as ValidationError does)', () => {

@@ -25,7 +25,11 @@ export interface Spawned {
 
 /** Runs `node <args>` capturing stdout+stderr. */
 export function spawnNode(args: string[], opts: { cwd: string; env?: Record<string, string> }): Spawned {
-  const child = spawn(process.execPath, args, { cwd: opts.cwd, env: { ...process.env, AIDA_LOG_LEVEL: 'info', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: opts.cwd,
+    env: { ...process.env, AIDA_LOG_LEVEL: 'info', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

@@ -45,7 +45,10 @@ describe('the demo admin and its recovery', () => {
     expect(email).toBe('admin@example.com');
     expect(first.run.output()).toContain('npx aida admin reset-password admin@example.com');
     // The banner line is plain text, not a JSON log line.
-    const line = first.run.output().split('\n').find((l) => l.includes('Sign in as'))!;
+    const line = first.run
+      .output()
+      .split('\n')
+      .find((l) => l.includes('Sign in as'))!;
     expect(line.trim().startsWith('{')).toBe(false);
     expect(await signIn(first.base, email!, password!)).toBe(200);
 
@@ -77,7 +80,9 @@ describe('the demo admin and its recovery', () => {
     expect(second.run.output()).not.toContain('Sign in as');
     // The env pair names an existing account: it says it changed nothing and how to reset.
     expect(await signIn(second.base, 'admin@example.com', 'env-password-123')).toBe(401);
-    expect(second.run.output()).toMatch(/AIDA_ADMIN_PASSWORD only creates a missing admin and changed nothing\. To set its password: aida admin reset-password admin@example\.com/);
+    expect(second.run.output()).toMatch(
+      /AIDA_ADMIN_PASSWORD only creates a missing admin and changed nothing\. To set its password: aida admin reset-password admin@example\.com/,
+    );
     await stop(second.run);
   });
 
@@ -92,7 +97,10 @@ describe('logs', () => {
   it('off a terminal every line is one JSON object with each key once; AIDA_LOG_FORMAT=pretty prints readable lines', async () => {
     const json = await serve({ AIDA_DATA_DIR: join(dir, 'a') });
     await stop(json.run);
-    const lines = json.run.output().split('\n').filter((l) => l.startsWith('{'));
+    const lines = json.run
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'));
     expect(lines.length).toBeGreaterThan(3);
     for (const l of lines) {
       expect(() => JSON.parse(l)).not.toThrow();
@@ -117,7 +125,10 @@ describe('logs', () => {
 describe('a source folder that does not exist', () => {
   it('is warned about at boot and makes health degraded, naming the folder', async () => {
     await mkdir(join(dir, 'config'));
-    await writeFile(join(dir, 'config', 'instance.yaml'), ['plugins:', '  - package: "@aida/host/local-files"', '    config:', '      sources:', '        - name: files', '          path: ./files', ''].join('\n'));
+    await writeFile(
+      join(dir, 'config', 'instance.yaml'),
+      ['plugins:', '  - package: "@aida/host/local-files"', '    config:', '      sources:', '        - name: files', '          path: ./files', ''].join('\n'),
+    );
     const { run, base } = await serve({ AIDA_DATA_DIR: join(dir, 'data') });
     const health = (await (await fetch(`${base}/api/health`)).json()) as { status: string; services: Record<string, { status: string; detail?: string }> };
     expect(health.status).toBe('degraded');

@@ -91,7 +91,10 @@ export class Api {
       const deadline = new AbortController();
       // A plain timer, not AbortSignal.timeout inside AbortSignal.any: on Node 20 the latter can
       // be garbage-collected and never fire.
-      const timer = setTimeout(() => deadline.abort(new CliError('network', `${method} ${path}: no answer within ${Math.round(this.timeoutMs / 1000)} s`, { hint: UNREACHABLE_HINT })), this.timeoutMs);
+      const timer = setTimeout(
+        () => deadline.abort(new CliError('network', `${method} ${path}: no answer within ${Math.round(this.timeoutMs / 1000)} s`, { hint: UNREACHABLE_HINT })),
+        this.timeoutMs,
+      );
       try {
         const signal = o.signal ? AbortSignal.any([o.signal, deadline.signal]) : deadline.signal;
         const res = await fetch(url, {
@@ -140,16 +143,18 @@ function httpFailure(method: string, path: string, status: number, text: string)
 }
 
 /** Where to go from "cannot reach": the commands that change or test the server URL. */
-const UNREACHABLE_HINT = 'check that the server is up and your network; da login --server URL changes the URL, da diagnose checks the connection, the token and the local files';
+const UNREACHABLE_HINT =
+  'check that the server is up and your network; da login --server URL changes the URL, da diagnose checks the connection, the token and the local files';
 
 function networkFailure(method: string, path: string, server: string, e: unknown, deadline: AbortSignal): CliError {
   if (deadline.aborted && deadline.reason instanceof CliError) return deadline.reason;
   const err = e as Error & { cause?: { code?: string; message?: string } };
   const why = err.cause?.code ?? err.cause?.message ?? err.message;
   // An https:// URL for a server that speaks plain http fails in the TLS handshake like this.
-  const hint = server.startsWith('https:') && /^ERR_SSL_/.test(err.cause?.code ?? '')
-    ? `${server} does not answer in TLS; if it serves plain http, use --server ${server.replace(/^https:/, 'http:')}`
-    : UNREACHABLE_HINT;
+  const hint =
+    server.startsWith('https:') && /^ERR_SSL_/.test(err.cause?.code ?? '')
+      ? `${server} does not answer in TLS; if it serves plain http, use --server ${server.replace(/^https:/, 'http:')}`
+      : UNREACHABLE_HINT;
   return new CliError('network', `Cannot reach ${server} (${method} ${path}: ${why})`, { hint });
 }
 

@@ -98,11 +98,14 @@ export async function rebuildViews(db: LocalDb, c: ViewChanges): Promise<ViewRes
 
 /** Tables and views of the main schema by lower-cased name: the analyst's, or views da made. */
 export async function mainObjects(conn: DuckDBConnection): Promise<Map<string, 'table' | 'own view' | 'sync view'>> {
-  const r = await conn.runAndReadAll(`
+  const r = await conn.runAndReadAll(
+    `
     SELECT table_name AS name, 'table' AS kind FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'
     UNION ALL
     SELECT view_name, CASE WHEN comment = ? THEN 'sync view' ELSE 'own view' END
-    FROM duckdb_views() WHERE NOT internal AND database_name = current_database() AND schema_name = 'main'`, [SYNC_VIEW_MARK]);
+    FROM duckdb_views() WHERE NOT internal AND database_name = current_database() AND schema_name = 'main'`,
+    [SYNC_VIEW_MARK],
+  );
   return new Map(r.getRowObjectsJS().map((row) => [String(row.name).toLowerCase(), row.kind as 'table' | 'own view' | 'sync view']));
 }
 

@@ -22,9 +22,12 @@ export function buildProgram(o: { json?: boolean } = {}): Command {
   if (o.json) program.configureOutput({ outputError: () => undefined });
   for (const register of [registerAuth, registerSync, registerQuery, registerExplore, registerStatus, registerAdmin, registerDiagnose]) register(program);
   program.commands.forEach(exitOverrideDeep);
-  program.addHelpText('after', `
+  program.addHelpText(
+    'after',
+    `
 Exit codes: 0 ok, 1 crash, 2 usage, 3 auth, 4 network, 5 data, 6 server error.
-Environment: DA_SERVER, DA_TOKEN, DA_CONFIG_DIR (default ~/.config/da), DA_LOCAL_DIR (default: the current directory).`);
+Environment: DA_SERVER, DA_TOKEN, DA_CONFIG_DIR (default ~/.config/da), DA_LOCAL_DIR (default: the current directory).`,
+  );
   return program;
 }
 

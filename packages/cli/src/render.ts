@@ -17,7 +17,11 @@ export function renderTable(columns: string[], rows: Row[], maxCell = 60): strin
   const cells = rows.map((r) => columns.map((_c, i) => clip(cellText(r[i]).replace(/\s+/g, ' '))));
   const widths = columns.map((c) => c.length);
   for (const r of cells) r.forEach((v, i) => (widths[i] = Math.max(widths[i], v.length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
 

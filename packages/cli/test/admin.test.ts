@@ -75,7 +75,16 @@ describe('da admin against a real host', () => {
 
   it('users add returns an invite link that really sets a password; --password-stdin sets one directly; a bad role is exit 2', async () => {
     const admin = await signedIn(h.url, h.adminToken);
-    const added = await ok<User & { invite_url: string | null; invite: { token: string } | null }>(admin, ['admin', 'users', 'add', 'new.viewer@example.com', '--name', 'Nia', '--role', 'viewer']);
+    const added = await ok<User & { invite_url: string | null; invite: { token: string } | null }>(admin, [
+      'admin',
+      'users',
+      'add',
+      'new.viewer@example.com',
+      '--name',
+      'Nia',
+      '--role',
+      'viewer',
+    ]);
     expect(added).toMatchObject({ email: 'new.viewer@example.com', name: 'Nia', role: 'viewer', active: true });
     expect(added.invite_url).toMatch(new RegExp(`^${h.url}/login/setup\\?`));
     const link = new URL(added.invite_url!);
@@ -89,7 +98,11 @@ describe('da admin against a real host', () => {
     expect(setup.status).toBe(200);
     const viewer = await daWorkspace();
     workspaces.push(viewer);
-    const login = await ok<{ user: User }>(viewer, ['login', '--server', h.url, '--email', 'new.viewer@example.com', '--password-stdin'], 'viewer-password-1\n');
+    const login = await ok<{ user: User }>(
+      viewer,
+      ['login', '--server', h.url, '--email', 'new.viewer@example.com', '--password-stdin'],
+      'viewer-password-1\n',
+    );
     expect(login.user).toMatchObject({ email: 'new.viewer@example.com', role: 'viewer' });
 
     const human = await admin.run(['admin', 'users', 'add', 'second@example.com']);
@@ -97,11 +110,17 @@ describe('da admin against a real host', () => {
     expect(human.stdout).toMatch(/^Created second@example\.com \(analyst\)\.\nInvite link .*\n/);
     expect(human.stdout).toContain(`${h.url}/login/setup?email=second%40example.com&token=`);
 
-    const withPassword = await ok<User & { invite_url: string | null }>(admin, ['admin', 'users', 'add', 'pw@example.com', '--role', 'analyst', '--password-stdin'], 'chosen-password-1\n');
+    const withPassword = await ok<User & { invite_url: string | null }>(
+      admin,
+      ['admin', 'users', 'add', 'pw@example.com', '--role', 'analyst', '--password-stdin'],
+      'chosen-password-1\n',
+    );
     expect(withPassword.invite_url).toBeNull();
     const pw = await daWorkspace();
     workspaces.push(pw);
-    expect((await ok<{ user: User }>(pw, ['login', '--server', h.url, '--email', 'pw@example.com', '--password-stdin'], 'chosen-password-1')).user.role).toBe('analyst');
+    expect((await ok<{ user: User }>(pw, ['login', '--server', h.url, '--email', 'pw@example.com', '--password-stdin'], 'chosen-password-1')).user.role).toBe(
+      'analyst',
+    );
 
     const bad = await fails(admin, ['admin', 'users', 'add', 'bad.role@example.com', '--role', 'superuser'], 2);
     expect(bad.kind).toBe('usage');
@@ -123,7 +142,12 @@ describe('da admin against a real host', () => {
     expect(demoted.stdout.trim()).toBe(`${email} is now viewer.`);
     expect((await userByEmail(admin, email))?.role).toBe('viewer');
 
-    const token = async () => fetch(`${h.url}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'lifecycle-password-1' }) });
+    const token = async () =>
+      fetch(`${h.url}/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: 'lifecycle-password-1' }),
+      });
     const session = String(((await (await token()).json()) as { access_token: string }).access_token);
     const theirs = await signedIn(h.url, session);
     expect((await ok<User & { active: boolean }>(admin, ['admin', 'users', 'deactivate', created.id])).active).toBe(false);
@@ -135,7 +159,10 @@ describe('da admin against a real host', () => {
     expect((await token()).status).toBe(200);
     expect((await theirs.run(['whoami'])).code).toBe(0);
 
-    expect(await ok<{ status: string; user: { id: string; email: string } }>(admin, ['admin', 'users', 'remove', email])).toEqual({ status: 'removed', user: { id: created.id, email } });
+    expect(await ok<{ status: string; user: { id: string; email: string } }>(admin, ['admin', 'users', 'remove', email])).toEqual({
+      status: 'removed',
+      user: { id: created.id, email },
+    });
     expect(await userByEmail(admin, email)).toBeUndefined();
     expect((await fails(admin, ['admin', 'users', 'remove', email], 2)).message).toBe(`No user with email '${email}'`);
     expect((await fails(admin, ['admin', 'users', 'deactivate', created.id], 2)).message).toBe(`No user with id '${created.id}'`);
@@ -167,13 +194,22 @@ describe('da admin against a real host', () => {
 
     const grant = await ok<Grant>(admin, ['admin', 'permissions', 'grant', ANALYST.email, `${bucket}.*`]);
     expect(grant).toMatchObject({ user_id: h.analystId, dataset: `${bucket}.*`, access: 'read' });
-    expect((await ok<{ permissions: Grant[] }>(admin, ['admin', 'permissions', 'list'])).permissions).toEqual([expect.objectContaining({ user_id: h.analystId, dataset: `${bucket}.*`, access: 'read' })]);
-    expect((await ok<{ permissions: Grant[] }>(admin, ['admin', 'permissions', 'list', ANALYST.email])).permissions.map((g) => g.dataset)).toEqual([`${bucket}.*`]);
+    expect((await ok<{ permissions: Grant[] }>(admin, ['admin', 'permissions', 'list'])).permissions).toEqual([
+      expect.objectContaining({ user_id: h.analystId, dataset: `${bucket}.*`, access: 'read' }),
+    ]);
+    expect((await ok<{ permissions: Grant[] }>(admin, ['admin', 'permissions', 'list', ANALYST.email])).permissions.map((g) => g.dataset)).toEqual([
+      `${bucket}.*`,
+    ]);
     const human = await admin.run(['admin', 'permissions', 'list', h.analystId]);
     expect(human.stdout).toMatch(new RegExp(`^${ANALYST.email}\\s+${bucket}\\.\\*\\s+read\\s+${ADMIN.email}`, 'm'));
     expect(await fetchedTables()).toEqual(['orders']);
 
-    expect(await ok(admin, ['admin', 'permissions', 'revoke', ANALYST.email, `${bucket}.*`])).toEqual({ status: 'revoked', user_id: h.analystId, email: ANALYST.email, dataset: `${bucket}.*` });
+    expect(await ok(admin, ['admin', 'permissions', 'revoke', ANALYST.email, `${bucket}.*`])).toEqual({
+      status: 'revoked',
+      user_id: h.analystId,
+      email: ANALYST.email,
+      dataset: `${bucket}.*`,
+    });
     expect((await ok<{ permissions: Grant[] }>(admin, ['admin', 'permissions', 'list', ANALYST.email])).permissions).toEqual([]);
     expect((await fails(admin, ['admin', 'permissions', 'revoke', ANALYST.email, `${bucket}.*`], 2)).message).toMatch(/No grant/);
     expect((await ok<{ remove: string[] }>(analyst, ['sync', '--dry-run'])).remove).toEqual(['orders']);
@@ -203,7 +239,11 @@ describe('da admin against a real host', () => {
     expect((await fails(admin, ['admin', 'tables', 'set', 'customers', '--schedule', 'not a schedule'], 2)).kind).toBe('usage');
     expect((await fails(admin, ['admin', 'tables', 'set', 'ghost', '--public'], 2)).message).toMatch(/ghost/);
 
-    const reg = await fetch(`${h.url}/api/admin/register-table`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.adminToken}` }, body: JSON.stringify({ name: 'Scratch Pad' }) });
+    const reg = await fetch(`${h.url}/api/admin/register-table`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${h.adminToken}` },
+      body: JSON.stringify({ name: 'Scratch Pad' }),
+    });
     expect(reg.status).toBe(201);
     expect((await ok<{ tables: RegistryEntry[] }>(admin, ['admin', 'tables', 'list'])).tables.map((t) => t.id)).toContain('scratch_pad');
     expect(await ok(admin, ['admin', 'tables', 'remove', 'scratch_pad'])).toEqual({ status: 'removed', table: 'scratch_pad' });
@@ -220,7 +260,10 @@ describe('da admin tables discover and da admin sync, with a connector', () => {
     folder = await mkdtemp(join(tmpdir(), 'da-admin-src-'));
     await writeFile(join(folder, 'cities.csv'), 'city,people\nPrague,1300000\nBrno,400000\n');
     t = await startTestHost({ plugins: [{ plugin: localFilesPlugin, config: { sources: [{ name: 'files', path: folder }] } }] });
-    const post = async (path: string, body: unknown) => (await (await t.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as { access_token?: string };
+    const post = async (path: string, body: unknown) =>
+      (await (await t.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as {
+        access_token?: string;
+      };
     await post('/auth/bootstrap', ADMIN);
     token = String((await post('/auth/token', ADMIN)).access_token);
   });

@@ -24,7 +24,12 @@ export interface TableSpec {
 export async function writeTables(dataDir: string, source: string, tables: Record<string, TableSpec>, drop: string[] = []): Promise<void> {
   const w = await ExtractWriter.open(join(dataDir, 'extracts', source));
   for (const [name, t] of Object.entries(tables)) {
-    if (t.parts) await w.writeTableParts(name, t.parts.map((p) => ({ part: p.part, selectSql: p.sql })), { replaceAll: true });
+    if (t.parts)
+      await w.writeTableParts(
+        name,
+        t.parts.map((p) => ({ part: p.part, selectSql: p.sql })),
+        { replaceAll: true },
+      );
     else await w.writeTable(name, t.sql);
   }
   for (const d of drop) w.dropTable(d);
@@ -53,7 +58,13 @@ export async function startDaHost(tables: Record<string, TableSpec>, o: { dataDi
   // No background re-profiling after rebuilds: the tests decide when profiles are computed.
   const t = await startTestHost({ dataDir, config: { analytics: { profile_after_rebuild: false } } });
   const post = (path: string, body: unknown, token?: string) =>
-    t.request(path, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) }).then(json);
+    t
+      .request(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+      })
+      .then(json);
   if (!o.dataDir) await post('/auth/bootstrap', ADMIN);
   const adminToken = String((await post('/auth/token', ADMIN)).access_token);
   if (!o.dataDir) await post('/api/users', { ...ANALYST, role: 'analyst' }, adminToken);
@@ -79,7 +90,13 @@ export interface DaRun {
 }
 
 /** A workspace and config dir of its own; `run` executes the real binary there. */
-export async function daWorkspace(): Promise<{ dir: string; configDir: string; env: Record<string, string>; run: (args: string[], o?: RunOptions) => Promise<DaRun>; cleanup(): Promise<void> }> {
+export async function daWorkspace(): Promise<{
+  dir: string;
+  configDir: string;
+  env: Record<string, string>;
+  run: (args: string[], o?: RunOptions) => Promise<DaRun>;
+  cleanup(): Promise<void>;
+}> {
   const dir = await mkdtemp(join(tmpdir(), 'da-ws-'));
   const configDir = join(dir, '.config-da');
   const env = { DA_CONFIG_DIR: configDir, DA_LOCAL_DIR: dir, DA_BACKOFF_MS: '20' };

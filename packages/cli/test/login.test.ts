@@ -128,7 +128,13 @@ describe('da login / whoami / logout', () => {
   it('accepts a personal access token, rejects a bad one, and DA_TOKEN works without any login', async () => {
     const ws = await daWorkspace();
     try {
-      const pat = (await (await fetch(`${h.url}/auth/tokens`, { method: 'POST', headers: { authorization: `Bearer ${h.analystToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'laptop' }) })).json()) as { token: string };
+      const pat = (await (
+        await fetch(`${h.url}/auth/tokens`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${h.analystToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'laptop' }),
+        })
+      ).json()) as { token: string };
       const ok = await ws.run(['login', '--server', h.url, '--token', pat.token]);
       expect(ok.code, ok.stderr).toBe(0);
       expect((await ws.run(['whoami', '--json'])).json<{ user: { token_type: string } }>().user.token_type).toBe('pat');
@@ -150,11 +156,15 @@ describe('da login / whoami / logout', () => {
   it('--pat-days keeps a personal access token minted at login, and logout revokes it', async () => {
     const ws = await daWorkspace();
     try {
-      const r = await ws.run(['login', '--server', h.url, '--email', ANALYST.email, '--password-stdin', '--pat-days', '30', '--json'], { stdin: ANALYST.password });
+      const r = await ws.run(['login', '--server', h.url, '--email', ANALYST.email, '--password-stdin', '--pat-days', '30', '--json'], {
+        stdin: ANALYST.password,
+      });
       expect(r.code, r.stderr + r.stdout).toBe(0);
       expect((await ws.run(['whoami', '--json'])).json<{ user: { token_type: string } }>().user.token_type).toBe('pat');
       const cfg = JSON.parse(await readFile(join(ws.configDir, 'config.json'), 'utf8')) as { token: string; pat_id: string };
-      const tokens = (await (await fetch(`${h.url}/auth/tokens`, { headers: { authorization: `Bearer ${h.analystToken}` } })).json()) as { tokens: { id: string; name: string; expires_at: string }[] };
+      const tokens = (await (await fetch(`${h.url}/auth/tokens`, { headers: { authorization: `Bearer ${h.analystToken}` } })).json()) as {
+        tokens: { id: string; name: string; expires_at: string }[];
+      };
       const mine = tokens.tokens.find((x) => x.id === cfg.pat_id)!;
       expect(mine.name).toMatch(/^da on /);
       const days = (Date.parse(mine.expires_at) - Date.now()) / 86_400_000;
@@ -195,7 +205,11 @@ describe('da login / whoami / logout', () => {
       expect(big.code, big.stderr.slice(0, 500)).toBe(0);
       expect(big.stdout.split('\n').length).toBe(300_000 + 3);
       const { spawnSync } = await import('node:child_process');
-      const piped = spawnSync('bash', ['-o', 'pipefail', '-c', `'${process.execPath}' '${daBin}' query "SELECT range FROM range(2000000)" --limit 0 -f csv | head -2`], { env: { ...process.env, ...ws.env }, encoding: 'utf8' });
+      const piped = spawnSync(
+        'bash',
+        ['-o', 'pipefail', '-c', `'${process.execPath}' '${daBin}' query "SELECT range FROM range(2000000)" --limit 0 -f csv | head -2`],
+        { env: { ...process.env, ...ws.env }, encoding: 'utf8' },
+      );
       expect(piped.stdout).toBe('range\n0\n');
       expect(piped.stderr).not.toMatch(/EPIPE|Error/);
       expect(piped.status).toBe(0);

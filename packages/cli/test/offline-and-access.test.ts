@@ -10,7 +10,11 @@ const tables = {
 };
 
 async function admin(h: DaHost, method: string, path: string, body?: unknown): Promise<void> {
-  const res = await fetch(`${h.url}${path}`, { method, headers: { authorization: `Bearer ${h.adminToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${h.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${h.adminToken}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
 }
 
@@ -74,7 +78,10 @@ describe('da: tables the analyst may not read', () => {
       const dry = await ws.run(['sync', '--dry-run']);
       expect(dry.stdout).toMatch(new RegExp(`^remove\\s+salaries: ${why.source}`, 'm'));
       const dryJson = await ws.run(['sync', '--dry-run', '--json']);
-      expect(dryJson.json<{ remove: string[]; removals: unknown[] }>()).toMatchObject({ remove: ['salaries'], removals: [{ table: 'salaries', reason: 'not_in_manifest', message: expect.stringMatching(why) }] });
+      expect(dryJson.json<{ remove: string[]; removals: unknown[] }>()).toMatchObject({
+        remove: ['salaries'],
+        removals: [{ table: 'salaries', reason: 'not_in_manifest', message: expect.stringMatching(why) }],
+      });
       const s = await ws.run(['sync']);
       expect(s.code, s.stderr).toBe(0);
       expect(s.stdout).toMatch(new RegExp(`^removed\\s+salaries: ${why.source}`, 'm'));
@@ -83,7 +90,10 @@ describe('da: tables the analyst may not read', () => {
       expect((await ws.run(['sync'])).code).toBe(0);
       await admin(h, 'DELETE', '/api/admin/permissions', { user_id: h.analystId, dataset: 'salaries' });
       const j = await ws.run(['sync', '--json']);
-      expect(j.json<{ removed: string[]; removals: { table: string; reason: string }[] }>()).toMatchObject({ removed: ['salaries'], removals: [{ table: 'salaries', reason: 'not_in_manifest' }] });
+      expect(j.json<{ removed: string[]; removals: { table: string; reason: string }[] }>()).toMatchObject({
+        removed: ['salaries'],
+        removals: [{ table: 'salaries', reason: 'not_in_manifest' }],
+      });
     } finally {
       await ws.cleanup();
     }
@@ -119,19 +129,24 @@ describe('da with the server stopped', () => {
 
       const ex = await ws.run(['explore', 'orders', '--json']);
       expect(ex.code, ex.stderr).toBe(0);
-      expect(ex.json<{ source: string; profile: { columns: { name: string }[] } }>()).toMatchObject({ source: 'local', profile: { columns: [{ name: 'id' }, { name: 'amount' }] } });
+      expect(ex.json<{ source: string; profile: { columns: { name: string }[] } }>()).toMatchObject({
+        source: 'local',
+        profile: { columns: [{ name: 'id' }, { name: 'amount' }] },
+      });
       const exHuman = await ws.run(['explore', 'orders']);
       expect(exHuman.stdout).toMatch(/amount\s+/);
 
       const remote = await ws.run(['status', '--json'], { env: { DA_RETRIES: '0' } });
       expect(remote.code).toBe(4);
-      expect(remote.json<{ error: { kind: string; message: string } }>().error).toMatchObject({ kind: 'network', message: expect.stringMatching(/Cannot reach/) });
+      expect(remote.json<{ error: { kind: string; message: string } }>().error).toMatchObject({
+        kind: 'network',
+        message: expect.stringMatching(/Cannot reach/),
+      });
       const diag = await ws.run(['diagnose', '--json'], { env: { DA_RETRIES: '0' } });
       expect(diag.code).toBe(4);
-      expect(diag.json<{ checks: { name: string; status: string }[] }>().checks).toEqual(expect.arrayContaining([
-        expect.objectContaining({ name: 'server', status: 'fail' }),
-        expect.objectContaining({ name: 'local files', status: 'ok' }),
-      ]));
+      expect(diag.json<{ checks: { name: string; status: string }[] }>().checks).toEqual(
+        expect.arrayContaining([expect.objectContaining({ name: 'server', status: 'fail' }), expect.objectContaining({ name: 'local files', status: 'ok' })]),
+      );
     } finally {
       await ws.cleanup();
       await h.stop().catch(() => undefined);
@@ -156,7 +171,11 @@ describe('da status with the server down', () => {
       const r = await ws.run(['status', '--json'], { env: slow });
       expect(Date.now() - t0).toBeLessThan(1900);
       expect(r.code).toBe(4);
-      const body = r.json<{ local: { tables: number; server: string }; remote: { server: string; reachable: boolean }; error: { kind: string; message: string; hint: string } }>();
+      const body = r.json<{
+        local: { tables: number; server: string };
+        remote: { server: string; reachable: boolean };
+        error: { kind: string; message: string; hint: string };
+      }>();
       expect(body.local).toMatchObject({ tables: 2, server: h.url });
       expect(body.remote).toEqual({ server: h.url, reachable: false });
       expect(body.error).toMatchObject({ kind: 'network', message: expect.stringMatching(/Cannot reach/) });

@@ -57,10 +57,11 @@ export async function startProxy(target: string): Promise<Proxy> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  proxy.close = () => new Promise((r) => {
-    server.closeAllConnections();
-    server.close(() => r());
-  });
+  proxy.close = () =>
+    new Promise((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
   return proxy;
 }
 

@@ -28,7 +28,9 @@ describe('da sync: a download killed halfway', () => {
   it('resumes from the bytes already on disk with Range, and the result matches the manifest hash', async () => {
     const ws = await daWorkspace();
     try {
-      const manifest = (await (await fetch(`${h.url}/api/sync/manifest`, { headers: { authorization: `Bearer ${h.analystToken}` } })).json()) as { tables: { big: { hash: string; size_bytes: number } } };
+      const manifest = (await (await fetch(`${h.url}/api/sync/manifest`, { headers: { authorization: `Bearer ${h.analystToken}` } })).json()) as {
+        tables: { big: { hash: string; size_bytes: number } };
+      };
       const { hash, size_bytes: size } = manifest.tables.big;
       expect(size).toBeGreaterThan(2_000_000);
 
@@ -75,7 +77,9 @@ describe('da sync: a download killed halfway', () => {
     const ws = await daWorkspace();
     try {
       await ws.run(['login', '--server', proxy.url, '--token', h.analystToken]);
-      const manifest = (await (await fetch(`${h.url}/api/sync/manifest`, { headers: { authorization: `Bearer ${h.analystToken}` } })).json()) as { tables: { big: { hash: string; size_bytes: number } } };
+      const manifest = (await (await fetch(`${h.url}/api/sync/manifest`, { headers: { authorization: `Bearer ${h.analystToken}` } })).json()) as {
+        tables: { big: { hash: string; size_bytes: number } };
+      };
       proxy.requests.length = 0;
       proxy.fail503 = 1;
       proxy.cutAfter = 1_000_000;
@@ -87,7 +91,11 @@ describe('da sync: a download killed halfway', () => {
       expect(r.stderr).toMatch(/warning: server\/parquet\/big\.parquet: the transfer broke off after \d+ bytes.*retrying in \d+ ms \(attempt 3 of 4\)/);
       expect(dl[2].headers.range).toMatch(/^bytes=\d+-$/);
       expect(Number(/\d+/.exec(String(dl[2].headers.range))![0])).toBeGreaterThan(0);
-      expect(createHash('md5').update(await readFile(join(ws.dir, 'server', 'parquet', 'big.parquet'))).digest('hex')).toBe(manifest.tables.big.hash);
+      expect(
+        createHash('md5')
+          .update(await readFile(join(ws.dir, 'server', 'parquet', 'big.parquet')))
+          .digest('hex'),
+      ).toBe(manifest.tables.big.hash);
     } finally {
       proxy.fail503 = 0;
       proxy.cutAfter = 0;
@@ -99,7 +107,9 @@ describe('da sync: a download killed halfway', () => {
     const ws = await daWorkspace();
     try {
       await ws.run(['login', '--server', proxy.url, '--token', h.analystToken]);
-      const manifest = (await (await fetch(`${h.url}/api/sync/manifest`, { headers: { authorization: `Bearer ${h.analystToken}` } })).json()) as { tables: { big: { hash: string } } };
+      const manifest = (await (await fetch(`${h.url}/api/sync/manifest`, { headers: { authorization: `Bearer ${h.analystToken}` } })).json()) as {
+        tables: { big: { hash: string } };
+      };
       // A leftover part of some other version of the file: never resumed, removed.
       const { mkdir, writeFile } = await import('node:fs/promises');
       const dir = join(ws.dir, 'server', 'parquet');
@@ -110,7 +120,11 @@ describe('da sync: a download killed halfway', () => {
       expect(r.code, r.stderr).toBe(0);
       const dl = proxy.requests.filter((x) => x.path.includes('/download'));
       expect(dl.map((x) => x.headers.range)).toEqual([undefined]);
-      expect(createHash('md5').update(await readFile(join(dir, 'big.parquet'))).digest('hex')).toBe(manifest.tables.big.hash);
+      expect(
+        createHash('md5')
+          .update(await readFile(join(dir, 'big.parquet')))
+          .digest('hex'),
+      ).toBe(manifest.tables.big.hash);
       expect((await readdir(dir)).filter((n) => n.endsWith('.part'))).toEqual([]);
     } finally {
       await ws.cleanup();

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daWorkspace, startDaHost, writeTables, type DaHost } from './helpers.js';
 
-const md5 = async (p: string) => createHash('md5').update(await readFile(p)).digest('hex');
+const md5 = async (p: string) =>
+  createHash('md5')
+    .update(await readFile(p))
+    .digest('hex');
 
 describe('da sync against a real host', () => {
   let h: DaHost;
@@ -12,7 +15,13 @@ describe('da sync against a real host', () => {
     h = await startDaHost({
       orders: { sql: 'SELECT range AS id, range % 7 AS customer, range * 1.5 AS amount FROM range(5000)' },
       customers: { sql: "SELECT range AS id, 'c' || range AS name FROM range(7)" },
-      events: { sql: '', parts: [{ part: '2026-01', sql: 'SELECT 1 AS id' }, { part: '2026-02', sql: 'SELECT 2 AS id UNION ALL SELECT 3' }] },
+      events: {
+        sql: '',
+        parts: [
+          { part: '2026-01', sql: 'SELECT 1 AS id' },
+          { part: '2026-02', sql: 'SELECT 2 AS id UNION ALL SELECT 3' },
+        ],
+      },
     });
   });
   afterAll(() => h?.stop());
@@ -29,7 +38,9 @@ describe('da sync against a real host', () => {
       expect(r1.fetched.map((f) => f.table).sort()).toEqual(['customers', 'events', 'events', 'orders']);
       expect(r1.views.created.sort()).toEqual(['customers', 'events', 'orders']);
 
-      const manifest = (await (await fetch(`${h.url}/api/sync/manifest`, { headers: { authorization: `Bearer ${h.analystToken}` } })).json()) as { tables: Record<string, { hash: string; parts?: { part: string; hash: string }[] }> };
+      const manifest = (await (await fetch(`${h.url}/api/sync/manifest`, { headers: { authorization: `Bearer ${h.analystToken}` } })).json()) as {
+        tables: Record<string, { hash: string; parts?: { part: string; hash: string }[] }>;
+      };
       expect(await md5(join(ws.dir, 'server/parquet/orders.parquet'))).toBe(manifest.tables.orders.hash);
       for (const p of manifest.tables.events.parts!) expect(await md5(join(ws.dir, `server/parquet/events/${p.part}.parquet`))).toBe(p.hash);
 
@@ -84,13 +95,20 @@ describe('da sync against a real host', () => {
       await ws.run(['query', 'DROP VIEW customers']);
       await ws.run(['query', "CREATE TABLE customers AS SELECT 'mine' AS name"]);
 
-      await writeTables(h.t.dataDir, 'shop', { customers: { sql: "SELECT range AS id, 'n' || range AS name FROM range(9)" }, orders: { sql: 'SELECT range AS id, 0 AS customer, 1.0 AS amount FROM range(10)' } });
+      await writeTables(h.t.dataDir, 'shop', {
+        customers: { sql: "SELECT range AS id, 'n' || range AS name FROM range(9)" },
+        orders: { sql: 'SELECT range AS id, 0 AS customer, 1.0 AS amount FROM range(10)' },
+      });
       await h.t.host.orchestrator.rebuild();
       const s = await ws.run(['sync', '--json']);
       expect(s.code, s.stderr).toBe(0);
       expect(s.json<{ views: { shadowed: string[] } }>().views.shadowed).toEqual(['customers']);
       expect(s.stderr).toMatch(/your table 'customers'/);
-      const check = await ws.run(['query', 'SELECT (SELECT count(*) FROM my_summary) AS mine, (SELECT count(*) FROM orders) AS orders, (SELECT name FROM customers) AS c', '--json']);
+      const check = await ws.run([
+        'query',
+        'SELECT (SELECT count(*) FROM my_summary) AS mine, (SELECT count(*) FROM orders) AS orders, (SELECT name FROM customers) AS c',
+        '--json',
+      ]);
       expect(check.json<{ rows: unknown[][] }>().rows).toEqual([[7, 10, 'mine']]);
     } finally {
       await ws.cleanup();

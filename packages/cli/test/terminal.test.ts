@@ -19,7 +19,10 @@ if (!hasScript) console.log('terminal.test.ts skipped: util-linux `script` (to g
 
 function inTerminal(command: string, env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const p = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, ...env, COLUMNS: '120', TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn('script', ['-qec', command, '/dev/null'], {
+      env: { ...process.env, ...env, COLUMNS: '120', TERM: 'xterm' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));

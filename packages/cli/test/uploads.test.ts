@@ -26,13 +26,20 @@ describe('da sync uploads the workspace', () => {
       await writeFile(join(ws.dir, 'CLAUDE.local.md'), '# my notes\nrevenue = net of refunds\n');
 
       const dry = await ws.run(['sync', '--dry-run', '--json']);
-      expect(dry.json<{ upload: { path: string }[] }>().upload.map((u) => u.path)).toEqual(['user/sessions/june/s1.jsonl', 'user/artifacts/chart.png', 'CLAUDE.local.md']);
+      expect(dry.json<{ upload: { path: string }[] }>().upload.map((u) => u.path)).toEqual([
+        'user/sessions/june/s1.jsonl',
+        'user/artifacts/chart.png',
+        'CLAUDE.local.md',
+      ]);
 
       const first = await ws.run(['sync', '--json']);
       expect(first.code, first.stderr + first.stdout).toBe(0);
-      expect(first.json<UploadResult>().uploads.uploaded.map((u) => `${u.kind}:${u.path}`).sort()).toEqual([
-        'artifacts:user/artifacts/chart.png', 'local-md:CLAUDE.local.md', 'sessions:user/sessions/june/s1.jsonl',
-      ]);
+      expect(
+        first
+          .json<UploadResult>()
+          .uploads.uploaded.map((u) => `${u.kind}:${u.path}`)
+          .sort(),
+      ).toEqual(['artifacts:user/artifacts/chart.png', 'local-md:CLAUDE.local.md', 'sessions:user/sessions/june/s1.jsonl']);
       const base = join(h.t.dataDir, 'uploads', h.analystId);
       const sessions = await readdir(join(base, 'sessions'));
       expect(sessions).toEqual([expect.stringMatching(/-s1\.jsonl$/)]);
@@ -60,9 +67,19 @@ describe('da sync uploads the workspace', () => {
   });
 
   it("a viewer's sync downloads and skips the uploads their role does not allow, without failing", async () => {
-    const res = await fetch(`${h.url}/api/users`, { method: 'POST', headers: { authorization: `Bearer ${h.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ email: 'viewer@example.com', role: 'viewer', password: 'viewer-password-1' }) });
+    const res = await fetch(`${h.url}/api/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'viewer@example.com', role: 'viewer', password: 'viewer-password-1' }),
+    });
     expect(res.status).toBe(201);
-    const login = (await (await fetch(`${h.url}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'viewer@example.com', password: 'viewer-password-1' }) })).json()) as { access_token: string };
+    const login = (await (
+      await fetch(`${h.url}/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'viewer@example.com', password: 'viewer-password-1' }),
+      })
+    ).json()) as { access_token: string };
     const ws = await daWorkspace();
     try {
       await ws.run(['login', '--server', h.url, '--token', login.access_token]);

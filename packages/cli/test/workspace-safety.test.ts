@@ -73,10 +73,14 @@ describe("da sync and the analyst's own objects", () => {
       await ws.run(['login', '--server', h.url, '--token', h.analystToken]);
       expect((await ws.run(['sync'])).code).toBe(0);
       for (const sql of [
-        'DROP VIEW orders', 'CREATE TABLE "Orders" AS SELECT 42 AS mine',
-        'DROP VIEW customers', 'CREATE VIEW customers AS SELECT 43 AS mine',
-        'DROP VIEW notes', 'CREATE VIEW notes AS SELECT 44 AS mine',
-      ]) expect((await ws.run(['query', sql])).code).toBe(0);
+        'DROP VIEW orders',
+        'CREATE TABLE "Orders" AS SELECT 42 AS mine',
+        'DROP VIEW customers',
+        'CREATE VIEW customers AS SELECT 43 AS mine',
+        'DROP VIEW notes',
+        'CREATE VIEW notes AS SELECT 44 AS mine',
+      ])
+        expect((await ws.run(['query', sql])).code).toBe(0);
 
       await writeTables(h.t.dataDir, 'shop', { orders: { sql: 'SELECT 2 AS id' }, customers: { sql: 'SELECT 2 AS id' } }, ['notes']);
       await h.t.host.orchestrator.rebuild();

@@ -4,29 +4,129 @@ import 'reflect-metadata';
 // (SQL of the extract schema, file digests, value conversion) stay inside the package.
 
 // Errors: typed, each code defined once (docs/errors.md)
-export { AidaError, AuthenticationError, ConflictError, InputError, InternalError, InvalidIdentifierError, NotAllowedError, NotFoundError, PayloadTooLargeError, RateLimitedError, StartupError, UnavailableError, UnknownUserError, UserDeactivatedError, ValidationError, defineError, inputErrorFrom, isAidaError, isErrorClass, type AidaErrorOptions, type ErrorClass, type ErrorDefinition, type ErrorDetail, type ErrorHttpStatus, type InputIssue, type InputOpts } from './errors.js';
+export {
+  AidaError,
+  AuthenticationError,
+  ConflictError,
+  InputError,
+  InternalError,
+  InvalidIdentifierError,
+  NotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  RateLimitedError,
+  StartupError,
+  UnavailableError,
+  UnknownUserError,
+  UserDeactivatedError,
+  ValidationError,
+  defineError,
+  inputErrorFrom,
+  isAidaError,
+  isErrorClass,
+  type AidaErrorOptions,
+  type ErrorClass,
+  type ErrorDefinition,
+  type ErrorDetail,
+  type ErrorHttpStatus,
+  type InputIssue,
+  type InputOpts,
+} from './errors.js';
 // Names that may reach SQL, and small async helpers
 export { COLUMN_NAME_PATTERN, IDENTIFIER_PATTERN, assertIdentifier, isValidIdentifier, quoteColumnName, quoteIdent, sqlString } from './identifiers.js';
 export { SerialQueue, mapLimit } from './async.js';
 // Config: validation, env references, durations, sizes, declared secrets
-export { REDACTED, SecretRedactor, formatByteSize, formatDuration, interpolateEnv, parseByteSize, parseDuration, redactText, validateConfig, zByteSize, zDuration, zSecret, zSecretEnv, type ConfigIssue, type EnvProblem, type EnvSource, type MeasureBounds, type SecretEnvOptions, type SecretSink, type ValidateConfigOptions } from './config.js';
+export {
+  REDACTED,
+  SecretRedactor,
+  formatByteSize,
+  formatDuration,
+  interpolateEnv,
+  parseByteSize,
+  parseDuration,
+  redactText,
+  validateConfig,
+  zByteSize,
+  zDuration,
+  zSecret,
+  zSecretEnv,
+  type ConfigIssue,
+  type EnvProblem,
+  type EnvSource,
+  type MeasureBounds,
+  type SecretEnvOptions,
+  type SecretSink,
+  type ValidateConfigOptions,
+} from './config.js';
 // DI tokens and plugin definitions
 export { createToken, tokens, type HostInfo, type ResolvedDeps, type Token, type TokenType } from './tokens.js';
-export { PLUGIN_API_VERSION, PLUGIN_ID_PATTERN, PLUGIN_MARKER, definePlugin, type AnyPlugin, type PluginDefinition, type PluginInitContext, type PluginKind, type PluginOptions } from './plugin.js';
+export {
+  PLUGIN_API_VERSION,
+  PLUGIN_ID_PATTERN,
+  PLUGIN_MARKER,
+  definePlugin,
+  type AnyPlugin,
+  type PluginDefinition,
+  type PluginInitContext,
+  type PluginKind,
+  type PluginOptions,
+} from './plugin.js';
 // DuckDB
 export { queryRows, type PlainValue, type SqlParams } from './duckdb.js';
 // Contracts
-export { type Connector, type ConnectorRegistry, type DiscoveredTable, type ExtractReport, type ExtractRequest, type RemoteAttach, type TableOutcome } from './contracts/connector.js';
+export {
+  type Connector,
+  type ConnectorRegistry,
+  type DiscoveredTable,
+  type ExtractReport,
+  type ExtractRequest,
+  type RemoteAttach,
+  type TableOutcome,
+} from './contracts/connector.js';
 export { type AuthProvider, type AuthProviderRegistry, type LoginEntry, type VerifiedIdentity } from './contracts/auth-provider.js';
 export { type HealthStatus, type Service, type ServiceHealth, type ServiceRegistry } from './contracts/service.js';
 export { type Orchestrator, type OrchestratorEvent, type RebuildResult } from './contracts/orchestrator.js';
-export { ROLES, type AnswerDoc, type BodyType, type ErrorStatus, type OtherAnswerStatus, type Role, type RouteAccess, type RouteDefinition, type RouteInput, type RouteOutput, type RouteRegistry, type SuccessStatus } from './contracts/routes.js';
+export {
+  ROLES,
+  type AnswerDoc,
+  type BodyType,
+  type ErrorStatus,
+  type OtherAnswerStatus,
+  type Role,
+  type RouteAccess,
+  type RouteDefinition,
+  type RouteInput,
+  type RouteOutput,
+  type RouteRegistry,
+  type SuccessStatus,
+} from './contracts/routes.js';
 export { type NavigationEntry, type ViewRegistry } from './contracts/views.js';
 export { type JobContext, type JobHandler, type JobOptions, type JobRegistry } from './contracts/jobs.js';
 export { type AidaHost, type SyncResult } from './contracts/host.js';
 export { type IssuedSession, type OneTimeTokens, type RateLimits, type SessionIssuer, type UserDirectory, type UserSummary } from './contracts/identity.js';
 // The extract contract: the writer connectors use and what the host reads back
-export { DELETED_COLUMN, EMPTY_PART, ExtractWriter, NULL_PART, betweenCommits, collectExtractGarbage, fsyncPath, readExtract, type AppendMode, type CollectOptions, type CommitSummary, type FileRetention, type Granularity, type MergeMode, type PartitionBy, type ReplaceMode, type TableOptions, type WriteMode, type WriteResult, type WriterOptions } from './extract/writer.js';
+export {
+  DELETED_COLUMN,
+  EMPTY_PART,
+  ExtractWriter,
+  NULL_PART,
+  betweenCommits,
+  collectExtractGarbage,
+  fsyncPath,
+  readExtract,
+  type AppendMode,
+  type CollectOptions,
+  type CommitSummary,
+  type FileRetention,
+  type Granularity,
+  type MergeMode,
+  type PartitionBy,
+  type ReplaceMode,
+  type TableOptions,
+  type WriteMode,
+  type WriteResult,
+  type WriterOptions,
+} from './extract/writer.js';
 export { type FileRow, type MetaRow } from './extract/schema.js';
 export { type FileDigest } from './extract/hash.js';
 // Route input and shared HTTP schemas

@@ -40,8 +40,9 @@ export interface PluginOptions<S extends z.ZodType, D extends Record<string, Tok
   init(deps: ResolvedDeps<D>, ctx: PluginInitContext<z.output<S>>): Promise<void> | void;
 }
 
-export interface PluginDefinition<S extends z.ZodType = z.ZodType, D extends Record<string, Token<unknown>> = Record<string, Token<unknown>>>
-  extends Readonly<PluginOptions<S, D>> {
+export interface PluginDefinition<S extends z.ZodType = z.ZodType, D extends Record<string, Token<unknown>> = Record<string, Token<unknown>>> extends Readonly<
+  PluginOptions<S, D>
+> {
   readonly [PLUGIN_MARKER]: { readonly apiVersion: number };
 }
 

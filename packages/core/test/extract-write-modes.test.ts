@@ -59,7 +59,10 @@ async function filesOf(table = 'events'): Promise<FileRow[]> {
 async function tableRows(table = 'events', order: string | null = 'id') {
   const fs = await filesOf(table);
   const list = fs.map((f) => `'${join(dir, f.path)}'`).join(', ');
-  return queryRows<{ id: number | null; day: Date | null; note: string }>(conn, `SELECT id, day, note FROM read_parquet([${list}], union_by_name = true)${order ? ` ORDER BY ${order}` : ''}`);
+  return queryRows<{ id: number | null; day: Date | null; note: string }>(
+    conn,
+    `SELECT id, day, note FROM read_parquet([${list}], union_by_name = true)${order ? ` ORDER BY ${order}` : ''}`,
+  );
 }
 
 const byPart = (fs: FileRow[]) => Object.fromEntries(fs.map((f) => [f.part, f]));
@@ -78,9 +81,12 @@ async function expectFilesMatchBytes(table = 'events') {
 
 const MONTHLY = { column: 'day', granularity: 'month' } as const;
 const SEED: [number, string, string][] = [
-  [1, '2024-01-10', 'a'], [2, '2024-01-20', 'b'],
-  [3, '2024-02-10', 'c'], [4, '2024-02-20', 'd'],
-  [5, '2024-03-10', 'e'], [6, '2024-03-20', 'f'],
+  [1, '2024-01-10', 'a'],
+  [2, '2024-01-20', 'b'],
+  [3, '2024-02-10', 'c'],
+  [4, '2024-02-20', 'd'],
+  [5, '2024-03-10', 'e'],
+  [6, '2024-03-20', 'f'],
 ];
 
 describe('write mode replace', () => {
@@ -120,7 +126,9 @@ describe('write mode append', () => {
   });
 
   it('refuses a _deleted column: only a merge can delete', async () => {
-    await expect(write(`SELECT 1 AS id, true AS _deleted`, { mode: 'append' })).rejects.toThrow(/_deleted column marks rows to delete, which only a merge can do/);
+    await expect(write(`SELECT 1 AS id, true AS _deleted`, { mode: 'append' })).rejects.toThrow(
+      /_deleted column marks rows to delete, which only a merge can do/,
+    );
   });
 });
 
@@ -150,7 +158,8 @@ describe('write mode merge', () => {
   });
 
   it('matches keys NULL-safely and by every column of a composite key', async () => {
-    const sql = (...r: [number | null, string, string][]) => `SELECT * FROM (VALUES ${r.map(([a, b, n]) => `(${a ?? 'NULL'}::INT, '${b}', '${n}')`).join(', ')}) t(a, b, note)`;
+    const sql = (...r: [number | null, string, string][]) =>
+      `SELECT * FROM (VALUES ${r.map(([a, b, n]) => `(${a ?? 'NULL'}::INT, '${b}', '${n}')`).join(', ')}) t(a, b, note)`;
     await write(sql([1, 'x', 'one'], [1, 'y', 'two'], [null, 'x', 'null key']), { mode: 'merge', primaryKey: ['a', 'b'] });
     await write(sql([1, 'y', 'TWO'], [null, 'x', 'NULL KEY']), { mode: 'merge', primaryKey: ['a', 'b'] });
     const got = await queryRows<{ a: number | null; b: string; note: string }>(conn, `SELECT * FROM read_parquet('${join(dir, (await filesOf())[0].path)}')`);
@@ -194,10 +203,17 @@ describe('write mode merge', () => {
 describe('partitioned writes', () => {
   it('replace: a part whose rows did not change keeps its file and hashes whatever their order; a part absent from the batch disappears', async () => {
     const first = await write(rows(...SEED), { mode: 'replace', partitionBy: MONTHLY });
-    expect(first.files.map((f) => [f.part, f.rows])).toEqual([['2024-01', 2], ['2024-02', 2], ['2024-03', 2]]);
+    expect(first.files.map((f) => [f.part, f.rows])).toEqual([
+      ['2024-01', 2],
+      ['2024-02', 2],
+      ['2024-03', 2],
+    ]);
     const before = byPart(await filesOf());
     // The same rows in another order, but February changed, and March is gone.
-    const r = await write(rows([2, '2024-01-20', 'b'], [1, '2024-01-10', 'a'], [3, '2024-02-10', 'c'], [4, '2024-02-20', 'D']), { mode: 'replace', partitionBy: MONTHLY });
+    const r = await write(rows([2, '2024-01-20', 'b'], [1, '2024-01-10', 'a'], [3, '2024-02-10', 'c'], [4, '2024-02-20', 'D']), {
+      mode: 'replace',
+      partitionBy: MONTHLY,
+    });
     expect(r.written.map((f) => f.part)).toEqual(['2024-02']);
     expect(r.removed).toEqual(['2024-03']);
     const after = byPart(await filesOf());
@@ -265,10 +281,16 @@ describe('partitioned writes', () => {
     expect(v3['2024-01'].rows).toBe(1);
 
     // Deleting January's last row, and moving February's two rows out, empties both parts.
-    r = await write(`SELECT 2 AS id, NULL::DATE AS day, NULL AS note, true AS _deleted UNION ALL BY NAME ${rows([3, '2024-04-01', 'c'], [4, '2024-04-02', 'd'])}`, mode);
+    r = await write(
+      `SELECT 2 AS id, NULL::DATE AS day, NULL AS note, true AS _deleted UNION ALL BY NAME ${rows([3, '2024-04-01', 'c'], [4, '2024-04-02', 'd'])}`,
+      mode,
+    );
     expect(r.removed).toEqual(['2024-01', '2024-02']);
     expect(r.written.map((f) => f.part)).toEqual(['2024-04']);
-    expect((await filesOf()).map((f) => [f.part, f.rows])).toEqual([['2024-03', 3], ['2024-04', 2]]);
+    expect((await filesOf()).map((f) => [f.part, f.rows])).toEqual([
+      ['2024-03', 3],
+      ['2024-04', 2],
+    ]);
     expect((await extract()).meta[0].rows).toBe(5);
     await expectFilesMatchBytes();
 
@@ -291,14 +313,23 @@ describe('partitioned writes', () => {
     const r = await write(`SELECT * FROM (VALUES (1, 'EU'), (2, 'US'), (3, NULL)) t(id, region)`, { mode: 'replace', partitionBy: { column: 'region' } });
     expect(r.files.map((f) => f.part)).toEqual(['EU', 'US', '__null__']);
     const e = await write(`SELECT range AS id FROM range(5)`, { mode: 'append', partitionBy: { expression: `'bucket_' || (id % 2)` } }, 'buckets');
-    expect(e.files.map((f) => [f.part, f.rows])).toEqual([['bucket_0', 3], ['bucket_1', 2]]);
-    await expect(write(`SELECT 1 AS id, 'North America' AS region`, { mode: 'replace', partitionBy: { column: 'region' } }, 'bad')).rejects.toThrow(/Invalid partition name "North America"/);
-    await expect(write(rows(...SEED), { mode: 'replace', partitionBy: { column: 'day', granularity: 'week' as 'day' } }, 'bad')).rejects.toThrow(/Invalid partition granularity/);
+    expect(e.files.map((f) => [f.part, f.rows])).toEqual([
+      ['bucket_0', 3],
+      ['bucket_1', 2],
+    ]);
+    await expect(write(`SELECT 1 AS id, 'North America' AS region`, { mode: 'replace', partitionBy: { column: 'region' } }, 'bad')).rejects.toThrow(
+      /Invalid partition name "North America"/,
+    );
+    await expect(write(rows(...SEED), { mode: 'replace', partitionBy: { column: 'day', granularity: 'week' as 'day' } }, 'bad')).rejects.toThrow(
+      /Invalid partition granularity/,
+    );
   });
 
   it('an unpartitioned table must be replaced once to become partitioned; a partitioned one folds into one file on an unpartitioned write', async () => {
     await write(rows(...SEED), { mode: 'replace' });
-    await expect(write(rows([7, '2024-01-01', 'x']), { mode: 'merge', primaryKey: ['id'], partitionBy: MONTHLY })).rejects.toThrow(/is not partitioned: write it once with/);
+    await expect(write(rows([7, '2024-01-01', 'x']), { mode: 'merge', primaryKey: ['id'], partitionBy: MONTHLY })).rejects.toThrow(
+      /is not partitioned: write it once with/,
+    );
     await write(rows(...SEED), { mode: 'replace', partitionBy: MONTHLY });
     const r = await write(rows([7, '2024-01-01', 'x']), { mode: 'merge', primaryKey: ['id'] });
     expect(r.files.map((f) => [f.part, f.rows])).toEqual([[null, 7]]);
@@ -323,7 +354,13 @@ describe('a failed write or commit changes nothing readers see', () => {
     await write(rows(...SEED), mode);
     const before = await snapshot();
     const w = await ExtractWriter.open(dir);
-    await expect(w.write('events', rows([1, '2024-03-01', 'moved']), mode, { verify: async () => { throw new Error('rejected rows'); } })).rejects.toThrow('rejected rows');
+    await expect(
+      w.write('events', rows([1, '2024-03-01', 'moved']), mode, {
+        verify: async () => {
+          throw new Error('rejected rows');
+        },
+      }),
+    ).rejects.toThrow('rejected rows');
     await w.write('other', 'SELECT 1 AS x', { mode: 'replace' });
     const summary = await w.commit();
     expect(summary.written).toEqual(['other']);
@@ -335,7 +372,9 @@ describe('a failed write or commit changes nothing readers see', () => {
     await write(rows(...SEED), mode);
     const before = await snapshot();
     const w = await ExtractWriter.open(dir);
-    await expect(w.write('events', `SELECT id, day, CASE WHEN id = 3 THEN error('boom') ELSE note END AS note FROM (${rows(...SEED)})`, mode)).rejects.toThrow(/boom/);
+    await expect(w.write('events', `SELECT id, day, CASE WHEN id = 3 THEN error('boom') ELSE note END AS note FROM (${rows(...SEED)})`, mode)).rejects.toThrow(
+      /boom/,
+    );
     await w.write('events', rows([1, '2024-03-01', 'moved'], [4, '2024-02-20', 'D']), mode);
     await w.abort();
     await expectUnchanged(before);

@@ -52,7 +52,10 @@ describe('ExtractWriter', () => {
     await w.writeTable('b', 'SELECT 3 AS x UNION ALL SELECT 4');
     await w.commit();
     const { meta, files } = await read();
-    expect(meta.map((m) => [m.table_name, m.rows])).toEqual([['a', 1], ['b', 2]]);
+    expect(meta.map((m) => [m.table_name, m.rows])).toEqual([
+      ['a', 1],
+      ['b', 2],
+    ]);
     for (const f of files) expect(existsSync(join(dir, f.path))).toBe(true);
   });
 
@@ -63,7 +66,7 @@ describe('ExtractWriter', () => {
     const before = readFileSync(join(dir, 'extract.duckdb'));
     w = await ExtractWriter.open(dir);
     await w.writeTable('a', 'SELECT 2 AS x');
-    await expect(w.writeTable('c', 'SELECT * FROM read_csv(\'/nonexistent/file.csv\')')).rejects.toThrow();
+    await expect(w.writeTable('c', "SELECT * FROM read_csv('/nonexistent/file.csv')")).rejects.toThrow();
     await w.abort();
     expect(readFileSync(join(dir, 'extract.duckdb')).equals(before)).toBe(true);
     expect((await readdir(dir)).filter((f) => f.startsWith('.staging'))).toEqual([]);
@@ -94,7 +97,11 @@ describe('ExtractWriter', () => {
     const summary = await b.commit();
     expect(summary.tables.map((t) => t.table_name)).toEqual(['alpha', 'base', 'beta']);
     const { meta, files } = await read();
-    expect(meta.map((m) => [m.table_name, m.rows])).toEqual([['alpha', 10], ['base', 1], ['beta', 20]]);
+    expect(meta.map((m) => [m.table_name, m.rows])).toEqual([
+      ['alpha', 10],
+      ['base', 1],
+      ['beta', 20],
+    ]);
     expect(files.map((f) => f.path).sort()).toEqual(expect.arrayContaining([fa.path, fb.path]));
     for (const f of files) expect(existsSync(join(dir, f.path))).toBe(true);
     // No staging folder is left behind by either.
@@ -103,10 +110,12 @@ describe('ExtractWriter', () => {
 
   it('commits of concurrent writers never undo each other, whatever order they finish in', async () => {
     const writers = await Promise.all(Array.from({ length: 6 }, () => ExtractWriter.open(dir)));
-    await Promise.all(writers.map(async (w, i) => {
-      await w.writeTable(`t${i}`, `SELECT range AS id FROM range(${i + 1})`);
-      await w.commit();
-    }));
+    await Promise.all(
+      writers.map(async (w, i) => {
+        await w.writeTable(`t${i}`, `SELECT range AS id FROM range(${i + 1})`);
+        await w.commit();
+      }),
+    );
     const { meta } = await read();
     expect(meta.map((m) => [m.table_name, m.rows])).toEqual(Array.from({ length: 6 }, (_, i) => [`t${i}`, i + 1]));
   });
@@ -149,7 +158,10 @@ describe('ExtractWriter', () => {
     w = await ExtractWriter.open(dir);
     await w.writeTableParts('events', [{ part: '2024-02', selectSql: 'SELECT 5 AS id' }]);
     const third = await w.commit();
-    expect(third.files.map((f) => [f.part, f.rows])).toEqual([['2024-01', 1], ['2024-02', 1]]);
+    expect(third.files.map((f) => [f.part, f.rows])).toEqual([
+      ['2024-01', 1],
+      ['2024-02', 1],
+    ]);
     const jan = first.files.find((f) => f.part === '2024-01')!;
     expect(third.files.find((f) => f.part === '2024-01')!.path).toBe(jan.path);
     const oldFeb = first.files.find((f) => f.part === '2024-02')!;

@@ -57,7 +57,9 @@ function fail(e: unknown, what: string): never {
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 const program = new Command('aida').description('AIDA host: data distribution for analysts and their AI agents').version(HOST_VERSION);
@@ -79,7 +81,9 @@ program
   .action(async (opts: { json?: boolean }) => {
     try {
       const file = await loadConfigFile(configPath());
-      const entries = ((file?.raw as { plugins?: { package?: unknown }[] } | undefined)?.plugins ?? []).map((p) => p?.package).filter((p): p is string => typeof p === 'string');
+      const entries = ((file?.raw as { plugins?: { package?: unknown }[] } | undefined)?.plugins ?? [])
+        .map((p) => p?.package)
+        .filter((p): p is string => typeof p === 'string');
       const rows = listPlugins(process.cwd(), entries);
       process.stdout.write(opts.json ? `${JSON.stringify({ plugins: rows, config: file?.path ?? null }, null, 2)}\n` : `${renderPluginListing(rows)}\n`);
       if (!file) process.stderr.write(`(no config file at ${configPath()}: the demo instance would run)\n`);
@@ -93,14 +97,16 @@ admin
   .command('reset-password')
   .description('set a new password for a user (the host must be stopped); prints a generated one unless --password-stdin')
   .argument('<email>', "the user's email")
-  .option('--data-dir <dir>', 'the instance data directory (default: $AIDA_DATA_DIR, the config\'s data_dir, ./data)')
+  .option('--data-dir <dir>', "the instance data directory (default: $AIDA_DATA_DIR, the config's data_dir, ./data)")
   .option('--password-stdin', 'read the new password from standard input instead of generating one')
   .action(async (email: string, opts: { dataDir?: string; passwordStdin?: boolean }) => {
     try {
       const file = opts.dataDir ? undefined : await loadConfigFile(configPath());
       const dir = opts.dataDir ?? dataDirOf(file?.raw as { data_dir?: string } | undefined);
       const out = await resetPassword(dir, email, opts.passwordStdin ? await readStdin() : undefined);
-      process.stderr.write(`The password of ${out.email} (${out.role}) is reset.${out.active ? '' : ' The account is deactivated: an admin must activate it before it can sign in.'}\n`);
+      process.stderr.write(
+        `The password of ${out.email} (${out.role}) is reset.${out.active ? '' : ' The account is deactivated: an admin must activate it before it can sign in.'}\n`,
+      );
       if (out.generated) process.stdout.write(`${out.generated}\n`);
     } catch (e) {
       fail(e, 'cannot reset the password');

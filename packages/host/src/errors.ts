@@ -3,12 +3,27 @@
  * defined once with its status. docs/errors.md lists them all (tests/error-catalogue.test.ts
  * fails when the two disagree); throw these, never a code string.
  */
-import { AuthenticationError, ConflictError, defineError, InputError, NotAllowedError, NotFoundError, RateLimitedError, StartupError, UnavailableError } from '@aida/core';
+import {
+  AuthenticationError,
+  ConflictError,
+  defineError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+  RateLimitedError,
+  StartupError,
+  UnavailableError,
+} from '@aida/core';
 
 // Start-up: the instance cannot start (the CLI prints the code and message and exits 1).
 export const ConfigInvalidError = defineError('AIDA_CONFIG_INVALID', 500, 'The instance configuration is invalid', StartupError);
 export const PluginNotInstalledError = defineError('AIDA_PLUGIN_NOT_INSTALLED', 500, 'A plugin the configuration lists is not installed', StartupError);
-export const PluginDependencyMissingError = defineError('AIDA_PLUGIN_DEPENDENCY_MISSING', 500, 'A plugin depends on something no plugin provides', StartupError);
+export const PluginDependencyMissingError = defineError(
+  'AIDA_PLUGIN_DEPENDENCY_MISSING',
+  500,
+  'A plugin depends on something no plugin provides',
+  StartupError,
+);
 export const PluginDependencyCycleError = defineError('AIDA_PLUGIN_DEPENDENCY_CYCLE', 500, 'Plugins depend on each other in a cycle', StartupError);
 export const PluginInitFailedError = defineError('AIDA_PLUGIN_INIT_FAILED', 500, 'A plugin failed to initialise', StartupError);
 export const OverrideDuplicateError = defineError('AIDA_OVERRIDE_DUPLICATE', 500, 'A token is overridden twice', StartupError);
@@ -27,14 +42,24 @@ export const TokenInvalidError = defineError('AIDA_TOKEN_INVALID', 401, 'Invalid
 export const TokenExpiredError = defineError('AIDA_TOKEN_EXPIRED', 401, 'This token has expired', AuthenticationError);
 export const TokenRevokedError = defineError('AIDA_TOKEN_REVOKED', 401, 'This token has been revoked', AuthenticationError);
 export const AlreadyBootstrappedError = defineError('AIDA_ALREADY_BOOTSTRAPPED', 403, 'This instance already has users; sign in instead', NotAllowedError);
-export const PatCannotMintError = defineError('AIDA_PAT_CANNOT_MINT', 403, 'A personal access token cannot create tokens; sign in to create one', NotAllowedError);
+export const PatCannotMintError = defineError(
+  'AIDA_PAT_CANNOT_MINT',
+  403,
+  'A personal access token cannot create tokens; sign in to create one',
+  NotAllowedError,
+);
 export const SetupTokenInvalidError = defineError('AIDA_SETUP_TOKEN_INVALID', 400, 'This setup link is invalid, expired or already used', InputError);
 export const PasswordTooShortError = defineError('AIDA_PASSWORD_TOO_SHORT', 400, 'The password is too short', InputError);
 
 // Users and roles.
 export const UnknownRoleError = defineError('AIDA_UNKNOWN_ROLE', 400, 'Unknown role', InputError);
 export const EmailTakenError = defineError('AIDA_EMAIL_TAKEN', 409, 'A user with this email already exists', ConflictError);
-export const SelfChangeError = defineError('AIDA_SELF_CHANGE', 409, 'You cannot change your own role, deactivate or delete yourself; ask another admin', ConflictError);
+export const SelfChangeError = defineError(
+  'AIDA_SELF_CHANGE',
+  409,
+  'You cannot change your own role, deactivate or delete yourself; ask another admin',
+  ConflictError,
+);
 export const LastAdminError = defineError('AIDA_LAST_ADMIN', 409, 'This is the last active admin; make someone else admin first', ConflictError);
 
 // Tables, access requests, files.
@@ -44,7 +69,12 @@ export const AlreadyReadableError = defineError('AIDA_ALREADY_READABLE', 409, 'Y
 export const RequestPendingError = defineError('AIDA_REQUEST_PENDING', 409, 'You already have a pending request for this table', ConflictError);
 export const MalformedFileError = defineError('AIDA_MALFORMED_FILE', 400, 'The file cannot be read', InputError);
 export const RangeNotSatisfiableError = defineError('AIDA_RANGE_NOT_SATISFIABLE', 416, 'The range is outside the file');
-export const AnalyticsNotReadyError = defineError('AIDA_ANALYTICS_NOT_READY', 503, 'The analytics database has not been built yet: sync a source first', UnavailableError);
+export const AnalyticsNotReadyError = defineError(
+  'AIDA_ANALYTICS_NOT_READY',
+  503,
+  'The analytics database has not been built yet: sync a source first',
+  UnavailableError,
+);
 
 // Jobs.
 export const JobUnknownError = defineError('AIDA_JOB_UNKNOWN', 400, 'Unknown job', InputError);
@@ -77,6 +107,8 @@ export const ClientGoneError = defineError('AIDA_CLIENT_GONE', 499, 'The client 
 export class QueryTimeoutError extends defineError('AIDA_QUERY_TIMEOUT', 504, 'The query ran longer than its time limit and was stopped') {
   constructor(timeoutMs: number) {
     const limit = timeoutMs % 1000 === 0 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`;
-    super(`The query ran longer than the ${limit} limit and was stopped; narrow it down (filters, aggregates, LIMIT) and try again`, { detail: { timeout_ms: timeoutMs } });
+    super(`The query ran longer than the ${limit} limit and was stopped; narrow it down (filters, aggregates, LIMIT) and try again`, {
+      detail: { timeout_ms: timeoutMs },
+    });
   }
 }

@@ -107,7 +107,6 @@ export interface Host extends AidaHost {
 
 const HOST_TOKENS = new Set(Object.values(tokens).map((t) => t.symbol));
 
-
 /** Validates config and plugins (all problems at once) and returns a host that is not started yet. */
 export async function createHost(options: CreateHostOptions = {}): Promise<Host> {
   const inline = [...(options.plugins ?? [])];
@@ -119,7 +118,11 @@ export async function createHost(options: CreateHostOptions = {}): Promise<Host>
   const overrides = overrideMap(options.overrides ?? []);
   // An overridden token is there before any plugin: its dependants need no provider, nor to wait for one.
   const ordered = orderPlugins(plugins, new Set([...HOST_TOKENS, ...overrides.keys()]));
-  const logger = redactLogs(options.logger ?? createLogger({ level: process.env.AIDA_LOG_LEVEL ?? config.log.level, format: logFormat(process.env.AIDA_LOG_FORMAT) ?? config.log.format }), secrets);
+  const logger = redactLogs(
+    options.logger ??
+      createLogger({ level: process.env.AIDA_LOG_LEVEL ?? config.log.level, format: logFormat(process.env.AIDA_LOG_FORMAT) ?? config.log.format }),
+    secrets,
+  );
   return new HostRuntime(config, ordered, dataDir, logger, secrets, Boolean(options.demo), overrides);
 }
 
@@ -202,7 +205,7 @@ class HostRuntime implements Host {
     this.routing.handler = null;
     await Promise.all([...this.servers].map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.servers.clear();
-    await this.jobs?.stop().catch((e: unknown) => this.logger.warn({ err: e }, "stopping jobs failed"));
+    await this.jobs?.stop().catch((e: unknown) => this.logger.warn({ err: e }, 'stopping jobs failed'));
     await Promise.allSettled([...this.backgroundWork]);
     for (const { service } of [...this.contributions.services].reverse()) {
       await service.stop().catch((e) => this.logger.warn({ err: e, service: service.id }, 'stopping a service failed'));
@@ -300,7 +303,14 @@ class HostRuntime implements Host {
   }
 
   private async initPlugins(): Promise<void> {
-    await initPlugins({ plugins: this.plugins, root: this.container, contributions: this.contributions, logger: this.logger, status: this.pluginStatus, overrides: this.overrides });
+    await initPlugins({
+      plugins: this.plugins,
+      root: this.container,
+      contributions: this.contributions,
+      logger: this.logger,
+      status: this.pluginStatus,
+      overrides: this.overrides,
+    });
   }
 
   /** Opens the last analytics database; rebuilds it when it is missing or unreadable (e.g. after a crash). */
@@ -322,8 +332,20 @@ class HostRuntime implements Host {
   }
 
   private async startJobs(): Promise<void> {
-    defineSyncJobs({ contributions: this.contributions, plugins: this.plugins, analytics: this.analytics, registry: this.registry!, sync: (s, t, signal) => this.syncSource(s, t, signal) });
-    this.jobs = await JobScheduler.create({ config: this.config.jobs, systemDb: this.systemDb!, logger: this.logger, instanceName: this.config.instance.name, runLog: this.jobRuns() });
+    defineSyncJobs({
+      contributions: this.contributions,
+      plugins: this.plugins,
+      analytics: this.analytics,
+      registry: this.registry!,
+      sync: (s, t, signal) => this.syncSource(s, t, signal),
+    });
+    this.jobs = await JobScheduler.create({
+      config: this.config.jobs,
+      systemDb: this.systemDb!,
+      logger: this.logger,
+      instanceName: this.config.instance.name,
+      runLog: this.jobRuns(),
+    });
     this.contributions.runNow = async (name, data) => {
       await this.jobs!.now(name, data);
     };
@@ -334,7 +356,13 @@ class HostRuntime implements Host {
 
   private applyTableSchedules(): Promise<void> {
     if (!this.jobs) return Promise.resolve();
-    return applyTableSchedules({ jobs: this.jobs, contributions: this.contributions, registry: this.registry!, analytics: this.analytics, logger: this.logger });
+    return applyTableSchedules({
+      jobs: this.jobs,
+      contributions: this.contributions,
+      registry: this.registry!,
+      analytics: this.analytics,
+      logger: this.logger,
+    });
   }
 
   private async firstDemoSync(): Promise<void> {
@@ -347,8 +375,16 @@ class HostRuntime implements Host {
   /** What the data API's routes need. */
   private dataContext(): DataContext {
     return {
-      dataDir: this.dataDir, logger: this.logger, systemDb: this.systemDb!, sync: this.syncRepo(), analytics: this.analytics, orchestrator: this.orchestrator,
-      identity: this.identity!, registry: this.registry!, access: this.access!, jobs: () => this.jobs,
+      dataDir: this.dataDir,
+      logger: this.logger,
+      systemDb: this.systemDb!,
+      sync: this.syncRepo(),
+      analytics: this.analytics,
+      orchestrator: this.orchestrator,
+      identity: this.identity!,
+      registry: this.registry!,
+      access: this.access!,
+      jobs: () => this.jobs,
       connectors: () => [...this.contributions.connectors.values()].map((c) => c.connector),
       tableSchedulesChanged: () => this.applyTableSchedules(),
       queryLimits: limitsFromConfig(this.config.query),
@@ -384,7 +420,14 @@ class HostRuntime implements Host {
       }),
       homeRoute({
         instanceName: this.config.instance.name,
-        plugins: () => this.plugins.map((p) => ({ id: p.id, kind: p.plugin.kind, status: this.pluginStatus.get(p.id) ?? 'unknown', description: p.plugin.description, package: p.packageName })),
+        plugins: () =>
+          this.plugins.map((p) => ({
+            id: p.id,
+            kind: p.plugin.kind,
+            status: this.pluginStatus.get(p.id) ?? 'unknown',
+            description: p.plugin.description,
+            package: p.packageName,
+          })),
         tables: () => this.analytics.tables(),
         canRead: (user, table) => this.access!.canRead(user, table),
       }),
@@ -396,7 +439,9 @@ class HostRuntime implements Host {
       ...jobAdminRoutes({ jobs: () => this.jobs, runs: this.jobRuns() }),
       ...pageRoutes(providers),
       ...dataRoutes(data, { profiles }),
-      ...openApiRoutes(() => buildOpenApi([...core, ...this.contributions.routes.map((r) => r.route)], { title: `${this.config.instance.name} API`, version: HOST_VERSION })),
+      ...openApiRoutes(() =>
+        buildOpenApi([...core, ...this.contributions.routes.map((r) => r.route)], { title: `${this.config.instance.name} API`, version: HOST_VERSION }),
+      ),
     ];
     const router = buildRouterFrom(core, this.contributions, {
       hostViews: HOST_VIEWS_DIR,
@@ -407,7 +452,12 @@ class HostRuntime implements Host {
       auditMiddleware(id.audit),
       redactErrorResponses(this.secrets),
       errorMiddleware(this.logger),
-      bodyParser({ enableTypes: ['json', 'form'], parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'], jsonLimit: this.config.server.json_body_limit, formLimit: '100kb' }) as Middleware,
+      bodyParser({
+        enableTypes: ['json', 'form'],
+        parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
+        jsonLimit: this.config.server.json_body_limit,
+        formLimit: '100kb',
+      }) as Middleware,
       authenticate(id.users, id.pats, id.tokens),
       router.routes() as unknown as Middleware,
       router.allowedMethods({ throw: true }) as unknown as Middleware,
@@ -417,7 +467,8 @@ class HostRuntime implements Host {
   /** A source that cannot be read (a missing folder) is said at boot, not only found later in /api/health. */
   private async warnUnhealthyParts(): Promise<void> {
     for (const [name, h] of Object.entries(await this.servicesHealth())) {
-      if (h.status !== 'healthy' && name !== 'analytics') this.logger.warn({ part: name, status: h.status }, `${name} is ${h.status}: ${h.detail ?? 'no detail'}`);
+      if (h.status !== 'healthy' && name !== 'analytics')
+        this.logger.warn({ part: name, status: h.status }, `${name} is ${h.status}: ${h.detail ?? 'no detail'}`);
     }
   }
 
@@ -451,4 +502,3 @@ class HostRuntime implements Host {
     return out;
   }
 }
-

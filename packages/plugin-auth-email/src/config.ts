@@ -27,8 +27,14 @@ export const smtpConfigSchema = z
   })
   .strict()
   .superRefine((smtp, ctx) => {
-    if (smtp.password_env && !smtp.user) ctx.addIssue({ code: 'custom', path: ['user'], message: 'password_env is set but user is not: give the SMTP user name too' });
-    if (smtp.user && !smtp.password_env) ctx.addIssue({ code: 'custom', path: ['password_env'], message: 'user is set but password_env is not: name the environment variable holding the SMTP password' });
+    if (smtp.password_env && !smtp.user)
+      ctx.addIssue({ code: 'custom', path: ['user'], message: 'password_env is set but user is not: give the SMTP user name too' });
+    if (smtp.user && !smtp.password_env)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['password_env'],
+        message: 'user is set but password_env is not: name the environment variable holding the SMTP password',
+      });
   });
 
 export const emailConfigSchema = z

@@ -58,7 +58,10 @@ If you did not ask to sign in, ignore this mail: nobody can sign in without the 
 }
 
 /** Fields of a failed delivery that are safe to log: no credentials, no link. */
-export function describeDeliveryError(e: unknown, secrets: readonly (string | undefined)[]): { code?: string; response_code?: number; command?: string; message: string } {
+export function describeDeliveryError(
+  e: unknown,
+  secrets: readonly (string | undefined)[],
+): { code?: string; response_code?: number; command?: string; message: string } {
   const err = e as { code?: unknown; responseCode?: unknown; command?: unknown; message?: unknown };
   const message = redactText(typeof err?.message === 'string' ? err.message : String(e), secrets);
   return {
@@ -120,7 +123,10 @@ export class LinkMailer implements Service {
   /** Sends one sign-in link to `to`; rejects when the SMTP server refuses it or cannot be reached. */
   async deliver(to: string, link: string): Promise<void> {
     if (!this.transport) {
-      this.logger.warn({ email: to }, `No SMTP server configured for the email sign-in plugin: sign-in link for ${to}, written here instead of mailed: ${link}`);
+      this.logger.warn(
+        { email: to },
+        `No SMTP server configured for the email sign-in plugin: sign-in link for ${to}, written here instead of mailed: ${link}`,
+      );
       return;
     }
     const { text, html } = composeSignInMail(link, this.config.link_ttl);
@@ -149,7 +155,10 @@ export class LinkMailer implements Service {
         await work();
       } catch (e) {
         const detail = (e as { detail?: unknown }).detail ?? describeDeliveryError(e, this.secrets);
-        this.logger.error({ failure: detail, smtp_host: this.config.smtp?.host }, `${what} failed: ${redactText((e as Error).message ?? String(e), this.secrets)}`);
+        this.logger.error(
+          { failure: detail, smtp_host: this.config.smtp?.host },
+          `${what} failed: ${redactText((e as Error).message ?? String(e), this.secrets)}`,
+        );
       }
     })().finally(() => this.pending.delete(run));
     this.pending.add(run);
@@ -184,7 +193,10 @@ export class LinkMailer implements Service {
   health(): ServiceHealth {
     if (!this.transport) return { status: 'healthy', detail: 'no SMTP configured: sign-in links are written to the log' };
     if (this.lastFailure && this.lastFailure.at >= this.lastSuccess) {
-      return { status: 'degraded', detail: `the last sign-in mail could not be delivered (${new Date(this.lastFailure.at).toISOString()}${this.lastFailure.code ? `, ${this.lastFailure.code}` : ''})` };
+      return {
+        status: 'degraded',
+        detail: `the last sign-in mail could not be delivered (${new Date(this.lastFailure.at).toISOString()}${this.lastFailure.code ? `, ${this.lastFailure.code}` : ''})`,
+      };
     }
     return { status: 'healthy', detail: this.lastSuccess ? 'the last sign-in mail was delivered' : 'no sign-in mail sent yet' };
   }

@@ -37,7 +37,12 @@ export interface MagicLinkDeps {
 }
 
 const NOT_AN_EMAIL = 'Enter a valid email address';
-const emailField = z.string({ error: NOT_AN_EMAIL }).trim().min(1, NOT_AN_EMAIL).max(254).pipe(z.email({ error: NOT_AN_EMAIL }));
+const emailField = z
+  .string({ error: NOT_AN_EMAIL })
+  .trim()
+  .min(1, NOT_AN_EMAIL)
+  .max(254)
+  .pipe(z.email({ error: NOT_AN_EMAIL }));
 const sendLinkBody = z.object({ email: emailField });
 const linkEmail = z.string().trim().min(1).max(254);
 const linkToken = z.string().trim().min(1).max(512);
@@ -83,7 +88,12 @@ export function magicLinkRoutes(deps: MagicLinkDeps): RouteDefinition[] {
       access: 'public',
       summary: 'Mail a single-use sign-in link to an existing account (same answer whether or not it exists)',
       input: { body: sendLinkBody, bodyTypes: ['json', 'form'] },
-      output: { body: z.object({ message: z.string() }), media: ['text/html'], description: 'Always the same message (an HTML page for a browser form)', errors: { 429: RATE_LIMITED } },
+      output: {
+        body: z.object({ message: z.string() }),
+        media: ['text/html'],
+        description: 'Always the same message (an HTML page for a browser form)',
+        errors: { 429: RATE_LIMITED },
+      },
       async handler(ctx) {
         const { email } = body(ctx, sendLinkBody);
         rateLimits.hit(SEND_LINK_BUCKET, [`ip:${ctx.ip}`, accountKey(email)]);

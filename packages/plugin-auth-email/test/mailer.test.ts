@@ -105,11 +105,21 @@ describe('sign-in link delivery', () => {
   });
 
   it('secrets are masked in error descriptions, and only the SMTP verb is kept', () => {
-    const d = describeDeliveryError(Object.assign(new Error('535 bad auth for s3cret-value'), { code: 'EAUTH', responseCode: 535, command: 'AUTH PLAIN AGFkYQBzM2NyZXQ=' }), ['s3cret-value']);
+    const d = describeDeliveryError(
+      Object.assign(new Error('535 bad auth for s3cret-value'), { code: 'EAUTH', responseCode: 535, command: 'AUTH PLAIN AGFkYQBzM2NyZXQ=' }),
+      ['s3cret-value'],
+    );
     expect(d).toEqual({ code: 'EAUTH', response_code: 535, command: 'AUTH', message: '535 bad auth for [redacted]' });
   });
 
   it('durations read naturally', () => {
-    expect([3_600_000, 7_200_000, 900_000, 1000, 86_400_000, 1500].map(describeDuration)).toEqual(['1 hour', '2 hours', '15 minutes', '1 second', '1 day', '2 seconds']);
+    expect([3_600_000, 7_200_000, 900_000, 1000, 86_400_000, 1500].map(describeDuration)).toEqual([
+      '1 hour',
+      '2 hours',
+      '15 minutes',
+      '1 second',
+      '1 day',
+      '2 seconds',
+    ]);
   });
 });

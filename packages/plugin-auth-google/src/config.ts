@@ -53,9 +53,7 @@ export const googleConfigSchema = z
     userinfo_url: httpUrl('userinfo_url').default(GOOGLE_ENDPOINTS.userinfo_url),
     jwks_uri: httpUrl('jwks_uri').default(GOOGLE_ENDPOINTS.jwks_uri),
     /** Expected `iss` of ID tokens: one value or a list. */
-    issuer: z
-      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
-      .default([...GOOGLE_ISSUERS]),
+    issuer: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).default([...GOOGLE_ISSUERS]),
   })
   // One secret, from whichever field gave it: the rest of the plugin never asks which.
   .transform(({ client_secret_env, client_secret, ...c }, ctx) => {
@@ -65,7 +63,11 @@ export const googleConfigSchema = z
     }
     const secret = client_secret ?? client_secret_env;
     if (secret === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['client_secret_env'], message: 'set client_secret_env to the name of the environment variable holding the OAuth client secret' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['client_secret_env'],
+        message: 'set client_secret_env to the name of the environment variable holding the OAuth client secret',
+      });
       return z.NEVER;
     }
     return { ...c, client_secret: secret };

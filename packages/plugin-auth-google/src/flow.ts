@@ -12,7 +12,6 @@ type KoaMiddleware = (ctx: Context, next: () => Promise<void>) => Promise<void>;
 // import as the whole module object, so the handler factory needs a cast.
 const grant = grantModule as unknown as { koa(options: GrantOptions): KoaMiddleware };
 
-
 /**
  * What the provider sends back to the callback. Never a JSON 400: every failure must end on
  * the login page with a reason, so a parameter that is not one string reads as missing (and
@@ -21,7 +20,11 @@ const grant = grantModule as unknown as { koa(options: GrantOptions): KoaMiddlew
 export const callbackQuery = z.object({
   state: z.string().optional().catch(undefined).meta({ description: 'The state of the pending sign-in, echoed by the provider' }),
   code: z.string().optional().catch(undefined).meta({ description: 'The authorization code to exchange' }),
-  error: z.string().optional().catch(({ input }) => String(input)).meta({ description: 'Why the provider did not sign the user in (e.g. access_denied)' }),
+  error: z
+    .string()
+    .optional()
+    .catch(({ input }) => String(input))
+    .meta({ description: 'Why the provider did not sign the user in (e.g. access_denied)' }),
 });
 
 /** Cookie that carries the pending sign-in (state, nonce, PKCE verifier) between login and callback. */

@@ -1,5 +1,14 @@
 import type { Context } from 'koa';
-import { isAidaError, redactText, UserDeactivatedError, type RateLimits, type RouteDefinition, type SessionIssuer, type tokens, type TokenType } from '@aida/core';
+import {
+  isAidaError,
+  redactText,
+  UserDeactivatedError,
+  type RateLimits,
+  type RouteDefinition,
+  type SessionIssuer,
+  type tokens,
+  type TokenType,
+} from '@aida/core';
 import { domainAllowed, type GoogleConfig } from './config.js';
 import { callbackQuery, mountOf, type OAuthFlow } from './flow.js';
 import { fetchUserInfo, isVerified, OidcError, verifyIdToken, type JwksCache } from './oidc.js';
@@ -32,7 +41,11 @@ export function googleRoutes(deps: GoogleRouteDeps): RouteDefinition[] {
       path: LOGIN_PATH,
       access: 'public',
       summary: 'Starts Google sign-in: redirects to Google with state, nonce and PKCE',
-      output: { status: 302, description: "To Google's consent page (or back to /login?error=… when sign-in cannot start)", errors: { 429: 'Too many sign-in attempts from this address' } },
+      output: {
+        status: 302,
+        description: "To Google's consent page (or back to /login?error=… when sign-in cannot start)",
+        errors: { 429: 'Too many sign-in attempts from this address' },
+      },
       async handler(ctx) {
         // Throws RateLimitedError (429, Retry-After) past the host's limit for the `oauth` bucket.
         rateLimits.hit('oauth', [`ip:${ctx.ip}`]);

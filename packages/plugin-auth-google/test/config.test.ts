@@ -24,8 +24,12 @@ describe('google config', () => {
     const issues = (v: unknown) => googleConfigSchema.safeParse(v).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
     expect(issues(base).join()).toMatch(/client_secret_env: set client_secret_env/);
     expect(issues({ ...base, client_secret_env: 'AIDA_TEST_UNSET_VAR_X' }).join()).toMatch(/AIDA_TEST_UNSET_VAR_X is not set/);
-    expect(issues({ ...base, client_secret: 'a', client_secret_env: 'AIDA_TEST_GOOGLE_SECRET' }).join()).toMatch(/client_secret: set either client_secret or client_secret_env, not both/);
-    expect(issues({ ...base, client_secret_env: 'not-a-name' }).join()).toMatch(/client_secret_env: must be the name of an environment variable such as GOOGLE_CLIENT_SECRET/);
+    expect(issues({ ...base, client_secret: 'a', client_secret_env: 'AIDA_TEST_GOOGLE_SECRET' }).join()).toMatch(
+      /client_secret: set either client_secret or client_secret_env, not both/,
+    );
+    expect(issues({ ...base, client_secret_env: 'not-a-name' }).join()).toMatch(
+      /client_secret_env: must be the name of an environment variable such as GOOGLE_CLIENT_SECRET/,
+    );
     expect(issues({ ...base, client_secret: 'a', scopes: ['x'] }).join()).toMatch(/scopes|Unrecognized/i);
     expect(issues({ ...base, client_secret: 'a', allowed_domains: ['not a domain'] }).join()).toMatch(/allowed_domains.0: must be a bare domain/);
     expect(issues({ ...base, client_secret: 'a', base_url: 'aida.example.com' }).join()).toMatch(/base_url: base_url must be an absolute/);

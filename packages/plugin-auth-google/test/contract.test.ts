@@ -13,7 +13,9 @@ describeAuthProviderContract('google', async () => {
       fake.identity = { email, name: 'Contract User' };
       const flow = await signInWithGoogle(t);
       if (!flow.accessToken) {
-        throw new Error(`google sign-in of ${email} set no session (${flow.callback?.status} → ${loginError(flow.callback) ?? flow.callback?.headers.get('location')})`);
+        throw new Error(
+          `google sign-in of ${email} set no session (${flow.callback?.status} → ${loginError(flow.callback) ?? flow.callback?.headers.get('location')})`,
+        );
       }
       return flow.accessToken;
     },

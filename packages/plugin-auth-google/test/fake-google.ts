@@ -126,11 +126,13 @@ export async function startFakeGoogle(options: { clientId?: string; clientSecret
       const q = url.searchParams;
       fake.lastAuthorize = q;
       const redirectUri = q.get('redirect_uri');
-      if (q.get('client_id') !== clientId || !redirectUri) return send(res, 400, { error: 'invalid_request', error_description: 'unknown client or missing redirect_uri' });
+      if (q.get('client_id') !== clientId || !redirectUri)
+        return send(res, 400, { error: 'invalid_request', error_description: 'unknown client or missing redirect_uri' });
       if (q.get('response_type') !== 'code' || !(q.get('scope') ?? '').split(' ').includes('openid')) {
         return send(res, 400, { error: 'invalid_request', error_description: 'response_type=code and scope openid required' });
       }
-      if (q.get('code_challenge') && q.get('code_challenge_method') !== 'S256') return send(res, 400, { error: 'invalid_request', error_description: 'only S256' });
+      if (q.get('code_challenge') && q.get('code_challenge_method') !== 'S256')
+        return send(res, 400, { error: 'invalid_request', error_description: 'only S256' });
       const back = new URL(redirectUri);
       if (fake.failures.authorizeError) {
         back.searchParams.set('error', fake.failures.authorizeError);
@@ -166,7 +168,8 @@ export async function startFakeGoogle(options: { clientId?: string; clientSecret
       if (!p || p.redirectUri !== form.get('redirect_uri')) return send(res, 400, { error: 'invalid_grant' });
       if (p.codeChallenge) {
         const verifier = form.get('code_verifier') ?? '';
-        if (createHash('sha256').update(verifier).digest('base64url') !== p.codeChallenge) return send(res, 400, { error: 'invalid_grant', error_description: 'PKCE verification failed' });
+        if (createHash('sha256').update(verifier).digest('base64url') !== p.codeChallenge)
+          return send(res, 400, { error: 'invalid_grant', error_description: 'PKCE verification failed' });
       }
       const accessToken = randomBytes(24).toString('hex');
       accessTokens.set(accessToken, p);
@@ -223,6 +226,9 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks).toString('utf8'))).on('error', reject);
+    req
+      .on('data', (c: Buffer) => chunks.push(c))
+      .on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+      .on('error', reject);
   });
 }

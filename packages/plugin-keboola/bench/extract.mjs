@@ -67,7 +67,14 @@ export async function benchKeboolaExtract({ rows = 5_000_000, slices = 8, runs =
       id: TABLE,
       columns: COLUMNS,
       primaryKey: ['id'],
-      types: { id: { basetype: 'INTEGER' }, customer_id: { basetype: 'INTEGER' }, amount: { basetype: 'NUMERIC', length: '12,2' }, day: { basetype: 'DATE' }, status: { basetype: 'STRING' }, created_at: { basetype: 'TIMESTAMP' } },
+      types: {
+        id: { basetype: 'INTEGER' },
+        customer_id: { basetype: 'INTEGER' },
+        amount: { basetype: 'NUMERIC', length: '12,2' },
+        day: { basetype: 'DATE' },
+        status: { basetype: 'STRING' },
+        created_at: { basetype: 'TIMESTAMP' },
+      },
       rows: [],
     });
     fake.exportAs(TABLE, fake.registerSlicedFile(gz));
@@ -86,7 +93,15 @@ export async function benchKeboolaExtract({ rows = 5_000_000, slices = 8, runs =
     });
     const logger = pino({ level: process.env.BENCH_LOG ?? 'silent' });
     const ms = await median(runs, async (i) => {
-      const client = new KeboolaClient({ url: config.url, token, timeouts: config.timeouts, retries: config.retries, maxParallelSlices: config.max_parallel_slices, s3Endpoint: config.s3_endpoint, logger });
+      const client = new KeboolaClient({
+        url: config.url,
+        token,
+        timeouts: config.timeouts,
+        retries: config.retries,
+        maxParallelSlices: config.max_parallel_slices,
+        s3Endpoint: config.s3_endpoint,
+        logger,
+      });
       const connector = new KeboolaConnector(config, client);
       const writer = await ExtractWriter.open(join(dir, 'extracts', `bench_${i}`));
       const report = await connector.extract({ writer, signal: new AbortController().signal, logger });
@@ -100,7 +115,9 @@ export async function benchKeboolaExtract({ rows = 5_000_000, slices = 8, runs =
       // bench/lib.mjs's report(name, value, unit, { baseline, baselineName, target, pass })
       report(name, ms, 'ms', { baseline: baselineMs, baselineName, target: '<= 1.5x', pass: ratio <= 1.5 });
     } else {
-      console.log(`${name}: ${ms.toFixed(0)} ms  | ${baselineName}: ${baselineMs.toFixed(0)} ms  | ratio ${ratio.toFixed(2)}x  | target <= 1.5x: ${ratio <= 1.5 ? 'met' : 'NOT met'}`);
+      console.log(
+        `${name}: ${ms.toFixed(0)} ms  | ${baselineName}: ${baselineMs.toFixed(0)} ms  | ratio ${ratio.toFixed(2)}x  | target <= 1.5x: ${ratio <= 1.5 ? 'met' : 'NOT met'}`,
+      );
     }
     return { ms, baselineMs, ratio };
   } finally {

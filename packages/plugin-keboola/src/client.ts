@@ -4,7 +4,17 @@
 // single import point for the client's types and helpers, so they are re-exported here.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { redactText } from '@aida/core';
-import type { CallContext, ClientRuntime, DownloadedExport, ExportOptions, KeboolaBucket, KeboolaClientOptions, KeboolaFile, KeboolaJob, KeboolaTable } from './client-types.js';
+import type {
+  CallContext,
+  ClientRuntime,
+  DownloadedExport,
+  ExportOptions,
+  KeboolaBucket,
+  KeboolaClientOptions,
+  KeboolaFile,
+  KeboolaJob,
+  KeboolaTable,
+} from './client-types.js';
 import { downloadExport } from './download.js';
 import { httpError, timeBounded, transportError, USER_AGENT } from './http.js';
 import { KeboolaJobFailedError, KeboolaJobTimeoutError, KeboolaMalformedResponseError } from './errors.js';
@@ -12,7 +22,17 @@ import { withRetries, type RetryPolicy } from './retry.js';
 import { parseSasConnectionString } from './slice-storage.js';
 
 export { KeboolaError } from './retry.js';
-export type { CallContext, DownloadedExport, ExportOptions, KeboolaBucket, KeboolaClientOptions, KeboolaFile, KeboolaJob, KeboolaMetadata, KeboolaTable } from './client-types.js';
+export type {
+  CallContext,
+  DownloadedExport,
+  ExportOptions,
+  KeboolaBucket,
+  KeboolaClientOptions,
+  KeboolaFile,
+  KeboolaJob,
+  KeboolaMetadata,
+  KeboolaTable,
+} from './client-types.js';
 export { parseObjectUrl, parseSasConnectionString } from './slice-storage.js';
 
 /**
@@ -45,7 +65,9 @@ export class KeboolaClient {
 
   /** `GET /v2/storage/buckets/{id}/tables?include=…`: the tables of one bucket. */
   listBucketTables(bucketId: string, ctx: CallContext): Promise<KeboolaTable[]> {
-    return this.api<KeboolaTable[]>('GET', `/v2/storage/buckets/${encodeURIComponent(bucketId)}/tables`, ctx, { query: { include: 'columns,metadata,columnMetadata' } });
+    return this.api<KeboolaTable[]>('GET', `/v2/storage/buckets/${encodeURIComponent(bucketId)}/tables`, ctx, {
+      query: { include: 'columns,metadata,columnMetadata' },
+    });
   }
 
   /** `GET /v2/storage/tables/{id}`: columns, metadata, primary key, row count. */
@@ -84,7 +106,9 @@ export class KeboolaClient {
         throw new KeboolaJobFailedError(this.redact(`Keboola ${what} job ${jobId} failed: ${why}${job.error?.code ? ` (${job.error.code})` : ''}`));
       }
       if (Date.now() + pause > deadline) {
-        throw new KeboolaJobTimeoutError(`Keboola ${what} job ${jobId} did not finish within ${Math.round(this.o.timeouts.export / 1000)}s (last status: ${job.status})`);
+        throw new KeboolaJobTimeoutError(
+          `Keboola ${what} job ${jobId} did not finish within ${Math.round(this.o.timeouts.export / 1000)}s (last status: ${job.status})`,
+        );
       }
       await sleep(Math.round(pause * (0.8 + Math.random() * 0.4)), undefined, { signal: ctx.signal });
       pause = Math.min(this.o.timeouts.poll_max, pause * 1.5);
@@ -95,7 +119,12 @@ export class KeboolaClient {
   async fileDetail(fileId: number, ctx: CallContext): Promise<KeboolaFile> {
     const file = await this.api<KeboolaFile>('GET', `/v2/storage/files/${encodeURIComponent(String(fileId))}`, ctx, { query: { federationToken: '1' } });
     // Storage credentials are as secret as the token: never in a message.
-    for (const s of [file.credentials?.SecretAccessKey, file.credentials?.SessionToken, file.gcsCredentials?.access_token, file.absCredentials?.SASConnectionString]) {
+    for (const s of [
+      file.credentials?.SecretAccessKey,
+      file.credentials?.SessionToken,
+      file.gcsCredentials?.access_token,
+      file.absCredentials?.SASConnectionString,
+    ]) {
       if (s) this.secrets.add(s);
     }
     const sas = file.absCredentials ? parseSasConnectionString(file.absCredentials.SASConnectionString).sas : undefined;
@@ -139,13 +168,13 @@ export class KeboolaClient {
         try {
           [res, text] = await timeBounded([ctx.signal], this.o.timeouts.request, async (signal) => {
             const r = await fetch(url, {
-            method,
-            headers: {
-              'X-StorageApi-Token': this.o.token,
-              accept: 'application/json',
-              'user-agent': USER_AGENT,
-              ...(o.json === undefined ? {} : { 'content-type': 'application/json' }),
-            },
+              method,
+              headers: {
+                'X-StorageApi-Token': this.o.token,
+                accept: 'application/json',
+                'user-agent': USER_AGENT,
+                ...(o.json === undefined ? {} : { 'content-type': 'application/json' }),
+              },
               body: o.json === undefined ? undefined : JSON.stringify(o.json),
               signal,
             });

@@ -48,7 +48,9 @@ const tableSchema = z
     /** Keboola's export filter: `whereColumn`, `whereValues`, `whereOperator`. */
     where: z.strictObject({ column, values: z.array(z.string()).min(1), operator: z.enum(['eq', 'ne']).default('eq') }).optional(),
     /** Forces column types, e.g. `{ legacy_amount: VARCHAR }` when Keboola metadata is wrong. */
-    column_types: z.record(column, z.string().toUpperCase().regex(FORCED_TYPE, 'must be VARCHAR, BIGINT, DOUBLE, BOOLEAN, DATE, TIMESTAMP or DECIMAL(p,s)')).optional(),
+    column_types: z
+      .record(column, z.string().toUpperCase().regex(FORCED_TYPE, 'must be VARCHAR, BIGINT, DOUBLE, BOOLEAN, DATE, TIMESTAMP or DECIMAL(p,s)'))
+      .optional(),
   })
   .superRefine((t, ctx) => {
     if (t.strategy === 'partitioned' && !t.partition_by) {
@@ -59,8 +61,10 @@ const tableSchema = z
     }
     if (t.columns) {
       const cols = new Set(t.columns);
-      for (const k of t.primary_key ?? []) if (!cols.has(k)) ctx.addIssue({ code: 'custom', path: ['primary_key'], message: `primary key column ${k} is not in columns` });
-      if (t.partition_by && !cols.has(t.partition_by.column)) ctx.addIssue({ code: 'custom', path: ['partition_by', 'column'], message: `partition column ${t.partition_by.column} is not in columns` });
+      for (const k of t.primary_key ?? [])
+        if (!cols.has(k)) ctx.addIssue({ code: 'custom', path: ['primary_key'], message: `primary key column ${k} is not in columns` });
+      if (t.partition_by && !cols.has(t.partition_by.column))
+        ctx.addIssue({ code: 'custom', path: ['partition_by', 'column'], message: `partition column ${t.partition_by.column} is not in columns` });
     }
   });
 
@@ -126,12 +130,21 @@ export const keboolaConfigSchema = z
   })
   .superRefine((c, ctx) => {
     if (!c.tables.length && !c.buckets.length) {
-      ctx.addIssue({ code: 'custom', path: ['tables'], message: 'list the Keboola tables to sync (tables: [{ id: in.c-sales.orders }]) or buckets: [{ id: in.c-sales }]' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tables'],
+        message: 'list the Keboola tables to sync (tables: [{ id: in.c-sales.orders }]) or buckets: [{ id: in.c-sales }]',
+      });
     }
     const names = new Map<string, number>();
     c.tables.forEach((t, i) => {
       const name = (t.name ?? defaultTableName(t.id)).toLowerCase();
-      if (names.has(name)) ctx.addIssue({ code: 'custom', path: ['tables', i, 'name'], message: `table name ${name} is already used by tables[${names.get(name)}]; set a different name` });
+      if (names.has(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tables', i, 'name'],
+          message: `table name ${name} is already used by tables[${names.get(name)}]; set a different name`,
+        });
       else names.set(name, i);
     });
     if (c.timeouts.poll_max < c.timeouts.poll_initial) {

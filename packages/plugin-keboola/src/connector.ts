@@ -72,7 +72,9 @@ export class KeboolaConnector implements Connector {
     } catch (e) {
       if (signal.aborted) throw e;
       const message = e instanceof KeboolaError ? e.message : this.client.redact((e as Error).message);
-      throw e instanceof KeboolaError ? e.retold(`cannot list the tables of Keboola project at ${this.config.url}: ${message}`) : new KeboolaError(`cannot list the tables of Keboola project at ${this.config.url}: ${message}`);
+      throw e instanceof KeboolaError
+        ? e.retold(`cannot list the tables of Keboola project at ${this.config.url}: ${message}`)
+        : new KeboolaError(`cannot list the tables of Keboola project at ${this.config.url}: ${message}`);
     }
   }
 }

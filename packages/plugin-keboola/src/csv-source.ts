@@ -64,7 +64,10 @@ export async function explainCastError(e: Error, plan: TablePlan, columns: Colum
   if (!typed.length) return e;
   try {
     const emptyIsNull = !isTypedTable(plan.table);
-    const [row] = await queryRows<Record<string, unknown>>(writer.connection, `SELECT ${typed.map((c) => badValuesExpression(c, emptyIsNull)).join(', ')} FROM ${source.rawSql}`);
+    const [row] = await queryRows<Record<string, unknown>>(
+      writer.connection,
+      `SELECT ${typed.map((c) => badValuesExpression(c, emptyIsNull)).join(', ')} FROM ${source.rawSql}`,
+    );
     for (const c of typed) {
       const n = Number(row[`n_${c.name}`] ?? 0);
       if (n > 0) {

@@ -15,7 +15,6 @@ import { previousState, writeStrategy } from './write-strategy.js';
 
 export { readCsvHeader } from './csv-source.js';
 
-
 export interface ExtractContext {
   client: KeboolaClient;
   writer: ExtractWriter;
@@ -49,9 +48,10 @@ export async function extractTable(plan: TablePlan, ctx: ExtractContext): Promis
     }
 
     const previous = await ctx.db.run(() => previousState(plan, columns, ctx.writer));
-    const changedSince = previous.compatible && previous.extractedAt && plan.strategy !== 'full_refresh' && plan.primaryKey.length
-      ? new Date(previous.extractedAt.getTime() - plan.overlapMs)
-      : undefined;
+    const changedSince =
+      previous.compatible && previous.extractedAt && plan.strategy !== 'full_refresh' && plan.primaryKey.length
+        ? new Date(previous.extractedAt.getTime() - plan.overlapMs)
+        : undefined;
     if (previous.files.length && !previous.compatible && plan.strategy !== 'full_refresh') {
       log.info(`${plan.table.id}: columns or types changed since the last sync; exporting the whole table`);
     }
@@ -63,7 +63,17 @@ export async function extractTable(plan: TablePlan, ctx: ExtractContext): Promis
     await mkdir(workDir, { recursive: true });
     const downloaded = await ctx.client.download(file, workDir, { signal: ctx.signal, logger: log });
     const t2 = performance.now();
-    log.debug({ file_id: file.id, sliced: downloaded.sliced, files: downloaded.paths.length, bytes: downloaded.bytes, export_ms: Math.round(t1 - t0), download_ms: Math.round(t2 - t1) }, 'export downloaded');
+    log.debug(
+      {
+        file_id: file.id,
+        sliced: downloaded.sliced,
+        files: downloaded.paths.length,
+        bytes: downloaded.bytes,
+        export_ms: Math.round(t1 - t0),
+        download_ms: Math.round(t2 - t1),
+      },
+      'export downloaded',
+    );
     const source = await csvSource(downloaded, plan, columns);
 
     const written = await ctx.db.run(async () => {
@@ -76,7 +86,14 @@ export async function extractTable(plan: TablePlan, ctx: ExtractContext): Promis
       }
     });
     log.info(
-      { rows: written.rows, changed_since: changedSince?.toISOString(), parts: written.parts, export_ms: Math.round(t1 - t0), download_ms: Math.round(t2 - t1), write_ms: Math.round(performance.now() - t2) },
+      {
+        rows: written.rows,
+        changed_since: changedSince?.toISOString(),
+        parts: written.parts,
+        export_ms: Math.round(t1 - t0),
+        download_ms: Math.round(t2 - t1),
+        write_ms: Math.round(performance.now() - t2),
+      },
       `${plan.table.id} synced (${written.note})`,
     );
     return {
@@ -98,5 +115,8 @@ export async function extractTable(plan: TablePlan, ctx: ExtractContext): Promis
 
 function firstLines(message: string): string {
   // DuckDB appends the SQL text (with local paths) after a blank line; keep the statement of the problem.
-  return message.split(/\n\s*\n|\nLINE \d+:/)[0].trim().slice(0, 1000);
+  return message
+    .split(/\n\s*\n|\nLINE \d+:/)[0]
+    .trim()
+    .slice(0, 1000);
 }

@@ -31,11 +31,14 @@ export function httpError(what: string, status: number, retryAfter: string | nul
   }
   const retryable = status === 429 || status >= 500;
   const hint = status === 401 ? ' (check the Storage API token the config names in token_env)' : '';
-  return new (status === 401 ? KeboolaUnauthorizedError : status === 404 ? KeboolaNotFoundError : KeboolaHttpError)(redact(`${what} answered ${status}${detail ? `: ${detail.slice(0, 300)}` : ''}${hint}`), {
-    httpStatus: status,
-    retryable,
-    retryAfterMs: retryable ? parseRetryAfter(retryAfter) : undefined,
-  });
+  return new (status === 401 ? KeboolaUnauthorizedError : status === 404 ? KeboolaNotFoundError : KeboolaHttpError)(
+    redact(`${what} answered ${status}${detail ? `: ${detail.slice(0, 300)}` : ''}${hint}`),
+    {
+      httpStatus: status,
+      retryable,
+      retryAfterMs: retryable ? parseRetryAfter(retryAfter) : undefined,
+    },
+  );
 }
 
 /** Timeouts, resets, truncated gzip: retryable, described without the URL's query or any secret. */
@@ -47,7 +50,11 @@ export function transportError(what: string, e: unknown, callerSignal: AbortSign
   let why: string;
   if (name === 'TimeoutError' || err?.cause?.code === 'UND_ERR_HEADERS_TIMEOUT' || (name === 'AbortError' && /timeout/i.test(String(err.cause ?? '')))) {
     why = `timed out after ${timeoutMs} ms`;
-  } else if (err?.code === 'Z_BUF_ERROR' || err?.code === 'Z_DATA_ERROR' || /unexpected end of file|incorrect header check|invalid (block|stored|distance)/i.test(err?.message ?? '')) {
+  } else if (
+    err?.code === 'Z_BUF_ERROR' ||
+    err?.code === 'Z_DATA_ERROR' ||
+    /unexpected end of file|incorrect header check|invalid (block|stored|distance)/i.test(err?.message ?? '')
+  ) {
     why = `truncated or corrupt gzip data (${err.message})`;
   } else {
     const cause = err?.cause?.code ?? err?.cause?.message ?? err?.code;

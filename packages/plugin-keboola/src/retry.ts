@@ -56,7 +56,8 @@ export async function withRetries<T>(
         throw err.retold(`${err.message}; Keboola asks to retry after ${Math.round(err.retryAfterMs / 1000)}s, longer than retries.max_retry_after`);
       }
       // Retry-After is a floor the server set; a little jitter keeps parallel slices from retrying in lockstep.
-      const delay = err.retryAfterMs !== undefined ? err.retryAfterMs + Math.round(Math.random() * Math.min(250, o.policy.baseDelay)) : backoffDelay(attempt, o.policy);
+      const delay =
+        err.retryAfterMs !== undefined ? err.retryAfterMs + Math.round(Math.random() * Math.min(250, o.policy.baseDelay)) : backoffDelay(attempt, o.policy);
       o.logger?.warn({ what, attempt: attempt + 1, delay_ms: delay, status: err.httpStatus }, `${err.message}; retrying in ${delay} ms`);
       await sleep(delay, undefined, { signal: o.signal });
     }

@@ -55,7 +55,11 @@ export function selectTables(config: KeboolaConfig, listing: readonly KeboolaTab
     claimed.add(name.toLowerCase());
     const table = byId.get(spec.id);
     if (!table) {
-      problems.push({ name, status: 'error', error: `Keboola table ${spec.id} was not found (deleted, renamed, or the token cannot read its bucket); the previous data is kept` });
+      problems.push({
+        name,
+        status: 'error',
+        error: `Keboola table ${spec.id} was not found (deleted, renamed, or the token cannot read its bucket); the previous data is kept`,
+      });
       continue;
     }
     used.add(name.toLowerCase());

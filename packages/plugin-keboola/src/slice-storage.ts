@@ -102,9 +102,12 @@ function s3Error(e: unknown, where: string): unknown {
   const status = err?.$metadata?.httpStatusCode;
   const retryable = status === undefined || status === 429 || status >= 500;
   const retryAfter = err?.$response?.headers?.['retry-after'];
-  return new KeboolaStorageError(`GET ${where} failed${status ? ` with ${status}` : ''}: ${err?.name ?? 'Error'}${err?.message && err.message !== err.name ? `: ${err.message}` : ''}`, {
-    httpStatus: status,
-    retryable,
-    retryAfterMs: retryable ? parseRetryAfter(retryAfter) : undefined,
-  });
+  return new KeboolaStorageError(
+    `GET ${where} failed${status ? ` with ${status}` : ''}: ${err?.name ?? 'Error'}${err?.message && err.message !== err.name ? `: ${err.message}` : ''}`,
+    {
+      httpStatus: status,
+      retryable,
+      retryAfterMs: retryable ? parseRetryAfter(retryAfter) : undefined,
+    },
+  );
 }

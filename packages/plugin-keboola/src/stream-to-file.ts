@@ -14,7 +14,13 @@ import { KeboolaError, withRetries } from './retry.js';
  * Streams one file or slice to `path`, gunzipping when the bytes are gzip. Bounded by
  * `timeouts.download` overall and `timeouts.idle` between chunks; retried as a whole.
  */
-export function fetchToFile(what: string, path: string, ctx: CallContext, open: (signal: AbortSignal) => Promise<Readable>, rt: ClientRuntime): Promise<number> {
+export function fetchToFile(
+  what: string,
+  path: string,
+  ctx: CallContext,
+  open: (signal: AbortSignal) => Promise<Readable>,
+  rt: ClientRuntime,
+): Promise<number> {
   const o = rt.options;
   return withRetries(
     what,
@@ -49,7 +55,16 @@ export function fetchToFile(what: string, path: string, ctx: CallContext, open: 
           }
           const gzip = head !== null && head[0] === 0x1f && head[1] === 0x8b;
           // 1 MiB inflate chunks: ~30% faster than zlib's 16 KiB default on CSV-sized streams.
-          await pipeline([body, new ActivityProbe(touch), ...(gzip ? [createGunzip({ chunkSize: 1 << 20 })] : []), counter, createWriteStream(path, { highWaterMark: 1 << 20 })], { signal });
+          await pipeline(
+            [
+              body,
+              new ActivityProbe(touch),
+              ...(gzip ? [createGunzip({ chunkSize: 1 << 20 })] : []),
+              counter,
+              createWriteStream(path, { highWaterMark: 1 << 20 }),
+            ],
+            { signal },
+          );
           return written;
         });
       } catch (e) {

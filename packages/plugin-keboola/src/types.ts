@@ -57,9 +57,7 @@ export function keboolaBaseType(table: KeboolaTable, column: string): { basetype
   const entries = table.columnMetadata?.[column] ?? [];
   const rank = (m: KeboolaMetadata) => (m.provider === 'user' ? 2 : m.provider === 'storage' ? 0 : 1);
   const pick = (key: string) =>
-    entries
-      .filter((m) => m.key === key)
-      .sort((a, b) => rank(b) - rank(a) || String(b.timestamp ?? '').localeCompare(String(a.timestamp ?? '')))[0];
+    entries.filter((m) => m.key === key).sort((a, b) => rank(b) - rank(a) || String(b.timestamp ?? '').localeCompare(String(a.timestamp ?? '')))[0];
   const base = pick('KBC.datatype.basetype');
   if (!base) return {};
   const length = entries.find((m) => m.key === 'KBC.datatype.length' && m.provider === base.provider)?.value ?? null;

@@ -30,7 +30,9 @@ export async function previousState(plan: TablePlan, columns: ColumnPlan[], writ
       writer.connection,
       `DESCRIBE SELECT * FROM read_parquet(${sqlString(resolve(writer.sourceDir, files[0].path))})`,
     );
-    compatible = described.length === columns.length && described.every((d, i) => d.column_name === columns[i].name && d.column_type.replace(/\s/g, '') === columns[i].type);
+    compatible =
+      described.length === columns.length &&
+      described.every((d, i) => d.column_name === columns[i].name && d.column_type.replace(/\s/g, '') === columns[i].type);
   }
   return { files, extractedAt: meta?.extracted_at ? new Date(meta.extracted_at) : undefined, rows: meta?.rows ?? 0, compatible, partitioned };
 }

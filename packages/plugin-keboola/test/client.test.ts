@@ -47,9 +47,20 @@ describe('Keboola Storage API client against a local fake stack', () => {
   it('exports a table: export-async with gzip, columns and where → polls the job → file detail with federationToken=1 → signed URL', async () => {
     const client = clientFor(parseConfig(fake, { tables: [{ id: 'in.c-sales.orders' }] }));
     const since = new Date('2024-04-30T00:00:00Z');
-    const file = await client.exportTable('in.c-sales.orders', { changedSince: since, columns: ['id', 'paid'], where: { column: 'paid', values: ['true'], operator: 'eq' } }, ctx());
+    const file = await client.exportTable(
+      'in.c-sales.orders',
+      { changedSince: since, columns: ['id', 'paid'], where: { column: 'paid', values: ['true'], operator: 'eq' } },
+      ctx(),
+    );
     const [post] = fake.exportRequests();
-    expect(post.body).toEqual({ gzip: true, changedSince: String(since.getTime() / 1000), columns: ['id', 'paid'], whereColumn: 'paid', whereValues: ['true'], whereOperator: 'eq' });
+    expect(post.body).toEqual({
+      gzip: true,
+      changedSince: String(since.getTime() / 1000),
+      columns: ['id', 'paid'],
+      whereColumn: 'paid',
+      whereValues: ['true'],
+      whereOperator: 'eq',
+    });
     expect(fake.requests.filter((r) => r.path.startsWith('/v2/storage/jobs/')).length).toBeGreaterThanOrEqual(2);
     expect(fake.requests.find((r) => r.path.startsWith('/v2/storage/files/'))?.query.federationToken).toBe('1');
     expect(file.isSliced).toBe(false);
@@ -139,7 +150,9 @@ describe('Keboola Storage API client against a local fake stack', () => {
 
   it('aborts a download that stalls (idle timeout) and retries it', async () => {
     fake.addTable(ordersTable(10, { slices: 1 }));
-    const client = clientFor(parseConfig(fake, { tables: [{ id: 'in.c-sales.orders' }], timeouts: { request: '1s', idle: '1s', poll_initial: '20ms', poll_max: '50ms' } }));
+    const client = clientFor(
+      parseConfig(fake, { tables: [{ id: 'in.c-sales.orders' }], timeouts: { request: '1s', idle: '1s', poll_initial: '20ms', poll_max: '50ms' } }),
+    );
     fake.inject({ server: 's3', path: /_part_00$/, delayMs: 3000, times: 1 });
     const file = await client.exportTable('in.c-sales.orders', {}, ctx());
     const got = await client.download(file, dir, ctx());
@@ -152,7 +165,11 @@ describe('Keboola Storage API client against a local fake stack', () => {
     fake.addTable(ordersTable(10, { slices: 2 }));
     const client = clientFor(parseConfig(fake, { tables: [{ id: 'in.c-sales.orders' }], retries: { max: 1, base_delay: '10ms', max_delay: '20ms' } }), logger);
     // A server that echoes the token back in its error body.
-    fake.inject({ path: /^\/v2\/storage\/tables$/, status: 400, body: JSON.stringify({ error: `token ${TOKEN} is not valid here`, code: 'x', status: 'error' }) });
+    fake.inject({
+      path: /^\/v2\/storage\/tables$/,
+      status: 400,
+      body: JSON.stringify({ error: `token ${TOKEN} is not valid here`, code: 'x', status: 'error' }),
+    });
     const e1 = (await client.listTables(ctx()).catch((e: unknown) => e)) as Error;
     expect(e1.message).toContain('[redacted]');
     fake.inject({ path: /^\/signed\//, status: 503, times: 5 });

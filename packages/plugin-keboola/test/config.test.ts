@@ -24,7 +24,12 @@ describe('keboola config', () => {
       incremental_overlap: '15m',
       tables: [
         { id: 'in.c-sales.orders', name: 'orders', strategy: 'incremental', primary_key: ['id'], incremental_overlap: '2h' },
-        { id: 'in.c-web.events', strategy: 'partitioned', partition_by: { column: 'created_at', granularity: 'day' }, column_types: { amount: 'decimal(12, 2)' } },
+        {
+          id: 'in.c-web.events',
+          strategy: 'partitioned',
+          partition_by: { column: 'created_at', granularity: 'day' },
+          column_types: { amount: 'decimal(12, 2)' },
+        },
       ],
       buckets: [{ id: 'out.*' }],
     });
@@ -35,14 +40,19 @@ describe('keboola config', () => {
   });
 
   it('reports every problem with a path a person can act on', () => {
-    const all = issues({ url: 'connection.keboola.com', token_env: 'AIDA_TEST_UNSET_VAR_KBC', tables: [
-      { id: 'orders' },
-      { id: 'in.c-a.t', name: 'bad-name' },
-      { id: 'in.c-a.u', strategy: 'partitioned' },
-      { id: 'in.c-a.v', columns: ['a'], primary_key: ['b'] },
-      { id: 'in.c-a.w', strategy: 'weekly' },
-      { id: 'in.c-a.x', surprise: true },
-    ], timeouts: { request: 'soon' } }).join('\n');
+    const all = issues({
+      url: 'connection.keboola.com',
+      token_env: 'AIDA_TEST_UNSET_VAR_KBC',
+      tables: [
+        { id: 'orders' },
+        { id: 'in.c-a.t', name: 'bad-name' },
+        { id: 'in.c-a.u', strategy: 'partitioned' },
+        { id: 'in.c-a.v', columns: ['a'], primary_key: ['b'] },
+        { id: 'in.c-a.w', strategy: 'weekly' },
+        { id: 'in.c-a.x', surprise: true },
+      ],
+      timeouts: { request: 'soon' },
+    }).join('\n');
     expect(all).toMatch(/^url: url must be an absolute http\(s\) URL/m);
     expect(all).toMatch(/tables\.0\.id: must be a Keboola table id such as in.c-sales.orders/);
     expect(all).toMatch(/tables\.1\.name: must be a valid identifier/);
@@ -57,8 +67,12 @@ describe('keboola config', () => {
 
   it('needs tables or buckets, a set token variable, and distinct table names', () => {
     expect(issues({ ...base }).join()).toMatch(/tables: list the Keboola tables to sync/);
-    expect(issues({ ...base, token_env: 'AIDA_TEST_UNSET_VAR_KBC', tables: [{ id: 'in.c-a.t' }] }).join()).toMatch(/token_env: environment variable AIDA_TEST_UNSET_VAR_KBC is not set/);
-    expect(issues({ ...base, tables: [{ id: 'in.c-a.orders' }, { id: 'in.c-b.orders' }] }).join()).toMatch(/tables\.1\.name: table name orders is already used by tables\[0\]/);
+    expect(issues({ ...base, token_env: 'AIDA_TEST_UNSET_VAR_KBC', tables: [{ id: 'in.c-a.t' }] }).join()).toMatch(
+      /token_env: environment variable AIDA_TEST_UNSET_VAR_KBC is not set/,
+    );
+    expect(issues({ ...base, tables: [{ id: 'in.c-a.orders' }, { id: 'in.c-b.orders' }] }).join()).toMatch(
+      /tables\.1\.name: table name orders is already used by tables\[0\]/,
+    );
   });
 
   it('derives table names from Keboola table ids', () => {

@@ -10,7 +10,10 @@ describeConnectorContract('keboola', async () => {
   // One table per strategy; the incremental and partitioned ones changed "just now", so a
   // re-sync merges the overlap again and must still produce the same bytes.
   fake.addTable(ordersTable(60, { slices: 3 }));
-  fake.addTable({ ...ordersTable(0, { id: 'in.c-crm.customers', slices: 2 }), rows: Array.from({ length: 25 }, (_, i) => ({ values: orderRow(i + 1), changedAt: now })) });
+  fake.addTable({
+    ...ordersTable(0, { id: 'in.c-crm.customers', slices: 2 }),
+    rows: Array.from({ length: 25 }, (_, i) => ({ values: orderRow(i + 1), changedAt: now })),
+  });
   fake.addTable({ ...ordersTable(0, { id: 'in.c-web.events' }), rows: Array.from({ length: 40 }, (_, i) => ({ values: orderRow(i + 1), changedAt: now })) });
   fake.addTable({ id: 'out.c-odd.bad-name', columns: ['id'], primaryKey: [], rows: [{ values: { id: '1' }, changedAt: now }] });
   const config = fake.config({

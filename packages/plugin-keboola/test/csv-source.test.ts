@@ -45,7 +45,10 @@ describe("the plugin's read_csv of downloaded Keboola files", () => {
     const plan = planOf(table);
     const { columns } = planColumns(table, {});
     const source = await csvSource({ fileId: 1, sliced, paths, bytes: 0 }, plan, columns);
-    return queryRows<{ id: string; v: string | null; isnull: boolean }>(conn, `SELECT CAST(id AS VARCHAR) AS id, v, v IS NULL AS isnull FROM (${typedSelect(columns, source)}) ORDER BY id`);
+    return queryRows<{ id: string; v: string | null; isnull: boolean }>(
+      conn,
+      `SELECT CAST(id AS VARCHAR) AS id, v, v IS NULL AS isnull FROM (${typedSelect(columns, source)}) ORDER BY id`,
+    );
   }
 
   const text: KeboolaTable = { id: 'in.c-a.t', name: 't', columns: ['id', 'v'] };
@@ -58,12 +61,7 @@ describe("the plugin's read_csv of downloaded Keboola files", () => {
   });
 
   it('keeps CR, LF and CRLF inside quoted values at the start of every slice and in the middle (rows end in LF)', async () => {
-    const slices = [
-      '"1","a\r\nb"\n"2","mid\rdle"\n"3","x\ny"\n',
-      '"4","c\rd"\n"5","\r\n"\n"6","end\r"\n',
-      '"7","e\nf"\n"8","g\r\nh\ri\nj"\n',
-      '"9","\r"\n',
-    ];
+    const slices = ['"1","a\r\nb"\n"2","mid\rdle"\n"3","x\ny"\n', '"4","c\rd"\n"5","\r\n"\n"6","end\r"\n', '"7","e\nf"\n"8","g\r\nh\ri\nj"\n', '"9","\r"\n'];
     expect((await read(text, slices)).map((r) => [r.id, r.v])).toEqual([
       ['1', 'a\r\nb'],
       ['2', 'mid\rdle'],

@@ -84,7 +84,16 @@ describe('Keboola extraction into the extract contract', () => {
       note: 'VARCHAR',
       location: 'VARCHAR',
     });
-    const all = await rows<{ id: number; customer: string; amount: number; qty: number | null; paid: boolean; note: string; order_date: Date; created_at: Date }>('orders');
+    const all = await rows<{
+      id: number;
+      customer: string;
+      amount: number;
+      qty: number | null;
+      paid: boolean;
+      note: string;
+      order_date: Date;
+      created_at: Date;
+    }>('orders');
     expect(all.map((r) => r.id)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     const r4 = all[3];
     expect(r4).toMatchObject({ customer: 'customer "4", inc', amount: 5, paid: false, note: '' });
@@ -171,7 +180,9 @@ describe('Keboola extraction into the extract contract', () => {
     });
     const { report } = await sync({ tables: [{ id: 'in.c-crm.codes', column_types: { code: 'BIGINT' } }] });
     expect(report.tables[0].status).toBe('error');
-    expect(report.tables[0].error).toMatch(/column code \(Keboola STRING → BIGINT\): 1 value\(s\) cannot be converted, e.g. ""; .*column_types: \{ code: VARCHAR \}/);
+    expect(report.tables[0].error).toMatch(
+      /column code \(Keboola STRING → BIGINT\): 1 value\(s\) cannot be converted, e.g. ""; .*column_types: \{ code: VARCHAR \}/,
+    );
     fake.tables.get('in.c-crm.codes')!.rows.pop();
     const fixed = await sync({ tables: [{ id: 'in.c-crm.codes', column_types: { code: 'BIGINT' } }] });
     expect(fixed.report.tables[0]).toMatchObject({ status: 'ok', rows: 2 });
@@ -258,7 +269,12 @@ describe('Keboola extraction into the extract contract', () => {
 
   it('a failed export job and a truncated slice are per-table errors; the previous Parquet stays and other tables still sync', async () => {
     fake.addTable(ordersTable(12, { slices: 3 }));
-    const customers: FakeTable = { id: 'in.c-crm.customers', columns: ['id', 'name'], primaryKey: ['id'], rows: [{ values: { id: '1', name: 'Ann' }, changedAt: 0 }] };
+    const customers: FakeTable = {
+      id: 'in.c-crm.customers',
+      columns: ['id', 'name'],
+      primaryKey: ['id'],
+      rows: [{ values: { id: '1', name: 'Ann' }, changedAt: 0 }],
+    };
     const events: FakeTable = { id: 'in.c-web.events', columns: ['id'], primaryKey: [], rows: [{ values: { id: 'e1' }, changedAt: 0 }], slices: 2 };
     fake.addTable(customers);
     fake.addTable(events);
@@ -273,7 +289,12 @@ describe('Keboola extraction into the extract contract', () => {
     fake.inject({ server: 's3', path: /_part_00$/, truncate: true, times: 1000 });
     const { report } = await sync({ ...cfg, retries: { max: 1, base_delay: '10ms', max_delay: '20ms' } });
     const byName = Object.fromEntries(report.tables.map((t) => [t.name, t]));
-    expect(byName.orders).toMatchObject({ status: 'error', error: expect.stringMatching(/in.c-sales.orders: Keboola export of in.c-sales.orders job \d+ failed: Table export failed: warehouse unavailable.*previous data is kept|failed: Table export failed/) });
+    expect(byName.orders).toMatchObject({
+      status: 'error',
+      error: expect.stringMatching(
+        /in.c-sales.orders: Keboola export of in.c-sales.orders job \d+ failed: Table export failed: warehouse unavailable.*previous data is kept|failed: Table export failed/,
+      ),
+    });
     expect(byName.events).toMatchObject({ status: 'error', error: expect.stringMatching(/truncated or corrupt gzip/) });
     expect(byName.customers).toMatchObject({ status: 'ok', rows: 2 });
     expect(await files('orders')).toEqual(prev.orders);
@@ -299,7 +320,9 @@ describe('Keboola extraction into the extract contract', () => {
     fake.upsert(ORDERS, [orderRow(2, { qty: 'lots' })]);
     const { report } = await sync({ tables: [{ id: ORDERS }] });
     expect(report.tables[0].status).toBe('error');
-    expect(report.tables[0].error).toMatch(/column qty \(Keboola INTEGER → BIGINT\): 1 value\(s\) cannot be converted, e.g. "lots"; .*column_types: \{ qty: VARCHAR \}/);
+    expect(report.tables[0].error).toMatch(
+      /column qty \(Keboola INTEGER → BIGINT\): 1 value\(s\) cannot be converted, e.g. "lots"; .*column_types: \{ qty: VARCHAR \}/,
+    );
     const fixed = await sync({ tables: [{ id: ORDERS, column_types: { qty: 'varchar' } }] });
     expect(fixed.report.tables[0]).toMatchObject({ status: 'ok', rows: 5 });
   });
@@ -309,7 +332,9 @@ describe('Keboola extraction into the extract contract', () => {
     await sync({ tables: [{ id: ORDERS }] });
     const before = sha256(await readFile(join(sourceDir(), 'extract.duckdb')));
     fake.down = true;
-    await expect(sync({ tables: [{ id: ORDERS }], retries: { max: 1, base_delay: '10ms', max_delay: '10ms' } })).rejects.toThrow(/cannot list the tables of Keboola project .* answered 500/);
+    await expect(sync({ tables: [{ id: ORDERS }], retries: { max: 1, base_delay: '10ms', max_delay: '10ms' } })).rejects.toThrow(
+      /cannot list the tables of Keboola project .* answered 500/,
+    );
     expect(sha256(await readFile(join(sourceDir(), 'extract.duckdb')))).toBe(before);
   });
 
@@ -335,7 +360,11 @@ describe('Keboola extraction into the extract contract', () => {
 
   it('never writes the token or storage secrets to a log line or a table error', async () => {
     fake.addTable(ordersTable(6, { slices: 2 }));
-    fake.inject({ path: /export-async$/, status: 400, body: JSON.stringify({ error: `Invalid token ${TOKEN}`, code: 'storage.tokenInvalid', status: 'error' }) });
+    fake.inject({
+      path: /export-async$/,
+      status: 400,
+      body: JSON.stringify({ error: `Invalid token ${TOKEN}`, code: 'storage.tokenInvalid', status: 'error' }),
+    });
     const { report } = await sync({ tables: [{ id: ORDERS }] });
     fake.inject({ server: 's3', path: /_part_00$/, status: 500, times: 100 });
     const again = await sync({ tables: [{ id: ORDERS }], retries: { max: 2, base_delay: '10ms', max_delay: '10ms' } });

@@ -27,11 +27,22 @@ describe('the Keboola plugin in a real host against a local fake stack', () => {
   beforeAll(async () => {
     fake = await FakeKeboola.start(TOKEN);
     fake.addTable(ordersTable(50, { slices: 4 }));
-    fake.addTable({ ...ordersTable(0, { id: 'in.c-crm.customers' }), rows: Array.from({ length: 10 }, (_, i) => ({ values: orderRow(i + 1), changedAt: Date.now() })) });
+    fake.addTable({
+      ...ordersTable(0, { id: 'in.c-crm.customers' }),
+      rows: Array.from({ length: 10 }, (_, i) => ({ values: orderRow(i + 1), changedAt: Date.now() })),
+    });
     dataDir = await mkdtemp(join(tmpdir(), 'kbc-host-'));
     t = await startTestHost({
       dataDir,
-      plugins: [{ plugin, config: fake.config({ tables: [{ id: 'in.c-sales.orders' }, { id: 'in.c-crm.customers', strategy: 'incremental' }], retries: { max: 1, base_delay: '10ms', max_delay: '20ms' } }) }],
+      plugins: [
+        {
+          plugin,
+          config: fake.config({
+            tables: [{ id: 'in.c-sales.orders' }, { id: 'in.c-crm.customers', strategy: 'incremental' }],
+            retries: { max: 1, base_delay: '10ms', max_delay: '20ms' },
+          }),
+        },
+      ],
     });
     const boot = await t.request('/auth/bootstrap', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
     expect(boot.status).toBe(201);
@@ -47,7 +58,14 @@ describe('the Keboola plugin in a real host against a local fake stack', () => {
     const body = await get('/api/admin/discover-tables');
     expect(body.errors).toEqual([]);
     const orders = body.tables.find((x: { name: string }) => x.name === 'orders');
-    expect(orders).toMatchObject({ source: 'keboola', source_type: 'keboola', sourceTable: 'in.c-sales.orders', bucket: 'in.c-sales', rows: 50, primaryKey: ['id'] });
+    expect(orders).toMatchObject({
+      source: 'keboola',
+      source_type: 'keboola',
+      sourceTable: 'in.c-sales.orders',
+      bucket: 'in.c-sales',
+      rows: 50,
+      primaryKey: ['id'],
+    });
     expect(orders.columns).toContainEqual({ name: 'amount', type: 'DECIMAL(12,2)' });
   });
 
@@ -71,7 +89,10 @@ describe('the Keboola plugin in a real host against a local fake stack', () => {
     fake.upsert('in.c-sales.orders', [orderRow(1, { amount: '1000.00' })]);
     fake.inject({ server: 's3', path: /0002_part_00$/, truncate: true, times: 100 });
     const truncated = await t.host.syncSource('keboola');
-    expect(truncated.report.tables.find((x) => x.name === 'orders')).toMatchObject({ status: 'error', error: expect.stringMatching(/slice 3\/4 .*truncated or corrupt gzip/) });
+    expect(truncated.report.tables.find((x) => x.name === 'orders')).toMatchObject({
+      status: 'error',
+      error: expect.stringMatching(/slice 3\/4 .*truncated or corrupt gzip/),
+    });
     expect((await manifest()).orders.hash).toBe(before.orders.hash);
     fake.injections.length = 0;
 
@@ -84,7 +105,10 @@ describe('the Keboola plugin in a real host against a local fake stack', () => {
     const db = await DuckDBInstance.create(join(dataDir, 'state', 'system.duckdb'), { access_mode: 'READ_ONLY' });
     const conn = await db.connect();
     try {
-      const history = await queryRows<{ status: string; error: string | null; warnings: string | null }>(conn, `SELECT status, error, warnings FROM sync_history WHERE table_id = 'orders' ORDER BY synced_at`);
+      const history = await queryRows<{ status: string; error: string | null; warnings: string | null }>(
+        conn,
+        `SELECT status, error, warnings FROM sync_history WHERE table_id = 'orders' ORDER BY synced_at`,
+      );
       expect(history.map((h) => h.status)).toEqual(['ok', 'error', 'error', 'ok']);
       expect(history[1].error).toMatch(/job \d+ failed: Export failed: storage backend error/);
       expect(history[2].error).toMatch(/truncated or corrupt gzip/);
@@ -97,7 +121,6 @@ describe('the Keboola plugin in a real host against a local fake stack', () => {
       db.closeSync();
     }
   });
-
 });
 
 describe('Keboola plugin configuration at boot', () => {
@@ -123,10 +146,21 @@ describe('Keboola syncs of several tables at once', () => {
   beforeAll(async () => {
     fake = await FakeKeboola.start(TOKEN);
     fake.addTable(ordersTable(50, { slices: 2 }));
-    fake.addTable({ ...ordersTable(0, { id: 'in.c-crm.customers' }), rows: Array.from({ length: 10 }, (_, i) => ({ values: orderRow(i + 1), changedAt: Date.now() })) });
+    fake.addTable({
+      ...ordersTable(0, { id: 'in.c-crm.customers' }),
+      rows: Array.from({ length: 10 }, (_, i) => ({ values: orderRow(i + 1), changedAt: Date.now() })),
+    });
     // Long request timeouts: the orders export below must really be held for its whole delay.
     t = await startTestHost({
-      plugins: [{ plugin, config: fake.config({ tables: [{ id: 'in.c-sales.orders' }, { id: 'in.c-crm.customers' }], timeouts: { request: '30s', idle: '30s', poll_initial: '20ms', poll_max: '100ms' } }) }],
+      plugins: [
+        {
+          plugin,
+          config: fake.config({
+            tables: [{ id: 'in.c-sales.orders' }, { id: 'in.c-crm.customers' }],
+            timeouts: { request: '30s', idle: '30s', poll_initial: '20ms', poll_max: '100ms' },
+          }),
+        },
+      ],
       config: { analytics: { profile_after_rebuild: false } },
     });
     const boot = await t.request('/auth/bootstrap', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });

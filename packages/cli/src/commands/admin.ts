@@ -80,34 +80,43 @@ export function registerAdmin(program: Command): void {
     .description(`Change a user's role (${ROLES.join(', ')})`)
     .argument('<user>', 'user id or email')
     .argument('<role>')
-    .action(action<NoOptions, [string, string]>(async (ctx, _o, ref, role) => {
-      const api = ctx.api();
-      const user = await resolveUser(api, ref);
-      const updated = await api.json<User>(`/api/users/${enc(user.id)}`, { method: 'PATCH', body: { role: checkRole(role) } });
-      ctx.out.result(updated, () => `${updated.email} is now ${updated.role}.`);
-    }));
-  for (const [verb, done] of [['deactivate', 'deactivated: their sessions and tokens stop working'], ['activate', 'active again']] as const) {
+    .action(
+      action<NoOptions, [string, string]>(async (ctx, _o, ref, role) => {
+        const api = ctx.api();
+        const user = await resolveUser(api, ref);
+        const updated = await api.json<User>(`/api/users/${enc(user.id)}`, { method: 'PATCH', body: { role: checkRole(role) } });
+        ctx.out.result(updated, () => `${updated.email} is now ${updated.role}.`);
+      }),
+    );
+  for (const [verb, done] of [
+    ['deactivate', 'deactivated: their sessions and tokens stop working'],
+    ['activate', 'active again'],
+  ] as const) {
     users
       .command(verb)
       .description(verb === 'deactivate' ? 'Lock a user out (sessions and tokens stop working at once)' : 'Let a deactivated user in again')
       .argument('<user>', 'user id or email')
-      .action(action<NoOptions, [string]>(async (ctx, _o, ref) => {
-        const api = ctx.api();
-        const user = await resolveUser(api, ref);
-        const updated = await api.json<User>(`/api/users/${enc(user.id)}/${verb}`, { method: 'POST' });
-        ctx.out.result(updated, () => `${updated.email} ${done}.`);
-      }));
+      .action(
+        action<NoOptions, [string]>(async (ctx, _o, ref) => {
+          const api = ctx.api();
+          const user = await resolveUser(api, ref);
+          const updated = await api.json<User>(`/api/users/${enc(user.id)}/${verb}`, { method: 'POST' });
+          ctx.out.result(updated, () => `${updated.email} ${done}.`);
+        }),
+      );
   }
   users
     .command('remove')
     .description('Delete a user and their grants')
     .argument('<user>', 'user id or email')
-    .action(action<NoOptions, [string]>(async (ctx, _o, ref) => {
-      const api = ctx.api();
-      const user = await resolveUser(api, ref);
-      await api.json(`/api/users/${enc(user.id)}`, { method: 'DELETE' });
-      ctx.out.result({ status: 'removed', user: { id: user.id, email: user.email } }, () => `Removed ${user.email}.`);
-    }));
+    .action(
+      action<NoOptions, [string]>(async (ctx, _o, ref) => {
+        const api = ctx.api();
+        const user = await resolveUser(api, ref);
+        await api.json(`/api/users/${enc(user.id)}`, { method: 'DELETE' });
+        ctx.out.result({ status: 'removed', user: { id: user.id, email: user.email } }, () => `Removed ${user.email}.`);
+      }),
+    );
 
   const tables = admin.command('tables').description('The table registry: visibility, descriptions, schedules');
   tables.command('list').description('Registered tables').action(action<NoOptions>(listTables));
@@ -126,10 +135,12 @@ export function registerAdmin(program: Command): void {
     .command('remove')
     .description('Remove a table from the registry')
     .argument('<table>', 'table id')
-    .action(action<NoOptions, [string]>(async (ctx, _o, table) => {
-      await ctx.api().json(`/api/admin/registry/${enc(table)}`, { method: 'DELETE' });
-      ctx.out.result({ status: 'removed', table }, () => `Removed ${table} from the registry.`);
-    }));
+    .action(
+      action<NoOptions, [string]>(async (ctx, _o, table) => {
+        await ctx.api().json(`/api/admin/registry/${enc(table)}`, { method: 'DELETE' });
+        ctx.out.result({ status: 'removed', table }, () => `Removed ${table} from the registry.`);
+      }),
+    );
 
   const perms = admin.command('permissions').description('Read grants on private tables (a table id or <bucket>.*)');
   perms
@@ -142,38 +153,52 @@ export function registerAdmin(program: Command): void {
     .description('Let a user read a table, or every table of a bucket')
     .argument('<user>', 'user id or email')
     .argument('<dataset>', 'table id or <bucket>.*')
-    .action(action<NoOptions, [string, string]>(async (ctx, _o, ref, dataset) => {
-      const api = ctx.api();
-      const user = await resolveUser(api, ref);
-      const grant = await api.json<Grant>('/api/admin/permissions', { method: 'POST', body: { user_id: user.id, dataset, access: 'read' } });
-      ctx.out.result(grant, () => `${user.email} may now read ${dataset}.`);
-    }));
+    .action(
+      action<NoOptions, [string, string]>(async (ctx, _o, ref, dataset) => {
+        const api = ctx.api();
+        const user = await resolveUser(api, ref);
+        const grant = await api.json<Grant>('/api/admin/permissions', { method: 'POST', body: { user_id: user.id, dataset, access: 'read' } });
+        ctx.out.result(grant, () => `${user.email} may now read ${dataset}.`);
+      }),
+    );
   perms
     .command('revoke')
     .description('Remove a grant')
     .argument('<user>', 'user id or email')
     .argument('<dataset>', 'table id or <bucket>.*')
-    .action(action<NoOptions, [string, string]>(async (ctx, _o, ref, dataset) => {
-      const api = ctx.api();
-      const user = await resolveUser(api, ref);
-      await api.json('/api/admin/permissions', { method: 'DELETE', body: { user_id: user.id, dataset } });
-      ctx.out.result({ status: 'revoked', user_id: user.id, email: user.email, dataset }, () => `Revoked ${user.email}'s grant on ${dataset}.`);
-    }));
+    .action(
+      action<NoOptions, [string, string]>(async (ctx, _o, ref, dataset) => {
+        const api = ctx.api();
+        const user = await resolveUser(api, ref);
+        await api.json('/api/admin/permissions', { method: 'DELETE', body: { user_id: user.id, dataset } });
+        ctx.out.result({ status: 'revoked', user_id: user.id, email: user.email, dataset }, () => `Revoked ${user.email}'s grant on ${dataset}.`);
+      }),
+    );
 
   admin
     .command('sync')
     .description('Run extract → rebuild → profile on the server now, for the given tables or all')
     .argument('[tables...]', 'table ids (default: every source)')
-    .action(action<NoOptions, [string[]]>(async (ctx, _o, ids) => {
-      const answer = await call<{ status: string; tables: string[] | 'all'; sources: string[]; message: string }>(ctx, '/api/sync/trigger', { method: 'POST', body: ids.length ? ids : undefined });
-      ctx.out.result(answer, () => answer.message);
-    }));
+    .action(
+      action<NoOptions, [string[]]>(async (ctx, _o, ids) => {
+        const answer = await call<{ status: string; tables: string[] | 'all'; sources: string[]; message: string }>(ctx, '/api/sync/trigger', {
+          method: 'POST',
+          body: ids.length ? ids : undefined,
+        });
+        ctx.out.result(answer, () => answer.message);
+      }),
+    );
 }
 
 async function listUsers(ctx: Context): Promise<void> {
   const users = await allPages<User>(ctx.api(), '/api/users', 'users');
   const answer = { users, count: users.length };
-  ctx.out.result(answer, () => renderTable(['id', 'email', 'name', 'role', 'active'], answer.users.map((u) => [u.id, u.email, u.name, u.role, u.active ? 'yes' : 'no'])));
+  ctx.out.result(answer, () =>
+    renderTable(
+      ['id', 'email', 'name', 'role', 'active'],
+      answer.users.map((u) => [u.id, u.email, u.name, u.role, u.active ? 'yes' : 'no']),
+    ),
+  );
 }
 
 async function addUser(ctx: Context, o: AddOptions, email: string): Promise<void> {
@@ -184,10 +209,16 @@ async function addUser(ctx: Context, o: AddOptions, email: string): Promise<void
     if (!password) throw usageError('--password-stdin was given but stdin is empty', `echo "$PASSWORD" | da admin users add ${email} --password-stdin`);
   }
   const api = ctx.api();
-  const created = await api.json<User & { invite: { setup_path: string; expires_at: string } | null }>('/api/users', { method: 'POST', body: { email, name: o.name, role, password } });
+  const created = await api.json<User & { invite: { setup_path: string; expires_at: string } | null }>('/api/users', {
+    method: 'POST',
+    body: { email, name: o.name, role, password },
+  });
   const inviteUrl = created.invite ? `${api.server}${created.invite.setup_path}` : null;
   ctx.out.result({ ...created, invite_url: inviteUrl }, () =>
-    [`Created ${created.email} (${created.role}).`, ...(created.invite && inviteUrl ? [`Invite link (single use, valid until ${created.invite.expires_at}):`, inviteUrl] : [])].join('\n'),
+    [
+      `Created ${created.email} (${created.role}).`,
+      ...(created.invite && inviteUrl ? [`Invite link (single use, valid until ${created.invite.expires_at}):`, inviteUrl] : []),
+    ].join('\n'),
   );
 }
 
@@ -195,7 +226,10 @@ async function listTables(ctx: Context): Promise<void> {
   const tables = await allPages<RegistryEntry>(ctx.api(), '/api/admin/registry', 'tables');
   const answer = { tables, count: tables.length };
   ctx.out.result(answer, () =>
-    renderTable(['id', 'bucket', 'public', 'strategy', 'schedule', 'description'], answer.tables.map((t) => [t.id, t.bucket, t.is_public ? 'yes' : 'no', t.sync_strategy, t.sync_schedule, t.description])),
+    renderTable(
+      ['id', 'bucket', 'public', 'strategy', 'schedule', 'description'],
+      answer.tables.map((t) => [t.id, t.bucket, t.is_public ? 'yes' : 'no', t.sync_strategy, t.sync_schedule, t.description]),
+    ),
   );
 }
 
@@ -204,14 +238,18 @@ async function discoverTables(ctx: Context): Promise<void> {
   for (const e of answer.errors) ctx.out.warn(`source ${e.source}: ${e.error}`);
   ctx.out.result(answer, () =>
     answer.count
-      ? renderTable(['source', 'name', 'type', 'registered', 'description'], answer.tables.map((t) => [t.source, t.name, t.source_type, t.registered ? 'yes' : 'no', t.description]))
+      ? renderTable(
+          ['source', 'name', 'type', 'registered', 'description'],
+          answer.tables.map((t) => [t.source, t.name, t.source_type, t.registered ? 'yes' : 'no', t.description]),
+        )
       : 'No connector sees any table.',
   );
 }
 
 async function setTable(ctx: Context, o: TableSetOptions, table: string): Promise<void> {
   if (o.public && o.private) throw usageError('--public and --private exclude each other');
-  if (o.strategy !== undefined && !(STRATEGIES as readonly string[]).includes(o.strategy)) throw usageError(`Unknown strategy '${o.strategy}'`, `use one of ${STRATEGIES.join(', ')}`);
+  if (o.strategy !== undefined && !(STRATEGIES as readonly string[]).includes(o.strategy))
+    throw usageError(`Unknown strategy '${o.strategy}'`, `use one of ${STRATEGIES.join(', ')}`);
   const patch: Record<string, string | boolean | null> = {};
   if (o.public || o.private) patch.is_public = Boolean(o.public);
   if (o.description !== undefined) patch.description = o.description;
@@ -219,7 +257,13 @@ async function setTable(ctx: Context, o: TableSetOptions, table: string): Promis
   if (o.strategy !== undefined) patch.sync_strategy = o.strategy;
   if (!Object.keys(patch).length) throw usageError('Nothing to change', 'pass --public, --private, --description, --schedule or --strategy');
   const entry = await call<RegistryEntry>(ctx, `/api/admin/registry/${enc(table)}`, { method: 'PUT', body: patch });
-  ctx.out.result(entry, () => `Updated ${entry.id}: ${Object.entries(patch).map(([k, v]) => `${k}=${cellText(v)}`).join(', ')}.`);
+  ctx.out.result(
+    entry,
+    () =>
+      `Updated ${entry.id}: ${Object.entries(patch)
+        .map(([k, v]) => `${k}=${cellText(v)}`)
+        .join(', ')}.`,
+  );
 }
 
 async function listPermissions(ctx: Context, _o: NoOptions, ref: string | undefined): Promise<void> {
@@ -230,7 +274,16 @@ async function listPermissions(ctx: Context, _o: NoOptions, ref: string | undefi
   const email = new Map(users.users.map((u) => [u.id, u.email]));
   ctx.out.result(answer, () =>
     answer.permissions.length
-      ? renderTable(['user', 'dataset', 'access', 'granted by', 'granted at'], answer.permissions.map((g) => [email.get(g.user_id) ?? g.user_id, g.dataset, g.access, g.granted_by ? (email.get(g.granted_by) ?? g.granted_by) : '', g.granted_at]))
+      ? renderTable(
+          ['user', 'dataset', 'access', 'granted by', 'granted at'],
+          answer.permissions.map((g) => [
+            email.get(g.user_id) ?? g.user_id,
+            g.dataset,
+            g.access,
+            g.granted_by ? (email.get(g.granted_by) ?? g.granted_by) : '',
+            g.granted_at,
+          ]),
+        )
       : `No grants${user ? ` for ${user.email}` : ''}: users read public tables only.`,
   );
 }

@@ -54,8 +54,10 @@ async function login(ctx: Context, o: LoginOptions): Promise<void> {
   const server = ctx.connection.server ?? linkUrl?.server;
   if (!server) throw usageError('No server to sign in to', 'pass --server https://your-aida-host (or set DA_SERVER)');
   const patDays = o.patDays === undefined ? undefined : Number(o.patDays);
-  if (patDays !== undefined && (!Number.isInteger(patDays) || patDays < 1 || patDays > 3650)) throw usageError(`--pat-days must be a whole number from 1 to 3650, not '${o.patDays}'`);
-  if (patDays !== undefined && (o.token || o.tokenStdin)) throw usageError('--pat-days is for password or link sign-ins; --token already is a personal access token');
+  if (patDays !== undefined && (!Number.isInteger(patDays) || patDays < 1 || patDays > 3650))
+    throw usageError(`--pat-days must be a whole number from 1 to 3650, not '${o.patDays}'`);
+  if (patDays !== undefined && (o.token || o.tokenStdin))
+    throw usageError('--pat-days is for password or link sign-ins; --token already is a personal access token');
   const anonymous = ctx.api({ auth: false, server, token: '' });
 
   let token: string;
@@ -71,14 +73,20 @@ async function login(ctx: Context, o: LoginOptions): Promise<void> {
     if (o.magicLink) {
       const sent = await anonymous.json<{ message?: string }>('/auth/email/send-link', { method: 'POST', body: { email } });
       if (!canPrompt()) {
-        ctx.out.result({ status: 'link_sent', email, message: sent?.message }, () => `${sent?.message ?? 'A sign-in link is on its way.'}\nThen run: da login --link '<the link from the mail>'`);
+        ctx.out.result(
+          { status: 'link_sent', email, message: sent?.message },
+          () => `${sent?.message ?? 'A sign-in link is on its way.'}\nThen run: da login --link '<the link from the mail>'`,
+        );
         return;
       }
       ctx.out.info(sent?.message ?? 'A sign-in link is on its way.');
       const pasted = parseLink(await ask('Paste the link from the mail: ', { instead: 'run da login --link <url>' }));
       token = (await anonymous.json<TokenAnswer>('/auth/email/verify', { method: 'POST', body: { email: pasted.email, token: pasted.token } })).access_token;
     } else {
-      const password = o.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : (ctx.env.DA_PASSWORD ?? (await ask('Password: ', { hidden: true, instead: 'use --password-stdin, DA_PASSWORD, or --token with a personal access token' })));
+      const password = o.passwordStdin
+        ? (await readStdin()).replace(/\r?\n$/, '')
+        : (ctx.env.DA_PASSWORD ??
+          (await ask('Password: ', { hidden: true, instead: 'use --password-stdin, DA_PASSWORD, or --token with a personal access token' })));
       token = await passwordSignIn(anonymous, email, password);
     }
   }
@@ -94,7 +102,10 @@ async function login(ctx: Context, o: LoginOptions): Promise<void> {
     patId = pat.id;
   }
   const me = await ctx.api({ server, token }).json<Me>('/auth/me');
-  await saveConfig({ server, token, email: me.email, role: me.role, user_id: me.id, signed_in_at: new Date().toISOString(), ...(patId ? { pat_id: patId } : {}) }, ctx.env);
+  await saveConfig(
+    { server, token, email: me.email, role: me.role, user_id: me.id, signed_in_at: new Date().toISOString(), ...(patId ? { pat_id: patId } : {}) },
+    ctx.env,
+  );
   ctx.out.result({ server, user: me }, () => `Signed in to ${server} as ${me.email} (${me.role}).`);
 }
 
@@ -135,14 +146,28 @@ async function logout(ctx: Context): Promise<void> {
   let revoked = false;
   if (ctx.connection.server && ctx.stored.token) {
     // A token da minted at login is revoked on the server; a PAT you gave it stays yours.
-    if (ctx.stored.pat_id) revoked = await ctx.api({ token: ctx.stored.token }).json(`/auth/tokens/${encodeURIComponent(ctx.stored.pat_id)}`, { method: 'DELETE' }).then(() => true, () => false);
-    await ctx.api({ token: ctx.stored.token }).json('/auth/logout', { method: 'POST' }).catch(() => undefined);
+    if (ctx.stored.pat_id)
+      revoked = await ctx
+        .api({ token: ctx.stored.token })
+        .json(`/auth/tokens/${encodeURIComponent(ctx.stored.pat_id)}`, { method: 'DELETE' })
+        .then(
+          () => true,
+          () => false,
+        );
+    await ctx
+      .api({ token: ctx.stored.token })
+      .json('/auth/logout', { method: 'POST' })
+      .catch(() => undefined);
   }
   // The server stays remembered for the next `da login`; who you were does not.
   const { server } = ctx.stored;
   if (server) await saveConfig({ server }, ctx.env);
   else await clearConfig(ctx.env);
-  ctx.out.result({ status: 'signed_out', ...(ctx.stored.pat_id ? { token_revoked: revoked } : {}) }, () => `Signed out; the stored token is gone${ctx.stored.pat_id ? (revoked ? ' and revoked on the server' : ' (it could not be revoked on the server: revoke it in the web UI)') : ''}.`);
+  ctx.out.result(
+    { status: 'signed_out', ...(ctx.stored.pat_id ? { token_revoked: revoked } : {}) },
+    () =>
+      `Signed out; the stored token is gone${ctx.stored.pat_id ? (revoked ? ' and revoked on the server' : ' (it could not be revoked on the server: revoke it in the web UI)') : ''}.`,
+  );
 }
 
 async function whoami(ctx: Context): Promise<void> {
@@ -151,8 +176,18 @@ async function whoami(ctx: Context): Promise<void> {
   try {
     me = await api.json<Me>('/auth/me');
   } catch (e) {
-    if (e instanceof CliError && e.kind === 'auth') throw new CliError('auth', `The token for ${api.server} is not valid any more: ${e.message}`, { status: e.details.status, hint: 'run da login' });
+    if (e instanceof CliError && e.kind === 'auth')
+      throw new CliError('auth', `The token for ${api.server} is not valid any more: ${e.message}`, { status: e.details.status, hint: 'run da login' });
     throw e;
   }
-  ctx.out.result({ server: api.server, user: me }, () => renderPairs([['server', api.server], ['email', me.email], ['name', me.name ?? ''], ['role', me.role], ['user id', me.id], ['token', me.token_type ?? '']]));
+  ctx.out.result({ server: api.server, user: me }, () =>
+    renderPairs([
+      ['server', api.server],
+      ['email', me.email],
+      ['name', me.name ?? ''],
+      ['role', me.role],
+      ['user id', me.id],
+      ['token', me.token_type ?? ''],
+    ]),
+  );
 }

@@ -43,7 +43,11 @@ async function diagnose(ctx: Context): Promise<void> {
       const t0 = performance.now();
       const health = await ctx.api({ auth: false }).json<{ status: string; version?: string }>('/api/health');
       reachable = true;
-      add({ name: 'server', status: health.status === 'healthy' ? 'ok' : 'warn', detail: `${server} answers: ${health.status}${health.version ? `, AIDA ${health.version}` : ''} (${Math.round(performance.now() - t0)} ms)` });
+      add({
+        name: 'server',
+        status: health.status === 'healthy' ? 'ok' : 'warn',
+        detail: `${server} answers: ${health.status}${health.version ? `, AIDA ${health.version}` : ''} (${Math.round(performance.now() - t0)} ms)`,
+      });
     } catch (e) {
       const kind = e instanceof CliError ? e.kind : 'network';
       add({ name: 'server', status: 'fail', detail: (e as Error).message, kind });
@@ -77,7 +81,14 @@ async function diagnose(ctx: Context): Promise<void> {
       const manifest = await fetchManifest(ctx.api());
       const stale = Object.entries(manifest.tables).filter(([id, t]) => !Object.hasOwn(state.tables, id) || state.tables[id].hash !== t.hash).length;
       const gone = Object.keys(state.tables).filter((id) => !Object.hasOwn(manifest.tables, id)).length;
-      add({ name: 'freshness', status: stale || gone ? 'warn' : 'ok', detail: stale || gone ? `${stale} table(s) changed or new on the server, ${gone} no longer available: run da sync` : `in step with the server's ${Object.keys(manifest.tables).length} table(s)` });
+      add({
+        name: 'freshness',
+        status: stale || gone ? 'warn' : 'ok',
+        detail:
+          stale || gone
+            ? `${stale} table(s) changed or new on the server, ${gone} no longer available: run da sync`
+            : `in step with the server's ${Object.keys(manifest.tables).length} table(s)`,
+      });
     } catch (e) {
       add({ name: 'freshness', status: 'warn', detail: `manifest not readable: ${(e as Error).message}` });
     }
@@ -88,7 +99,11 @@ async function diagnose(ctx: Context): Promise<void> {
 
   const failed = checks.filter((c) => c.status === 'fail');
   ctx.out.result({ ok: failed.length === 0, workspace: ctx.ws.root, checks: checks.map(({ kind: _k, ...c }) => c) }, () =>
-    renderTable(['check', 'status', 'detail'], checks.map((c) => [c.name, c.status.toUpperCase(), c.detail]), 500),
+    renderTable(
+      ['check', 'status', 'detail'],
+      checks.map((c) => [c.name, c.status.toUpperCase(), c.detail]),
+      500,
+    ),
   );
   if (failed.length) throw new CliError(failed[0].kind ?? 'data', `${failed.length} check(s) failed`, { reported: true });
 }
@@ -104,8 +119,14 @@ async function filesCheck(ctx: Context, state: SyncState): Promise<Check> {
     else if (st.size !== f.size) problems.push(`${f.path} has ${st.size} bytes, expected ${f.size}`);
     else if ((await md5File(abs)) !== f.hash) problems.push(`${f.path} does not match its MD5`);
   });
-  if (!problems.length) return { name: 'local files', status: 'ok', detail: `${files.length} file(s) match the last manifest (synced ${state.synced_at || 'never'})` };
-  return { name: 'local files', status: 'fail', detail: `${problems.slice(0, 3).join('; ')}${problems.length > 3 ? `; and ${problems.length - 3} more` : ''}: run da sync to fetch them again`, kind: 'data' };
+  if (!problems.length)
+    return { name: 'local files', status: 'ok', detail: `${files.length} file(s) match the last manifest (synced ${state.synced_at || 'never'})` };
+  return {
+    name: 'local files',
+    status: 'fail',
+    detail: `${problems.slice(0, 3).join('; ')}${problems.length > 3 ? `; and ${problems.length - 3} more` : ''}: run da sync to fetch them again`,
+    kind: 'data',
+  };
 }
 
 async function databaseCheck(ctx: Context, state: SyncState): Promise<Check> {
@@ -114,7 +135,12 @@ async function databaseCheck(ctx: Context, state: SyncState): Promise<Check> {
     try {
       const objects = await mainObjects(db.conn);
       const missing = Object.keys(state.tables).filter((id) => objects.get(id) !== 'sync view');
-      if (missing.length) return { name: 'database', status: 'warn', detail: `no view for ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} (a table or view of yours may have the same name): run da sync --rebuild-views` };
+      if (missing.length)
+        return {
+          name: 'database',
+          status: 'warn',
+          detail: `no view for ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} (a table or view of yours may have the same name): run da sync --rebuild-views`,
+        };
       return { name: 'database', status: 'ok', detail: `${ctx.ws.duckdbPath} has a view for each of ${Object.keys(state.tables).length} table(s)` };
     } finally {
       db.close();

@@ -48,7 +48,13 @@ async function explore(ctx: Context, o: { remote?: boolean }, table: string): Pr
   let profile: TableProfile | undefined;
   let source = 'local';
   // A saved copy that cannot be read or is not a profile is ignored (and replaced below).
-  if (!o.remote) profile = await readFile(local, 'utf8').then((t) => JSON.parse(t) as TableProfile, () => undefined).then((p) => (isProfile(p) ? p : undefined));
+  if (!o.remote)
+    profile = await readFile(local, 'utf8')
+      .then(
+        (t) => JSON.parse(t) as TableProfile,
+        () => undefined,
+      )
+      .then((p) => (isProfile(p) ? p : undefined));
   if (!profile) {
     source = 'remote';
     profile = await ctx.api().json<TableProfile>(`/api/catalog/profile/${encodeURIComponent(id)}`);
@@ -60,7 +66,13 @@ async function explore(ctx: Context, o: { remote?: boolean }, table: string): Pr
 
 function isProfile(p: unknown): p is TableProfile {
   const x = p as Partial<TableProfile> | undefined;
-  return Boolean(x && typeof x.rows === 'number' && Array.isArray(x.columns) && Array.isArray(x.alerts) && x.columns.every((c) => typeof c?.name === 'string' && typeof c.null_pct === 'number'));
+  return Boolean(
+    x &&
+    typeof x.rows === 'number' &&
+    Array.isArray(x.columns) &&
+    Array.isArray(x.alerts) &&
+    x.columns.every((c) => typeof c?.name === 'string' && typeof c.null_pct === 'number'),
+  );
 }
 
 function render(p: TableProfile, source: string): string {
@@ -82,10 +94,12 @@ function render(p: TableProfile, source: string): string {
       cellText(c.min),
       cellText(c.max),
       num(c.mean),
-      (c.top_values ?? []).slice(0, 3).map((t) => `${t.value} (${t.count})`).join(', '),
+      (c.top_values ?? [])
+        .slice(0, 3)
+        .map((t) => `${t.value} (${t.count})`)
+        .join(', '),
     ]),
   );
   const alerts = p.alerts.length ? `\nalerts\n${p.alerts.map((a) => `  ${a.column}: ${a.message}`).join('\n')}` : '';
   return `${head}\n\n${cols}${alerts}`;
 }
-

@@ -48,7 +48,8 @@ async function query(ctx: Context, o: QueryOptions, sqlArg: string): Promise<voi
   if (ctx.out.json && format !== 'json') throw usageError(`--json prints JSON; it cannot go with -f ${format}`, 'drop one of them');
   const limit = o.limit === undefined ? DEFAULT_LIMIT : Number(o.limit);
   if (!Number.isInteger(limit) || limit < 0) throw usageError(`--limit must be a whole number ≥ 0, not '${o.limit}'`);
-  if (o.remote && limit === 0) throw usageError('--limit 0 (all rows) is for local queries', `the server caps JSON answers; ask for a limit up to ${MAX_REMOTE_LIMIT}`);
+  if (o.remote && limit === 0)
+    throw usageError('--limit 0 (all rows) is for local queries', `the server caps JSON answers; ask for a limit up to ${MAX_REMOTE_LIMIT}`);
   // A table on a terminal without --limit shows what fits on the screen rather than 1,000
   // rows scrolling past; a pipe, a file, CSV, JSON and an explicit --limit get every row asked for.
   const screen = format === 'table' && o.limit === undefined ? screenful(ctx.out.screenRows) : undefined;
@@ -61,8 +62,16 @@ async function query(ctx: Context, o: QueryOptions, sqlArg: string): Promise<voi
     total = result.row_count;
   } else {
     // Never creates a workspace as a side effect of a query in the wrong folder.
-    if (!(await access(ctx.ws.duckdbPath).then(() => true, () => false))) {
-      throw usageError(`No local database in ${ctx.ws.root} (user/duckdb/analytics.duckdb)`, 'run da sync here first, set DA_LOCAL_DIR to your workspace, or use --remote');
+    if (
+      !(await access(ctx.ws.duckdbPath).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      throw usageError(
+        `No local database in ${ctx.ws.root} (user/duckdb/analytics.duckdb)`,
+        'run da sync here first, set DA_LOCAL_DIR to your workspace, or use --remote',
+      );
     }
     const db = await openLocalDb(ctx.ws);
     try {
@@ -78,14 +87,15 @@ async function query(ctx: Context, o: QueryOptions, sqlArg: string): Promise<voi
   if (format === 'csv') {
     ctx.out.raw(renderCsv(names, result.rows));
     if (result.truncated) ctx.out.warn(`only the first ${limit} rows were written; --limit 0 writes all of them`);
-  }
-  else if (format === 'json') ctx.out.raw(`${JSON.stringify({ ...result, source: o.remote ? 'remote' : 'local' }, jsonReplacer)}\n`);
+  } else if (format === 'json') ctx.out.raw(`${JSON.stringify({ ...result, source: o.remote ? 'remote' : 'local' }, jsonReplacer)}\n`);
   else if (screen !== undefined && (total > screen || (o.remote && result.truncated))) {
     ctx.out.raw(`${renderTable(names, result.rows.slice(0, screen))}\n`);
     // Remote answers stop at the limit: beyond it the server only says that there are more.
     const atLeast = o.remote && result.truncated ? 'more than ' : '';
     const all = o.remote ? `-f csv --limit ${MAX_REMOTE_LIMIT} > rows.csv writes up to that many` : '-f csv --limit 0 > rows.csv writes them all';
-    ctx.out.info(`${screen} of ${atLeast}${count(total)} rows shown; ${atLeast}${count(total - screen)} more: --limit N shows N rows${o.remote ? '' : ' (0: all)'}, ${all}`);
+    ctx.out.info(
+      `${screen} of ${atLeast}${count(total)} rows shown; ${atLeast}${count(total - screen)} more: --limit N shows N rows${o.remote ? '' : ' (0: all)'}, ${all}`,
+    );
   } else {
     ctx.out.raw(`${renderTable(names, result.rows)}\n`);
     ctx.out.info(`${result.row_count} row(s)${result.truncated ? ` — truncated at ${limit}; use --limit` : ''}`);

@@ -37,8 +37,16 @@ interface LocalStatus {
 }
 
 async function localStatus(ctx: Context, state: SyncState | undefined): Promise<LocalStatus> {
-  const tableList = Object.entries(state?.tables ?? {}).map(([id, t]) => ({ id, rows: t.rows, bytes: t.files.reduce((m, f) => m + f.size, 0), files: t.files.length }));
-  const hasDb = await access(ctx.ws.duckdbPath).then(() => true, () => false);
+  const tableList = Object.entries(state?.tables ?? {}).map(([id, t]) => ({
+    id,
+    rows: t.rows,
+    bytes: t.files.reduce((m, f) => m + f.size, 0),
+    files: t.files.length,
+  }));
+  const hasDb = await access(ctx.ws.duckdbPath).then(
+    () => true,
+    () => false,
+  );
   return {
     workspace: ctx.ws.root,
     server: state?.server ?? ctx.connection.server ?? null,
@@ -56,7 +64,10 @@ async function status(ctx: Context, o: { local?: boolean; tables?: boolean }): P
   const local = await localStatus(ctx, state);
   const tableList = () =>
     o.tables && local.table_list.length
-      ? `\n\n${renderTable(['table', 'rows', 'size', 'files'], local.table_list.map((t) => [t.id, t.rows.toLocaleString('en-US'), formatBytes(t.bytes), t.files]))}`
+      ? `\n\n${renderTable(
+          ['table', 'rows', 'size', 'files'],
+          local.table_list.map((t) => [t.id, t.rows.toLocaleString('en-US'), formatBytes(t.bytes), t.files]),
+        )}`
       : '';
   const localPairs: [string, unknown][] = [
     ['workspace', local.workspace],
@@ -78,8 +89,9 @@ async function status(ctx: Context, o: { local?: boolean; tables?: boolean }): P
   } catch (e) {
     if (!(e instanceof CliError)) throw e;
     const remote = { server: api.server, reachable: e.kind !== 'network' };
-    ctx.out.result({ local, remote, error: errorBody(e) }, () =>
-      renderPairs([...localPairs, ['server health', `${remote.reachable ? 'error' : 'unreachable'}: ${e.message}`]]) + tableList(),
+    ctx.out.result(
+      { local, remote, error: errorBody(e) },
+      () => renderPairs([...localPairs, ['server health', `${remote.reachable ? 'error' : 'unreachable'}: ${e.message}`]]) + tableList(),
     );
     if (e.details.hint) ctx.out.info(`hint: ${e.details.hint}`);
     throw new CliError(e.kind, e.message, { ...e.details, reported: true });
@@ -93,14 +105,28 @@ async function status(ctx: Context, o: { local?: boolean; tables?: boolean }): P
     bytes: plan.tables.flatMap((t) => t.fetch).reduce((n, j) => n + j.size, 0),
     remove: plan.remove.map((r) => r.table),
   };
-  const remote = { server: api.server, health: health.status, version: health.version ?? null, user: me, available_tables: Object.keys(manifest.tables).length, pending };
-  ctx.out.result({ local, remote }, () =>
-    renderPairs([
-      ...localPairs,
-      ['server health', `${health.status}${health.version ? ` (AIDA ${health.version})` : ''}`],
-      ['signed in as', `${me.email} (${me.role})`],
-      ['available', `${remote.available_tables} table(s)`],
-      ['pending', pending.fetch.length || pending.remove.length ? `${pending.fetch.length} table(s) to fetch (${formatBytes(pending.bytes)}), ${pending.remove.length} to remove — run da sync` : 'nothing: up to date'],
-    ]) + tableList(),
+  const remote = {
+    server: api.server,
+    health: health.status,
+    version: health.version ?? null,
+    user: me,
+    available_tables: Object.keys(manifest.tables).length,
+    pending,
+  };
+  ctx.out.result(
+    { local, remote },
+    () =>
+      renderPairs([
+        ...localPairs,
+        ['server health', `${health.status}${health.version ? ` (AIDA ${health.version})` : ''}`],
+        ['signed in as', `${me.email} (${me.role})`],
+        ['available', `${remote.available_tables} table(s)`],
+        [
+          'pending',
+          pending.fetch.length || pending.remove.length
+            ? `${pending.fetch.length} table(s) to fetch (${formatBytes(pending.bytes)}), ${pending.remove.length} to remove — run da sync`
+            : 'nothing: up to date',
+        ],
+      ]) + tableList(),
   );
 }

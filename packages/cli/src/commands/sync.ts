@@ -56,7 +56,10 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   const manifest = await fetchManifest(api);
   const previous = await loadState(ws.statePath);
   const state: SyncState = previous?.server === api.server ? previous : emptyState(api.server);
-  if (previous && previous.server !== api.server) ctx.out.warn(`this workspace was synced from ${previous.server}; every file is verified again against ${api.server}, and tables it does not list are removed`);
+  if (previous && previous.server !== api.server)
+    ctx.out.warn(
+      `this workspace was synced from ${previous.server}; every file is verified again against ${api.server}, and tables it does not list are removed`,
+    );
   const plan = await planSync(ws, manifest, state, o.table, Object.keys(previous?.tables ?? {}));
   for (const id of plan.skipped) ctx.out.warn(`skipped table '${id}': its id or part names cannot be used as file names`);
   const jobs = plan.tables.flatMap((t) => t.fetch);
@@ -75,12 +78,14 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
       upload: toUpload.map((u) => ({ path: u.path, kind: u.kind, bytes: u.size })),
       up_to_date: plan.tables.filter((t) => !t.fetch.length).length,
     };
-    ctx.out.result(summary, () => [
-      ...jobs.map((j) => `fetch   ${j.table}${j.part ? ` [${j.part}]` : ''}  ${formatBytes(j.size)}  (${j.reason})`),
-      ...removals.map((r) => `remove  ${r.table}: ${r.message}`),
-      ...toUpload.map((u) => `upload  ${u.path}  ${formatBytes(u.size)}`),
-      `${jobs.length} file(s) to fetch (${formatBytes(totalBytes)}), ${removed.length} table(s) to remove, ${toUpload.length} file(s) to upload, ${summary.up_to_date} up to date`,
-    ].join('\n'));
+    ctx.out.result(summary, () =>
+      [
+        ...jobs.map((j) => `fetch   ${j.table}${j.part ? ` [${j.part}]` : ''}  ${formatBytes(j.size)}  (${j.reason})`),
+        ...removals.map((r) => `remove  ${r.table}: ${r.message}`),
+        ...toUpload.map((u) => `upload  ${u.path}  ${formatBytes(u.size)}`),
+        `${jobs.length} file(s) to fetch (${formatBytes(totalBytes)}), ${removed.length} table(s) to remove, ${toUpload.length} file(s) to upload, ${summary.up_to_date} up to date`,
+      ].join('\n'),
+    );
     return;
   }
 
@@ -117,7 +122,10 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
     files.sort((a, b) => (order.get(a.path) ?? 0) - (order.get(b.path) ?? 0));
     const before = Object.hasOwn(state.tables, t.id) ? state.tables[t.id] : undefined;
     if (!before || before.hash !== t.entry.hash || t.fetch.length) changed.add(t.id);
-    await removeFiles(ws.root, (before?.files ?? []).map((f) => f.path).filter((p) => !files.some((f) => f.path === p)));
+    await removeFiles(
+      ws.root,
+      (before?.files ?? []).map((f) => f.path).filter((p) => !files.some((f) => f.path === p)),
+    );
     state.tables[t.id] = { hash: t.entry.hash, rows: t.entry.rows, updated: t.entry.updated ?? null, files, profiled_at: before?.profiled_at };
   }
   for (const id of removed) {
@@ -133,7 +141,9 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
 
   // Profiles come over the network while DuckDB (on its own threads) builds the views.
   const profileAssets = manifest.assets?.profiles ?? {};
-  const staleProfiles = plan.tables.filter((t) => !failedTables.has(t.id) && profileAssets[t.id] && profileAssets[t.id].profiled_at !== state.tables[t.id]?.profiled_at).map((t) => t.id);
+  const staleProfiles = plan.tables
+    .filter((t) => !failedTables.has(t.id) && profileAssets[t.id] && profileAssets[t.id].profiled_at !== state.tables[t.id]?.profiled_at)
+    .map((t) => t.id);
   const [views, profiles] = await Promise.all([
     refreshViews(ctx, state, o.rebuildViews ? new Set(Object.keys(state.tables)) : changed, removed),
     refreshProfiles(ctx, api, staleProfiles, state),
@@ -141,7 +151,9 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   state.synced_at = new Date().toISOString();
   await saveState(ws.statePath, state);
 
-  const fetched = [...done.values()].flat().map((d) => ({ table: d.job.table, part: d.job.part, bytes: d.transferred, resumed_from: d.resumedFrom, reason: d.job.reason }));
+  const fetched = [...done.values()]
+    .flat()
+    .map((d) => ({ table: d.job.table, part: d.job.part, bytes: d.transferred, resumed_from: d.resumedFrom, reason: d.job.reason }));
   const result = {
     server: api.server,
     workspace: ws.root,
@@ -157,7 +169,8 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
     uploads: uploads ?? null,
     duration_ms: Math.round(performance.now() - started),
   };
-  for (const id of views.shadowed) ctx.out.warn(`your table '${id}' in analytics.duckdb has the name of a synced table; it was kept and the synced data is not visible as a view`);
+  for (const id of views.shadowed)
+    ctx.out.warn(`your table '${id}' in analytics.duckdb has the name of a synced table; it was kept and the synced data is not visible as a view`);
   const problems = [
     ...failures.map((f) => ({ path: f.job.path, error: f.error.message, kind: f.error instanceof CliError ? f.error.kind : 'data' })),
     ...(uploads?.failed ?? []),
@@ -165,24 +178,38 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   const removedLines = removals.map((r) => `removed  ${r.table}: ${r.message}`);
   if (problems.length) {
     ctx.out.result(result, () => [...removedLines, ...problems.map((f) => `failed  ${f.path}: ${f.error}`)].join('\n'));
-    if (!ctx.out.json) ctx.out.info(`${problems.length} file(s) could not be synced; the rest is up to date. Run da sync again: finished downloads are kept and interrupted ones resume.`);
+    if (!ctx.out.json)
+      ctx.out.info(
+        `${problems.length} file(s) could not be synced; the rest is up to date. Run da sync again: finished downloads are kept and interrupted ones resume.`,
+      );
     throw new CliError(mostTelling(problems.map((p) => p.kind)), `${problems.length} file(s) could not be synced`, { reported: true });
   }
-  ctx.out.result(result, () => [
-    ...removedLines,
-    `${result.tables} table(s) in ${ws.root}: ${fetched.length} file(s) fetched (${formatBytes(result.bytes_transferred)}), ${removed.length} removed${removed.length ? ` (${nameSome(removed)})` : ''}, ${result.up_to_date} up to date${uploads ? `, ${uploads.uploaded.length} uploaded` : ''} — ${(result.duration_ms / 1000).toFixed(1)} s`,
-  ].join('\n'));
+  ctx.out.result(result, () =>
+    [
+      ...removedLines,
+      `${result.tables} table(s) in ${ws.root}: ${fetched.length} file(s) fetched (${formatBytes(result.bytes_transferred)}), ${removed.length} removed${removed.length ? ` (${nameSome(removed)})` : ''}, ${result.up_to_date} up to date${uploads ? `, ${uploads.uploaded.length} uploaded` : ''} — ${(result.duration_ms / 1000).toFixed(1)} s`,
+    ].join('\n'),
+  );
 }
 
 /**
  * Each table leaving the workspace, with why. The manifest only shows that a table is gone,
  * not whether access was revoked or the table deleted, so the message names the candidates.
  */
-function describeRemovals(removals: Removal[], server: string, syncedFrom: string | undefined): { table: string; reason: RemovalReason | 'other_server'; message: string }[] {
+function describeRemovals(
+  removals: Removal[],
+  server: string,
+  syncedFrom: string | undefined,
+): { table: string; reason: RemovalReason | 'other_server'; message: string }[] {
   return removals.map(({ table, reason }) => {
     if (reason === 'unsafe_id') return { table, reason, message: 'its id or part names cannot be used as file names' };
-    if (syncedFrom !== undefined && syncedFrom !== server) return { table, reason: 'other_server', message: `not listed by ${server} (this workspace was synced from ${syncedFrom})` };
-    return { table, reason, message: 'no longer in your sync manifest: your access was revoked, the table was removed on the server, or your sync settings leave it out' };
+    if (syncedFrom !== undefined && syncedFrom !== server)
+      return { table, reason: 'other_server', message: `not listed by ${server} (this workspace was synced from ${syncedFrom})` };
+    return {
+      table,
+      reason,
+      message: 'no longer in your sync manifest: your access was revoked, the table was removed on the server, or your sync settings leave it out',
+    };
   });
 }
 
@@ -213,14 +240,20 @@ async function uploadWorkspace(ctx: Context, api: Api, state: SyncState): Promis
 async function uploadOnly(ctx: Context, api: Api, o: SyncOptions): Promise<void> {
   if (o.dryRun) {
     const { uploads } = await pendingUploads(ctx.ws, (await loadState(ctx.ws.statePath))?.uploads?.[api.server] ?? {});
-    ctx.out.result({ dry_run: true, upload: uploads.map((u) => ({ path: u.path, kind: u.kind, bytes: u.size })) }, () => uploads.map((u) => `upload  ${u.path}  ${formatBytes(u.size)}`).join('\n') || 'nothing to upload');
+    ctx.out.result(
+      { dry_run: true, upload: uploads.map((u) => ({ path: u.path, kind: u.kind, bytes: u.size })) },
+      () => uploads.map((u) => `upload  ${u.path}  ${formatBytes(u.size)}`).join('\n') || 'nothing to upload',
+    );
     return;
   }
   // The downloaded side of the state stays as it is (whichever server it came from).
   const state = (await loadState(ctx.ws.statePath)) ?? emptyState(api.server);
   const report = await uploadWorkspace(ctx, api, state);
   await saveState(ctx.ws.statePath, state);
-  ctx.out.result({ server: api.server, uploads: report }, () => `${report.uploaded.length} file(s) uploaded${report.failed.length ? `, ${report.failed.length} failed` : ''}`);
+  ctx.out.result(
+    { server: api.server, uploads: report },
+    () => `${report.uploaded.length} file(s) uploaded${report.failed.length ? `, ${report.failed.length} failed` : ''}`,
+  );
   if (report.failed.length) throw new CliError(mostTelling(report.failed.map((f) => f.kind)), `${report.failed.length} upload(s) failed`, { reported: true });
 }
 
@@ -234,7 +267,10 @@ async function removeFiles(root: string, paths: string[]): Promise<void> {
  * 1,000 tables well under a second.
  */
 async function refreshViews(ctx: Context, state: SyncState, changed: Set<string>, removed: string[]): Promise<ViewResult> {
-  const exists = await access(ctx.ws.duckdbPath).then(() => true, () => false);
+  const exists = await access(ctx.ws.duckdbPath).then(
+    () => true,
+    () => false,
+  );
   if (exists && !changed.size && !removed.length) return { created: [], dropped: [], shadowed: [] };
   const db = await openLocalDb(ctx.ws);
   try {

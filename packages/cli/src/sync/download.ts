@@ -43,7 +43,10 @@ export async function downloadFile(api: Api, ws: Workspace, job: FileJob, o: Dow
   for (let attempt = 0; ; attempt++) {
     try {
       // A complete part from an interrupted run needs no transfer, only the check below.
-      const complete = await stat(part).then((st) => st.size === job.size, () => false);
+      const complete = await stat(part).then(
+        (st) => st.size === job.size,
+        () => false,
+      );
       const r = complete ? { resumedFrom: job.size, transferred: 0, md5: undefined } : await fetchInto(api, job, part, o);
       if (resumedFrom < 0) resumedFrom = r.resumedFrom;
       transferred += r.transferred;
@@ -51,7 +54,10 @@ export async function downloadFile(api: Api, ws: Workspace, job: FileJob, o: Dow
       const md5 = r.md5 ?? (await md5File(part));
       if (size !== job.size || md5 !== job.hash) {
         await rm(part, { force: true });
-        throw dataError(`${job.path}: downloaded ${size} bytes with MD5 ${md5}, the manifest says ${job.size} bytes with MD5 ${job.hash}`, 'run da sync again; if it repeats, the server\'s file changed during the sync');
+        throw dataError(
+          `${job.path}: downloaded ${size} bytes with MD5 ${md5}, the manifest says ${job.size} bytes with MD5 ${job.hash}`,
+          "run da sync again; if it repeats, the server's file changed during the sync",
+        );
       }
       return { job, partPath: part, resumedFrom: Math.max(0, resumedFrom), transferred };
     } catch (e) {
@@ -67,7 +73,10 @@ export async function downloadFile(api: Api, ws: Workspace, job: FileJob, o: Dow
 const WRITE_BATCH = 1 << 20;
 
 async function fetchInto(api: Api, job: FileJob, part: string, o: DownloadOptions): Promise<{ resumedFrom: number; transferred: number; md5: string }> {
-  const have = await stat(part).then((s) => s.size, () => 0);
+  const have = await stat(part).then(
+    (s) => s.size,
+    () => 0,
+  );
   const resume = have > 0 && have < job.size;
   const query = job.part === undefined ? '' : `?part=${encodeURIComponent(job.part)}`;
   const idle = new AbortController();
@@ -151,6 +160,10 @@ export function partPath(ws: Workspace, job: FileJob): string {
 export async function removeStaleParts(ws: Workspace, jobs: FileJob[]): Promise<void> {
   const keep = new Set(jobs.map((j) => partPath(ws, j)));
   const names = await readdir(ws.parquetDir, { recursive: true }).catch(() => [] as string[]);
-  const stale = names.map(String).filter((n) => n.endsWith('.part')).map((n) => join(ws.parquetDir, n)).filter((p) => !keep.has(p));
+  const stale = names
+    .map(String)
+    .filter((n) => n.endsWith('.part'))
+    .map((n) => join(ws.parquetDir, n))
+    .filter((p) => !keep.has(p));
   await Promise.all(stale.map((p) => rm(p, { force: true })));
 }

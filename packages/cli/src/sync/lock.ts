@@ -23,7 +23,9 @@ export async function withSyncLock<T>(ws: Workspace, fn: () => Promise<T>): Prom
         const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
         // A lock is only ever created complete, so an unreadable one is being moved by a peer.
         if (!owner || alive(owner)) {
-          throw new CliError('usage', `Another da sync${owner ? ` (pid ${owner})` : ''} is running in ${ws.root}`, { hint: `wait for it to finish; if no sync is running, delete ${path}` });
+          throw new CliError('usage', `Another da sync${owner ? ` (pid ${owner})` : ''} is running in ${ws.root}`, {
+            hint: `wait for it to finish; if no sync is running, delete ${path}`,
+          });
         }
         // Moved aside rather than deleted: of two processes taking over, one rename wins.
         await rename(path, `${path}.stale-${randomBytes(4).toString('hex')}`).catch(() => undefined);

@@ -50,13 +50,22 @@ export interface SyncPlan {
  * `local` are the tables the workspace holds (by default the state's); when the workspace
  * was synced from another server, the caller passes those so they are removed too.
  */
-export async function planSync(ws: Workspace, manifest: Manifest, state: SyncState, only?: string[], local: string[] = Object.keys(state.tables)): Promise<SyncPlan> {
+export async function planSync(
+  ws: Workspace,
+  manifest: Manifest,
+  state: SyncState,
+  only?: string[],
+  local: string[] = Object.keys(state.tables),
+): Promise<SyncPlan> {
   const ids = Object.keys(manifest.tables).sort();
   const listed = (id: string) => Object.hasOwn(manifest.tables, id);
   if (only?.length) {
     const missing = only.filter((t) => !listed(t));
     if (missing.length) {
-      throw usageError(`${missing.map((t) => `'${t}'`).join(', ')} not in your sync manifest`, 'the table does not exist, you may not read it, or your sync settings leave it out (da status lists what you can sync)');
+      throw usageError(
+        `${missing.map((t) => `'${t}'`).join(', ')} not in your sync manifest`,
+        'the table does not exist, you may not read it, or your sync settings leave it out (da status lists what you can sync)',
+      );
     }
   }
   const safe = (id: string) => isSafeTableId(id, manifest.tables[id]);
@@ -65,7 +74,10 @@ export async function planSync(ws: Workspace, manifest: Manifest, state: SyncSta
   const tables = await mapLimit(scope, 8, (id) => planTable(ws, id, manifest.tables[id], state));
   const remove = only?.length
     ? []
-    : [...new Set(local)].filter((id) => !listed(id) || !safe(id)).sort().map((table): Removal => ({ table, reason: listed(table) ? 'unsafe_id' : 'not_in_manifest' }));
+    : [...new Set(local)]
+        .filter((id) => !listed(id) || !safe(id))
+        .sort()
+        .map((table): Removal => ({ table, reason: listed(table) ? 'unsafe_id' : 'not_in_manifest' }));
   return { tables, remove, skipped };
 }
 

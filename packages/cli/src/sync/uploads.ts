@@ -93,6 +93,11 @@ async function filesUnder(dir: string): Promise<string[]> {
   return entries
     .filter((e) => e.isFile() && !e.name.startsWith('.'))
     .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
-    .filter((p) => !relative(dir, p).split(sep).some((seg) => seg.startsWith('.')))
+    .filter(
+      (p) =>
+        !relative(dir, p)
+          .split(sep)
+          .some((seg) => seg.startsWith('.')),
+    )
     .sort();
 }

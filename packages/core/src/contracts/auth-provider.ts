@@ -12,8 +12,7 @@ export interface VerifiedIdentity {
 
 /** What the login page shows for a provider: a button (link) or a small form. */
 export type LoginEntry =
-  | { label: string; href: string }
-  | { label: string; form: { action: string; fields: { name: string; type: 'email' | 'password' | 'text'; label: string }[] } };
+  { label: string; href: string } | { label: string; form: { action: string; fields: { name: string; type: 'email' | 'password' | 'text'; label: string }[] } };
 
 /**
  * A sign-in method. It contributes routes and a login page entry; on success it hands the

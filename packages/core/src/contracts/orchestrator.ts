@@ -7,9 +7,7 @@ export interface RebuildResult {
   durationMs: number;
 }
 
-export type OrchestratorEvent =
-  | { type: 'rebuilt'; result: RebuildResult; at: Date }
-  | { type: 'rebuild-failed'; error: Error; at: Date };
+export type OrchestratorEvent = { type: 'rebuilt'; result: RebuildResult; at: Date } | { type: 'rebuild-failed'; error: Error; at: Date };
 
 /** Builds the analytics database from every extract and swaps it in atomically. */
 export interface Orchestrator {

@@ -59,7 +59,12 @@ export abstract class AidaError extends Error {
 
 /** `AIDA_TABLE_NOT_FOUND` → `TableNotFoundError`, `KEBOOLA_HTTP_ERROR` → `KeboolaHttpError`. */
 function classNameOf(code: string): string {
-  const name = code.replace(/^AIDA_/, '').toLowerCase().split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+  const name = code
+    .replace(/^AIDA_/, '')
+    .toLowerCase()
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
   return name.endsWith('Error') ? name : `${name}Error`;
 }
 
@@ -69,7 +74,12 @@ function classNameOf(code: string): string {
  * and `instanceof base` holds, so a specific code is still its general kind.
  */
 export function defineError(code: string, status: ErrorHttpStatus, defaultMessage: string): ErrorClass;
-export function defineError<B extends ErrorDefinition & (abstract new (...args: never) => AidaError)>(code: string, status: ErrorHttpStatus, defaultMessage: string, base: B): B;
+export function defineError<B extends ErrorDefinition & (abstract new (...args: never) => AidaError)>(
+  code: string,
+  status: ErrorHttpStatus,
+  defaultMessage: string,
+  base: B,
+): B;
 export function defineError(code: string, status: ErrorHttpStatus, defaultMessage: string, base: unknown = AidaError): unknown {
   if (!CODE.test(code)) throw new Error(`Invalid error code ${JSON.stringify(code)}: use upper-case words joined by _, e.g. AIDA_TABLE_NOT_FOUND`);
   // A concrete constructor type, so the class below may extend whichever base was given.
@@ -90,5 +100,8 @@ export function isErrorClass(value: unknown): value is ErrorClass<never> {
 }
 
 export function isAidaError(e: unknown): e is AidaError {
-  return e instanceof AidaError || (typeof e === 'object' && e !== null && typeof (e as AidaError).code === 'string' && typeof (e as AidaError).status === 'number' && 'detail' in e);
+  return (
+    e instanceof AidaError ||
+    (typeof e === 'object' && e !== null && typeof (e as AidaError).code === 'string' && typeof (e as AidaError).status === 'number' && 'detail' in e)
+  );
 }

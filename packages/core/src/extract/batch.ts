@@ -47,7 +47,8 @@ export async function stageBatch(conn: DuckDBConnection, selectSql: string, mode
   const reserved = given.filter((c) => c.name.toLowerCase().startsWith('_aida_'));
   if (reserved.length) throw new InputError(`Column ${JSON.stringify(reserved[0].name)}: names starting with _aida_ are the writer's own`);
   const hasDeleted = given.some((c) => c.name === DELETED_COLUMN);
-  if (hasDeleted && mode.mode !== 'merge') throw new InputError(`A ${DELETED_COLUMN} column marks rows to delete, which only a merge can do (mode '${mode.mode}')`);
+  if (hasDeleted && mode.mode !== 'merge')
+    throw new InputError(`A ${DELETED_COLUMN} column marks rows to delete, which only a merge can do (mode '${mode.mode}')`);
   if (mode.mode === 'merge') {
     const missing = mode.primaryKey.filter((k) => !given.some((c) => c.name === k));
     if (missing.length) throw new InputError(`Primary key column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not in the batch's columns`);
@@ -70,7 +71,9 @@ export async function stageBatch(conn: DuckDBConnection, selectSql: string, mode
     const rows = await count(conn, table);
     let effective = rows;
     if (mode.mode === 'merge' && rows > 0) effective = await keepLastPerKey(conn, table, mode.primaryKey);
-    const found = by ? await queryRows<{ p: string | null }>(conn, `SELECT DISTINCT ${PART_COLUMN} AS p FROM ${table} WHERE NOT ${DELETED_FLAG} ORDER BY 1`) : [];
+    const found = by
+      ? await queryRows<{ p: string | null }>(conn, `SELECT DISTINCT ${PART_COLUMN} AS p FROM ${table} WHERE NOT ${DELETED_FLAG} ORDER BY 1`)
+      : [];
     const parts = found.flatMap((r) => (r.p === null ? [] : [r.p]));
     if (parts.length < found.length) throw new InputError(`Partition column ${by?.column} not in the batch's columns, which holds rows to store`);
     assertPartNames(parts);
@@ -111,7 +114,9 @@ async function keepLastPerKey(conn: DuckDBConnection, table: string, key: readon
   const keys = keyList(key);
   const [{ dup }] = await queryRows<{ dup: boolean }>(conn, `SELECT EXISTS (SELECT 1 FROM ${table} GROUP BY ${keys} HAVING count(*) > 1) AS dup`);
   if (dup) {
-    await conn.run(`DELETE FROM ${table} WHERE ${SEQ_COLUMN} IN (SELECT ${SEQ_COLUMN} FROM ${table} QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY ${SEQ_COLUMN} DESC) > 1)`);
+    await conn.run(
+      `DELETE FROM ${table} WHERE ${SEQ_COLUMN} IN (SELECT ${SEQ_COLUMN} FROM ${table} QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY ${SEQ_COLUMN} DESC) > 1)`,
+    );
   }
   return count(conn, table);
 }

@@ -16,12 +16,24 @@ export async function writeExtractDb(conn: DuckDBConnection, path: string, sourc
     await conn.run(EXTRACT_SCHEMA_SQL.files);
     for (const m of meta) {
       await conn.run('INSERT INTO _meta VALUES (?, ?, ?, ?, ?::TIMESTAMP, ?)', [
-        m.table_name, m.description, m.rows, m.size_bytes, m.extracted_at.toISOString(), m.query_mode,
+        m.table_name,
+        m.description,
+        m.rows,
+        m.size_bytes,
+        m.extracted_at.toISOString(),
+        m.query_mode,
       ]);
     }
     for (const f of files) {
       await conn.run('INSERT INTO _files VALUES (?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP)', [
-        f.table_name, f.part, f.path, f.rows, f.size_bytes, f.md5, f.sha256, f.written_at.toISOString(),
+        f.table_name,
+        f.part,
+        f.path,
+        f.rows,
+        f.size_bytes,
+        f.md5,
+        f.sha256,
+        f.written_at.toISOString(),
       ]);
     }
     // Views for anyone who attaches the extract directly, as the reference contract has it.

@@ -20,18 +20,22 @@ export async function unchangedParts(conn: DuckDBConnection, batch: Batch, curre
   }
   if (!candidates.length) return new Set();
   const fresh = new Map(
-    (await queryRows<{ p: string; n: number; h: string }>(
-      conn,
-      `SELECT ${PART_COLUMN} AS p, count(*) AS n, sum(hash(*COLUMNS(* EXCLUDE (${BOOKKEEPING}))))::VARCHAR AS h FROM ${batch.table} WHERE ${PART_COLUMN} IN (${candidates.map(([p]) => sqlString(p)).join(', ')}) GROUP BY 1`,
-    )).map((r) => [r.p, `${r.n}/${r.h}`]),
+    (
+      await queryRows<{ p: string; n: number; h: string }>(
+        conn,
+        `SELECT ${PART_COLUMN} AS p, count(*) AS n, sum(hash(*COLUMNS(* EXCLUDE (${BOOKKEEPING}))))::VARCHAR AS h FROM ${batch.table} WHERE ${PART_COLUMN} IN (${candidates.map(([p]) => sqlString(p)).join(', ')}) GROUP BY 1`,
+      )
+    ).map((r) => [r.p, `${r.n}/${r.h}`]),
   );
   // `*COLUMNS` hashes each row's columns together (COLUMNS alone would hash column by column).
   // The candidates' columns are the batch's, so one scan reads them all in the same column order.
   const stored = new Map(
-    (await queryRows<{ f: string; n: number; h: string }>(
-      conn,
-      `SELECT _aida_file AS f, count(*) AS n, sum(hash(*COLUMNS(* EXCLUDE (_aida_file))))::VARCHAR AS h FROM read_parquet([${candidates.map(([, f]) => sqlString(f)).join(', ')}], filename = '_aida_file') GROUP BY 1`,
-    )).map((r) => [r.f, `${r.n}/${r.h}`]),
+    (
+      await queryRows<{ f: string; n: number; h: string }>(
+        conn,
+        `SELECT _aida_file AS f, count(*) AS n, sum(hash(*COLUMNS(* EXCLUDE (_aida_file))))::VARCHAR AS h FROM read_parquet([${candidates.map(([, f]) => sqlString(f)).join(', ')}], filename = '_aida_file') GROUP BY 1`,
+      )
+    ).map((r) => [r.f, `${r.n}/${r.h}`]),
   );
   return new Set(candidates.filter(([part, path]) => fresh.get(part) !== undefined && fresh.get(part) === stored.get(path)).map(([part]) => part));
 }

@@ -47,5 +47,8 @@ export async function stageKeysInFiles(conn: DuckDBConnection, batch: Batch, fil
 
 /** NULL-safe equality of the key between two aliases. */
 function keyMatch(key: readonly string[], a: string, b: string): string {
-  return key.map((k) => quoteColumnName(k, 'primary key column')).map((k) => `${a}.${k} IS NOT DISTINCT FROM ${b}.${k}`).join(' AND ');
+  return key
+    .map((k) => quoteColumnName(k, 'primary key column'))
+    .map((k) => `${a}.${k} IS NOT DISTINCT FROM ${b}.${k}`)
+    .join(' AND ');
 }

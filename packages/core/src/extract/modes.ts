@@ -13,9 +13,7 @@ export type Granularity = 'day' | 'month' | 'year';
  * SQL over the batch's columns whose value, as text, names the part. A NULL value is the part
  * `__null__`; every other value must match `^[A-Za-z0-9_=-]{1,64}$` or the write fails.
  */
-export type PartitionBy =
-  | { column: string; granularity?: Granularity; expression?: never }
-  | { expression: string; column?: never; granularity?: never };
+export type PartitionBy = { column: string; granularity?: Granularity; expression?: never } | { expression: string; column?: never; granularity?: never };
 
 interface ModeBase {
   /** Each part is its own Parquet file; only the parts a batch touches are rewritten. */
@@ -79,11 +77,13 @@ export function checkMode(mode: WriteMode): void {
     if (!Array.isArray(mode.primaryKey) || !mode.primaryKey.length) throw new InputError('A merge needs a primaryKey (one or more columns)');
     for (const k of mode.primaryKey) quoteColumnName(k, 'primary key column');
   }
-  if (mode.mode === 'replace' && mode.keepUntouched && !mode.partitionBy) throw new InputError('keepUntouched needs partitionBy: an unpartitioned table has no parts to keep');
+  if (mode.mode === 'replace' && mode.keepUntouched && !mode.partitionBy)
+    throw new InputError('keepUntouched needs partitionBy: an unpartitioned table has no parts to keep');
   const by = mode.partitionBy;
   if (!by) return;
   if (typeof by.expression === 'string') {
-    if (by.column !== undefined || by.granularity !== undefined) throw new InputError('partitionBy takes a column (and granularity) or an expression, not both');
+    if (by.column !== undefined || by.granularity !== undefined)
+      throw new InputError('partitionBy takes a column (and granularity) or an expression, not both');
     if (!by.expression.trim()) throw new InputError('partitionBy.expression is empty');
     return;
   }

@@ -18,8 +18,13 @@ const FORMAT = { day: '%Y-%m-%d', month: '%Y-%m', year: '%Y' } as const;
 export function assertPartNames(parts: Iterable<string>): void {
   const bad = [...parts].filter((p) => !PART_PATTERN.test(p));
   if (bad.length) {
-    const shown = bad.slice(0, 5).map((p) => JSON.stringify(p)).join(', ');
-    throw new InputError(`Invalid partition name${bad.length > 1 ? 's' : ''} ${shown}${bad.length > 5 ? ` (+${bad.length - 5} more)` : ''}: must match ${PART_PATTERN.source}`);
+    const shown = bad
+      .slice(0, 5)
+      .map((p) => JSON.stringify(p))
+      .join(', ');
+    throw new InputError(
+      `Invalid partition name${bad.length > 1 ? 's' : ''} ${shown}${bad.length > 5 ? ` (+${bad.length - 5} more)` : ''}: must match ${PART_PATTERN.source}`,
+    );
   }
 }
 

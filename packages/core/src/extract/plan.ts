@@ -25,12 +25,22 @@ export interface WritePlan {
  * Plans writing `batch` with `mode` over the table's `current` files (undefined: a new table).
  * `mode` is anything but an unpartitioned replace, which the writer streams without staging.
  */
-export async function planWrite(conn: DuckDBConnection, sourceDir: string, mode: WriteMode, batch: Batch, current: readonly FileRow[] | undefined): Promise<WritePlan> {
+export async function planWrite(
+  conn: DuckDBConnection,
+  sourceDir: string,
+  mode: WriteMode,
+  batch: Batch,
+  current: readonly FileRow[] | undefined,
+): Promise<WritePlan> {
   const files = current ?? [];
   const path = (f: FileRow) => resolve(sourceDir, f.path);
   const plan: WritePlan = { write: [], keep: [], removed: [], emptySql: '' };
   const rowsOf = (part: string | null, paths: string[]) =>
-    mode.mode === 'merge' ? mergedRows(batch, part, paths, mode.primaryKey, part !== null) : mode.mode === 'append' ? appendedRows(batch, part, paths) : storedRows(batch, part);
+    mode.mode === 'merge'
+      ? mergedRows(batch, part, paths, mode.primaryKey, part !== null)
+      : mode.mode === 'append'
+        ? appendedRows(batch, part, paths)
+        : storedRows(batch, part);
 
   if (!mode.partitionBy) {
     // One file; an earlier partitioned layout is folded into it. An empty batch changes nothing.
@@ -49,7 +59,8 @@ export async function planWrite(conn: DuckDBConnection, sourceDir: string, mode:
   }
   const byPart = new Map<string, FileRow[]>();
   for (const f of files) {
-    if (f.part === EMPTY_PART) plan.removed.push(EMPTY_PART); // holds no rows: gone once any part has some
+    if (f.part === EMPTY_PART)
+      plan.removed.push(EMPTY_PART); // holds no rows: gone once any part has some
     else if (f.part !== null) byPart.set(f.part, [...(byPart.get(f.part) ?? []), f]);
   }
   const touched = new Set(batch.parts);
@@ -57,9 +68,10 @@ export async function planWrite(conn: DuckDBConnection, sourceDir: string, mode:
     const holding = await stageKeysInFiles(conn, batch, [...byPart.values()].flat().map(path), mode.primaryKey);
     for (const [part, fs] of byPart) if (fs.some((f) => holding.has(path(f)))) touched.add(part);
   }
-  const same = mode.mode === 'replace'
-    ? await unchangedParts(conn, batch, new Map([...byPart].filter(([, fs]) => fs.length === 1).map(([part, fs]) => [part, path(fs[0])])))
-    : new Set<string>();
+  const same =
+    mode.mode === 'replace'
+      ? await unchangedParts(conn, batch, new Map([...byPart].filter(([, fs]) => fs.length === 1).map(([part, fs]) => [part, path(fs[0])])))
+      : new Set<string>();
   for (const part of [...touched].sort()) {
     if (same.has(part)) plan.keep.push(...byPart.get(part)!);
     else plan.write.push({ part, selectSql: rowsOf(part, (byPart.get(part) ?? []).map(path)) });

@@ -24,7 +24,16 @@ export { readExtract } from './read.js';
 export type { FileRetention } from './retention.js';
 export { betweenCommits } from './sources.js';
 export { fsyncPath } from './extract-db.js';
-export { DELETED_COLUMN, type AppendMode, type Granularity, type MergeMode, type PartitionBy, type ReplaceMode, type WriteMode, type WriteResult } from './modes.js';
+export {
+  DELETED_COLUMN,
+  type AppendMode,
+  type Granularity,
+  type MergeMode,
+  type PartitionBy,
+  type ReplaceMode,
+  type WriteMode,
+  type WriteResult,
+} from './modes.js';
 export { EMPTY_PART, NULL_PART, PART_PATTERN } from './partitions.js';
 
 export interface WriterOptions {

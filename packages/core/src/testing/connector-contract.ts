@@ -26,7 +26,9 @@ export interface ConnectorFixture {
 }
 
 async function snapshot(dir: string): Promise<string> {
-  return createHash('sha256').update(readFileSync(join(dir, 'extract.duckdb'))).digest('hex');
+  return createHash('sha256')
+    .update(readFileSync(join(dir, 'extract.duckdb')))
+    .digest('hex');
 }
 
 /**

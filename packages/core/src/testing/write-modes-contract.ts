@@ -57,9 +57,12 @@ interface ManifestTable {
 
 // Two rows in each of three months, on one day of each, so day and month partitions agree.
 const SEED: ContractRow[] = [
-  { id: 1, day: '2024-01-15', note: 'a' }, { id: 2, day: '2024-01-15', note: 'b' },
-  { id: 3, day: '2024-02-15', note: 'c' }, { id: 4, day: '2024-02-15', note: 'd' },
-  { id: 5, day: '2024-03-15', note: 'e' }, { id: 6, day: '2024-03-15', note: 'f' },
+  { id: 1, day: '2024-01-15', note: 'a' },
+  { id: 2, day: '2024-01-15', note: 'b' },
+  { id: 3, day: '2024-02-15', note: 'c' },
+  { id: 4, day: '2024-02-15', note: 'd' },
+  { id: 5, day: '2024-03-15', note: 'e' },
+  { id: 6, day: '2024-03-15', note: 'f' },
 ];
 
 const md5 = (b: ArrayBuffer) => createHash('md5').update(Buffer.from(b)).digest('hex');
@@ -100,14 +103,18 @@ export function describeWriteModesContract(name: string, makeFixture: () => Prom
       return new Map(e.parts ? e.parts.map((p) => [p.part, p.hash]) : [['', e.hash]]);
     };
     const changed = (a: Map<string, string>, b: Map<string, string>) => [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
-    const download = (part?: string) => admin(`/api/data/${encodeURIComponent(fx.table)}/download${part === undefined ? '' : `?part=${encodeURIComponent(part)}`}`);
+    const download = (part?: string) =>
+      admin(`/api/data/${encodeURIComponent(fx.table)}/download${part === undefined ? '' : `?part=${encodeURIComponent(part)}`}`);
     const served = async () => {
       const conn = await db.connect();
       try {
         await conn.run(`ATTACH ${sqlString(join(t.dataDir, 'analytics', 'server.duckdb'))} AS analytics (READ_ONLY)`);
         const id = quoteColumnName(fx.columns?.id ?? 'id');
         const note = quoteColumnName(fx.columns?.note ?? 'note');
-        const rows = await queryRows<{ id: number; note: string }>(conn, `SELECT CAST(${id} AS BIGINT) AS id, CAST(${note} AS VARCHAR) AS note FROM analytics.${quoteIdent(fx.table)} ORDER BY 1`);
+        const rows = await queryRows<{ id: number; note: string }>(
+          conn,
+          `SELECT CAST(${id} AS BIGINT) AS id, CAST(${note} AS VARCHAR) AS note FROM analytics.${quoteIdent(fx.table)} ORDER BY 1`,
+        );
         await conn.run('DETACH analytics');
         return rows;
       } finally {

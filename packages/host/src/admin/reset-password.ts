@@ -21,7 +21,8 @@ export interface ResetOutcome {
  */
 export async function resetPassword(dataDir: string, email: string, chosen?: string): Promise<ResetOutcome> {
   const path = join(dataDir, 'state', 'system.duckdb');
-  if (!existsSync(path)) throw new NotFoundError(`No AIDA instance in ${dataDir} (no state/system.duckdb); set AIDA_DATA_DIR or --data-dir to the instance's data directory`);
+  if (!existsSync(path))
+    throw new NotFoundError(`No AIDA instance in ${dataDir} (no state/system.duckdb); set AIDA_DATA_DIR or --data-dir to the instance's data directory`);
   const password = chosen === undefined ? undefined : assertPasswordPolicy(chosen);
   const db = await SystemDb.open(path);
   try {
@@ -29,7 +30,10 @@ export async function resetPassword(dataDir: string, email: string, chosen?: str
     await users.load();
     const user = users.byEmail(email);
     if (!user) {
-      const admins = users.list().filter((u) => u.role === 'admin').map((u) => u.email);
+      const admins = users
+        .list()
+        .filter((u) => u.role === 'admin')
+        .map((u) => u.email);
       throw new NotFoundError(`No user with email ${email}${admins.length ? `; the admins are: ${admins.join(', ')}` : ''}`);
     }
     const generated = password === undefined ? randomSecret(12) : undefined;

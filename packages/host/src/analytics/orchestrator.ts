@@ -77,10 +77,12 @@ export class SyncOrchestrator implements Orchestrator {
   rebuild(): Promise<RebuildResult> {
     if (!this.running) return this.startRun();
     // Coalesce: everyone who asks while a rebuild runs waits for one more, which sees their change.
-    this.pending ??= this.running.catch(() => undefined).then(() => {
-      this.pending = null;
-      return this.startRun();
-    });
+    this.pending ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.pending = null;
+        return this.startRun();
+      });
     return this.pending;
   }
 
@@ -228,7 +230,10 @@ export class SyncOrchestrator implements Orchestrator {
     const root = this.extractsRoot;
     if (!existsSync(root)) return [];
     const out: SourceTables[] = [];
-    const entries = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    const entries = (await readdir(root, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
     for (const source of entries) {
       const file = join(root, source, 'extract.duckdb');
       if (!existsSync(file)) continue;
@@ -333,4 +338,3 @@ function iso(d: Date | string | null): string | null {
   if (d === null) return null;
   return d instanceof Date ? d.toISOString() : d;
 }
-

@@ -90,7 +90,11 @@ export const instanceConfigSchema = z
         stall_timeout: zDuration().prefault('60s'),
         default_limit: z.number().int().positive().default(1000),
         max_json_limit: z.number().int().positive().default(100_000),
-        max_json_chars: z.number().int().positive().default(128 * 1024 * 1024),
+        max_json_chars: z
+          .number()
+          .int()
+          .positive()
+          .default(128 * 1024 * 1024),
       })
       .strict()
       .prefault({}),

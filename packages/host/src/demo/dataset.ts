@@ -38,14 +38,25 @@ export function generateDemoDataset(): Record<string, string> {
   const customers = Array.from({ length: DEMO_TABLES.customers }, (_, i) => {
     const first = FIRST[Math.floor(r() * FIRST.length)];
     const last = LAST[Math.floor(r() * LAST.length)];
-    return [i + 1, `${first} ${last}`, `${first}.${last}.${i + 1}@example.com`.toLowerCase(), COUNTRIES[Math.floor(r() * COUNTRIES.length)], SEGMENTS[Math.floor(r() * SEGMENTS.length)], day(r, start, 365)];
+    return [
+      i + 1,
+      `${first} ${last}`,
+      `${first}.${last}.${i + 1}@example.com`.toLowerCase(),
+      COUNTRIES[Math.floor(r() * COUNTRIES.length)],
+      SEGMENTS[Math.floor(r() * SEGMENTS.length)],
+      day(r, start, 365),
+    ];
   });
   const products = Array.from({ length: DEMO_TABLES.products }, (_, i) => {
     const category = CATEGORIES[Math.floor(r() * CATEGORIES.length)];
     return [i + 1, `${category} item ${i + 1}`, category, Math.round((3 + r() * 297) * 100) / 100, r() < 0.9 ? 'true' : 'false'];
   });
   const orders = Array.from({ length: DEMO_TABLES.orders }, (_, i) => [
-    i + 1, 1 + Math.floor(r() * DEMO_TABLES.customers), day(r, start, 700), STATUSES[Math.floor(r() * STATUSES.length)], COUNTRIES[Math.floor(r() * COUNTRIES.length)],
+    i + 1,
+    1 + Math.floor(r() * DEMO_TABLES.customers),
+    day(r, start, 700),
+    STATUSES[Math.floor(r() * STATUSES.length)],
+    COUNTRIES[Math.floor(r() * COUNTRIES.length)],
   ]);
   const items: (string | number)[][] = [];
   for (let i = 0; i < DEMO_TABLES.order_items; i++) {

@@ -2,7 +2,18 @@ import { createReadStream, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { z } from 'zod';
-import { InputError, NotFoundError, param, type AnswerDoc, type BodyType, type ErrorStatus, type RouteDefinition, type RouteInput, type RouteOutput, type SuccessStatus } from '@aida/core';
+import {
+  InputError,
+  NotFoundError,
+  param,
+  type AnswerDoc,
+  type BodyType,
+  type ErrorStatus,
+  type RouteDefinition,
+  type RouteInput,
+  type RouteOutput,
+  type SuccessStatus,
+} from '@aida/core';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -16,7 +27,12 @@ const ERROR_SCHEMA: JsonSchema = {
     message: { type: 'string', description: 'What went wrong, in words for people' },
     detail: {
       description: 'More about the error, or null. Bad input (400, and the 422 of register-table) always has `issues`, one entry per problem',
-      anyOf: [{ type: 'null' }, { type: 'object', properties: { issues: { type: 'array', items: { $ref: '#/components/schemas/InputIssue' } } } }, { type: 'array' }, { type: 'string' }],
+      anyOf: [
+        { type: 'null' },
+        { type: 'object', properties: { issues: { type: 'array', items: { $ref: '#/components/schemas/InputIssue' } } } },
+        { type: 'array' },
+        { type: 'string' },
+      ],
     },
   },
 };
@@ -55,7 +71,11 @@ function schemaOf(s: z.ZodType): JsonSchema {
 function queryParameters(s: z.ZodType): JsonSchema[] {
   const js = schemaOf(s) as { properties?: Record<string, JsonSchema>; required?: string[] };
   return Object.entries(js.properties ?? {}).map(([name, { description, ...schema }]) => ({
-    name, in: 'query', required: js.required?.includes(name) ?? false, ...(description ? { description } : {}), schema,
+    name,
+    in: 'query',
+    required: js.required?.includes(name) ?? false,
+    ...(description ? { description } : {}),
+    schema,
   }));
 }
 
@@ -76,7 +96,10 @@ function requestBody(input: RouteInput): JsonSchema | undefined {
     return {
       required: true,
       description: `${input.file}: a multipart form's \`file\` field, or the raw bytes`,
-      content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file } } }, 'application/octet-stream': { schema: file } },
+      content: {
+        'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file } } },
+        'application/octet-stream': { schema: file },
+      },
     };
   }
   if (!input.body) return undefined;
@@ -163,7 +186,8 @@ export function buildOpenApi(routes: readonly RouteDefinition[], info: { title: 
     info: {
       title: info.title,
       version: info.version,
-      description: 'The AIDA REST API. Errors are JSON `{code, message, detail}`; bad input is 400 `AIDA_INPUT_INVALID` with `detail.issues`. Lists take `limit` and `offset` and answer `total`.',
+      description:
+        'The AIDA REST API. Errors are JSON `{code, message, detail}`; bad input is 400 `AIDA_INPUT_INVALID` with `detail.issues`. Lists take `limit` and `offset` and answer `total`.',
     },
     servers: [{ url: '/', description: 'This AIDA host' }],
     paths,
@@ -187,7 +211,11 @@ export function openApiRoutes(document: () => JsonSchema): RouteDefinition[] {
   const cached = new Map<string, string>();
   return [
     {
-      method: 'GET', path: '/api/openapi.json', access: 'public', summary: 'This API described as an OpenAPI 3.1 document', tags: ['docs'],
+      method: 'GET',
+      path: '/api/openapi.json',
+      access: 'public',
+      summary: 'This API described as an OpenAPI 3.1 document',
+      tags: ['docs'],
       output: { body: z.looseObject({ openapi: z.literal('3.1.0'), paths: z.record(z.string(), z.unknown()) }), description: 'The OpenAPI document' },
       handler(ctx) {
         const mount = ctx.originalUrl.split('?')[0].slice(0, -ctx.path.length || undefined);
@@ -202,7 +230,11 @@ export function openApiRoutes(document: () => JsonSchema): RouteDefinition[] {
       },
     },
     {
-      method: 'GET', path: '/api/docs', access: 'public', summary: 'Browse and try this API in Swagger UI', tags: ['docs'],
+      method: 'GET',
+      path: '/api/docs',
+      access: 'public',
+      summary: 'Browse and try this API in Swagger UI',
+      tags: ['docs'],
       output: { media: ['text/html'], description: 'The Swagger UI page' },
       handler(ctx) {
         ctx.type = 'text/html';
@@ -213,7 +245,11 @@ export function openApiRoutes(document: () => JsonSchema): RouteDefinition[] {
       },
     },
     {
-      method: 'GET', path: '/api/docs/assets/:file', access: 'public', summary: 'A script, style sheet or image of the docs page', tags: ['docs'],
+      method: 'GET',
+      path: '/api/docs/assets/:file',
+      access: 'public',
+      summary: 'A script, style sheet or image of the docs page',
+      tags: ['docs'],
       input: { params: assetParams },
       output: { media: ['application/javascript', 'text/css', 'image/png'], errors: { 404: 'No such asset' } },
       handler(ctx) {

@@ -15,7 +15,13 @@ export interface Page {
 export function pageQuery(opts: { defaultLimit?: number; maxLimit?: number } = {}) {
   const max = opts.maxLimit ?? 10_000;
   return z.object({
-    limit: z.coerce.number().int().min(1).max(max).default(opts.defaultLimit ?? 1000).meta({ description: `Items per page (at most ${max})` }),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(max)
+      .default(opts.defaultLimit ?? 1000)
+      .meta({ description: `Items per page (at most ${max})` }),
     offset: z.coerce.number().int().min(0).default(0).meta({ description: 'Items to skip' }),
   });
 }

@@ -16,7 +16,15 @@ export function requestLog(logger: Logger, slowMs: number): Middleware {
       await next();
     } finally {
       const duration = Math.round((performance.now() - started) * 10) / 10;
-      const line = { request_id: requestId, method: ctx.method, path: ctx.path, status: ctx.status, duration_ms: duration, user_id: ctx.state.user?.id, ip: ctx.ip };
+      const line = {
+        request_id: requestId,
+        method: ctx.method,
+        path: ctx.path,
+        status: ctx.status,
+        duration_ms: duration,
+        user_id: ctx.state.user?.id,
+        ip: ctx.ip,
+      };
       if (ctx.status >= 500 || duration > slowMs) logger.warn(line, 'request');
       else logger.info(line, 'request');
     }

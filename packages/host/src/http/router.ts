@@ -5,8 +5,17 @@ import { createRenderer } from '../views/renderer.js';
 import { guard, roleRank } from './guard.js';
 
 /** One router holding the host's routes and every plugin's, each behind its access guard. */
-export function buildRouterFrom(core: readonly RouteDefinition[], contributions: Contributions, views: { hostViews: string; overrideDir?: string; instanceName: string }): Router {
-  const renderer = createRenderer({ hostViews: views.hostViews, overrideDir: views.overrideDir, pluginFolders: contributions.viewFolders, cache: process.env.NODE_ENV === 'production' });
+export function buildRouterFrom(
+  core: readonly RouteDefinition[],
+  contributions: Contributions,
+  views: { hostViews: string; overrideDir?: string; instanceName: string },
+): Router {
+  const renderer = createRenderer({
+    hostViews: views.hostViews,
+    overrideDir: views.overrideDir,
+    pluginFolders: contributions.viewFolders,
+    cache: process.env.NODE_ENV === 'production',
+  });
   const router = new Router();
   router.use(async (ctx, next) => {
     ctx.render = async (view, data = {}) => {
@@ -18,13 +27,17 @@ export function buildRouterFrom(core: readonly RouteDefinition[], contributions:
   });
   const all = [...core, ...contributions.routes.map((r) => r.route)];
   for (const route of all) {
-    router.register(route.path, [route.method], [
-      guard(route.access),
-      async (ctx) => {
-        validateInput(ctx as never, route.input);
-        await route.handler(ctx as never);
-      },
-    ]);
+    router.register(
+      route.path,
+      [route.method],
+      [
+        guard(route.access),
+        async (ctx) => {
+          validateInput(ctx as never, route.input);
+          await route.handler(ctx as never);
+        },
+      ],
+    );
   }
   return router;
 }

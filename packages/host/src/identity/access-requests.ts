@@ -37,11 +37,22 @@ export class AccessRequests {
     const pending = await this.db.all('SELECT id FROM access_requests WHERE user_id = ? AND table_id = ? AND status = ?', [requester.id, table.id, 'pending']);
     if (pending.length) throw new RequestPendingError(`You already have a pending request for ${table.id}`);
     const r: AccessRequest = {
-      id: randomUUID(), user_id: requester.id, table_id: table.id, reason: reason ?? null,
-      status: 'pending', created_at: new Date(), decided_by: null, decided_at: null,
+      id: randomUUID(),
+      user_id: requester.id,
+      table_id: table.id,
+      reason: reason ?? null,
+      status: 'pending',
+      created_at: new Date(),
+      decided_by: null,
+      decided_at: null,
     };
     await this.db.run('INSERT INTO access_requests (id, user_id, table_id, reason, status, created_at) VALUES (?, ?, ?, ?, ?, ?::TIMESTAMP)', [
-      r.id, r.user_id, r.table_id, r.reason, r.status, r.created_at.toISOString(),
+      r.id,
+      r.user_id,
+      r.table_id,
+      r.reason,
+      r.status,
+      r.created_at.toISOString(),
     ]);
     return r;
   }
@@ -68,7 +79,11 @@ export class AccessRequests {
 
   private async page(where: string, params: string[], order: string, page: Page): Promise<{ items: AccessRequest[]; total: number }> {
     const [{ n }] = await this.db.all<{ n: number }>(`SELECT count(*) AS n FROM access_requests WHERE ${where}`, params);
-    const items = await this.db.all<AccessRequest>(`SELECT * FROM access_requests WHERE ${where} ORDER BY ${order}, id LIMIT ? OFFSET ?`, [...params, page.limit, page.offset]);
+    const items = await this.db.all<AccessRequest>(`SELECT * FROM access_requests WHERE ${where} ORDER BY ${order}, id LIMIT ? OFFSET ?`, [
+      ...params,
+      page.limit,
+      page.offset,
+    ]);
     return { items, total: Number(n) };
   }
 }

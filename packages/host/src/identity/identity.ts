@@ -47,7 +47,12 @@ export class Identity {
     this.audit = new AuditLog(db, logger.child({ component: 'audit' }));
   }
 
-  static async open(db: SystemDb, dataDir: string, logger: Logger, opts: { sessionLifetimeSeconds: number; signinLimit?: { perAccount: number; perIp: number; windowMs: number } }): Promise<Identity> {
+  static async open(
+    db: SystemDb,
+    dataDir: string,
+    logger: Logger,
+    opts: { sessionLifetimeSeconds: number; signinLimit?: { perAccount: number; perIp: number; windowMs: number } },
+  ): Promise<Identity> {
     const tokens = new SessionTokens(await loadJwtSecret(dataDir));
     const users = new UsersRepository(db);
     const limits: LimitTable = { ...DEFAULT_LIMITS };
@@ -101,14 +106,25 @@ export class Identity {
   /** A single-use link to set a password: for invites (7 days) and resets (1 day). */
   async setupLink(user: UserRecord, ttlMs: number): Promise<{ token: string; expires_at: string; setup_path: string }> {
     const token = await this.oneTimeTokens.issue('password-setup', user.email, ttlMs);
-    return { token, expires_at: new Date(Date.now() + ttlMs).toISOString(), setup_path: `/login/setup?email=${encodeURIComponent(user.email)}&token=${encodeURIComponent(token)}` };
+    return {
+      token,
+      expires_at: new Date(Date.now() + ttlMs).toISOString(),
+      setup_path: `/login/setup?email=${encodeURIComponent(user.email)}&token=${encodeURIComponent(token)}`,
+    };
   }
 
   async createPat(userId: string, name: string, days: number | null) {
     const user = this.users.require(userId);
     const tokenId = randomUUID();
     const { token, expiresAt } = this.tokens.sign(user, 'pat', { expiresInSeconds: days === null ? null : days * 86_400, jti: tokenId });
-    const rec = await this.pats.create({ id: tokenId, user_id: userId, name, prefix: `aida_${tokenId.slice(0, 8)}`, token_hash: sha256(token), expires_at: expiresAt });
+    const rec = await this.pats.create({
+      id: tokenId,
+      user_id: userId,
+      name,
+      prefix: `aida_${tokenId.slice(0, 8)}`,
+      token_hash: sha256(token),
+      expires_at: expiresAt,
+    });
     return { id: rec.id, name: rec.name, prefix: rec.prefix, token, expires_at: rec.expires_at };
   }
 
@@ -118,7 +134,8 @@ export class Identity {
     if (actorId === targetId && (change.delete || change.active === false || (change.role && change.role !== target.role))) {
       throw new SelfChangeError('You cannot change your own role, deactivate or delete yourself; ask another admin');
     }
-    const losesAdmin = target.role === 'admin' && target.active && (change.delete || change.active === false || (change.role !== undefined && change.role !== 'admin'));
+    const losesAdmin =
+      target.role === 'admin' && target.active && (change.delete || change.active === false || (change.role !== undefined && change.role !== 'admin'));
     if (losesAdmin && this.users.activeAdmins() <= 1) {
       throw new LastAdminError('This is the last active admin; make someone else admin first');
     }
@@ -155,7 +172,10 @@ export class Identity {
     const email = 'admin@example.com';
     const password = randomSecret(12);
     await this.createUser({ email, name: 'Demo Admin', role: 'admin', password });
-    this.logger.warn({ email }, `demo instance: sign in at /login as ${email} with password ${password} (shown once; lost it? run: aida admin reset-password ${email})`);
+    this.logger.warn(
+      { email },
+      `demo instance: sign in at /login as ${email} with password ${password} (shown once; lost it? run: aida admin reset-password ${email})`,
+    );
     return { email, password };
   }
 }

@@ -24,7 +24,8 @@ export class DbOneTimeTokens implements OneTimeTokens {
         [purpose, String(subject).toLowerCase()],
       );
       const ok = Boolean(row) && safeEqual(row.token_hash, sha256(secret)) && !row.used_at && row.expires_at.getTime() > Date.now();
-      if (ok) await tx.run('UPDATE one_time_tokens SET used_at = current_timestamp WHERE purpose = ? AND subject = ?', [purpose, String(subject).toLowerCase()]);
+      if (ok)
+        await tx.run('UPDATE one_time_tokens SET used_at = current_timestamp WHERE purpose = ? AND subject = ?', [purpose, String(subject).toLowerCase()]);
       return ok;
     });
   }

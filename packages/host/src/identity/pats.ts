@@ -90,15 +90,23 @@ export class PatRepository {
     const batch = [...this.lastUse.entries()];
     this.lastUse.clear();
     await this.db.transaction(async (tx) => {
-      for (const [id, u] of batch) await tx.run('UPDATE personal_access_tokens SET last_used_at = ?::TIMESTAMP, last_used_ip = ? WHERE id = ?', [u.at.toISOString(), u.ip, id]);
+      for (const [id, u] of batch)
+        await tx.run('UPDATE personal_access_tokens SET last_used_at = ?::TIMESTAMP, last_used_ip = ? WHERE id = ?', [u.at.toISOString(), u.ip, id]);
     });
   }
 }
 
 export function patJson(p: PatRecord) {
   return {
-    id: p.id, name: p.name, prefix: p.prefix, user_id: p.user_id, created_at: p.created_at, expires_at: p.expires_at,
-    revoked_at: p.revoked_at, last_used_at: p.last_used_at, last_used_ip: p.last_used_ip,
+    id: p.id,
+    name: p.name,
+    prefix: p.prefix,
+    user_id: p.user_id,
+    created_at: p.created_at,
+    expires_at: p.expires_at,
+    revoked_at: p.revoked_at,
+    last_used_at: p.last_used_at,
+    last_used_ip: p.last_used_ip,
     status: p.revoked_at ? 'revoked' : p.expires_at && p.expires_at.getTime() <= Date.now() ? 'expired' : 'active',
   };
 }

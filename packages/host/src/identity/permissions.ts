@@ -59,7 +59,11 @@ export class Permissions {
     if (access !== 'read' && access !== 'none') throw new InputError(`access must be 'read' or 'none'`, { field: 'access' });
     const g: Grant = { user_id: userId, dataset, access, granted_by: by, granted_at: new Date() };
     await this.db.run('INSERT OR REPLACE INTO dataset_permissions (user_id, dataset, access, granted_by, granted_at) VALUES (?, ?, ?, ?, ?::TIMESTAMP)', [
-      userId, dataset, access, by, g.granted_at!.toISOString(),
+      userId,
+      dataset,
+      access,
+      by,
+      g.granted_at!.toISOString(),
     ]);
     this.put(g);
     return g;

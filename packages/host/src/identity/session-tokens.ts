@@ -24,7 +24,11 @@ export class SessionTokens {
     this.secret = createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
-  sign(subject: { id: string; email: string; role: Role }, typ: TokenType, opts: { expiresInSeconds: number | null; jti?: string }): { token: string; jti: string; expiresAt: Date | null } {
+  sign(
+    subject: { id: string; email: string; role: Role },
+    typ: TokenType,
+    opts: { expiresInSeconds: number | null; jti?: string },
+  ): { token: string; jti: string; expiresAt: Date | null } {
     const jti = opts.jti ?? randomUUID();
     const payload = { sub: subject.id, email: subject.email, role: subject.role, typ, jti };
     const token = jwt.sign(payload, this.secret, {

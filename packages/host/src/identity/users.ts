@@ -30,7 +30,8 @@ export class UsersRepository implements UserDirectory {
 
   async load(): Promise<void> {
     this.byId.clear();
-    for (const u of await this.db.all<UserRecord>('SELECT id, email, name, role, active, password_hash, created_at, updated_at FROM users')) this.byId.set(u.id, u);
+    for (const u of await this.db.all<UserRecord>('SELECT id, email, name, role, active, password_hash, created_at, updated_at FROM users'))
+      this.byId.set(u.id, u);
   }
 
   get(id: string): UserRecord | undefined {
@@ -83,7 +84,12 @@ export class UsersRepository implements UserDirectory {
       updated_at: null,
     };
     await this.db.run('INSERT INTO users (id, email, name, role, active, password_hash, created_at) VALUES (?, ?, ?, ?, true, ?, ?::TIMESTAMP)', [
-      user.id, user.email, user.name, user.role, user.password_hash, user.created_at.toISOString(),
+      user.id,
+      user.email,
+      user.name,
+      user.role,
+      user.password_hash,
+      user.created_at.toISOString(),
     ]);
     this.byId.set(user.id, user);
     return user;
@@ -100,7 +106,13 @@ export class UsersRepository implements UserDirectory {
     }
     if (patch.role !== undefined) next.role = assertRole(patch.role);
     await this.db.run('UPDATE users SET email = ?, name = ?, role = ?, active = ?, password_hash = ?, updated_at = ?::TIMESTAMP WHERE id = ?', [
-      next.email, next.name, next.role, next.active, next.password_hash, next.updated_at!.toISOString(), id,
+      next.email,
+      next.name,
+      next.role,
+      next.active,
+      next.password_hash,
+      next.updated_at!.toISOString(),
+      id,
     ]);
     this.byId.set(id, next);
     return next;
@@ -123,5 +135,14 @@ export function summary(u: UserRecord): UserSummary {
 
 /** The JSON shape of a user in the API (never the password hash). */
 export function userJson(u: UserRecord) {
-  return { id: u.id, email: u.email, name: u.name, role: u.role, active: u.active, has_password: Boolean(u.password_hash), created_at: u.created_at, updated_at: u.updated_at };
+  return {
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    active: u.active,
+    has_password: Boolean(u.password_hash),
+    created_at: u.created_at,
+    updated_at: u.updated_at,
+  };
 }

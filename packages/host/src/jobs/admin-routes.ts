@@ -50,7 +50,10 @@ export function jobAdminRoutes(source: { jobs(): JobScheduler | undefined; runs:
   };
   return [
     {
-      method: 'GET', path: '/api/admin/jobs', access: { role: 'admin' }, summary: 'Every job with its schedule, last run and outcome, and next run',
+      method: 'GET',
+      path: '/api/admin/jobs',
+      access: { role: 'admin' },
+      summary: 'Every job with its schedule, last run and outcome, and next run',
       output: { body: z.object({ jobs: z.array(jobSchema) }) },
       async handler(ctx) {
         const jobs = scheduler();
@@ -76,7 +79,10 @@ export function jobAdminRoutes(source: { jobs(): JobScheduler | undefined; runs:
       },
     },
     {
-      method: 'POST', path: '/api/admin/jobs/:name/run', access: { role: 'admin' }, summary: 'Queues one run of a job now',
+      method: 'POST',
+      path: '/api/admin/jobs/:name/run',
+      access: { role: 'admin' },
+      summary: 'Queues one run of a job now',
       input: { params: nameParams },
       output: { status: 202, body: z.object({ name: z.string(), run_id: z.string() }), description: 'Queued; GET …/runs shows its outcome' },
       async handler(ctx) {
@@ -89,7 +95,10 @@ export function jobAdminRoutes(source: { jobs(): JobScheduler | undefined; runs:
       },
     },
     {
-      method: 'GET', path: '/api/admin/jobs/:name/runs', access: { role: 'admin' }, summary: "A job's recent runs, newest first, with status, error and duration",
+      method: 'GET',
+      path: '/api/admin/jobs/:name/runs',
+      access: { role: 'admin' },
+      summary: "A job's recent runs, newest first, with status, error and duration",
       input: { params: nameParams, query: runsQuery },
       output: { body: pagedSchema('runs', runSchema) },
       async handler(ctx) {

@@ -84,7 +84,10 @@ export class JobsBackend implements AgendaBackend {
           this.connecting = undefined;
           // Drop the driver's client too: ioredis, for one, would otherwise reconnect forever.
           await this.inner.disconnect().catch(() => undefined);
-          throw new JobsBackendUnavailableError(`cannot connect to the ${this.kind} job backend (${this.description}): ${message}`, { detail: { backend: this.kind, target: this.description }, cause: err });
+          throw new JobsBackendUnavailableError(`cannot connect to the ${this.kind} job backend (${this.description}): ${message}`, {
+            detail: { backend: this.kind, target: this.description },
+            cause: err,
+          });
         }
         this.log.warn({ backend: this.kind, attempt, err }, 'job backend connection failed; retrying');
         await new Promise((r) => setTimeout(r, 250 * attempt));

@@ -13,9 +13,7 @@ const duration = zDuration({ min: 1 });
  * as quoted, so only lower-case identifiers are safe; 40 characters leaves room for the
  * suffixes it appends within Postgres's 63-character limit.
  */
-const sqlName = z
-  .string()
-  .regex(/^[a-z_][a-z0-9_]{0,39}$/, 'must be a lower-case SQL identifier (a-z, 0-9, _; at most 40 characters)');
+const sqlName = z.string().regex(/^[a-z_][a-z0-9_]{0,39}$/, 'must be a lower-case SQL identifier (a-z, 0-9, _; at most 40 characters)');
 
 /** The `jobs:` section of instance.yaml. */
 export const jobsConfigSchema = z

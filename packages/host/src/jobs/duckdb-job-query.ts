@@ -18,7 +18,13 @@ const SORT_COLUMNS: Record<keyof JobsSort, string> = {
 
 /** `$."a"."b"` for the dotted path `a.b`, quoting each key so any key is safe. */
 export function jsonPath(dotted: string): string {
-  return '$' + dotted.split('.').map((k) => `."${k.replace(/"/g, '\\"')}"`).join('');
+  return (
+    '$' +
+    dotted
+      .split('.')
+      .map((k) => `."${k.replace(/"/g, '\\"')}"`)
+      .join('')
+  );
 }
 
 /** PostgreSQL `@>` semantics: every key/element of `needle` is present, recursively, in `haystack`. */
@@ -75,9 +81,7 @@ export async function matchingIds(tx: SqlRunner, options: RemoveJobsOptions): Pr
   if (where.empty && options.data === undefined) return null;
   const rows = await tx.all<{ id: string; data: string | null }>(`SELECT id, data FROM jobs ${where}`, where.params);
   const needle = asJson(options.data);
-  return rows
-    .filter((r) => needle === undefined || jsonContains(r.data === null ? undefined : JSON.parse(r.data), needle))
-    .map((r) => r.id);
+  return rows.filter((r) => needle === undefined || jsonContains(r.data === null ? undefined : JSON.parse(r.data), needle)).map((r) => r.id);
 }
 
 export function orderBy(sort: JobsSort | undefined): string {

@@ -66,9 +66,9 @@ export class DuckDbJobRepository implements JobRepository {
 
   /** Checks that migration 002 has run: the table is the host's, not ours to create. */
   async connect(): Promise<void> {
-    const found = await (await this.sql()).all<{ n: number }>(
-      `SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'jobs' AND table_schema = 'main'`,
-    );
+    const found = await (
+      await this.sql()
+    ).all<{ n: number }>(`SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'jobs' AND table_schema = 'main'`);
     if (!found[0] || found[0].n === 0) {
       throw new Error(`${this.db.path} has no jobs table; run the system database migrations before starting the job scheduler`);
     }
@@ -130,7 +130,9 @@ export class DuckDbJobRepository implements JobRepository {
 
   async removeJobs(options: RemoveJobsOptions): Promise<number> {
     // `job.remove()`, which Agenda calls for every one-off that succeeded, names just the id.
-    const keys = Object.entries(options).filter(([, v]) => v !== undefined).map(([k]) => k);
+    const keys = Object.entries(options)
+      .filter(([, v]) => v !== undefined)
+      .map(([k]) => k);
     if (options.id !== undefined && keys.length === 1) return this.removals.submit(String(options.id));
     return (await this.sql()).transaction(async (tx) => {
       const ids = await matchingIds(tx, options);
@@ -155,7 +157,9 @@ export class DuckDbJobRepository implements JobRepository {
     const { _id, unique, uniqueOpts, ...props } = job as JobParameters;
     const by = options?.lastModifiedBy ?? null;
     if (!_id && props.type !== 'single' && !unique) return (await this.inserts.submit({ props, by })) as JobParameters<DATA>;
-    const saved = await (await this.sql()).transaction(async (tx): Promise<JobParameters | null> => {
+    const saved = await (
+      await this.sql()
+    ).transaction(async (tx): Promise<JobParameters | null> => {
       if (_id) return updateById(tx, String(_id), props, by);
       if (props.type === 'single') return upsertSingle(tx, props, by);
       return upsertUnique(tx, props, unique!, uniqueOpts, by);
@@ -181,7 +185,9 @@ export class DuckDbJobRepository implements JobRepository {
   async lockJob(job: JobParameters, options: JobRepositoryOptions | undefined): Promise<JobParameters | undefined> {
     if (!job._id) return undefined;
     const now = new Date();
-    const rows = await (await this.sql()).transaction((tx) =>
+    const rows = await (
+      await this.sql()
+    ).transaction((tx) =>
       tx.all<JobRow>(
         `UPDATE jobs SET locked_at = ?, last_modified_by = ?, updated_at = ?
          WHERE id = ? AND name = ? AND locked_at IS NULL AND next_run_at = ? AND NOT disabled

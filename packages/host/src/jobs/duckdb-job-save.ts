@@ -28,9 +28,27 @@ const UNIQUE_COLUMNS: Record<string, string> = {
 type SaveProps = Omit<JobParameters, '_id' | 'unique' | 'uniqueOpts'>;
 
 const INSERT_COLUMNS = [
-  'id', 'name', 'priority', 'type', 'next_run_at', 'repeat_interval', 'repeat_timezone', 'repeat_at', 'data',
-  'disabled', 'fork', 'last_modified_by', 'debounce_started_at', 'start_date', 'end_date', 'skip_days',
-  'fail_reason', 'fail_count', 'failed_at', 'created_at', 'updated_at',
+  'id',
+  'name',
+  'priority',
+  'type',
+  'next_run_at',
+  'repeat_interval',
+  'repeat_timezone',
+  'repeat_at',
+  'data',
+  'disabled',
+  'fork',
+  'last_modified_by',
+  'debounce_started_at',
+  'start_date',
+  'end_date',
+  'skip_days',
+  'fail_reason',
+  'fail_count',
+  'failed_at',
+  'created_at',
+  'updated_at',
 ] as const;
 
 export async function insert(tx: SqlRunner, p: SaveProps, by: string | null, debounceStartedAt: Date | null = null): Promise<JobParameters> {
@@ -53,16 +71,31 @@ export async function insertMany(tx: SqlRunner, batch: readonly InsertRequest[],
     const id = randomUUID();
     ids.push(id);
     values.push(
-      id, p.name, p.priority ?? 0, p.type ?? 'normal', ts(p.nextRunAt), p.repeatInterval === undefined ? null : String(p.repeatInterval),
-      p.repeatTimezone ?? null, p.repeatAt ?? null, json(p.data), p.disabled ?? false, p.fork ?? false, by, ts(debounceStartedAt),
-      ts(p.startDate), ts(p.endDate), json(p.skipDays), failReason(p.failReason), p.failCount ?? null, ts(p.failedAt), ts(now), ts(now),
+      id,
+      p.name,
+      p.priority ?? 0,
+      p.type ?? 'normal',
+      ts(p.nextRunAt),
+      p.repeatInterval === undefined ? null : String(p.repeatInterval),
+      p.repeatTimezone ?? null,
+      p.repeatAt ?? null,
+      json(p.data),
+      p.disabled ?? false,
+      p.fork ?? false,
+      by,
+      ts(debounceStartedAt),
+      ts(p.startDate),
+      ts(p.endDate),
+      json(p.skipDays),
+      failReason(p.failReason),
+      p.failCount ?? null,
+      ts(p.failedAt),
+      ts(now),
+      ts(now),
     );
   }
   const row = `(${INSERT_COLUMNS.map(() => '?').join(', ')})`;
-  const rows = await tx.all<JobRow>(
-    `INSERT INTO jobs (${INSERT_COLUMNS.join(', ')}) VALUES ${batch.map(() => row).join(', ')} RETURNING *`,
-    values,
-  );
+  const rows = await tx.all<JobRow>(`INSERT INTO jobs (${INSERT_COLUMNS.join(', ')}) VALUES ${batch.map(() => row).join(', ')} RETURNING *`, values);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.map((id) => toJob(byId.get(id)!));
 }
@@ -81,13 +114,28 @@ export async function updateById(tx: SqlRunner, id: string, p: SaveProps, by: st
      WHERE id = ? AND name = ?
      RETURNING *`,
     [
-      p.priority ?? 0, ts(p.nextRunAt), p.type ?? 'normal', p.repeatInterval === undefined ? null : String(p.repeatInterval),
-      p.repeatTimezone ?? null, p.repeatAt ?? null, json(p.data), p.disabled ?? false, p.fork ?? false, by,
-      ts(p.startDate), ts(p.endDate), json(p.skipDays), ts(new Date()),
-      p.failReason !== undefined, failReason(p.failReason),
-      p.failCount !== undefined, p.failCount ?? null,
-      p.failedAt !== undefined, ts(p.failedAt),
-      id, p.name,
+      p.priority ?? 0,
+      ts(p.nextRunAt),
+      p.type ?? 'normal',
+      p.repeatInterval === undefined ? null : String(p.repeatInterval),
+      p.repeatTimezone ?? null,
+      p.repeatAt ?? null,
+      json(p.data),
+      p.disabled ?? false,
+      p.fork ?? false,
+      by,
+      ts(p.startDate),
+      ts(p.endDate),
+      json(p.skipDays),
+      ts(new Date()),
+      p.failReason !== undefined,
+      failReason(p.failReason),
+      p.failCount !== undefined,
+      p.failCount ?? null,
+      p.failedAt !== undefined,
+      ts(p.failedAt),
+      id,
+      p.name,
     ],
   );
   return rows[0] ? toJob(rows[0]) : null;
@@ -99,8 +147,18 @@ const UPSERT_SET = `priority = ?, repeat_interval = ?, repeat_timezone = ?, repe
 
 function upsertParams(p: SaveProps, by: string | null): DuckDBValue[] {
   return [
-    p.priority ?? 0, p.repeatInterval === undefined ? null : String(p.repeatInterval), p.repeatTimezone ?? null, p.repeatAt ?? null,
-    json(p.data), p.disabled ?? false, p.fork ?? false, by, ts(p.startDate), ts(p.endDate), json(p.skipDays), ts(new Date()),
+    p.priority ?? 0,
+    p.repeatInterval === undefined ? null : String(p.repeatInterval),
+    p.repeatTimezone ?? null,
+    p.repeatAt ?? null,
+    json(p.data),
+    p.disabled ?? false,
+    p.fork ?? false,
+    by,
+    ts(p.startDate),
+    ts(p.endDate),
+    json(p.skipDays),
+    ts(new Date()),
   ];
 }
 
@@ -112,10 +170,11 @@ export async function upsertSingle(tx: SqlRunner, p: SaveProps, by: string | nul
   const [existing] = await tx.all<{ id: string }>(`SELECT id FROM jobs WHERE name = ? AND type = 'single' ORDER BY id LIMIT 1`, [p.name]);
   if (!existing) return insert(tx, p, by);
   const protect = p.nextRunAt !== null && p.nextRunAt !== undefined && new Date(p.nextRunAt) <= new Date();
-  const rows = await tx.all<JobRow>(
-    `UPDATE jobs SET ${UPSERT_SET}, next_run_at = ${protect ? 'coalesce(next_run_at, ?)' : '?'} WHERE id = ? RETURNING *`,
-    [...upsertParams(p, by), ts(p.nextRunAt), existing.id],
-  );
+  const rows = await tx.all<JobRow>(`UPDATE jobs SET ${UPSERT_SET}, next_run_at = ${protect ? 'coalesce(next_run_at, ?)' : '?'} WHERE id = ? RETURNING *`, [
+    ...upsertParams(p, by),
+    ts(p.nextRunAt),
+    existing.id,
+  ]);
   return toJob(rows[0]!);
 }
 
@@ -167,9 +226,12 @@ export async function upsertUnique(
       debounceStartedAt = startedAt;
     }
   }
-  const rows = await tx.all<JobRow>(
-    `UPDATE jobs SET ${UPSERT_SET}, type = ?, next_run_at = ?, debounce_started_at = ? WHERE id = ? RETURNING *`,
-    [...upsertParams(p, by), p.type ?? 'normal', ts(nextRunAt), ts(debounceStartedAt), existing.id],
-  );
+  const rows = await tx.all<JobRow>(`UPDATE jobs SET ${UPSERT_SET}, type = ?, next_run_at = ?, debounce_started_at = ? WHERE id = ? RETURNING *`, [
+    ...upsertParams(p, by),
+    p.type ?? 'normal',
+    ts(nextRunAt),
+    ts(debounceStartedAt),
+    existing.id,
+  ]);
   return toJob(rows[0]!);
 }

@@ -34,7 +34,17 @@ export class SystemDbJobRunLog implements JobRunLog {
   async record(run: Omit<JobRun, 'id'>): Promise<void> {
     await this.db.run(
       'INSERT INTO job_runs (id, job_name, job_id, started_at, finished_at, status, error, duration_ms, worker) VALUES (?, ?, ?, ?::TIMESTAMP, ?::TIMESTAMP, ?, ?, ?, ?)',
-      [randomUUID(), run.job_name, run.job_id, run.started_at.toISOString(), run.finished_at.toISOString(), run.status, run.error, Math.round(run.duration_ms), run.worker],
+      [
+        randomUUID(),
+        run.job_name,
+        run.job_id,
+        run.started_at.toISOString(),
+        run.finished_at.toISOString(),
+        run.status,
+        run.error,
+        Math.round(run.duration_ms),
+        run.worker,
+      ],
     );
     // Prune now and then rather than on every insert: a delete per run would cost more than the run's row.
     const n = (this.inserted.get(run.job_name) ?? 0) + 1;

@@ -65,7 +65,12 @@ export class RecurringJobs {
   async cancelUnique(name: string, uniqueKey: Record<string, unknown>): Promise<number> {
     const { jobs } = await this.agenda.queryJobs({ name });
     const ids = jobs
-      .filter((j) => j.repeatInterval !== undefined && isRecurringRow(j.data) && Object.entries(uniqueKey).every(([k, v]) => isDeepStrictEqual((j.data as Record<string, unknown>)[k], v)))
+      .filter(
+        (j) =>
+          j.repeatInterval !== undefined &&
+          isRecurringRow(j.data) &&
+          Object.entries(uniqueKey).every(([k, v]) => isDeepStrictEqual((j.data as Record<string, unknown>)[k], v)),
+      )
       .map((j) => j._id);
     if (ids.length) await this.agenda.cancel({ ids });
     return ids.length;

@@ -195,10 +195,7 @@ export class JobScheduler {
       await this.applyDefinitions();
       await this.agenda.start();
       this.started = true;
-      this.log.info(
-        { backend: this.backend.kind, worker: this.workerName, jobs: [...this.definitions.keys()] },
-        'job scheduler started',
-      );
+      this.log.info({ backend: this.backend.kind, worker: this.workerName, jobs: [...this.definitions.keys()] }, 'job scheduler started');
     })().catch((err: unknown) => {
       this.starting = undefined; // a failed start (backend down) may be tried again
       throw err;
@@ -272,10 +269,7 @@ export class JobScheduler {
     const controller = new AbortController();
     const entry: Running = { job, controller };
     const started = Date.now();
-    const deadline = setTimeout(
-      () => controller.abort(new Error(`job ${def.name} exceeded its lock lifetime of ${def.options.lockLifetime}`)),
-      lockLifetime,
-    );
+    const deadline = setTimeout(() => controller.abort(new Error(`job ${def.name} exceeded its lock lifetime of ${def.options.lockLifetime}`)), lockLifetime);
     this.running.add(entry);
     try {
       this.log.info({ job: def.name, jobId }, 'job started');
@@ -288,10 +282,7 @@ export class JobScheduler {
       // instance), as Agenda re-runs a job whose worker died; a recurring job just waits for
       // its next occurrence.
       if (interrupted && !job.attrs.repeatInterval && !job.attrs.repeatAt) job.attrs.nextRunAt = new Date();
-      this.log.error(
-        { err, job: def.name, jobId, durationMs: Date.now() - started, failCount: (job.attrs.failCount ?? 0) + 1, interrupted },
-        'job failed',
-      );
+      this.log.error({ err, job: def.name, jobId, durationMs: Date.now() - started, failCount: (job.attrs.failCount ?? 0) + 1, interrupted }, 'job failed');
       // Agenda stores and retries an Error; anything else would lose the reason or the retry.
       const error = asError(err);
       this.recordRun(def.name, jobId, started, error.message);
@@ -306,7 +297,16 @@ export class JobScheduler {
   private recordRun(name: string, jobId: string, started: number, error: string | null): void {
     if (!this.runLog) return;
     const finished = Date.now();
-    const run = { job_name: name, job_id: jobId, started_at: new Date(started), finished_at: new Date(finished), status: error === null ? ('completed' as const) : ('failed' as const), error, duration_ms: finished - started, worker: this.workerName };
+    const run = {
+      job_name: name,
+      job_id: jobId,
+      started_at: new Date(started),
+      finished_at: new Date(finished),
+      status: error === null ? ('completed' as const) : ('failed' as const),
+      error,
+      duration_ms: finished - started,
+      worker: this.workerName,
+    };
     this.runLog.record(run).catch((err: unknown) => this.log.warn({ err, job: name }, 'recording the job run failed'));
   }
 

@@ -2,7 +2,17 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { resolve } from 'node:path';
-import { isValidIdentifier, queryRows, sqlString, type Connector, type ServiceHealth, type DiscoveredTable, type ExtractReport, type ExtractRequest, type TableOutcome } from '@aida/core';
+import {
+  isValidIdentifier,
+  queryRows,
+  sqlString,
+  type Connector,
+  type ServiceHealth,
+  type DiscoveredTable,
+  type ExtractReport,
+  type ExtractRequest,
+  type TableOutcome,
+} from '@aida/core';
 import { listDataFiles, type DataFile } from './files.js';
 
 /** A folder of CSV, Parquet and JSON files as a source: one table per file. */
@@ -19,7 +29,10 @@ export class LocalFilesConnector implements Connector {
 
   health(): ServiceHealth {
     if (existsSync(this.folder)) return { status: 'healthy' };
-    return { status: 'degraded', detail: `folder ${this.folder} of source '${this.source}' does not exist: create it or fix its path in the config; the source has no tables until then` };
+    return {
+      status: 'degraded',
+      detail: `folder ${this.folder} of source '${this.source}' does not exist: create it or fix its path in the config; the source has no tables until then`,
+    };
   }
 
   async discover(): Promise<DiscoveredTable[]> {
@@ -44,7 +57,9 @@ export class LocalFilesConnector implements Connector {
       signal.throwIfAborted();
       const started = performance.now();
       if (!isValidIdentifier(f.table) || seen.has(f.table.toLowerCase())) {
-        const why = seen.has(f.table.toLowerCase()) ? 'another file already gives a table of that name' : 'it is not a valid table name (at most 64 letters, digits and _)';
+        const why = seen.has(f.table.toLowerCase())
+          ? 'another file already gives a table of that name'
+          : 'it is not a valid table name (at most 64 letters, digits and _)';
         outcomes.push({ name: f.table, status: 'skipped', error: `${f.file}: skipped, ${why}` });
         logger.warn({ file: f.file }, `skipped ${f.file}: ${why}`);
         continue;

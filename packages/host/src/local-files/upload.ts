@@ -14,7 +14,14 @@ const uploadParams = z.object({
   source: z.string().meta({ description: 'A local source of this instance, as config names it' }),
   table: z.string().meta({ description: 'The table the file becomes (a valid identifier)' }),
 });
-const uploadedTable = z.object({ source: z.string(), table: z.string(), format: z.enum(['csv', 'parquet']), rows: z.number().int(), size_bytes: z.number().int(), sync: z.literal('queued') });
+const uploadedTable = z.object({
+  source: z.string(),
+  table: z.string(),
+  format: z.enum(['csv', 'parquet']),
+  rows: z.number().int(),
+  size_bytes: z.number().int(),
+  sync: z.literal('queued'),
+});
 type Format = keyof typeof FORMATS;
 
 /**
@@ -30,7 +37,12 @@ export function uploadRoute(config: LocalFilesConfig, jobs: JobRegistry): RouteD
     access: { role: 'admin' },
     summary: 'Upload a CSV or Parquet file as a table of a local source',
     input: { params: uploadParams, file: 'The CSV or Parquet file (or say ?format=csv|parquet)' },
-    output: { status: 201, body: uploadedTable, errors: { 404: 'No such local source, or its folder is missing', 413: 'Larger than max_upload_mb' }, throws: [MalformedFileError] },
+    output: {
+      status: 201,
+      body: uploadedTable,
+      errors: { 404: 'No such local source, or its folder is missing', 413: 'Larger than max_upload_mb' },
+      throws: [MalformedFileError],
+    },
     async handler(ctx) {
       const params = param(ctx, uploadParams);
       const source = config.sources.find((s) => s.name === params.source);
@@ -68,9 +80,10 @@ async function check(path: string, format: Format, shownAs: string): Promise<num
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
   try {
-    const reader = format === 'csv'
-      ? `read_csv(${sqlString(path)}, header = true, store_rejects = true, rejects_table = 'upload_rejects', rejects_scan = 'upload_rejects_scan')`
-      : `read_parquet(${sqlString(path)})`;
+    const reader =
+      format === 'csv'
+        ? `read_csv(${sqlString(path)}, header = true, store_rejects = true, rejects_table = 'upload_rejects', rejects_scan = 'upload_rejects_scan')`
+        : `read_parquet(${sqlString(path)})`;
     const [{ n }] = await queryRows<{ n: number }>(conn, `SELECT count(*) AS n FROM ${reader}`);
     if (format === 'csv') {
       const [bad] = await queryRows<{ line: number; error_message: string }>(conn, 'SELECT line, error_message FROM upload_rejects ORDER BY line LIMIT 1');

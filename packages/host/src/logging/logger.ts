@@ -14,7 +14,10 @@ export function createLogger(opts: { level: string; format: LogFormat; stream?: 
   const base = { level: opts.level, base: { service: 'aida' } };
   const usePretty = opts.format === 'pretty' || (opts.format === 'auto' && Boolean(out.isTTY));
   if (!usePretty) return pino(base, out === process.stdout ? undefined : out);
-  return pino(base, pretty({ destination: out, sync: true, colorize: Boolean(out.isTTY), translateTime: 'SYS:HH:MM:ss', singleLine: true, ignore: 'pid,hostname,service' }));
+  return pino(
+    base,
+    pretty({ destination: out, sync: true, colorize: Boolean(out.isTTY), translateTime: 'SYS:HH:MM:ss', singleLine: true, ignore: 'pid,hostname,service' }),
+  );
 }
 
 /** `AIDA_LOG_FORMAT` when set; a value that is not a format stops the start with a clear message. */

@@ -23,7 +23,8 @@ export async function initPlugins(o: {
   for (const p of o.plugins) {
     const child = o.root.createChildContainer();
     const scoped = o.contributions.scoped(p.id, p.jobs);
-    const local = <T>(token: Token<T>, value: T) => child.register(token.symbol, { useValue: overrides.has(token.symbol) ? overrides.get(token.symbol) : value });
+    const local = <T>(token: Token<T>, value: T) =>
+      child.register(token.symbol, { useValue: overrides.has(token.symbol) ? overrides.get(token.symbol) : value });
     local(tokens.logger, o.logger.child({ plugin: p.id }));
     local(tokens.connectors, scoped.connectors);
     local(tokens.routes, scoped.routes);

@@ -27,7 +27,12 @@ export function listPlugins(cwd: string, configured: readonly string[]): PluginL
 /** One line a row, for a terminal. */
 export function renderPluginListing(rows: readonly PluginListing[]): string {
   const state = (r: PluginListing) =>
-    ({ 'built-in': 'built into @aida/host', installed: 'installed', placeholder: 'not built yet (placeholder package)', 'not-installed': `NOT INSTALLED: npm install ${r.package}` })[r.state];
+    ({
+      'built-in': 'built into @aida/host',
+      installed: 'installed',
+      placeholder: 'not built yet (placeholder package)',
+      'not-installed': `NOT INSTALLED: npm install ${r.package}`,
+    })[r.state];
   const cells = rows.map((r) => [r.package, r.version ?? '-', r.in_config ? 'yes' : 'no', state(r)]);
   const head = ['package', 'version', 'in config', 'state'];
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));

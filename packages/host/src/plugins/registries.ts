@@ -60,7 +60,9 @@ export class Contributions {
       register: (connector) => {
         assertIdentifier(connector.source, `source name of a connector of plugin '${pluginId}'`);
         if (this.connectors.has(connector.source)) {
-          throw new ConflictError(`source '${connector.source}' is registered twice (plugins '${this.connectors.get(connector.source)!.pluginId}' and '${pluginId}')`);
+          throw new ConflictError(
+            `source '${connector.source}' is registered twice (plugins '${this.connectors.get(connector.source)!.pluginId}' and '${pluginId}')`,
+          );
         }
         this.connectors.set(connector.source, { pluginId, connector });
         for (const route of connector.routes ?? []) routes.add(route);
@@ -79,7 +81,8 @@ export class Contributions {
     };
     const jobs: JobRegistry = {
       define: <D>(name: string, handler: JobHandler<D>, options: JobOptions) => {
-        if (!PLUGIN_ID_PATTERN.test(name)) throw new InputError(`job name ${JSON.stringify(name)} of plugin '${pluginId}' must match ${PLUGIN_ID_PATTERN.source}`);
+        if (!PLUGIN_ID_PATTERN.test(name))
+          throw new InputError(`job name ${JSON.stringify(name)} of plugin '${pluginId}' must match ${PLUGIN_ID_PATTERN.source}`);
         const full = `${pluginId}:${name}`;
         const o = jobOverrides[name] ?? {};
         this.jobs.set(full, {

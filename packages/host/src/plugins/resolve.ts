@@ -78,7 +78,8 @@ export async function resolveInstance(
 
   const seen = new Map<string, string>();
   for (const p of plugins) {
-    if (seen.has(p.id)) issues.push({ path: p.packageName, message: `plugin id '${p.id}' is used twice (also by ${seen.get(p.id)}); give one of them another id with 'id:'` });
+    if (seen.has(p.id))
+      issues.push({ path: p.packageName, message: `plugin id '${p.id}' is used twice (also by ${seen.get(p.id)}); give one of them another id with 'id:'` });
     seen.set(p.id, p.packageName);
   }
 
@@ -87,11 +88,12 @@ export async function resolveInstance(
     // A message may quote the value it was given: never one a field declared secret.
     const reported = issues.map((i) => ({ path: i.path, message: secrets.redact(i.message) }));
     const lines = reported.map((i) => `  - ${i.path}: ${i.message}`).join('\n');
-    throw new Problem(`The instance configuration has ${issues.length} problem${issues.length > 1 ? 's' : ''}:\n${lines}`, { detail: reported as unknown as Record<string, unknown>[] });
+    throw new Problem(`The instance configuration has ${issues.length} problem${issues.length > 1 ? 's' : ''}:\n${lines}`, {
+      detail: reported as unknown as Record<string, unknown>[],
+    });
   }
   return { config, plugins };
 }
-
 
 /** Plugin entries of a config that failed validation elsewhere, so their problems are still reported. */
 function rawPluginEntries(raw: unknown): { package: string; id?: string; config?: unknown; enabled?: boolean }[] {

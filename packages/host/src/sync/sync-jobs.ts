@@ -15,7 +15,13 @@ type Sync = (source: string, tables: readonly string[] | undefined, signal: Abor
  * run per source when the instance schedules it), and `aida:sync`, which POST
  * /api/sync/trigger queues.
  */
-export function defineSyncJobs(o: { contributions: Contributions; plugins: readonly ResolvedPlugin[]; analytics: AnalyticsDb; registry: TableRegistry; sync: Sync }): void {
+export function defineSyncJobs(o: {
+  contributions: Contributions;
+  plugins: readonly ResolvedPlugin[];
+  analytics: AnalyticsDb;
+  registry: TableRegistry;
+  sync: Sync;
+}): void {
   const { contributions } = o;
   const owners = new Set([...contributions.connectors.values()].map((c) => c.pluginId));
   for (const pluginId of owners) {
@@ -23,7 +29,9 @@ export function defineSyncJobs(o: { contributions: Contributions; plugins: reado
     contributions.scoped(pluginId, plugin.jobs).jobs.define<{ source?: string; tables?: string[] }>(
       'sync',
       async ({ data, signal }) => {
-        const sources = data.source ? [data.source] : [...contributions.connectors.values()].filter((c) => c.pluginId === pluginId).map((c) => c.connector.source);
+        const sources = data.source
+          ? [data.source]
+          : [...contributions.connectors.values()].filter((c) => c.pluginId === pluginId).map((c) => c.connector.source);
         // One source failing never stops the others; each outcome lands in sync_history.
         for (const s of sources) await o.sync(s, data.tables?.length ? data.tables : undefined, signal);
       },

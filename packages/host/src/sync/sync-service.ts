@@ -44,7 +44,10 @@ export class SyncService {
       const error = this.redact((e as Error).message);
       logger.error({ err: e }, `extraction of source '${source}' failed; the previous extract is kept`);
       const names = tables ?? writer.previousTables.map((t) => t.table_name);
-      await this.o.sync.recordExtraction(source, (names.length ? names : [`${source}.*`]).map((name) => ({ name, status: 'error' as const, error })));
+      await this.o.sync.recordExtraction(
+        source,
+        (names.length ? names : [`${source}.*`]).map((name) => ({ name, status: 'error' as const, error })),
+      );
       return { source, report: { tables: [] }, error };
     }
     for (const t of result.report.tables) {

@@ -27,7 +27,13 @@ beforeEach(async () => {
   await migrate(db, migrations);
   const repo = new SyncRepository(db);
   analytics = new AnalyticsDb(join(t.dir, 'analytics', 'server.duckdb'), silentLogger(), [join(t.dir, 'extracts')]);
-  orchestrator = new SyncOrchestrator({ dataDir: t.dir, analytics, logger: silentLogger(), recordState: (s) => repo.recordRebuild(s), sourceTypeOf: () => 'local' });
+  orchestrator = new SyncOrchestrator({
+    dataDir: t.dir,
+    analytics,
+    logger: silentLogger(),
+    recordState: (s) => repo.recordRebuild(s),
+    sourceTypeOf: () => 'local',
+  });
 });
 afterEach(async () => {
   analytics.close();
@@ -41,10 +47,18 @@ describe('the sync orchestrator', () => {
     await extract('crm', { leads: 'SELECT 1 AS id' });
     const result = await orchestrator.rebuild();
     expect(result).toMatchObject({ tables: 3, sources: 2, warnings: [] });
-    const counts = await analytics.withConnection((c) => queryRows(c, 'SELECT (SELECT count(*) FROM orders) o, (SELECT count(*) FROM customers) c, (SELECT count(*) FROM leads) l'));
+    const counts = await analytics.withConnection((c) =>
+      queryRows(c, 'SELECT (SELECT count(*) FROM orders) o, (SELECT count(*) FROM customers) c, (SELECT count(*) FROM leads) l'),
+    );
     expect(counts).toEqual([{ o: 10, c: 3, l: 1 }]);
-    expect(analytics.tables().map((x) => [x.table_name, x.source, x.rows])).toEqual([['customers', 'shop', 3], ['leads', 'crm', 1], ['orders', 'shop', 10]]);
-    const state = await db.all<{ table_id: string; hash: string; rows: number; status: string }>(`SELECT table_id, hash, rows, status FROM sync_state ORDER BY table_id`);
+    expect(analytics.tables().map((x) => [x.table_name, x.source, x.rows])).toEqual([
+      ['customers', 'shop', 3],
+      ['leads', 'crm', 1],
+      ['orders', 'shop', 10],
+    ]);
+    const state = await db.all<{ table_id: string; hash: string; rows: number; status: string }>(
+      `SELECT table_id, hash, rows, status FROM sync_state ORDER BY table_id`,
+    );
     const ordersFile = shop.files.find((f) => f.table_name === 'orders')!;
     expect(state.find((s) => s.table_id === 'orders')).toEqual({ table_id: 'orders', hash: ordersFile.md5, rows: 10, status: 'ok' });
   });

@@ -15,8 +15,16 @@ afterAll(() => t?.stop());
 
 /** Sends `text` as a JSON body, as a client with a broken serializer would. */
 async function sendRaw(method: string, path: string, text: string) {
-  const res = await t.request(path, { method, redirect: 'manual', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: text });
-  return { status: res.status, json: (await res.json().catch(() => undefined)) as { code: string; message: string; detail: { issues: { field: string; message: string }[] } } | undefined };
+  const res = await t.request(path, {
+    method,
+    redirect: 'manual',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+    body: text,
+  });
+  return {
+    status: res.status,
+    json: (await res.json().catch(() => undefined)) as { code: string; message: string; detail: { issues: { field: string; message: string }[] } } | undefined,
+  };
 }
 
 describe('a body that is not JSON', () => {
@@ -28,11 +36,21 @@ describe('a body that is not JSON', () => {
     );
     // Every route the host serves (host and plugin alike), not a hand-picked few.
     expect(routes.length).toBeGreaterThan(25);
-    expect(routes).toEqual(expect.arrayContaining([{ method: 'POST', path: '/api/query' }, { method: 'POST', path: '/auth/token' }, { method: 'POST', path: '/api/local-files/sources/x/tables/x' }]));
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        { method: 'POST', path: '/api/query' },
+        { method: 'POST', path: '/auth/token' },
+        { method: 'POST', path: '/api/local-files/sources/x/tables/x' },
+      ]),
+    );
     const failures: string[] = [];
     for (const r of routes) {
       const res = await sendRaw(r.method, r.path, '{"password": "hunter2", sql: x}');
-      const ok = res.status === 400 && res.json?.code === 'AIDA_INPUT_INVALID' && /^The request body is not valid JSON: .+/.test(res.json.message) && !res.json.message.includes('hunter2');
+      const ok =
+        res.status === 400 &&
+        res.json?.code === 'AIDA_INPUT_INVALID' &&
+        /^The request body is not valid JSON: .+/.test(res.json.message) &&
+        !res.json.message.includes('hunter2');
       if (!ok) failures.push(`${r.method} ${r.path} → ${res.status} ${JSON.stringify(res.json)}`);
     }
     expect(failures).toEqual([]);
@@ -63,7 +81,11 @@ describe('validation errors', () => {
     ];
     for (const [method, path, body, field] of cases) {
       const r = await call(t, method, path, { token: admin, body });
-      expect({ route: `${method} ${path}`, status: r.status, code: r.json.code }).toEqual({ route: `${method} ${path}`, status: 400, code: 'AIDA_INPUT_INVALID' });
+      expect({ route: `${method} ${path}`, status: r.status, code: r.json.code }).toEqual({
+        route: `${method} ${path}`,
+        status: 400,
+        code: 'AIDA_INPUT_INVALID',
+      });
       expect(r.json.detail.issues, `${method} ${path}`).toEqual(expect.arrayContaining([{ field, message: expect.any(String) }]));
     }
     // A more specific code keeps the same detail shape.
@@ -74,6 +96,10 @@ describe('validation errors', () => {
   it('an empty table name on register-table is the one 422 (as the REST contract has it), with the same code and shape', async () => {
     const r = await call(t, 'POST', '/api/admin/register-table', { token: admin, body: { name: '   ' } });
     expect(r.status).toBe(422);
-    expect(r.json).toEqual({ code: 'AIDA_INPUT_INVALID', message: 'name must not be empty', detail: { issues: [{ field: 'name', message: 'must not be empty' }] } });
+    expect(r.json).toEqual({
+      code: 'AIDA_INPUT_INVALID',
+      message: 'name must not be empty',
+      detail: { issues: [{ field: 'name', message: 'must not be empty' }] },
+    });
   });
 });

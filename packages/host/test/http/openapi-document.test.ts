@@ -27,8 +27,13 @@ afterAll(() => t?.stop());
 
 /** Routes that take no body: they act on the path alone. */
 const NO_BODY = new Set([
-  'POST /auth/logout', 'POST /api/access-requests/{id}/approve', 'POST /api/access-requests/{id}/deny', 'POST /api/users/{id}/reset-password',
-  'POST /api/users/{id}/deactivate', 'POST /api/users/{id}/activate', 'POST /api/catalog/profile/{name}/refresh',
+  'POST /auth/logout',
+  'POST /api/access-requests/{id}/approve',
+  'POST /api/access-requests/{id}/deny',
+  'POST /api/users/{id}/reset-password',
+  'POST /api/users/{id}/deactivate',
+  'POST /api/users/{id}/activate',
+  'POST /api/catalog/profile/{name}/refresh',
 ]);
 
 describe('the OpenAPI document of a booted host', () => {
@@ -60,7 +65,8 @@ describe('the OpenAPI document of a booted host', () => {
         const media = Object.entries(r.content ?? {});
         if (!media.length) missing.push(`${method} ${path}: ${status} has no content`);
         for (const [type, m] of media) {
-          if (type === 'application/json' && !(m.schema && (m.schema.type || m.schema.anyOf || m.schema.oneOf || m.schema.$ref))) missing.push(`${method} ${path}: ${status} JSON without a schema`);
+          if (type === 'application/json' && !(m.schema && (m.schema.type || m.schema.anyOf || m.schema.oneOf || m.schema.$ref)))
+            missing.push(`${method} ${path}: ${status} JSON without a schema`);
         }
       }
     }
@@ -70,10 +76,18 @@ describe('the OpenAPI document of a booted host', () => {
   it('documents 201 for what creates, 204 for deletes, and a request body on every route that reads one', () => {
     const statuses = (m: string, p: string) => Object.keys(doc.paths[p][m].responses).filter((s) => /^2/.test(s));
     for (const [m, p] of [
-      ['post', '/auth/tokens'], ['post', '/auth/bootstrap'], ['post', '/api/admin/register-table'], ['post', '/api/access-requests'], ['post', '/api/users'],
-      ['post', '/api/admin/permissions'], ['post', '/api/upload/sessions'], ['post', '/api/upload/artifacts'], ['post', '/api/upload/local-md'],
+      ['post', '/auth/tokens'],
+      ['post', '/auth/bootstrap'],
+      ['post', '/api/admin/register-table'],
+      ['post', '/api/access-requests'],
+      ['post', '/api/users'],
+      ['post', '/api/admin/permissions'],
+      ['post', '/api/upload/sessions'],
+      ['post', '/api/upload/artifacts'],
+      ['post', '/api/upload/local-md'],
       ['post', '/api/local-files/sources/{source}/tables/{table}'],
-    ]) expect(statuses(m, p), `${m} ${p}`).toEqual(['201']);
+    ])
+      expect(statuses(m, p), `${m} ${p}`).toEqual(['201']);
     for (const { method, path } of ops.filter((o) => o.method === 'DELETE')) expect(statuses(method.toLowerCase(), path), `${method} ${path}`).toEqual(['204']);
     const withoutBody = ops.filter(({ method, path, op }) => ['POST', 'PUT', 'PATCH'].includes(method) && !op.requestBody && !NO_BODY.has(`${method} ${path}`));
     expect(withoutBody.map((o) => `${o.method} ${o.path}`)).toEqual([]);
@@ -126,6 +140,16 @@ describe('the OpenAPI document of a booted host', () => {
     await one('/api/catalog/profile/orders', '/api/catalog/profile/{name}');
     await one('/api/access-requests/my', '/api/access-requests/my', asker);
     expect(wrong).toEqual([]);
-    expect(checked).toEqual(expect.arrayContaining(['/api/users', '/auth/tokens', '/api/admin/registry', '/api/admin/audit', '/api/sync/manifest', '/api/health', '/api/catalog/tables']));
+    expect(checked).toEqual(
+      expect.arrayContaining([
+        '/api/users',
+        '/auth/tokens',
+        '/api/admin/registry',
+        '/api/admin/audit',
+        '/api/sync/manifest',
+        '/api/health',
+        '/api/catalog/tables',
+      ]),
+    );
   });
 });

@@ -17,15 +17,28 @@ const echoPlugin = definePlugin({
   deps: { routes: tokens.routes },
   init({ routes }) {
     routes.add({
-      method: 'POST', path: '/api/echo/say', access: { role: 'analyst' }, summary: 'Repeat a word', input: { body: echoBody },
+      method: 'POST',
+      path: '/api/echo/say',
+      access: { role: 'analyst' },
+      summary: 'Repeat a word',
+      input: { body: echoBody },
       handler(ctx) {
         const b = body(ctx, echoBody);
         ctx.body = { said: Array(b.times).fill(b.word).join(' ') };
       },
     });
     routes.add({
-      method: 'GET', path: '/api/echo/words/:word', access: 'public', summary: 'Look a word up', input: { params: wordParams },
-      output: { body: z.object({ word: z.string() }), others: { 202: { description: 'Looked up later', body: z.object({ queued: z.literal(true) }) } }, errors: { 400: 'Shorter than two letters' }, throws: [UnknownWordError] },
+      method: 'GET',
+      path: '/api/echo/words/:word',
+      access: 'public',
+      summary: 'Look a word up',
+      input: { params: wordParams },
+      output: {
+        body: z.object({ word: z.string() }),
+        others: { 202: { description: 'Looked up later', body: z.object({ queued: z.literal(true) }) } },
+        errors: { 400: 'Shorter than two letters' },
+        throws: [UnknownWordError],
+      },
       handler(ctx) {
         const { word } = param(ctx, wordParams);
         if (word === 'nope') throw new UnknownWordError();
@@ -47,26 +60,49 @@ describe('OpenAPI', () => {
   it('is an OpenAPI 3.1 document of host and plugin routes, with request schemas from the validating zod schemas', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.paths['/api/users'].post.requestBody.content['application/json'].schema).toMatchObject({
-      type: 'object', properties: { email: { type: 'string' }, role: expect.any(Object) }, required: ['email'],
+      type: 'object',
+      properties: { email: { type: 'string' }, role: expect.any(Object) },
+      required: ['email'],
     });
     const echo = doc.paths['/api/echo/say'].post;
     expect(echo.summary).toBe('Repeat a word');
-    expect(echo.requestBody.content['application/json'].schema).toMatchObject({ properties: { word: { type: 'string', minLength: 2 }, times: { type: 'integer', default: 1 } }, required: ['word'] });
+    expect(echo.requestBody.content['application/json'].schema).toMatchObject({
+      properties: { word: { type: 'string', minLength: 2 }, times: { type: 'integer', default: 1 } },
+      required: ['word'],
+    });
     expect(echo['x-aida-role']).toBe('analyst');
     expect(doc.paths['/api/admin/register-table'].post.responses['422']).toBeDefined();
     expect(doc.paths['/api/data/{table}/download'].get.parameters).toEqual([
       { name: 'table', in: 'path', required: true, description: expect.stringMatching(/table/), schema: { type: 'string' } },
       { name: 'part', in: 'query', required: false, description: expect.stringMatching(/part/), schema: { type: 'string' } },
     ]);
-    expect(doc.paths['/api/admin/audit'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['user_id', 'action', 'since', 'until', 'limit', 'offset']);
+    expect(doc.paths['/api/admin/audit'].get.parameters.map((p: { name: string }) => p.name)).toEqual([
+      'user_id',
+      'action',
+      'since',
+      'until',
+      'limit',
+      'offset',
+    ]);
     expect(doc.paths['/api/health'].get.security).toEqual([]);
     const ids = Object.values(doc.paths).flatMap((p: any) => Object.values(p).map((op: any) => op.operationId));
     expect(new Set(ids).size).toBe(ids.length);
   });
 
   it('the host validates a declared body once, before the handler runs, and the handler reads that value', async () => {
-    const boot = await (await t.request('/auth/bootstrap', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'a@example.com', password: 'password-123' }) })).json();
-    const say = (body: unknown) => t.request('/api/echo/say', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${boot.access_token}` }, body: JSON.stringify(body) });
+    const boot = await (
+      await t.request('/auth/bootstrap', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'a@example.com', password: 'password-123' }),
+      })
+    ).json();
+    const say = (body: unknown) =>
+      t.request('/api/echo/say', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${boot.access_token}` },
+        body: JSON.stringify(body),
+      });
     const bad = await say({ word: 'x' });
     expect(bad.status).toBe(400);
     expect((await bad.json()).message).toMatch(/word/);

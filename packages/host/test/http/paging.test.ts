@@ -30,12 +30,14 @@ beforeAll(async () => {
   }
   // An admin reads every table, so an analyst asks: the admin's "pending" and the analyst's "my" list.
   const asker = await userWithSession(t, admin, 'asker@example.com', 'analyst');
-  for (const table of ['hr_a', 'hr_b']) expect((await call(t, 'POST', '/api/access-requests', { token: asker.token, body: { table_id: table } })).status).toBe(201);
+  for (const table of ['hr_a', 'hr_b'])
+    expect((await call(t, 'POST', '/api/access-requests', { token: asker.token, body: { table_id: table } })).status).toBe(201);
   askerToken = asker.token;
 });
 afterAll(() => t?.stop());
 
-const get = (path: string, query: string) => call(t, 'GET', `${path}${path.includes('?') ? '&' : '?'}${query}`, { token: path.startsWith('/api/access-requests/my') ? askerToken : admin });
+const get = (path: string, query: string) =>
+  call(t, 'GET', `${path}${path.includes('?') ? '&' : '?'}${query}`, { token: path.startsWith('/api/access-requests/my') ? askerToken : admin });
 
 describe('lists page the same way', () => {
   it('limit, offset and total on every list, with the items under the field clients already read', async () => {
@@ -59,7 +61,14 @@ describe('lists page the same way', () => {
 
   it('bad paging values are a 400 naming the parameter', async () => {
     for (const [path] of LISTS) {
-      for (const [q, field] of [['limit=0', 'limit'], ['limit=abc', 'limit'], ['limit=1.5', 'limit'], ['limit=1000000', 'limit'], ['offset=-1', 'offset'], ['offset=x', 'offset']]) {
+      for (const [q, field] of [
+        ['limit=0', 'limit'],
+        ['limit=abc', 'limit'],
+        ['limit=1.5', 'limit'],
+        ['limit=1000000', 'limit'],
+        ['offset=-1', 'offset'],
+        ['offset=x', 'offset'],
+      ]) {
         const r = await get(path, q);
         expect({ path, q, status: r.status, code: r.json?.code }).toEqual({ path, q, status: 400, code: 'AIDA_INPUT_INVALID' });
         expect(r.json.detail.issues.map((i: { field: string }) => i.field)).toContain(field);
@@ -74,7 +83,9 @@ describe('lists page the same way', () => {
       const params = Object.fromEntries(op.parameters.map((p: { name: string; schema: unknown }) => [p.name, p.schema]));
       expect(params.limit, path).toMatchObject({ type: 'integer', minimum: 1 });
       expect(params.offset, path).toMatchObject({ type: 'integer', minimum: 0 });
-      expect(op.responses['200'].content['application/json'].schema, path).toMatchObject({ required: expect.arrayContaining([field, 'count', 'total', 'limit', 'offset']) });
+      expect(op.responses['200'].content['application/json'].schema, path).toMatchObject({
+        required: expect.arrayContaining([field, 'count', 'total', 'limit', 'offset']),
+      });
     }
   });
 });

@@ -21,8 +21,12 @@ const greeterPlugin = definePlugin({
 
 const service: Service = {
   id: 'ticker',
-  async start() { started.push('ticker'); },
-  async stop() { started.push('ticker stopped'); },
+  async start() {
+    started.push('ticker');
+  },
+  async stop() {
+    started.push('ticker stopped');
+  },
   health: () => ({ status: 'degraded', detail: 'running on one leg' }),
 };
 
@@ -35,12 +39,47 @@ const webPlugin = definePlugin({
     views.addFolder(viewsDir);
     views.addNavigation({ label: 'Greeter', href: '/api/web/page' });
     services.register(service);
-    routes.add({ method: 'GET', path: '/api/web/greet', access: 'public', handler: (ctx) => { ctx.body = { text: g.greet(String(ctx.query.name ?? 'world')) }; } });
+    routes.add({
+      method: 'GET',
+      path: '/api/web/greet',
+      access: 'public',
+      handler: (ctx) => {
+        ctx.body = { text: g.greet(String(ctx.query.name ?? 'world')) };
+      },
+    });
     routes.add({ method: 'GET', path: '/api/web/page', access: 'public', handler: (ctx) => ctx.render('web/hello.njk', { name: 'Ada' }) });
-    routes.add({ method: 'GET', path: '/api/web/secret', access: { role: 'analyst' }, handler: (ctx) => { ctx.body = 'secret'; } });
-    routes.add({ method: 'GET', path: '/api/web/missing', access: 'public', handler: () => { throw new NotFoundError('No such widget', { detail: { widget: 7 } }); } });
-    routes.add({ method: 'POST', path: '/api/web/bad', access: 'public', handler: () => { throw new InputError('Amount must be positive'); } });
-    routes.add({ method: 'GET', path: '/api/web/crash', access: 'public', handler: () => { throw new Error('database password is hunter2'); } });
+    routes.add({
+      method: 'GET',
+      path: '/api/web/secret',
+      access: { role: 'analyst' },
+      handler: (ctx) => {
+        ctx.body = 'secret';
+      },
+    });
+    routes.add({
+      method: 'GET',
+      path: '/api/web/missing',
+      access: 'public',
+      handler: () => {
+        throw new NotFoundError('No such widget', { detail: { widget: 7 } });
+      },
+    });
+    routes.add({
+      method: 'POST',
+      path: '/api/web/bad',
+      access: 'public',
+      handler: () => {
+        throw new InputError('Amount must be positive');
+      },
+    });
+    routes.add({
+      method: 'GET',
+      path: '/api/web/crash',
+      access: 'public',
+      handler: () => {
+        throw new Error('database password is hunter2');
+      },
+    });
   },
 });
 
@@ -130,7 +169,14 @@ describe('plugin boundaries', () => {
   });
 
   it('a plugin providing a token it did not declare is refused', async () => {
-    const sneaky = definePlugin({ id: 'sneaky', kind: 'extension', config: z.object({}), init(_d, { provide }) { provide(greeter, { greet: () => '' }); } });
+    const sneaky = definePlugin({
+      id: 'sneaky',
+      kind: 'extension',
+      config: z.object({}),
+      init(_d, { provide }) {
+        provide(greeter, { greet: () => '' });
+      },
+    });
     await expect(startTestHost({ plugins: [sneaky] })).rejects.toThrow(/without declaring it in 'provides'/);
   });
 });

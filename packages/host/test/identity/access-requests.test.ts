@@ -43,7 +43,14 @@ describe('access requests', () => {
     expect((await ask(analyst.token, 'salaries')).status).toBe(409);
     const pending = await call(t, 'GET', '/api/access-requests/pending', { token: admin });
     expect(pending.json.requests).toEqual([
-      expect.objectContaining({ id: r.json.id, user_id: analyst.id, user_email: 'asker@example.com', table_id: 'salaries', table_name: 'salaries', status: 'pending' }),
+      expect.objectContaining({
+        id: r.json.id,
+        user_id: analyst.id,
+        user_email: 'asker@example.com',
+        table_id: 'salaries',
+        table_name: 'salaries',
+        status: 'pending',
+      }),
     ]);
     expect((await call(t, 'POST', `/api/access-requests/${r.json.id}/approve`, { token: admin })).json.status).toBe('approved');
     const mine = await call(t, 'GET', '/api/access-requests/my', { token: analyst.token });

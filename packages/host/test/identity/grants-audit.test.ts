@@ -52,7 +52,10 @@ describe('audit', () => {
     const row = rows.json.items.find((r: { request_id: string }) => r.request_id === denied.headers.get('x-request-id'));
     expect(row).toMatchObject({ user_id: u.id, action: 'GET /api/users', resource: '/api/users', status: 403, duration_ms: expect.any(Number) });
     const all = await call(t, 'GET', '/api/admin/audit?limit=1000', { token: admin });
-    expect(all.json.items.find((r: { request_id: string }) => r.request_id === anonymous.headers.get('x-request-id'))).toMatchObject({ user_id: null, status: 401 });
+    expect(all.json.items.find((r: { request_id: string }) => r.request_id === anonymous.headers.get('x-request-id'))).toMatchObject({
+      user_id: null,
+      status: 401,
+    });
     const byAction = await call(t, 'GET', `/api/admin/audit?action=${encodeURIComponent('POST /auth/bootstrap')}`, { token: admin });
     expect(byAction.json.items).toHaveLength(1);
     expect(byAction.json.items[0].status).toBe(201);

@@ -70,7 +70,9 @@ describe('bootstrap, sessions and roles', () => {
 
   it('the session cookie works like the Bearer header, and is HttpOnly and SameSite=Lax', async () => {
     const res = await t.request('/auth/password/login/web', {
-      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ email: ADMIN.email, password: ADMIN.password }).toString(),
     });
     expect(res.status).toBe(302);
@@ -82,7 +84,9 @@ describe('bootstrap, sessions and roles', () => {
     const me = await call(t, 'GET', '/auth/me', { headers: { cookie: cookie.split(';')[0] } });
     expect(me.json.email).toBe(ADMIN.email);
     const bad = await t.request('/auth/password/login/web', {
-      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ email: ADMIN.email, password: 'wrong-wrong' }).toString(),
     });
     expect(bad.headers.get('location')).toBe('/login/password?error=invalid_credentials');

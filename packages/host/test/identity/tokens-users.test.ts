@@ -76,7 +76,9 @@ describe('users', () => {
     const u = await userWithSession(t, admin, 'forgetful@example.com', 'analyst');
     const reset = await call(t, 'POST', `/api/users/${u.id}/reset-password`, { token: admin });
     expect(reset.json.setup_path).toContain('/login/setup?email=forgetful%40example.com');
-    expect((await call(t, 'POST', '/auth/password/setup', { body: { email: 'forgetful@example.com', token: reset.json.token, password: 'brand-new-pass' } })).status).toBe(200);
+    expect(
+      (await call(t, 'POST', '/auth/password/setup', { body: { email: 'forgetful@example.com', token: reset.json.token, password: 'brand-new-pass' } })).status,
+    ).toBe(200);
     expect((await call(t, 'POST', '/auth/token', { body: { email: 'forgetful@example.com', password: 'user-password-1' } })).status).toBe(401);
   });
 

@@ -35,7 +35,16 @@ beforeAll(async () => {
 });
 afterAll(() => t?.stop());
 
-type JobRow = { name: string; schedule: string | null; enabled: boolean; last_status: string | null; last_error: string | null; last_run_at: string | null; next_run_at: string | null; running: boolean };
+type JobRow = {
+  name: string;
+  schedule: string | null;
+  enabled: boolean;
+  last_status: string | null;
+  last_error: string | null;
+  last_run_at: string | null;
+  next_run_at: string | null;
+  running: boolean;
+};
 type RunRow = { id: string; job_id: string; status: string; error: string | null; duration_ms: number; started_at: string; finished_at: string };
 
 async function runsOf(admin: Awaited<ReturnType<TestHost['asAdmin']>>, name: string, until: (runs: RunRow[]) => boolean): Promise<RunRow[]> {
@@ -89,7 +98,9 @@ describe('the jobs admin API', () => {
     expect((await analyst('/api/admin/jobs')).status).toBe(403);
     expect((await analyst('/api/admin/jobs/reports:build/run', { method: 'POST' })).status).toBe(403);
     for (let i = 0; i < 100; i++) {
-      const audit = (await (await admin(`/api/admin/audit?action=${encodeURIComponent('POST /api/admin/jobs/:name/run')}`)).json()) as { items: { action: string; resource: string }[] };
+      const audit = (await (await admin(`/api/admin/audit?action=${encodeURIComponent('POST /api/admin/jobs/:name/run')}`)).json()) as {
+        items: { action: string; resource: string }[];
+      };
       if (audit.items.some((a) => a.resource === '/api/admin/jobs/reports:nope/run')) return;
       await sleep(100);
     }

@@ -24,8 +24,7 @@ describe('createJobsBackend and startup failures', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const create = (config: JobsConfigInput) =>
-    JobScheduler.create({ config: jobsConfigSchema.parse(config), systemDb, logger, instanceName: 'test' });
+  const create = (config: JobsConfigInput) => JobScheduler.create({ config: jobsConfigSchema.parse(config), systemDb, logger, instanceName: 'test' });
 
   it('picks the engine named in config', async () => {
     expect((await createJobsBackend(jobsConfigSchema.parse({}), { systemDb, logger })).name).toBe('DuckDB');

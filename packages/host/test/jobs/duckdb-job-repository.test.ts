@@ -200,7 +200,12 @@ describe('DuckDbJobRepository on a real system.duckdb', () => {
     expect(sorted.jobs.map((j) => j.name)).toEqual([...sorted.jobs.map((j) => j.name)].sort().reverse());
     const page = await repo.queryJobs({ sort: { name: 'asc' }, skip: 1, limit: 2 });
     expect(page.total).toBe(5);
-    expect(page.jobs.map((j) => j.name)).toEqual(sorted.jobs.map((j) => j.name).reverse().slice(1, 3));
+    expect(page.jobs.map((j) => j.name)).toEqual(
+      sorted.jobs
+        .map((j) => j.name)
+        .reverse()
+        .slice(1, 3),
+    );
 
     const overview = await repo.getJobsOverview();
     expect(overview.find((o) => o.name === 'plug:gamma')).toMatchObject({ total: 2, failed: 1, paused: 1 });

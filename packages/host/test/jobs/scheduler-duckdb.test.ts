@@ -85,10 +85,14 @@ describe('JobScheduler on the embedded DuckDB backend', () => {
   it('records failures (failCount, failReason, failedAt) and runs a failing recurring job again', async () => {
     let runs = 0;
     const s = await scheduler();
-    s.define('t:boom', async () => {
-      runs++;
-      throw new Error(`boom ${runs}`);
-    }, opts);
+    s.define(
+      't:boom',
+      async () => {
+        runs++;
+        throw new Error(`boom ${runs}`);
+      },
+      opts,
+    );
     await s.every('t:boom', '200ms');
     await s.start();
     await waitFor('two failed runs stored', async () => ((await repo().queryJobs({ name: 't:boom' })).jobs[0]?.failCount ?? 0) >= 2);
@@ -102,13 +106,21 @@ describe('JobScheduler on the embedded DuckDB backend', () => {
     let flaky = 0;
     let hopeless = 0;
     const s = await scheduler({ remove_on_complete: false });
-    s.define('t:flaky', async () => {
-      if (++flaky < 3) throw new Error(`flaky ${flaky}`);
-    }, { ...opts, retry: { attempts: 3, delay: '100ms' } });
-    s.define('t:hopeless', async () => {
-      hopeless++;
-      throw new Error('never');
-    }, { ...opts, retry: { attempts: 2, delay: '100ms' } });
+    s.define(
+      't:flaky',
+      async () => {
+        if (++flaky < 3) throw new Error(`flaky ${flaky}`);
+      },
+      { ...opts, retry: { attempts: 3, delay: '100ms' } },
+    );
+    s.define(
+      't:hopeless',
+      async () => {
+        hopeless++;
+        throw new Error('never');
+      },
+      { ...opts, retry: { attempts: 2, delay: '100ms' } },
+    );
     await s.start();
     await s.now('t:flaky');
     await s.now('t:hopeless');
@@ -174,12 +186,16 @@ describe('JobScheduler on the embedded DuckDB backend', () => {
     let started = false;
     let reason: unknown;
     const s = await scheduler({ remove_on_complete: false });
-    s.define('t:long', async ({ signal }) => {
-      started = true;
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-      reason = signal.reason;
-      throw signal.reason;
-    }, opts);
+    s.define(
+      't:long',
+      async ({ signal }) => {
+        started = true;
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        reason = signal.reason;
+        throw signal.reason;
+      },
+      opts,
+    );
     await s.start();
     await s.now('t:long');
     await waitFor('the job to start', () => started);
@@ -210,11 +226,15 @@ describe('JobScheduler on the embedded DuckDB backend', () => {
   it('aborts the signal when a run exceeds its lock lifetime', async () => {
     let reason: unknown;
     const s = await scheduler({ remove_on_complete: false });
-    s.define('t:slow', async ({ signal }) => {
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-      reason = signal.reason;
-      throw signal.reason;
-    }, { lockLifetime: '400ms', concurrency: 1 });
+    s.define(
+      't:slow',
+      async ({ signal }) => {
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        reason = signal.reason;
+        throw signal.reason;
+      },
+      { lockLifetime: '400ms', concurrency: 1 },
+    );
     await s.start();
     await s.now('t:slow');
     await waitFor('the lock-lifetime abort', () => reason !== undefined);
@@ -246,11 +266,18 @@ describe('JobScheduler on the embedded DuckDB backend', () => {
   it('two schedulers on one system.duckdb run each queued job exactly once', async () => {
     const runs: { by: string; i: number }[] = [];
     const [a, b] = [await scheduler(), await scheduler()];
-    for (const [s, id] of [[a, 'a'], [b, 'b']] as const) {
-      s.define('t:shared', async ({ data }) => {
-        runs.push({ by: id, i: data.i as number });
-        await sleep(10);
-      }, { lockLifetime: '1m', concurrency: 3 });
+    for (const [s, id] of [
+      [a, 'a'],
+      [b, 'b'],
+    ] as const) {
+      s.define(
+        't:shared',
+        async ({ data }) => {
+          runs.push({ by: id, i: data.i as number });
+          await sleep(10);
+        },
+        { lockLifetime: '1m', concurrency: 3 },
+      );
     }
     await Promise.all([a.start(), b.start()]);
     await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).now('t:shared', { i })));

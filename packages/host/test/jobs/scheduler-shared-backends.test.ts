@@ -82,11 +82,18 @@ function twoInstanceSuite(engine: Engine, unavailable: Availability = () => unde
     skipIfUnavailable(ctx);
     const runs: { by: string; i: number }[] = [];
     const [a, b] = await Promise.all([scheduler(), scheduler()]);
-    for (const [s, id] of [[a, 'a'], [b, 'b']] as const) {
-      s.define('t:once', async ({ data }) => {
-        runs.push({ by: id, i: data.i as number });
-        await sleep(30);
-      }, { lockLifetime: '1m', concurrency: 3 });
+    for (const [s, id] of [
+      [a, 'a'],
+      [b, 'b'],
+    ] as const) {
+      s.define(
+        't:once',
+        async ({ data }) => {
+          runs.push({ by: id, i: data.i as number });
+          await sleep(30);
+        },
+        { lockLifetime: '1m', concurrency: 3 },
+      );
     }
     await Promise.all([a.start(), b.start()]);
     await Promise.all(Array.from({ length: 15 }, (_, i) => (i % 2 ? a : b).now('t:once', { i })));
@@ -106,10 +113,7 @@ function twoInstanceSuite(engine: Engine, unavailable: Availability = () => unde
       }
     }
     // Declared concurrently by both, as two instances starting together do.
-    await Promise.all([a, b].flatMap((s) => [
-      s.every('t:tick', '1 second'),
-      s.every('t:per-source', '1 second', { source: 'crm' }, { source: 'crm' }),
-    ]));
+    await Promise.all([a, b].flatMap((s) => [s.every('t:tick', '1 second'), s.every('t:per-source', '1 second', { source: 'crm' }, { source: 'crm' })]));
     await Promise.all([a.start(), b.start()]);
     await waitFor('three occurrences of each', () => Object.values(starts).every((t) => t.length >= 3));
     await Promise.all([a.stop(), b.stop()]);
@@ -130,22 +134,30 @@ function twoInstanceSuite(engine: Engine, unavailable: Availability = () => unde
     const ranOn: string[] = [];
     let aborted = false;
     const a = await scheduler();
-    a.define('t:handoff', async ({ signal }) => {
-      ranOn.push('a');
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-      aborted = true;
-      throw signal.reason;
-    }, { lockLifetime: '10m', concurrency: 1 });
+    a.define(
+      't:handoff',
+      async ({ signal }) => {
+        ranOn.push('a');
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        aborted = true;
+        throw signal.reason;
+      },
+      { lockLifetime: '10m', concurrency: 1 },
+    );
     await a.start();
     await a.now('t:handoff', { n: 7 });
     await waitFor('a to start the job', () => ranOn.length === 1);
 
     const b = await scheduler();
     let dataOnB: unknown;
-    b.define('t:handoff', async ({ data }) => {
-      ranOn.push('b');
-      dataOnB = data;
-    }, { lockLifetime: '10m', concurrency: 1 });
+    b.define(
+      't:handoff',
+      async ({ data }) => {
+        ranOn.push('b');
+        dataOnB = data;
+      },
+      { lockLifetime: '10m', concurrency: 1 },
+    );
     await b.start();
     await a.stop();
     expect(aborted).toBe(true);

@@ -24,7 +24,14 @@ describe('the local-files connector', () => {
     await (await import('node:fs/promises')).mkdir(files);
     await writeFile(join(files, 'customers.csv'), 'id,name\n1,Ada\n2,"Novak, Jan"\n');
     await writeFile(join(files, 'tabbed.tsv'), 'id\tname\n1\tx\n');
-    await writeFile(join(files, 'events.json'), JSON.stringify([{ id: 1, tags: ['a'] }, { id: 2, tags: [] }, { id: 3, tags: ['b', 'c'] }]));
+    await writeFile(
+      join(files, 'events.json'),
+      JSON.stringify([
+        { id: 1, tags: ['a'] },
+        { id: 2, tags: [] },
+        { id: 3, tags: ['b', 'c'] },
+      ]),
+    );
     await writeFile(join(files, 'log.ndjson'), '{"level":"info"}\n{"level":"warn"}\n');
     await writeFile(join(files, 'README.txt'), 'not data');
     const db = await DuckDBInstance.create(':memory:');
@@ -34,7 +41,11 @@ describe('the local-files connector', () => {
     db.closeSync();
     const { report, summary } = await run(new LocalFilesConnector('files', files));
     expect(report.tables.map((x) => [x.name, x.status, x.rows])).toEqual([
-      ['customers', 'ok', 2], ['events', 'ok', 3], ['log', 'ok', 2], ['numbers', 'ok', 42], ['tabbed', 'ok', 1],
+      ['customers', 'ok', 2],
+      ['events', 'ok', 3],
+      ['log', 'ok', 2],
+      ['numbers', 'ok', 42],
+      ['tabbed', 'ok', 1],
     ]);
     expect(summary.tables.map((m) => m.table_name).sort()).toEqual(['customers', 'events', 'log', 'numbers', 'tabbed']);
   });
@@ -75,7 +86,9 @@ describe('the local-files connector', () => {
 
   it('a missing folder fails the extraction instead of emptying the source', async () => {
     const writer = await ExtractWriter.open(join(t.dir, 'extracts', 'gone'));
-    await expect(new LocalFilesConnector('gone', join(t.dir, 'nope')).extract({ writer, signal: new AbortController().signal, logger: silentLogger() })).rejects.toThrow(/does not exist/);
+    await expect(
+      new LocalFilesConnector('gone', join(t.dir, 'nope')).extract({ writer, signal: new AbortController().signal, logger: silentLogger() }),
+    ).rejects.toThrow(/does not exist/);
     await writer.abort();
   });
 });

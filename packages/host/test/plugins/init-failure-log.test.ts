@@ -41,13 +41,20 @@ describe('a plugin whose init throws', () => {
     const { error } = await bootLog('json');
     expect(error).toBeInstanceOf(PluginInitFailedError);
     expect(error).toBeInstanceOf(StartupError);
-    expect(error).toMatchObject({ code: 'AIDA_PLUGIN_INIT_FAILED', message: expect.stringContaining("plugin 'exploding' ((inline)) failed to initialise: the widget factory refused the connection") });
+    expect(error).toMatchObject({
+      code: 'AIDA_PLUGIN_INIT_FAILED',
+      message: expect.stringContaining("plugin 'exploding' ((inline)) failed to initialise: the widget factory refused the connection"),
+    });
     expect((error as Error).cause).toMatchObject({ message: 'the widget factory refused the connection' });
   });
 
   it("leaves the original error's stack in the JSON boot log", async () => {
     const { log } = await bootLog('json');
-    const failed = log.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; err?: { code?: string; stack?: string } }).find((l) => l.msg === 'host failed to start');
+    const failed = log
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { msg: string; err?: { code?: string; stack?: string } })
+      .find((l) => l.msg === 'host failed to start');
     expect(failed?.err?.code).toBe('AIDA_PLUGIN_INIT_FAILED');
     expect(failed?.err?.stack).toMatch(/caused by: Error: the widget factory refused the connection\n\s+at connectToWidgetFactory /);
   });

@@ -5,16 +5,17 @@ import { orderPlugins } from '../../src/plugins/order.js';
 
 const hostTokens = new Set(Object.values(tokens).map((t) => t.symbol));
 const clientToken = createToken<{ ping(): string }>('a.client');
-const plug = (id: string, extra: Partial<Parameters<typeof definePlugin>[0]> = {}) =>
-  ({ id, plugin: definePlugin({ id, kind: 'service', config: z.object({}), init() {}, ...extra } as never) as AnyPlugin });
+const plug = (id: string, extra: Partial<Parameters<typeof definePlugin>[0]> = {}) => ({
+  id,
+  plugin: definePlugin({ id, kind: 'service', config: z.object({}), init() {}, ...extra } as never) as AnyPlugin,
+});
 
 describe('plugin init order', () => {
   it('puts a plugin after the one providing a token it needs, and after its dependsOn', () => {
-    const order = orderPlugins([
-      plug('c', { dependsOn: ['b'] }),
-      plug('b', { deps: { client: clientToken, logger: tokens.logger } }),
-      plug('a', { provides: [clientToken] }),
-    ], hostTokens);
+    const order = orderPlugins(
+      [plug('c', { dependsOn: ['b'] }), plug('b', { deps: { client: clientToken, logger: tokens.logger } }), plug('a', { provides: [clientToken] })],
+      hostTokens,
+    );
     expect(order.map((n) => n.id)).toEqual(['a', 'b', 'c']);
   });
 

@@ -24,10 +24,7 @@ describe('instance config and plugin resolution', () => {
   it('reports every problem at once, each with the plugin and the field', async () => {
     const e = await problems({
       server: { port: 'eighty' },
-      plugins: [
-        { package: '@aida/host/local-files', config: { sources: [{ name: 'bad-name', path: '/tmp' }] } },
-        { package: '@aida/plugin-missing' },
-      ],
+      plugins: [{ package: '@aida/host/local-files', config: { sources: [{ name: 'bad-name', path: '/tmp' }] } }, { package: '@aida/plugin-missing' }],
     });
     expect(e.code).toBe('AIDA_CONFIG_INVALID');
     expect(e.message).toMatch(/server\.port/);
@@ -68,7 +65,10 @@ describe('instance config and plugin resolution', () => {
     });
     let e: StartupError | undefined;
     try {
-      await resolveInstance({ server: { port: 'eighty' }, query: { timeout: 'soon' } }, [{ plugin, config: { token_env: 'SECRETIVE_TOKEN', poll: 'often' } }], { cwd, env: {} });
+      await resolveInstance({ server: { port: 'eighty' }, query: { timeout: 'soon' } }, [{ plugin, config: { token_env: 'SECRETIVE_TOKEN', poll: 'often' } }], {
+        cwd,
+        env: {},
+      });
     } catch (err) {
       e = err as StartupError;
     }
@@ -76,7 +76,9 @@ describe('instance config and plugin resolution', () => {
     expect(e?.message).toMatch(/4 problems/);
     expect(e?.message).toContain('server.port: Invalid input');
     expect(e?.message).toContain('query.timeout: must be a duration such as 500ms, 30s, 5m, 1h or 1d');
-    expect(e?.message).toContain('plugins option [0] (secretive).config.token_env: environment variable SECRETIVE_TOKEN is not set (it must hold the service token)');
+    expect(e?.message).toContain(
+      'plugins option [0] (secretive).config.token_env: environment variable SECRETIVE_TOKEN is not set (it must hold the service token)',
+    );
     expect(e?.message).toContain('plugins option [0] (secretive).config.poll: must be a duration');
 
     const secrets = new SecretRedactor();

@@ -16,7 +16,24 @@ describe('system.duckdb migrations', () => {
     const again = await migrate(db, migrations);
     expect(again.applied).toEqual([]);
     const tables = (await db.all<{ table_name: string }>('SELECT table_name FROM duckdb_tables() ORDER BY 1')).map((r) => r.table_name);
-    for (const name of ['users', 'personal_access_tokens', 'sync_state', 'sync_history', 'table_registry', 'table_profiles', 'dataset_permissions', 'access_requests', 'knowledge_items', 'knowledge_votes', 'audit_log', 'telegram_links', 'pending_codes', 'script_registry', 'user_sync_settings', 'schema_version']) {
+    for (const name of [
+      'users',
+      'personal_access_tokens',
+      'sync_state',
+      'sync_history',
+      'table_registry',
+      'table_profiles',
+      'dataset_permissions',
+      'access_requests',
+      'knowledge_items',
+      'knowledge_votes',
+      'audit_log',
+      'telegram_links',
+      'pending_codes',
+      'script_registry',
+      'user_sync_settings',
+      'schema_version',
+    ]) {
       expect(tables).toContain(name);
     }
     await db.close();

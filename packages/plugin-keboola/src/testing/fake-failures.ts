@@ -31,7 +31,13 @@ export interface FailureState {
  * injected status and returns null, or returns whether the normal answer is to be truncated.
  * A matching injection is used up, and its delay waited out, before anything else.
  */
-export async function applyFailures(state: FailureState, server: 'api' | 's3', method: string | undefined, path: string, res: ServerResponse): Promise<{ truncate: boolean } | null> {
+export async function applyFailures(
+  state: FailureState,
+  server: 'api' | 's3',
+  method: string | undefined,
+  path: string,
+  res: ServerResponse,
+): Promise<{ truncate: boolean } | null> {
   if (state.down) {
     send(res, 500, { error: 'Internal Server Error', code: 'internal', status: 'error' });
     return null;

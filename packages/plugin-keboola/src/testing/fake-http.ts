@@ -40,6 +40,11 @@ export function sendXml(res: ServerResponse, status: number, code: string, messa
 export function sendBytes(res: ServerResponse, bytes: Buffer, truncate: boolean): void {
   if (res.destroyed) return;
   const body = truncate ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes;
-  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(body.length), etag: '"fake"', 'last-modified': new Date(0).toUTCString() });
+  res.writeHead(200, {
+    'content-type': 'application/octet-stream',
+    'content-length': String(body.length),
+    etag: '"fake"',
+    'last-modified': new Date(0).toUTCString(),
+  });
   res.end(body);
 }

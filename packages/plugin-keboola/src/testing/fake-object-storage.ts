@@ -18,7 +18,13 @@ export function serveSigned(files: ReadonlyMap<number, FakeFile>, url: URL, res:
 }
 
 /** S3 GetObject, path-style: `/<bucket>/<key>`. */
-export async function serveS3Object(objects: ReadonlyMap<string, StoredObject>, req: IncomingMessage, url: URL, res: ServerResponse, truncate: boolean): Promise<void> {
+export async function serveS3Object(
+  objects: ReadonlyMap<string, StoredObject>,
+  req: IncomingMessage,
+  url: URL,
+  res: ServerResponse,
+  truncate: boolean,
+): Promise<void> {
   const auth = String(req.headers.authorization ?? '');
   if (!auth.startsWith('AWS4-HMAC-SHA256') || !auth.includes(`Credential=${ACCESS_KEY_ID}/`) || req.headers['x-amz-security-token'] !== SESSION_TOKEN) {
     return sendXml(res, 403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
@@ -28,7 +34,13 @@ export async function serveS3Object(objects: ReadonlyMap<string, StoredObject>, 
 }
 
 /** GCS JSON API media download: `/gcs/storage/v1/b/<bucket>/o/<key>?alt=media`. */
-export async function serveGcsObject(objects: ReadonlyMap<string, StoredObject>, req: IncomingMessage, url: URL, res: ServerResponse, truncate: boolean): Promise<void> {
+export async function serveGcsObject(
+  objects: ReadonlyMap<string, StoredObject>,
+  req: IncomingMessage,
+  url: URL,
+  res: ServerResponse,
+  truncate: boolean,
+): Promise<void> {
   const m = /^\/gcs\/storage\/v1\/b\/([^/]+)\/o\/([^/]+)$/.exec(url.pathname);
   if (req.headers.authorization !== `Bearer ${GCS_TOKEN}`) return send(res, 401, { error: { code: 401, message: 'Invalid Credentials' } });
   if (!m || url.searchParams.get('alt') !== 'media') return send(res, 400, { error: { code: 400, message: 'bad request' } });
@@ -46,6 +58,11 @@ async function sendObject(objects: ReadonlyMap<string, StoredObject>, key: strin
   if (!obj) return sendXml(res, 404, 'NoSuchKey', 'The specified key does not exist.');
   if (Buffer.isBuffer(obj)) return sendBytes(res, obj, truncate);
   const size = (await stat(obj.path)).size;
-  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(size), etag: '"fake"', 'last-modified': new Date(0).toUTCString() });
+  res.writeHead(200, {
+    'content-type': 'application/octet-stream',
+    'content-length': String(size),
+    etag: '"fake"',
+    'last-modified': new Date(0).toUTCString(),
+  });
   createReadStream(obj.path).pipe(res);
 }

@@ -36,17 +36,34 @@ export class FakeStorageApi {
     }
     let m: RegExpExecArray | null;
     if (req.method === 'GET' && p === '/v2/storage/buckets') {
-      const buckets = [...new Set([...this.host.tables.keys()].map(bucketOf))].map((id) => ({ id, name: id.split('.')[1], stage: id.split('.')[0], displayName: id.split('.')[1], description: '' }));
+      const buckets = [...new Set([...this.host.tables.keys()].map(bucketOf))].map((id) => ({
+        id,
+        name: id.split('.')[1],
+        stage: id.split('.')[0],
+        displayName: id.split('.')[1],
+        description: '',
+      }));
       return send(res, 200, buckets);
     }
-    if (req.method === 'GET' && p === '/v2/storage/tables') return send(res, 200, [...this.host.tables.values()].map((t) => this.tableJson(t)));
+    if (req.method === 'GET' && p === '/v2/storage/tables')
+      return send(
+        res,
+        200,
+        [...this.host.tables.values()].map((t) => this.tableJson(t)),
+      );
     if (req.method === 'GET' && (m = /^\/v2\/storage\/buckets\/([^/]+)\/tables$/.exec(p))) {
       const bucket = decodeURIComponent(m[1]);
-      return send(res, 200, [...this.host.tables.values()].filter((t) => bucketOf(t.id) === bucket).map((t) => this.tableJson(t)));
+      return send(
+        res,
+        200,
+        [...this.host.tables.values()].filter((t) => bucketOf(t.id) === bucket).map((t) => this.tableJson(t)),
+      );
     }
     if (req.method === 'GET' && (m = /^\/v2\/storage\/tables\/([^/]+)$/.exec(p))) {
       const t = this.host.tables.get(decodeURIComponent(m[1]));
-      return t ? send(res, 200, this.tableJson(t)) : send(res, 404, { error: `The table "${decodeURIComponent(m[1])}" was not found`, code: 'storage.tables.notFound', status: 'error' });
+      return t
+        ? send(res, 200, this.tableJson(t))
+        : send(res, 404, { error: `The table "${decodeURIComponent(m[1])}" was not found`, code: 'storage.tables.notFound', status: 'error' });
     }
     if (req.method === 'POST' && (m = /^\/v2\/storage\/tables\/([^/]+)\/export-async$/.exec(p))) {
       const t = this.host.tables.get(decodeURIComponent(m[1]));
@@ -172,7 +189,12 @@ export class FakeStorageApi {
       // Slices have no header row.
       this.host.objects.set(`${S3_BUCKET}/${key}`, gzipSync(chunk.map(csvLine).join('')));
       entries.push({
-        url: provider === 'aws' ? `s3://${S3_BUCKET}/${key}` : provider === 'gcp' ? `gs://${S3_BUCKET}/${key}` : `azure://fakeaccount.blob.core.windows.net/${S3_BUCKET}/${key}`,
+        url:
+          provider === 'aws'
+            ? `s3://${S3_BUCKET}/${key}`
+            : provider === 'gcp'
+              ? `gs://${S3_BUCKET}/${key}`
+              : `azure://fakeaccount.blob.core.windows.net/${S3_BUCKET}/${key}`,
         mandatory: true,
       });
     }
@@ -238,7 +260,12 @@ export class FakeStorageApi {
     };
     if (!federation) return base;
     if (f.provider === 'aws') {
-      base.credentials = { AccessKeyId: ACCESS_KEY_ID, SecretAccessKey: SECRET_ACCESS_KEY, SessionToken: SESSION_TOKEN, Expiration: '2030-01-01T00:00:00+00:00' };
+      base.credentials = {
+        AccessKeyId: ACCESS_KEY_ID,
+        SecretAccessKey: SECRET_ACCESS_KEY,
+        SessionToken: SESSION_TOKEN,
+        Expiration: '2030-01-01T00:00:00+00:00',
+      };
       base.s3Path = { bucket: S3_BUCKET, key: `exp-2/${f.id}/${f.id}.csv.gz` };
     } else if (f.provider === 'gcp') {
       base.gcsCredentials = { access_token: GCS_TOKEN, expires_in: 3600, token_type: 'Bearer', projectId: 'kbc-fake' };
@@ -265,7 +292,15 @@ export function csvLine(values: readonly (string | null)[]): string {
 }
 
 /** Snowflake types a typed table's definition names for each Keboola base type. */
-const SNOWFLAKE_TYPES: Record<string, string> = { STRING: 'VARCHAR', INTEGER: 'NUMBER', NUMERIC: 'NUMBER', FLOAT: 'FLOAT', BOOLEAN: 'BOOLEAN', DATE: 'DATE', TIMESTAMP: 'TIMESTAMP_NTZ' };
+const SNOWFLAKE_TYPES: Record<string, string> = {
+  STRING: 'VARCHAR',
+  INTEGER: 'NUMBER',
+  NUMERIC: 'NUMBER',
+  FLOAT: 'FLOAT',
+  BOOLEAN: 'BOOLEAN',
+  DATE: 'DATE',
+  TIMESTAMP: 'TIMESTAMP_NTZ',
+};
 
 /** A typed table's `definition` as the Storage API lists it: columns without a recorded type are strings. */
 function typedDefinition(t: FakeTable): Record<string, unknown> {
@@ -273,7 +308,11 @@ function typedDefinition(t: FakeTable): Record<string, unknown> {
     primaryKeysNames: t.primaryKey,
     columns: t.columns.map((name) => {
       const ty = t.types?.[name] ?? { basetype: 'STRING' };
-      return { name, basetype: ty.basetype, definition: { type: SNOWFLAKE_TYPES[ty.basetype] ?? ty.basetype, nullable: !t.primaryKey.includes(name), length: ty.length ?? null } };
+      return {
+        name,
+        basetype: ty.basetype,
+        definition: { type: SNOWFLAKE_TYPES[ty.basetype] ?? ty.basetype, nullable: !t.primaryKey.includes(name), length: ty.length ?? null },
+      };
     }),
   };
 }

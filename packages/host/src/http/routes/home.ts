@@ -18,7 +18,11 @@ export function homeRoute(source: HomeSource): RouteDefinition {
     access: { role: 'viewer' },
     summary: 'Home page: plugins and analytics tables',
     async handler(ctx) {
-      await ctx.render('home.njk', { title: source.instanceName, plugins: source.plugins(), tables: source.tables().filter((t) => source.canRead(ctx.state.user!, t.table_name)) });
+      await ctx.render('home.njk', {
+        title: source.instanceName,
+        plugins: source.plugins(),
+        tables: source.tables().filter((t) => source.canRead(ctx.state.user!, t.table_name)),
+      });
     },
   };
 }

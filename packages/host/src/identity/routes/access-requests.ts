@@ -24,8 +24,17 @@ export function accessRequestRoutes(id: Identity, tables: AccessRequestTables): 
   const view = (r: AccessRequest) => ({ ...r, user_email: id.users.get(r.user_id)?.email ?? null, table_name: tables.registry.get(r.table_id)?.name ?? null });
   return [
     {
-      method: 'POST', path: '/api/access-requests', access: { role: 'viewer' }, summary: 'Ask an admin for read access to a table', input: { body: requestBody },
-      output: { status: 201, body: accessRequestSchema, description: 'The pending request', errors: { 404: 'No such table is registered', 409: 'The caller can already read the table, or already has a pending request for it' } },
+      method: 'POST',
+      path: '/api/access-requests',
+      access: { role: 'viewer' },
+      summary: 'Ask an admin for read access to a table',
+      input: { body: requestBody },
+      output: {
+        status: 201,
+        body: accessRequestSchema,
+        description: 'The pending request',
+        errors: { 404: 'No such table is registered', 409: 'The caller can already read the table, or already has a pending request for it' },
+      },
       async handler(ctx) {
         const b = body(ctx, requestBody);
         const created = await id.accessRequests.create(ctx.state.user!, b.table_id, b.reason, requestable);
@@ -34,7 +43,11 @@ export function accessRequestRoutes(id: Identity, tables: AccessRequestTables): 
       },
     },
     {
-      method: 'GET', path: '/api/access-requests/my', access: { role: 'viewer' }, summary: "The caller's own access requests, newest first", input: { query: listQuery },
+      method: 'GET',
+      path: '/api/access-requests/my',
+      access: { role: 'viewer' },
+      summary: "The caller's own access requests, newest first",
+      input: { query: listQuery },
       output: { body: paged },
       async handler(ctx) {
         const page = query(ctx, listQuery);
@@ -43,7 +56,11 @@ export function accessRequestRoutes(id: Identity, tables: AccessRequestTables): 
       },
     },
     {
-      method: 'GET', path: '/api/access-requests/pending', access: admin, summary: 'Access requests waiting for a decision, oldest first, with requester and table', input: { query: listQuery },
+      method: 'GET',
+      path: '/api/access-requests/pending',
+      access: admin,
+      summary: 'Access requests waiting for a decision, oldest first, with requester and table',
+      input: { query: listQuery },
       output: { body: paged },
       async handler(ctx) {
         const page = query(ctx, listQuery);
@@ -52,7 +69,11 @@ export function accessRequestRoutes(id: Identity, tables: AccessRequestTables): 
       },
     },
     {
-      method: 'POST', path: '/api/access-requests/:id/approve', access: admin, summary: 'Approve an access request: grants the requester read on the table', input: { params: requestParams },
+      method: 'POST',
+      path: '/api/access-requests/:id/approve',
+      access: admin,
+      summary: 'Approve an access request: grants the requester read on the table',
+      input: { params: requestParams },
       output: { body: accessRequestSchema, errors: { 404: 'No such request', 409: 'The request was already decided' } },
       async handler(ctx) {
         const r = await id.accessRequests.decide(param(ctx, requestParams).id, 'approved', ctx.state.user!.id);
@@ -61,7 +82,11 @@ export function accessRequestRoutes(id: Identity, tables: AccessRequestTables): 
       },
     },
     {
-      method: 'POST', path: '/api/access-requests/:id/deny', access: admin, summary: 'Deny an access request', input: { params: requestParams },
+      method: 'POST',
+      path: '/api/access-requests/:id/deny',
+      access: admin,
+      summary: 'Deny an access request',
+      input: { params: requestParams },
       output: { body: accessRequestSchema, errors: { 404: 'No such request', 409: 'The request was already decided' } },
       async handler(ctx) {
         ctx.body = await id.accessRequests.decide(param(ctx, requestParams).id, 'denied', ctx.state.user!.id);

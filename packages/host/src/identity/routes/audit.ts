@@ -4,7 +4,10 @@ import { pagedSchema, pageFrom, pageQuery } from '../../http/paging.js';
 import type { Identity } from '../identity.js';
 import { auditRowSchema } from './schemas.js';
 
-const when = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'must be an ISO date or date-time' }).transform((s) => new Date(s));
+const when = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'must be an ISO date or date-time' })
+  .transform((s) => new Date(s));
 
 const auditQuery = z
   .object({
@@ -19,7 +22,11 @@ const auditQuery = z
 export function auditRoutes(id: Identity): RouteDefinition[] {
   return [
     {
-      method: 'GET', path: '/api/admin/audit', access: { role: 'admin' }, summary: 'Audit rows of API calls, newest first, filtered by user, action and time', input: { query: auditQuery },
+      method: 'GET',
+      path: '/api/admin/audit',
+      access: { role: 'admin' },
+      summary: 'Audit rows of API calls, newest first, filtered by user, action and time',
+      input: { query: auditQuery },
       output: { body: pagedSchema('items', auditRowSchema) },
       async handler(ctx) {
         const q = query(ctx, auditQuery);

@@ -18,7 +18,10 @@ const listQuery = pageQuery();
 const tokenParams = z.object({ id: z.string().meta({ description: 'The token id' }) });
 const tokenList = pagedSchema('tokens', patSchema);
 const ERROR_429 = 'Too many attempts from this address or for this account; Retry-After says when to try again';
-const signInOutput: RouteOutput = { body: issuedSessionSchema, errors: { 401: 'Wrong email or password, or the account is deactivated (one message for all)', 429: ERROR_429 } };
+const signInOutput: RouteOutput = {
+  body: issuedSessionSchema,
+  errors: { 401: 'Wrong email or password, or the account is deactivated (one message for all)', 429: ERROR_429 },
+};
 
 /** Password sign-in, bootstrap, setup, the current user, sign-out and personal access tokens (API.md, Auth). */
 export function authRoutes(id: Identity): RouteDefinition[] {
@@ -30,8 +33,16 @@ export function authRoutes(id: Identity): RouteDefinition[] {
   };
   return [
     {
-      method: 'POST', path: '/auth/bootstrap', access: 'public', summary: 'Create the first admin and sign them in', input: { body: bootstrapBody },
-      output: { status: 201, body: issuedSessionSchema.extend({ user: userSchema }), errors: { 403: 'The instance already has a user with a password', 429: ERROR_429 } },
+      method: 'POST',
+      path: '/auth/bootstrap',
+      access: 'public',
+      summary: 'Create the first admin and sign them in',
+      input: { body: bootstrapBody },
+      output: {
+        status: 201,
+        body: issuedSessionSchema.extend({ user: userSchema }),
+        errors: { 403: 'The instance already has a user with a password', 429: ERROR_429 },
+      },
       async handler(ctx) {
         id.rateLimits.hit('bootstrap', [`ip:${ctx.ip}`]);
         const b = body(ctx, bootstrapBody);
@@ -40,10 +51,29 @@ export function authRoutes(id: Identity): RouteDefinition[] {
         ctx.body = { ...id.sessions.sessionFor(user), user: userJson(user) };
       },
     },
-    { method: 'POST', path: '/auth/token', access: 'public', summary: 'Sign in with email and password for a session token', input: { body: credentials }, output: signInOutput, handler: tokenLogin },
-    { method: 'POST', path: '/auth/password/login', access: 'public', summary: 'Sign in with email and password for a session token (same as /auth/token)', input: { body: credentials }, output: signInOutput, handler: tokenLogin },
     {
-      method: 'POST', path: '/auth/password/login/web', access: 'public', summary: 'The sign-in form: sets the session cookie and redirects to the dashboard',
+      method: 'POST',
+      path: '/auth/token',
+      access: 'public',
+      summary: 'Sign in with email and password for a session token',
+      input: { body: credentials },
+      output: signInOutput,
+      handler: tokenLogin,
+    },
+    {
+      method: 'POST',
+      path: '/auth/password/login',
+      access: 'public',
+      summary: 'Sign in with email and password for a session token (same as /auth/token)',
+      input: { body: credentials },
+      output: signInOutput,
+      handler: tokenLogin,
+    },
+    {
+      method: 'POST',
+      path: '/auth/password/login/web',
+      access: 'public',
+      summary: 'The sign-in form: sets the session cookie and redirects to the dashboard',
       input: { body: webLoginBody, bodyTypes: ['form'] },
       output: { status: 302, description: 'To /dashboard when signed in, else back to /login/password?error=…' },
       async handler(ctx) {
@@ -60,8 +90,16 @@ export function authRoutes(id: Identity): RouteDefinition[] {
       },
     },
     {
-      method: 'POST', path: '/auth/password/setup', access: 'public', summary: 'Set a password with an invite or reset token, and sign in', input: { body: setupBody, bodyTypes: ['json', 'form'] },
-      output: { body: issuedSessionSchema, description: 'The session (a form post gets the cookie and a redirect to /dashboard instead)', errors: { 429: ERROR_429 } },
+      method: 'POST',
+      path: '/auth/password/setup',
+      access: 'public',
+      summary: 'Set a password with an invite or reset token, and sign in',
+      input: { body: setupBody, bodyTypes: ['json', 'form'] },
+      output: {
+        body: issuedSessionSchema,
+        description: 'The session (a form post gets the cookie and a redirect to /dashboard instead)',
+        errors: { 429: ERROR_429 },
+      },
       async handler(ctx) {
         const b = body(ctx, setupBody);
         const email = normalizeEmail(b.email);
@@ -83,14 +121,20 @@ export function authRoutes(id: Identity): RouteDefinition[] {
       },
     },
     {
-      method: 'GET', path: '/auth/me', access: { role: 'viewer' }, summary: 'Who the caller is, and how they signed in',
+      method: 'GET',
+      path: '/auth/me',
+      access: { role: 'viewer' },
+      summary: 'Who the caller is, and how they signed in',
       output: { body: userSchema.extend({ token_type: z.enum(['session', 'pat']) }) },
       handler(ctx) {
         ctx.body = { ...userJson(id.users.require(ctx.state.user!.id)), token_type: ctx.state.user!.tokenType };
       },
     },
     {
-      method: 'POST', path: '/auth/logout', access: 'public', summary: 'Sign out: clears the session cookie',
+      method: 'POST',
+      path: '/auth/logout',
+      access: 'public',
+      summary: 'Sign out: clears the session cookie',
       output: { status: 204, description: 'Signed out (a browser is redirected to /login instead)' },
       handler(ctx) {
         ctx.cookies.set('access_token', null);
@@ -99,7 +143,11 @@ export function authRoutes(id: Identity): RouteDefinition[] {
       },
     },
     {
-      method: 'POST', path: '/auth/tokens', access: { role: 'viewer' }, summary: 'Create a personal access token (sessions only)', input: { body: patBody },
+      method: 'POST',
+      path: '/auth/tokens',
+      access: { role: 'viewer' },
+      summary: 'Create a personal access token (sessions only)',
+      input: { body: patBody },
       output: { status: 201, body: createdPatSchema, errors: { 403: 'Called with a personal access token: only a session may create one' } },
       async handler(ctx) {
         if (ctx.state.user!.tokenType !== 'session') throw new PatCannotMintError('A personal access token cannot create tokens; sign in to create one');
@@ -110,32 +158,57 @@ export function authRoutes(id: Identity): RouteDefinition[] {
       },
     },
     {
-      method: 'GET', path: '/auth/tokens', access: { role: 'viewer' }, summary: "The caller's personal access tokens", input: { query: listQuery }, output: { body: tokenList },
+      method: 'GET',
+      path: '/auth/tokens',
+      access: { role: 'viewer' },
+      summary: "The caller's personal access tokens",
+      input: { query: listQuery },
+      output: { body: tokenList },
       handler(ctx) {
         ctx.body = pageOf('tokens', id.pats.list(ctx.state.user!.id).map(patJson), query(ctx, listQuery));
       },
     },
     {
-      method: 'GET', path: '/auth/tokens/:id', access: { role: 'viewer' }, summary: 'One of the caller’s personal access tokens', input: { params: tokenParams }, output: { body: patSchema, errors: { 404: 'No such token of yours' } },
+      method: 'GET',
+      path: '/auth/tokens/:id',
+      access: { role: 'viewer' },
+      summary: 'One of the caller’s personal access tokens',
+      input: { params: tokenParams },
+      output: { body: patSchema, errors: { 404: 'No such token of yours' } },
       handler(ctx) {
         ctx.body = patJson(id.pats.get(param(ctx, tokenParams).id, ctx.state.user!.id));
       },
     },
     {
-      method: 'DELETE', path: '/auth/tokens/:id', access: { role: 'viewer' }, summary: 'Revoke one of your personal access tokens', input: { params: tokenParams }, output: { status: 204, errors: { 404: 'No such token of yours' } },
+      method: 'DELETE',
+      path: '/auth/tokens/:id',
+      access: { role: 'viewer' },
+      summary: 'Revoke one of your personal access tokens',
+      input: { params: tokenParams },
+      output: { status: 204, errors: { 404: 'No such token of yours' } },
       async handler(ctx) {
         await id.pats.revoke(param(ctx, tokenParams).id, ctx.state.user!.id);
         ctx.status = 204;
       },
     },
     {
-      method: 'GET', path: '/auth/admin/tokens', access: { role: 'admin' }, summary: "Every user's personal access tokens", input: { query: listQuery }, output: { body: tokenList },
+      method: 'GET',
+      path: '/auth/admin/tokens',
+      access: { role: 'admin' },
+      summary: "Every user's personal access tokens",
+      input: { query: listQuery },
+      output: { body: tokenList },
       handler(ctx) {
         ctx.body = pageOf('tokens', id.pats.list().map(patJson), query(ctx, listQuery));
       },
     },
     {
-      method: 'DELETE', path: '/auth/admin/tokens/:id', access: { role: 'admin' }, summary: "Revoke any user's personal access token", input: { params: tokenParams }, output: { status: 204, errors: { 404: 'No such token' } },
+      method: 'DELETE',
+      path: '/auth/admin/tokens/:id',
+      access: { role: 'admin' },
+      summary: "Revoke any user's personal access token",
+      input: { params: tokenParams },
+      output: { status: 204, errors: { 404: 'No such token' } },
       async handler(ctx) {
         await id.pats.revoke(param(ctx, tokenParams).id);
         ctx.status = 204;

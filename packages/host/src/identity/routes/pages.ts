@@ -17,13 +17,17 @@ export function pageRoutes(providers: () => readonly AuthProvider[]): RouteDefin
     { method: 'GET', path: '/login', access: 'public', handler: login },
     { method: 'GET', path: '/login/password', access: 'public', handler: login },
     {
-      method: 'GET', path: '/login/setup', access: 'public',
+      method: 'GET',
+      path: '/login/setup',
+      access: 'public',
       async handler(ctx) {
         await ctx.render('setup.njk', { title: 'Set your password', email: ctx.query.email, token: ctx.query.token });
       },
     },
     {
-      method: 'GET', path: '/dashboard', access: 'public',
+      method: 'GET',
+      path: '/dashboard',
+      access: 'public',
       handler(ctx) {
         ctx.redirect(ctx.state.user ? '/' : '/login');
       },
@@ -36,7 +40,13 @@ export const PASSWORD_PROVIDER = {
   id: 'password',
   login: {
     label: 'Sign in',
-    form: { action: '/auth/password/login/web', fields: [{ name: 'email', type: 'email' as const, label: 'Email' }, { name: 'password', type: 'password' as const, label: 'Password' }] },
+    form: {
+      action: '/auth/password/login/web',
+      fields: [
+        { name: 'email', type: 'email' as const, label: 'Email' },
+        { name: 'password', type: 'password' as const, label: 'Password' },
+      ],
+    },
   },
   routes: [],
 };

@@ -14,7 +14,11 @@ const grants = z.object({ permissions: z.array(grantSchema) });
 export function permissionRoutes(id: Identity): RouteDefinition[] {
   return [
     {
-      method: 'GET', path: '/api/admin/permissions', access: admin, summary: "Every dataset grant, or one user's", input: { query: listQuery },
+      method: 'GET',
+      path: '/api/admin/permissions',
+      access: admin,
+      summary: "Every dataset grant, or one user's",
+      input: { query: listQuery },
       output: { body: grants },
       handler(ctx) {
         const { user_id } = query(ctx, listQuery);
@@ -22,13 +26,22 @@ export function permissionRoutes(id: Identity): RouteDefinition[] {
       },
     },
     {
-      method: 'GET', path: '/api/admin/permissions/:user_id', access: admin, summary: "A user's dataset grants", input: { params: userParams }, output: { body: grants, errors: { 404: 'No such user' } },
+      method: 'GET',
+      path: '/api/admin/permissions/:user_id',
+      access: admin,
+      summary: "A user's dataset grants",
+      input: { params: userParams },
+      output: { body: grants, errors: { 404: 'No such user' } },
       handler(ctx) {
         ctx.body = { permissions: id.permissions.list(id.users.require(param(ctx, userParams).user_id).id) };
       },
     },
     {
-      method: 'POST', path: '/api/admin/permissions', access: admin, summary: 'Grant (or deny) a table or `<bucket>.*` to a user', input: { body: grant },
+      method: 'POST',
+      path: '/api/admin/permissions',
+      access: admin,
+      summary: 'Grant (or deny) a table or `<bucket>.*` to a user',
+      input: { body: grant },
       output: { status: 201, body: grantSchema, description: 'The grant as stored', errors: { 404: 'No such user' } },
       async handler(ctx) {
         const b = body(ctx, grant);
@@ -38,7 +51,11 @@ export function permissionRoutes(id: Identity): RouteDefinition[] {
       },
     },
     {
-      method: 'DELETE', path: '/api/admin/permissions', access: admin, summary: "Remove a user's grant of a table or bucket", input: { body: revokeBody },
+      method: 'DELETE',
+      path: '/api/admin/permissions',
+      access: admin,
+      summary: "Remove a user's grant of a table or bucket",
+      input: { body: revokeBody },
       output: { status: 204, errors: { 404: 'No such grant' } },
       async handler(ctx) {
         const b = body(ctx, revokeBody);

@@ -23,7 +23,9 @@ export const setupLinkSchema = z.object({
   setup_path: z.string().meta({ description: 'Path of the page that sets the password, with email and token; append it to the host URL' }),
 });
 
-export const createdUserSchema = userSchema.extend({ invite: setupLinkSchema.nullable().meta({ description: 'Null when the user was created with a password' }) });
+export const createdUserSchema = userSchema.extend({
+  invite: setupLinkSchema.nullable().meta({ description: 'Null when the user was created with a password' }),
+});
 
 export const patSchema = z.object({
   id: z.string(),

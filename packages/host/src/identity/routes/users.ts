@@ -17,13 +17,22 @@ const listQuery = pageQuery();
 export function userRoutes(id: Identity): RouteDefinition[] {
   return [
     {
-      method: 'GET', path: '/api/users', access: admin, summary: 'Every user, by email', input: { query: listQuery }, output: { body: pagedSchema('users', userSchema) },
+      method: 'GET',
+      path: '/api/users',
+      access: admin,
+      summary: 'Every user, by email',
+      input: { query: listQuery },
+      output: { body: pagedSchema('users', userSchema) },
       handler(ctx) {
         ctx.body = pageOf('users', id.users.list().map(userJson), query(ctx, listQuery));
       },
     },
     {
-      method: 'POST', path: '/api/users', access: admin, summary: 'Create (invite) a user; returns a single-use setup link', input: { body: createUserBody },
+      method: 'POST',
+      path: '/api/users',
+      access: admin,
+      summary: 'Create (invite) a user; returns a single-use setup link',
+      input: { body: createUserBody },
       output: { status: 201, body: createdUserSchema, errors: { 409: 'A user with that email exists' } },
       async handler(ctx) {
         const b = body(ctx, createUserBody);
@@ -33,23 +42,42 @@ export function userRoutes(id: Identity): RouteDefinition[] {
       },
     },
     {
-      method: 'GET', path: '/api/users/:id', access: admin, summary: 'One user', input: { params: userParams }, output: { body: userSchema, errors: { 404: 'No such user' } },
+      method: 'GET',
+      path: '/api/users/:id',
+      access: admin,
+      summary: 'One user',
+      input: { params: userParams },
+      output: { body: userSchema, errors: { 404: 'No such user' } },
       handler(ctx) {
         ctx.body = userJson(id.users.require(param(ctx, userParams).id));
       },
     },
     {
-      method: 'PATCH', path: '/api/users/:id', access: admin, summary: "Change a user's email, name or role", input: { params: userParams, body: updateUserBody },
+      method: 'PATCH',
+      path: '/api/users/:id',
+      access: admin,
+      summary: "Change a user's email, name or role",
+      input: { params: userParams, body: updateUserBody },
       output: { body: userSchema, errors: { 404: 'No such user', 409: 'The email is taken, or the change would demote yourself or the last admin' } },
       async handler(ctx) {
         const b = body(ctx, updateUserBody);
         const target = param(ctx, userParams).id;
         id.guardAdminChange(ctx.state.user!.id, target, { role: b.role === undefined ? undefined : assertRole(b.role) });
-        ctx.body = userJson(await id.users.update(target, { email: b.email, name: b.name === undefined ? undefined : b.name, role: b.role === undefined ? undefined : assertRole(b.role) }));
+        ctx.body = userJson(
+          await id.users.update(target, {
+            email: b.email,
+            name: b.name === undefined ? undefined : b.name,
+            role: b.role === undefined ? undefined : assertRole(b.role),
+          }),
+        );
       },
     },
     {
-      method: 'DELETE', path: '/api/users/:id', access: admin, summary: 'Delete a user with their tokens and grants', input: { params: userParams },
+      method: 'DELETE',
+      path: '/api/users/:id',
+      access: admin,
+      summary: 'Delete a user with their tokens and grants',
+      input: { params: userParams },
       output: { status: 204, errors: { 404: 'No such user', 409: 'You cannot delete yourself or the last admin' } },
       async handler(ctx) {
         const target = param(ctx, userParams).id;
@@ -61,14 +89,22 @@ export function userRoutes(id: Identity): RouteDefinition[] {
       },
     },
     {
-      method: 'POST', path: '/api/users/:id/reset-password', access: admin, summary: 'A single-use link to set a new password (valid 1 day)', input: { params: userParams },
+      method: 'POST',
+      path: '/api/users/:id/reset-password',
+      access: admin,
+      summary: 'A single-use link to set a new password (valid 1 day)',
+      input: { params: userParams },
       output: { body: setupLinkSchema, errors: { 404: 'No such user' } },
       async handler(ctx) {
         ctx.body = await id.setupLink(id.users.require(param(ctx, userParams).id), RESET_TTL_MS);
       },
     },
     {
-      method: 'POST', path: '/api/users/:id/set-password', access: admin, summary: "Set a user's password (8 characters or more)", input: { params: userParams, body: passwordBody },
+      method: 'POST',
+      path: '/api/users/:id/set-password',
+      access: admin,
+      summary: "Set a user's password (8 characters or more)",
+      input: { params: userParams, body: passwordBody },
       output: { body: z.object({ status: z.literal('ok') }), errors: { 404: 'No such user' } },
       async handler(ctx) {
         const b = body(ctx, passwordBody);
@@ -77,7 +113,11 @@ export function userRoutes(id: Identity): RouteDefinition[] {
       },
     },
     {
-      method: 'POST', path: '/api/users/:id/deactivate', access: admin, summary: 'Deactivate a user: their sessions and tokens stop working at once', input: { params: userParams },
+      method: 'POST',
+      path: '/api/users/:id/deactivate',
+      access: admin,
+      summary: 'Deactivate a user: their sessions and tokens stop working at once',
+      input: { params: userParams },
       output: { body: userSchema, errors: { 404: 'No such user', 409: 'You cannot deactivate yourself or the last admin' } },
       async handler(ctx) {
         const target = param(ctx, userParams).id;
@@ -86,7 +126,11 @@ export function userRoutes(id: Identity): RouteDefinition[] {
       },
     },
     {
-      method: 'POST', path: '/api/users/:id/activate', access: admin, summary: 'Let a deactivated user sign in again', input: { params: userParams },
+      method: 'POST',
+      path: '/api/users/:id/activate',
+      access: admin,
+      summary: 'Let a deactivated user sign in again',
+      input: { params: userParams },
       output: { body: userSchema, errors: { 404: 'No such user' } },
       async handler(ctx) {
         ctx.body = userJson(await id.users.update(param(ctx, userParams).id, { active: true }));

@@ -63,7 +63,17 @@ export class SyncRepository {
       for (const o of outcomes) {
         await tx.run(
           `INSERT INTO sync_history (id, table_id, source, synced_at, rows, duration_ms, status, error, warnings) VALUES (?, ?, ?, ?::TIMESTAMP, ?, ?, ?, ?, ?)`,
-          [randomUUID(), o.name, source, at.toISOString(), o.rows ?? null, o.durationMs === undefined ? null : Math.round(o.durationMs), o.status, o.error ?? null, o.warnings?.length ? o.warnings.join('\n') : null],
+          [
+            randomUUID(),
+            o.name,
+            source,
+            at.toISOString(),
+            o.rows ?? null,
+            o.durationMs === undefined ? null : Math.round(o.durationMs),
+            o.status,
+            o.error ?? null,
+            o.warnings?.length ? o.warnings.join('\n') : null,
+          ],
         );
         await tx.run(
           `INSERT INTO sync_state (table_id, source, status, error) VALUES (?, ?, ?, ?)
@@ -84,7 +94,9 @@ export class SyncRepository {
     const params = [filter.tableId ?? null, filter.tableId ?? null, filter.source ?? null, filter.source ?? null];
     const [{ n }] = await this.db.all<{ n: number }>(`SELECT count(*) AS n FROM sync_history ${where}`, params);
     const items = await this.db.all<SyncHistoryRow>(`SELECT * FROM sync_history ${where} ORDER BY synced_at DESC, table_id, id LIMIT ? OFFSET ?`, [
-      ...params, filter.limit ?? 100, filter.offset ?? 0,
+      ...params,
+      filter.limit ?? 100,
+      filter.offset ?? 0,
     ]);
     return { items, total: Number(n) };
   }
