@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { queryRows, type PlainValue, type SqlParams } from '@aida/core';
+import { queryRows, SerialQueue, type PlainValue, type SqlParams } from '@aida/core';
 import { DataDirInUseError } from '../errors.js';
 
 /** A statement runner handed to transactions; the same methods as SystemDb minus `transaction`. */
@@ -22,7 +22,7 @@ export interface SerialSql extends SqlRunner {
  * were asked for, and a transaction never interleaves with another caller's statements.
  */
 class SerialConnection implements SerialSql {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private closed = false;
 
   constructor(private readonly conn: DuckDBConnection) {}
@@ -65,9 +65,7 @@ class SerialConnection implements SerialSql {
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error('system database is closed'));
-    const next = this.queue.then(task, task);
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.queue.run(task);
   }
 }
 
