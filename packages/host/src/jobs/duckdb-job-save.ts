@@ -106,28 +106,16 @@ export async function insertMany(tx: SqlRunner, batch: readonly InsertRequest[],
  */
 export async function updateById(tx: SqlRunner, id: string, p: SaveProps, by: string | null): Promise<JobParameters | null> {
   const rows = await tx.all<JobRow>(
-    `UPDATE jobs SET priority = ?, next_run_at = ?, type = ?, repeat_interval = ?, repeat_timezone = ?, repeat_at = ?, data = ?,
-       disabled = ?, fork = ?, last_modified_by = ?, start_date = ?, end_date = ?, skip_days = ?, updated_at = ?,
+    `UPDATE jobs SET ${UPSERT_SET}, next_run_at = ?, type = ?,
        fail_reason = CASE WHEN ? THEN ? ELSE fail_reason END,
        fail_count = CASE WHEN ? THEN ? ELSE fail_count END,
        failed_at = CASE WHEN ? THEN ? ELSE failed_at END
      WHERE id = ? AND name = ?
      RETURNING *`,
     [
-      p.priority ?? 0,
+      ...upsertParams(p, by),
       ts(p.nextRunAt),
       p.type ?? 'normal',
-      p.repeatInterval === undefined ? null : String(p.repeatInterval),
-      p.repeatTimezone ?? null,
-      p.repeatAt ?? null,
-      json(p.data),
-      p.disabled ?? false,
-      p.fork ?? false,
-      by,
-      ts(p.startDate),
-      ts(p.endDate),
-      json(p.skipDays),
-      ts(new Date()),
       p.failReason !== undefined,
       failReason(p.failReason),
       p.failCount !== undefined,
