@@ -48,6 +48,12 @@ export const PatCannotMintError = defineError(
   'A personal access token cannot create tokens; sign in to create one',
   NotAllowedError,
 );
+export const CsrfTokenInvalidError = defineError(
+  'AIDA_CSRF_INVALID',
+  403,
+  'This form is missing its security token or it is stale; reload the page and try again',
+  NotAllowedError,
+);
 export const SetupTokenInvalidError = defineError('AIDA_SETUP_TOKEN_INVALID', 400, 'This setup link is invalid, expired or already used', InputError);
 export const PasswordTooShortError = defineError('AIDA_PASSWORD_TOO_SHORT', 400, 'The password is too short', InputError);
 

@@ -40,7 +40,7 @@ import { SystemDb } from './state/system-db.js';
 import { SyncRepository } from './state/repositories/sync.js';
 import { SyncService } from './sync/sync-service.js';
 import { buildKoaApp, type HttpRouting } from './http/app.js';
-import { buildRouterFrom } from './http/router.js';
+import { buildRouterFrom, createPageRender } from './http/router.js';
 import { errorMiddleware } from './http/errors.js';
 import { buildOpenApi, openApiRoutes } from './http/openapi.js';
 import { auditMiddleware } from './identity/audit.js';
@@ -61,7 +61,10 @@ import { accessRequestRoutes } from './identity/routes/access-requests.js';
 import { auditRoutes } from './identity/routes/audit.js';
 import { pageRoutes, PASSWORD_PROVIDER } from './identity/routes/pages.js';
 import { healthRoute } from './http/routes/health.js';
-import { homeRoute } from './http/routes/home.js';
+import { portalAssets } from './portal/assets.js';
+import { csrfGuard, csrfToken } from './portal/csrf.js';
+import { dashboardRoutes } from './portal/dashboard.js';
+import { pageSecurityHeaders } from './portal/headers.js';
 import { HOST_VERSION, HOST_VIEWS_DIR } from './version.js';
 import { createLogger, logFormat } from './logging/logger.js';
 import { redactLogs } from './secrets/redact-logs.js';
@@ -392,7 +395,7 @@ class HostRuntime implements Host {
     };
   }
 
-  /** audit → redaction → errors → body → authentication → routes; audit sits outside so it sees final statuses. */
+  /** audit → redaction → page headers → errors → body → authentication → CSRF → routes; audit sits outside so it sees final statuses. */
   private buildPipeline(): Middleware {
     const id = this.identity!;
     const data = this.dataContext();
@@ -410,6 +413,8 @@ class HostRuntime implements Host {
       const timer = setTimeout(() => this.state === 'started' && profileAfterRebuild(), 2000);
       timer.unref();
     }
+    const overrideDir = this.config.views_dir ? resolve(this.config.views_dir) : undefined;
+    const assets = portalAssets(HOST_VIEWS_DIR, overrideDir);
     const providers = () => [PASSWORD_PROVIDER, ...this.contributions.authProviders.map((a) => a.provider)];
     const core: RouteDefinition[] = [
       healthRoute({
@@ -418,8 +423,8 @@ class HostRuntime implements Host {
         services: () => this.servicesHealth(),
         plugins: () => this.plugins.map((p) => ({ id: p.id, kind: p.plugin.kind, status: this.pluginStatus.get(p.id) ?? 'unknown' })),
       }),
-      homeRoute({
-        instanceName: this.config.instance.name,
+      ...dashboardRoutes({
+        baseUrl: this.config.instance.base_url?.replace(/\/$/, ''),
         plugins: () =>
           this.plugins.map((p) => ({
             id: p.id,
@@ -430,7 +435,10 @@ class HostRuntime implements Host {
           })),
         tables: () => this.analytics.tables(),
         canRead: (user, table) => this.access!.canRead(user, table),
+        sync: this.syncRepo(),
+        identity: id,
       }),
+      ...assets.routes,
       ...authRoutes(id),
       ...userRoutes(id),
       ...permissionRoutes(id),
@@ -443,15 +451,19 @@ class HostRuntime implements Host {
         buildOpenApi([...core, ...this.contributions.routes.map((r) => r.route)], { title: `${this.config.instance.name} API`, version: HOST_VERSION }),
       ),
     ];
-    const router = buildRouterFrom(core, this.contributions, {
+    const render = createPageRender(this.contributions, {
       hostViews: HOST_VIEWS_DIR,
-      overrideDir: this.config.views_dir ? resolve(this.config.views_dir) : undefined,
+      overrideDir,
       instanceName: this.config.instance.name,
+      assetVersion: assets.version,
+      csrf: (ctx) => csrfToken(id.tokens, ctx),
     });
+    const router = buildRouterFrom(core, this.contributions, render);
     return compose([
       auditMiddleware(id.audit),
       redactErrorResponses(this.secrets),
-      errorMiddleware(this.logger),
+      pageSecurityHeaders(),
+      errorMiddleware(this.logger, render),
       bodyParser({
         enableTypes: ['json', 'form'],
         parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
@@ -459,6 +471,7 @@ class HostRuntime implements Host {
         formLimit: '100kb',
       }) as Middleware,
       authenticate(id.users, id.pats, id.tokens),
+      csrfGuard(id.tokens),
       router.routes() as unknown as Middleware,
       router.allowedMethods({ throw: true }) as unknown as Middleware,
     ]);

@@ -98,7 +98,7 @@ export const instanceConfigSchema = z
       })
       .strict()
       .prefault({}),
-    /** A folder of templates that override the host's and plugins' (e.g. `home.njk`). */
+    /** A folder of templates that override the host's and plugins' (e.g. `dashboard.njk`, `assets/portal.css`). */
     views_dir: z.string().optional(),
     plugins: z.array(pluginEntrySchema).default([]),
   })

@@ -2,6 +2,7 @@ import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { InputError, InternalError, type AidaError, isAidaError, NotFoundError, PayloadTooLargeError, RateLimitedError } from '@aida/core';
 import { BadRequestError, MethodNotAllowedError } from '../errors.js';
+import type { PageRender } from './router.js';
 
 export interface ErrorBody {
   code: string;
@@ -9,16 +10,37 @@ export interface ErrorBody {
   detail: unknown;
 }
 
+type Ctx = Parameters<Middleware>[0];
+
 /**
  * The one place errors become HTTP: typed AIDA errors keep their status, code and detail;
- * anything else is a 500 whose message hides internals (the log has the stack).
+ * anything else is a 500 whose message hides internals (the log has the stack). A browser on
+ * a page path gets the same answer as an HTML page in the layout when `render` is given.
  */
-export function errorMiddleware(logger: Logger): Middleware {
+export function errorMiddleware(logger: Logger, render?: PageRender): Middleware {
+  const sendError = async (ctx: Ctx, status: number, body: ErrorBody): Promise<void> => {
+    if (render && wantsHtml(ctx)) {
+      try {
+        await render(ctx, 'error.njk', {
+          title: PAGE_HEADINGS[status] ?? `Error ${status}`,
+          heading: PAGE_HEADINGS[status] ?? `Error ${status}`,
+          status,
+          message: pageMessage(ctx, status, body),
+        });
+        // Rendering set a 200; the page answers with the error's status.
+        ctx.status = status;
+        return;
+      } catch (e) {
+        logger.error({ err: e, request_id: ctx.state.requestId }, 'error page failed to render; answering JSON');
+      }
+    }
+    sendJson(ctx, status, body);
+  };
   return async (ctx, next) => {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) {
-        sendError(ctx, 404, { code: NotFoundError.code, message: `No route for ${ctx.method} ${ctx.path}`, detail: null });
+        await sendError(ctx, 404, { code: NotFoundError.code, message: `No route for ${ctx.method} ${ctx.path}`, detail: null });
       }
     } catch (e) {
       if (isAidaError(e)) {
@@ -29,16 +51,20 @@ export function errorMiddleware(logger: Logger): Middleware {
         }
         if (e instanceof RateLimitedError) ctx.set('Retry-After', String(Math.ceil(e.retryAfterSeconds)));
         if (e.status >= 500) logger.error({ err: e, request_id: ctx.state.requestId }, e.message);
-        sendError(ctx, e.status, { code: e.code, message: e.message, detail: e.detail });
+        await sendError(ctx, e.status, { code: e.code, message: e.message, detail: e.detail });
         return;
       }
       const bad = fromRequestError(e);
       if (bad) {
-        sendError(ctx, bad.status, bad.body);
+        await sendError(ctx, bad.status, bad.body);
         return;
       }
       logger.error({ err: e, request_id: ctx.state.requestId }, 'unhandled error');
-      sendError(ctx, 500, { code: InternalError.code, message: `Internal error; quote request id ${ctx.state.requestId} when reporting it`, detail: null });
+      await sendError(ctx, 500, {
+        code: InternalError.code,
+        message: `Internal error; quote request id ${ctx.state.requestId} when reporting it`,
+        detail: null,
+      });
     }
   };
 }
@@ -70,11 +96,24 @@ function jsonProblem(message: string): string {
   return message.replace(/, (".*"|\.\.\.".*"|".*"\.\.\.) is not valid JSON$/s, '').replace(/ in JSON at position/, ' at position');
 }
 
-function wantsPage(ctx: Parameters<Middleware>[0]): boolean {
-  return ctx.method === 'GET' && !/^\/(api|auth|webhooks)\//.test(ctx.path) && ctx.accepts('json', 'html') === 'html' && !ctx.get('authorization');
+const PAGE_HEADINGS: Record<number, string> = { 403: 'Not allowed', 404: 'Page not found', 500: 'Something went wrong' };
+
+/** A browser on a page path (not an API: /api, /auth and /webhooks always answer JSON). */
+function wantsHtml(ctx: Ctx): boolean {
+  return !/^\/(api|auth|webhooks)(\/|$)/.test(ctx.path) && ctx.accepts('json', 'html') === 'html';
 }
 
-function sendError(ctx: Parameters<Middleware>[0], status: number, body: ErrorBody): void {
+/** A browser navigating to a page without a session, who should be sent to sign in. */
+function wantsPage(ctx: Ctx): boolean {
+  return ctx.method === 'GET' && wantsHtml(ctx) && !ctx.get('authorization');
+}
+
+/** The error's message, except an unmatched path, which reads better as a sentence than as a route. */
+function pageMessage(ctx: Ctx, status: number, body: ErrorBody): string {
+  return status === 404 && body.code === NotFoundError.code && body.message.startsWith('No route') ? `There is no page at ${ctx.path}.` : body.message;
+}
+
+function sendJson(ctx: Ctx, status: number, body: ErrorBody): void {
   ctx.status = status;
   ctx.type = 'application/json';
   ctx.body = body;

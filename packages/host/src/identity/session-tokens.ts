@@ -1,4 +1,4 @@
-import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { ROLES, type Role } from '@aida/core';
 import { TokenExpiredError, TokenInvalidError } from '../errors.js';
@@ -37,6 +37,14 @@ export class SessionTokens {
     });
     const exp = (jwt.decode(token) as { exp?: number }).exp;
     return { token, jti, expiresAt: exp ? new Date(exp * 1000) : null };
+  }
+
+  /**
+   * An HMAC of `value` under the signing secret, for values the host derives from a session
+   * (the portal's CSRF token) without storing them; the secret itself never leaves this class.
+   */
+  mac(purpose: string, value: string): string {
+    return createHmac('sha256', this.secret).update(`${purpose}\0${value}`).digest('base64url');
   }
 
   verify(token: string): Claims {

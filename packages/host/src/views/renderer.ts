@@ -37,6 +37,11 @@ export function createRenderer(opts: { hostViews: string; overrideDir?: string; 
     ...opts.pluginFolders.map((f) => ({ prefix: `${f.pluginId}/`, path: f.path })),
   ];
   const env = new nunjucks.Environment(new NamespacedLoader(folders), { autoescape: true, noCache: !opts.cache, throwOnUndefined: false });
+  // Times as `2026-01-31 14:05 UTC`: the same for every viewer, whatever the server's locale.
+  env.addFilter('datetime', (v: unknown) => {
+    const d = v instanceof Date ? v : typeof v === 'string' || typeof v === 'number' ? new Date(v) : null;
+    return d && !Number.isNaN(d.getTime()) ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
+  });
   return {
     env,
     render: (name: string, data: Record<string, unknown>) =>

@@ -17,19 +17,21 @@ beforeAll(async () => {
 afterAll(() => t?.stop());
 
 describe('a private table', () => {
-  it('is never shown to a user who cannot read it: not on the home page, the catalog or the manifest', async () => {
+  it('is never shown to a user who cannot read it: not on the dashboard, the catalog or the manifest', async () => {
     for (const who of [viewer, analyst]) {
-      const home = await call(t, 'GET', '/', { token: who.token, headers: { accept: 'text/html' } });
+      const home = await call(t, 'GET', '/dashboard', { token: who.token, headers: { accept: 'text/html' } });
       expect(home.status).toBe(200);
       expect(home.text).toContain('orders');
       expect(home.text).not.toContain('salaries');
+      // The count beside the list is the same filter: shop's two tables, not hr's private one.
+      expect(home.text).toMatch(/data-table-count>2</);
       const catalog = await call(t, 'GET', '/api/catalog/tables', { token: who.token });
       expect(JSON.stringify(catalog.json)).not.toContain('salaries');
       const manifest = await call(t, 'GET', '/api/sync/manifest', { token: who.token });
       expect(JSON.stringify(manifest.json)).not.toContain('salaries');
     }
     // The admin sees it, so the filter above is about access, not about the page.
-    const home = await call(t, 'GET', '/', { token: admin, headers: { accept: 'text/html' } });
+    const home = await call(t, 'GET', '/dashboard', { token: admin, headers: { accept: 'text/html' } });
     expect(home.text).toContain('salaries');
   });
 
@@ -69,7 +71,7 @@ describe('a private table', () => {
 
   it('becomes visible everywhere once the user is granted read', async () => {
     expect((await call(t, 'POST', '/api/admin/permissions', { token: admin, body: { user_id: viewer.id, dataset: 'salaries', access: 'read' } })).status).toBeLessThan(300);
-    const home = await call(t, 'GET', '/', { token: viewer.token, headers: { accept: 'text/html' } });
+    const home = await call(t, 'GET', '/dashboard', { token: viewer.token, headers: { accept: 'text/html' } });
     expect(home.text).toContain('salaries');
     expect((await call(t, 'GET', '/api/data/salaries/download', { token: viewer.token })).status).toBe(200);
   });

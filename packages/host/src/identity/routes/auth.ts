@@ -6,6 +6,8 @@ import type { Identity } from '../identity.js';
 import { assertPasswordPolicy } from '../passwords.js';
 import { patJson, PatRepository } from '../pats.js';
 import { normalizeEmail, userJson } from '../users.js';
+import type { RequestUser } from '../../http/context.js';
+import { safeNext } from '../../portal/redirects.js';
 import { createdPatSchema, patSchema, userSchema } from './schemas.js';
 
 const credentials = z.object({ email: z.string().min(1), password: z.string().min(1) });
@@ -13,7 +15,7 @@ const bootstrapBody = z.object({ email: z.string(), name: z.string().optional(),
 const setupBody = z.object({ email: z.string(), token: z.string(), password: z.string() });
 const patBody = z.object({ name: z.string().trim().min(1).max(100), expires_in_days: z.number().int().nullable().optional() });
 // The form is read leniently: whatever is missing fails the sign-in, which redirects back to the form.
-const webLoginBody = z.object({ email: z.coerce.string().default(''), password: z.coerce.string().default('') });
+const webLoginBody = z.object({ email: z.coerce.string().default(''), password: z.coerce.string().default(''), next: z.coerce.string().optional() });
 const listQuery = pageQuery();
 const tokenParams = z.object({ id: z.string().meta({ description: 'The token id' }) });
 const tokenList = pagedSchema('tokens', patSchema);
@@ -22,6 +24,12 @@ const signInOutput: RouteOutput = {
   body: issuedSessionSchema,
   errors: { 401: 'Wrong email or password, or the account is deactivated (one message for all)', 429: ERROR_429 },
 };
+
+/** Mints a PAT for the caller: the API route and the portal's button share this rule. */
+export function mintPat(id: Identity, caller: RequestUser, name: string, days: number | null | undefined) {
+  if (caller.tokenType !== 'session') throw new PatCannotMintError('A personal access token cannot create tokens; sign in to create one');
+  return id.createPat(caller.id, name, PatRepository.expiryFrom(days));
+}
 
 /** Password sign-in, bootstrap, setup, the current user, sign-out and personal access tokens (API.md, Auth). */
 export function authRoutes(id: Identity): RouteDefinition[] {
@@ -75,17 +83,18 @@ export function authRoutes(id: Identity): RouteDefinition[] {
       access: 'public',
       summary: 'The sign-in form: sets the session cookie and redirects to the dashboard',
       input: { body: webLoginBody, bodyTypes: ['form'] },
-      output: { status: 302, description: 'To /dashboard when signed in, else back to /login/password?error=…' },
+      output: { status: 302, description: 'To `next` (a same-origin path only) or /dashboard when signed in, else back to /login/password?error=…' },
       async handler(ctx) {
-        const { email, password } = body(ctx, webLoginBody);
+        const { email, password, next } = body(ctx, webLoginBody);
         try {
           limitSignIn(ctx.ip, email);
           const session = await id.passwordSignIn(email, password);
           id.sessions.setSessionCookie(ctx, session);
-          ctx.redirect('/dashboard');
+          ctx.redirect(safeNext(next));
         } catch (e) {
           const code = (e as { status?: number }).status === 429 ? 'too_many_attempts' : 'invalid_credentials';
-          ctx.redirect(`/login/password?error=${code}`);
+          const back = next && safeNext(next) === next ? `&next=${encodeURIComponent(next)}` : '';
+          ctx.redirect(`/login/password?error=${code}${back}`);
         }
       },
     },
@@ -150,9 +159,8 @@ export function authRoutes(id: Identity): RouteDefinition[] {
       input: { body: patBody },
       output: { status: 201, body: createdPatSchema, errors: { 403: 'Called with a personal access token: only a session may create one' } },
       async handler(ctx) {
-        if (ctx.state.user!.tokenType !== 'session') throw new PatCannotMintError('A personal access token cannot create tokens; sign in to create one');
         const b = body(ctx, patBody);
-        const created = await id.createPat(ctx.state.user!.id, b.name, PatRepository.expiryFrom(b.expires_in_days));
+        const created = await mintPat(id, ctx.state.user!, b.name, b.expires_in_days);
         ctx.status = 201;
         ctx.body = created;
       },

@@ -1,4 +1,5 @@
 import type { AuthProvider, RouteDefinition } from '@aida/core';
+import { safeNext } from '../../portal/redirects.js';
 
 const ERRORS: Record<string, string> = {
   invalid_credentials: 'Incorrect email or password.',
@@ -7,11 +8,13 @@ const ERRORS: Record<string, string> = {
   invalid_link: 'This sign-in link is invalid, expired or already used.',
 };
 
-/** The login page (one entry per registered provider), the password setup page and the dashboard entry. */
+/** The login page (one entry per registered provider) and the password setup page. */
 export function pageRoutes(providers: () => readonly AuthProvider[]): RouteDefinition[] {
   const login: RouteDefinition['handler'] = async (ctx) => {
     const code = typeof ctx.query.error === 'string' ? ctx.query.error : undefined;
-    await ctx.render('login.njk', { title: 'Sign in', providers: providers(), error: code ? (ERRORS[code] ?? 'Sign-in failed. Try again.') : undefined });
+    // Only a same-origin path is carried on to the form: the sign-in route checks it again.
+    const next = typeof ctx.query.next === 'string' && safeNext(ctx.query.next) === ctx.query.next ? ctx.query.next : undefined;
+    await ctx.render('login.njk', { title: 'Sign in', providers: providers(), next, error: code ? (ERRORS[code] ?? 'Sign-in failed. Try again.') : undefined });
   };
   return [
     { method: 'GET', path: '/login', access: 'public', handler: login },
@@ -22,14 +25,6 @@ export function pageRoutes(providers: () => readonly AuthProvider[]): RouteDefin
       access: 'public',
       async handler(ctx) {
         await ctx.render('setup.njk', { title: 'Set your password', email: ctx.query.email, token: ctx.query.token });
-      },
-    },
-    {
-      method: 'GET',
-      path: '/dashboard',
-      access: 'public',
-      handler(ctx) {
-        ctx.redirect(ctx.state.user ? '/' : '/login');
       },
     },
   ];

@@ -84,6 +84,13 @@ export class SyncRepository {
     });
   }
 
+  /** When each source last extracted a table without error: the dashboard's freshness. */
+  lastSuccessBySource(): Promise<{ source: string; last_success: Date }[]> {
+    return this.db.all<{ source: string; last_success: Date }>(
+      "SELECT source, max(synced_at) AS last_success FROM sync_history WHERE status = 'ok' GROUP BY source ORDER BY source",
+    );
+  }
+
   states(): Promise<SyncStateRow[]> {
     return this.db.all<SyncStateRow>('SELECT * FROM sync_state ORDER BY table_id');
   }
