@@ -61,6 +61,7 @@ import { accessRequestRoutes } from './identity/routes/access-requests.js';
 import { auditRoutes } from './identity/routes/audit.js';
 import { pageRoutes, PASSWORD_PROVIDER } from './identity/routes/pages.js';
 import { healthRoute } from './http/routes/health.js';
+import { collectHealth } from './http/routes/health-parts.js';
 import { portalAssets } from './portal/assets.js';
 import { csrfGuard, csrfToken } from './portal/csrf.js';
 import { dashboardRoutes } from './portal/dashboard.js';
@@ -421,18 +422,11 @@ class HostRuntime implements Host {
         version: HOST_VERSION,
         schemaVersion: () => this.schemaVersion,
         services: () => this.servicesHealth(),
-        plugins: () => this.plugins.map((p) => ({ id: p.id, kind: p.plugin.kind, status: this.pluginStatus.get(p.id) ?? 'unknown' })),
+        plugins: () => this.pluginSummaries().map(({ id, kind, status }) => ({ id, kind, status })),
       }),
       ...dashboardRoutes({
         baseUrl: this.config.instance.base_url?.replace(/\/$/, ''),
-        plugins: () =>
-          this.plugins.map((p) => ({
-            id: p.id,
-            kind: p.plugin.kind,
-            status: this.pluginStatus.get(p.id) ?? 'unknown',
-            description: p.plugin.description,
-            package: p.packageName,
-          })),
+        plugins: () => this.pluginSummaries(),
         tables: () => this.analytics.tables(),
         canRead: (user, table) => this.access!.canRead(user, table),
         sync: this.syncRepo(),
@@ -485,33 +479,18 @@ class HostRuntime implements Host {
     }
   }
 
-  private async servicesHealth(): Promise<Record<string, ServiceHealth>> {
-    const out: Record<string, ServiceHealth> = {};
-    try {
-      await this.systemDb!.all('SELECT 1');
-      out.system_db = { status: 'healthy' };
-    } catch (e) {
-      out.system_db = { status: 'unhealthy', detail: (e as Error).message };
-    }
-    out.analytics = this.analytics.isOpen
-      ? { status: 'healthy', detail: `${this.analytics.tables().length} tables` }
-      : { status: 'degraded', detail: 'the analytics database has not been built' };
-    out.jobs = this.jobs ? this.jobs.health() : { status: 'unhealthy', detail: 'not started' };
-    for (const [source, { connector }] of this.contributions.connectors) {
-      if (!connector.health) continue;
-      try {
-        out[`connector:${source}`] = await connector.health();
-      } catch (e) {
-        out[`connector:${source}`] = { status: 'unhealthy', detail: (e as Error).message };
-      }
-    }
-    for (const { service, pluginId } of this.contributions.services) {
-      try {
-        out[`${pluginId}:${service.id}`] = await service.health();
-      } catch (e) {
-        out[`${pluginId}:${service.id}`] = { status: 'unhealthy', detail: (e as Error).message };
-      }
-    }
-    return out;
+  private servicesHealth(): Promise<Record<string, ServiceHealth>> {
+    return collectHealth({ systemDb: this.systemDb!, analytics: this.analytics, jobs: this.jobs, contributions: this.contributions });
+  }
+
+  /** The plugins as health and the dashboard show them. */
+  private pluginSummaries() {
+    return this.plugins.map((p) => ({
+      id: p.id,
+      kind: p.plugin.kind,
+      status: this.pluginStatus.get(p.id) ?? 'unknown',
+      description: p.plugin.description,
+      package: p.packageName,
+    }));
   }
 }
