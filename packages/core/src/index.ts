@@ -132,3 +132,4 @@ export { type FileDigest } from './extract/hash.js';
 // Route input and shared HTTP schemas
 export { body, param, query, validateInput } from './http/input.js';
 export { isoTimestamp, issuedSessionSchema, roleSchema } from './http/schemas.js';
+export { mountPrefix } from './http/mount.js';

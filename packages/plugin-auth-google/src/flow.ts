@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import grantModule, { type GrantOptions, type GrantResponse, type GrantSession } from 'grant';
 import createSession, { type CreateSessionOptions } from 'koa-session';
 import { z } from 'zod';
-import { query } from '@aida/core';
+import { mountPrefix, query } from '@aida/core';
 import { safeEqual } from './oidc.js';
 
 type KoaMiddleware = (ctx: Context, next: () => Promise<void>) => Promise<void>;
@@ -249,10 +249,8 @@ export class OAuthFlow {
   }
 }
 
-/** The path the host is mounted under: koa-mount strips it from `url`, not from `originalUrl` (which grant matches). */
-export function mountOf(ctx: Context): string {
-  return ctx.originalUrl.endsWith(ctx.url) ? ctx.originalUrl.slice(0, ctx.originalUrl.length - ctx.url.length) : '';
-}
+/** Where the host is mounted (core's `mountPrefix`), under the name the routes use. */
+export const mountOf = (ctx: Context): string => mountPrefix(ctx);
 
 function fail(code: string, reason: string): CallbackFailure {
   return { ok: false, code, reason };

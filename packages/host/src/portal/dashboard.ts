@@ -5,7 +5,7 @@ import type { Reader } from '../data/access.js';
 import type { Identity } from '../identity/identity.js';
 import { mintPat } from '../identity/routes/auth.js';
 import type { SyncRepository } from '../state/repositories/sync.js';
-import { mountPrefix } from './redirects.js';
+import { mountPrefix } from '@aida/core';
 
 export interface DashboardSource {
   /** `instance.base_url`, when set: what `da login --server` should name behind a proxy. */

@@ -9,8 +9,3 @@ export function safeNext(next: unknown): string {
   if ([...next].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return '/dashboard';
   return next;
 }
-
-/** The prefix the host is mounted under in another Koa app (`/data`), or `''`: what koa-mount stripped from the URL. */
-export function mountPrefix(ctx: { originalUrl: string; url: string }): string {
-  return ctx.originalUrl.endsWith(ctx.url) ? ctx.originalUrl.slice(0, ctx.originalUrl.length - ctx.url.length) : '';
-}
