@@ -105,28 +105,23 @@ export { type JobContext, type JobHandler, type JobOptions, type JobRegistry } f
 export { type AidaHost, type SyncResult } from './contracts/host.js';
 export { type IssuedSession, type OneTimeTokens, type RateLimits, type SessionIssuer, type UserDirectory, type UserSummary } from './contracts/identity.js';
 // The extract contract: the writer connectors use and what the host reads back
+export { ExtractWriter, type CommitSummary, type TableOptions, type WriterOptions } from './extract/writer.js';
 export {
   DELETED_COLUMN,
-  EMPTY_PART,
-  ExtractWriter,
-  NULL_PART,
-  betweenCommits,
-  collectExtractGarbage,
-  fsyncPath,
-  readExtract,
   type AppendMode,
-  type CollectOptions,
-  type CommitSummary,
-  type FileRetention,
   type Granularity,
   type MergeMode,
   type PartitionBy,
   type ReplaceMode,
-  type TableOptions,
   type WriteMode,
   type WriteResult,
-  type WriterOptions,
-} from './extract/writer.js';
+} from './extract/modes.js';
+export { EMPTY_PART, NULL_PART } from './extract/partitions.js';
+export { readExtract } from './extract/read.js';
+export { betweenCommits } from './extract/sources.js';
+export { collectExtractGarbage, type CollectOptions } from './extract/garbage.js';
+export type { FileRetention } from './extract/retention.js';
+export { fsyncPath } from './extract/extract-db.js';
 export { type FileRow, type MetaRow } from './extract/schema.js';
 export { type FileDigest } from './extract/hash.js';
 // Route input and shared HTTP schemas

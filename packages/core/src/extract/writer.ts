@@ -18,24 +18,6 @@ import type { FileRetention } from './retention.js';
 import type { FileRow, MetaRow } from './schema.js';
 import { serialize, sourceState } from './sources.js';
 
-// The writer's contract in one import: reading an extract, collecting garbage, file retention.
-export { collectExtractGarbage, type CollectOptions } from './garbage.js';
-export { readExtract } from './read.js';
-export type { FileRetention } from './retention.js';
-export { betweenCommits } from './sources.js';
-export { fsyncPath } from './extract-db.js';
-export {
-  DELETED_COLUMN,
-  type AppendMode,
-  type Granularity,
-  type MergeMode,
-  type PartitionBy,
-  type ReplaceMode,
-  type WriteMode,
-  type WriteResult,
-} from './modes.js';
-export { EMPTY_PART, NULL_PART, PART_PATTERN } from './partitions.js';
-
 export interface WriterOptions {
   logger?: Logger;
   /**
