@@ -35,6 +35,8 @@ export {
 // Names that may reach SQL, and small async helpers
 export { COLUMN_NAME_PATTERN, IDENTIFIER_PATTERN, assertIdentifier, isValidIdentifier, quoteColumnName, quoteIdent, sqlString } from './identifiers.js';
 export { SerialQueue, mapLimit } from './async.js';
+// Numbers, sizes and times for people (the portal and da)
+export { formatBytes, formatDateTime, formatNumber, formatRelativeTime } from './format.js';
 // Config: validation, env references, durations, sizes, declared secrets
 export {
   REDACTED,
@@ -101,6 +103,7 @@ export {
   type SuccessStatus,
 } from './contracts/routes.js';
 export { type NavigationEntry, type ViewRegistry } from './contracts/views.js';
+export { type RequestUser } from './contracts/request.js';
 export { type JobContext, type JobHandler, type JobOptions, type JobRegistry } from './contracts/jobs.js';
 export { type AidaHost, type SyncResult } from './contracts/host.js';
 export { type IssuedSession, type OneTimeTokens, type RateLimits, type SessionIssuer, type UserDirectory, type UserSummary } from './contracts/identity.js';
@@ -128,3 +131,4 @@ export { type FileDigest } from './extract/hash.js';
 export { body, param, query, validateInput } from './http/input.js';
 export { isoTimestamp, issuedSessionSchema, roleSchema } from './http/schemas.js';
 export { mountPrefix } from './http/mount.js';
+export { safeNext } from './http/redirects.js';

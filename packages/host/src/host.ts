@@ -64,7 +64,8 @@ import { healthRoute } from './http/routes/health.js';
 import { collectHealth } from './http/routes/health-parts.js';
 import { portalAssets } from './portal/assets.js';
 import { csrfGuard, csrfToken } from './portal/csrf.js';
-import { dashboardRoutes } from './portal/dashboard.js';
+import { portalRoutes } from './portal/routes.js';
+import { ADMIN_SECTIONS } from './portal/admin/index.js';
 import { pageSecurityHeaders } from './portal/headers.js';
 import { HOST_VERSION, HOST_VIEWS_DIR } from './version.js';
 import { createLogger, logFormat } from './logging/logger.js';
@@ -424,13 +425,14 @@ class HostRuntime implements Host {
         services: () => this.servicesHealth(),
         plugins: () => this.pluginSummaries().map(({ id, kind, status }) => ({ id, kind, status })),
       }),
-      ...dashboardRoutes({
+      ...portalRoutes({
+        data,
+        profiles,
+        jobs: { jobs: () => this.jobs, runs: this.jobRuns() },
         baseUrl: this.config.instance.base_url?.replace(/\/$/, ''),
+        listRestricted: this.config.catalog.list_restricted,
         plugins: () => this.pluginSummaries(),
-        tables: () => this.analytics.tables(),
-        canRead: (user, table) => this.access!.canRead(user, table),
-        sync: this.syncRepo(),
-        identity: id,
+        canMail: () => false,
       }),
       ...assets.routes,
       ...authRoutes(id),
@@ -451,6 +453,7 @@ class HostRuntime implements Host {
       instanceName: this.config.instance.name,
       assetVersion: assets.version,
       csrf: (ctx) => csrfToken(id.tokens, ctx),
+      globals: { adminSections: ADMIN_SECTIONS },
     });
     const router = buildRouterFrom(core, this.contributions, render);
     return compose([

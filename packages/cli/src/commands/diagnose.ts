@@ -8,11 +8,11 @@ import { action } from '../command.js';
 import type { Context } from '../context.js';
 import { CliError, type ErrorKind } from '../errors.js';
 import { mainObjects, openLocalDb } from '../local-db.js';
-import { formatBytes, renderTable } from '../render.js';
+import { formatBytes, mapLimit } from '@aida/core';
+import { renderTable } from '../render.js';
 import { md5File } from '../sync/hash.js';
 import { fetchManifest } from '../sync/manifest.js';
 import { loadState, type SyncState } from '../sync/state.js';
-import { mapLimit } from '@aida/core';
 
 type Status = 'ok' | 'warn' | 'fail' | 'skip';
 

@@ -8,7 +8,7 @@ import { action } from '../command.js';
 import type { Context } from '../context.js';
 import { CliError, usageError, type ErrorKind } from '../errors.js';
 import { openLocalDb, rebuildViews, type ViewResult } from '../local-db.js';
-import { formatBytes } from '../render.js';
+import { formatBytes } from '@aida/core';
 import { downloadFile, installFiles, removeStaleParts, type Downloaded } from '../sync/download.js';
 import { fetchManifest } from '../sync/manifest.js';
 import { planSync, type FileJob, type Removal, type RemovalReason } from '../sync/plan.js';

@@ -78,7 +78,9 @@ export interface RouteDefinition {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /**
    * A plugin's own routes live under `/api/<pluginId>/`; paths the REST contract gives it
-   * (`/auth/<pluginId>/…`, `/webhooks/<pluginId>`) are allowed too.
+   * (`/auth/<pluginId>/…`, `/webhooks/<pluginId>`) are allowed too. Its portal pages live at
+   * `/<pluginId>` and under `/<pluginId>/`, render with `ctx.render('<pluginId>/<file>.njk')`
+   * and answer `text/html`; a form posted to one carries the layout's CSRF token.
    */
   path: string;
   access: RouteAccess;

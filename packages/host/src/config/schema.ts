@@ -98,6 +98,14 @@ export const instanceConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** The portal's catalog page. */
+    catalog: z
+      .object({
+        /** List tables a user cannot read by name and description only, with a "Request access" button (hidden when false). */
+        list_restricted: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
     /** A folder of templates that override the host's and plugins' (e.g. `dashboard.njk`, `assets/portal.css`). */
     views_dir: z.string().optional(),
     plugins: z.array(pluginEntrySchema).default([]),

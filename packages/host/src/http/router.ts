@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { type RouteDefinition, validateInput } from '@aida/core';
+import { mountPrefix, type RouteDefinition, validateInput } from '@aida/core';
 import type { Contributions } from '../plugins/registries.js';
 import { createRenderer } from '../views/renderer.js';
 import { guard, roleRank } from './guard.js';
@@ -15,7 +15,15 @@ export type PageRender = (ctx: Context, view: string, data?: Record<string, unkn
  */
 export function createPageRender(
   contributions: Contributions,
-  views: { hostViews: string; overrideDir?: string; instanceName: string; assetVersion: string; csrf: (ctx: Context) => string | undefined },
+  views: {
+    hostViews: string;
+    overrideDir?: string;
+    instanceName: string;
+    assetVersion: string;
+    csrf: (ctx: Context) => string | undefined;
+    /** Values every template sees (the admin sections for the admin sub-navigation). */
+    globals?: Record<string, unknown>;
+  },
 ): PageRender {
   const renderer = createRenderer({
     hostViews: views.hostViews,
@@ -27,7 +35,11 @@ export function createPageRender(
     const user = ctx.state.user;
     const navigation = contributions.navigation.filter((n) => !n.role || (user && roleRank(user.role) >= roleRank(n.role)));
     const html = await renderer.render(view, {
+      ...views.globals,
       instanceName: views.instanceName,
+      // Links and form actions start with it: the host may be mounted under a path in another Koa app.
+      base: mountPrefix(ctx),
+      path: ctx.path,
       navigation,
       user,
       isAdmin: user?.role === 'admin',

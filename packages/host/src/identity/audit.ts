@@ -90,14 +90,14 @@ export class AuditLog {
   }
 }
 
-/** Records every /api and /auth call once it has an answer (including errors). */
+/** Records every /api, /auth and /webhooks call, and every portal form post, once it has an answer (including errors). */
 export function auditMiddleware(log: AuditLog): Middleware {
   return async (ctx, next) => {
     const started = performance.now();
     try {
       await next();
     } finally {
-      if (ctx.path.startsWith('/api/') || ctx.path.startsWith('/auth/') || ctx.path.startsWith('/webhooks/')) {
+      if (/^\/(api|auth|webhooks)\//.test(ctx.path) || !['GET', 'HEAD', 'OPTIONS'].includes(ctx.method)) {
         const route = (ctx as { _matchedRoute?: string })._matchedRoute;
         log.record({
           timestamp: new Date(),

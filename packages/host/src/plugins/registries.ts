@@ -21,6 +21,9 @@ import {
 } from '@aida/core';
 import type { JobOverride } from '../config/schema.js';
 
+/** First path segments of the host's own pages and APIs: a plugin with one of these ids cannot add pages there. */
+const HOST_PAGE_ROOTS = new Set(['api', 'auth', 'webhooks', 'assets', 'login', 'dashboard', 'catalog', 'access', 'account', 'admin']);
+
 export interface OwnedConnector {
   pluginId: string;
   connector: Connector;
@@ -72,9 +75,12 @@ export class Contributions {
     };
     const routes: RouteRegistry = {
       add: (route) => {
-        const allowed = [`/api/${pluginId}/`, `/auth/${pluginId}/`, `/webhooks/${pluginId}`];
+        const allowed = [`/api/${pluginId}/`, `/auth/${pluginId}/`, `/webhooks/${pluginId}`, `/${pluginId}/`];
         if (!allowed.some((p) => route.path === p.replace(/\/$/, '') || route.path.startsWith(p))) {
           throw new InputError(`plugin '${pluginId}' may only add routes under ${allowed.join(', ')}; got ${route.method} ${route.path}`);
+        }
+        if (HOST_PAGE_ROOTS.has(pluginId) && !route.path.startsWith('/api/') && !route.path.startsWith('/auth/') && !route.path.startsWith('/webhooks/')) {
+          throw new InputError(`plugin '${pluginId}' cannot add pages at /${pluginId}: the host's own pages live there; got ${route.method} ${route.path}`);
         }
         this.routes.push({ pluginId, route });
       },

@@ -26,7 +26,7 @@ export function csrfToken(tokens: SessionTokens, ctx: Context): string | undefin
  */
 export function csrfGuard(tokens: SessionTokens): Middleware {
   return async (ctx, next) => {
-    if (!['GET', 'HEAD', 'OPTIONS'].includes(ctx.method) && !API_PATHS.test(ctx.path)) {
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(ctx.method) && (!API_PATHS.test(ctx.path) || cookieLogout(ctx))) {
       const expected = csrfToken(tokens, ctx);
       const sent = (ctx.request.body as Record<string, unknown> | undefined)?.[CSRF_FIELD];
       if (!expected || typeof sent !== 'string' || !sameString(sent, expected)) {
@@ -35,6 +35,14 @@ export function csrfGuard(tokens: SessionTokens): Middleware {
     }
     await next();
   };
+}
+
+/**
+ * Signing out with the session cookie is the layout's form, and carries its token: another site
+ * must not sign a user out. `da logout` sends a Bearer token, which no other site can.
+ */
+function cookieLogout(ctx: Context): boolean {
+  return ctx.path === '/auth/logout' && ctx.state.user?.tokenType === 'session' && !ctx.get('authorization');
 }
 
 function sameString(a: string, b: string): boolean {

@@ -1,32 +1,18 @@
 import { z } from 'zod';
 import { body, type RouteDefinition } from '@aida/core';
-import type { AnalyticsTable } from '../analytics/analytics-db.js';
-import type { Reader } from '../data/access.js';
-import type { Identity } from '../identity/identity.js';
-import { mintPat } from '../identity/routes/auth.js';
-import type { SyncRepository } from '../state/repositories/sync.js';
 import { mountPrefix } from '@aida/core';
-
-export interface DashboardSource {
-  /** `instance.base_url`, when set: what `da login --server` should name behind a proxy. */
-  baseUrl?: string;
-  plugins(): { id: string; kind: string; status: string; description?: string; package: string }[];
-  tables(): readonly AnalyticsTable[];
-  /** The catalog's read rule (TableAccess.canRead): the dashboard never counts or names a table its viewer may not read. */
-  canRead(user: Reader, table: string): boolean;
-  sync: Pick<SyncRepository, 'lastSuccessBySource'>;
-  identity: Identity;
-}
+import { mintPat } from '../identity/routes/auth.js';
+import type { PortalContext } from './context.js';
 
 // The form's fields; `_csrf` is checked before any route runs (csrfGuard).
 const tokenForm = z.object({ name: z.coerce.string().trim().min(1).max(100).default('da CLI (portal)') });
 const PAT_DAYS = 90;
 
 /** `/` (to the dashboard or sign-in), `/dashboard`, and the dashboard's "create a token" form. */
-export function dashboardRoutes(source: DashboardSource): RouteDefinition[] {
+export function dashboardRoutes(portal: PortalContext): RouteDefinition[] {
   // What `da login --server` should name: base_url when set (behind a proxy), else the address
   // the browser used. An empty base_url counts as unset.
-  const serverUrl = (ctx: { protocol: string; host: string }) => source.baseUrl || `${ctx.protocol}://${ctx.host}`;
+  const serverUrl = (ctx: { protocol: string; host: string }) => portal.baseUrl || `${ctx.protocol}://${ctx.host}`;
   return [
     {
       method: 'GET',
@@ -46,10 +32,10 @@ export function dashboardRoutes(source: DashboardSource): RouteDefinition[] {
       output: { media: ['text/html'] },
       async handler(ctx) {
         const user = ctx.state.user!;
-        const tables = source.tables().filter((t) => source.canRead(user, t.table_name));
+        const tables = portal.data.analytics.tables().filter((t) => portal.data.access.canRead(user, t.table_name));
         // Only sources the caller reads a table of: a source of private tables alone stays unnamed.
         const sources = new Set(tables.map((t) => t.source));
-        const freshness = (await source.sync.lastSuccessBySource()).filter((f) => user.role === 'admin' || sources.has(f.source));
+        const freshness = (await portal.data.sync.lastSuccessBySource()).filter((f) => user.role === 'admin' || sources.has(f.source));
         await ctx.render('dashboard.njk', {
           title: 'Dashboard',
           role: user.role,
@@ -57,7 +43,7 @@ export function dashboardRoutes(source: DashboardSource): RouteDefinition[] {
           freshness,
           serverUrl: serverUrl(ctx),
           canMint: user.tokenType === 'session',
-          plugins: user.role === 'admin' ? source.plugins() : [],
+          plugins: user.role === 'admin' ? portal.plugins() : [],
         });
       },
     },
@@ -70,7 +56,7 @@ export function dashboardRoutes(source: DashboardSource): RouteDefinition[] {
       output: { media: ['text/html'], errors: { 403: 'No valid CSRF token, or called with a personal access token' } },
       async handler(ctx) {
         const { name } = body(ctx, tokenForm);
-        const created = await mintPat(source.identity, ctx.state.user!, name, PAT_DAYS);
+        const created = await mintPat(portal.data.identity, ctx.state.user!, name, PAT_DAYS);
         // The token is on this page only: no cache may keep a copy.
         ctx.set('Cache-Control', 'no-store');
         await ctx.render('token-created.njk', { title: 'Your new token', created, serverUrl: serverUrl(ctx) });

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, normalize, sep } from 'node:path';
 import nunjucks from 'nunjucks';
+import { formatBytes, formatDateTime, formatNumber, formatRelativeTime } from '@aida/core';
 
 interface Folder {
   /** `''` for the host's own folders, `<pluginId>/` for a plugin's. */
@@ -37,16 +38,29 @@ export function createRenderer(opts: { hostViews: string; overrideDir?: string; 
     ...opts.pluginFolders.map((f) => ({ prefix: `${f.pluginId}/`, path: f.path })),
   ];
   const env = new nunjucks.Environment(new NamespacedLoader(folders), { autoescape: true, noCache: !opts.cache, throwOnUndefined: false });
-  // Times as `2026-01-31 14:05 UTC`: the same for every viewer, whatever the server's locale.
+  // One formatting for every page (and the same as `da`'s): see @aida/core's format.ts.
   env.addFilter('datetime', (v: unknown) => {
-    const d = v instanceof Date ? v : typeof v === 'string' || typeof v === 'number' ? new Date(v) : null;
-    return d && !Number.isNaN(d.getTime()) ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
+    const d = asDate(v);
+    return d ? formatDateTime(d) : '';
   });
+  env.addFilter('ago', (v: unknown) => {
+    const d = asDate(v);
+    return d ? formatRelativeTime(d) : '';
+  });
+  env.addFilter('bytes', (v: unknown) => (typeof v === 'number' || typeof v === 'bigint' ? formatBytes(Number(v)) : ''));
+  env.addFilter('number', (v: unknown) => (typeof v === 'number' || typeof v === 'bigint' ? formatNumber(v) : ''));
+  env.addFilter('percent', (v: unknown) => (typeof v === 'number' ? `${formatNumber(Math.round(v * 1000) / 10)}%` : ''));
+  env.addFilter('isodate', (v: unknown) => asDate(v)?.toISOString() ?? '');
   return {
     env,
     render: (name: string, data: Record<string, unknown>) =>
       new Promise<string>((resolve, reject) => env.render(name, data, (err, html) => (err ? reject(err) : resolve(html ?? '')))),
   };
+}
+
+function asDate(v: unknown): Date | null {
+  const d = v instanceof Date ? v : typeof v === 'string' || typeof v === 'number' ? new Date(v) : null;
+  return d && !Number.isNaN(d.getTime()) ? d : null;
 }
 
 export type Renderer = ReturnType<typeof createRenderer>;

@@ -7,7 +7,7 @@ import { assertPasswordPolicy } from '../passwords.js';
 import { patJson, PatRepository } from '../pats.js';
 import { normalizeEmail, userJson } from '../users.js';
 import type { RequestUser } from '../../http/context.js';
-import { safeNext } from '../../portal/redirects.js';
+import { safeNext } from '@aida/core';
 import { createdPatSchema, patSchema, userSchema } from './schemas.js';
 
 const credentials = z.object({ email: z.string().min(1), password: z.string().min(1) });

@@ -1,5 +1,5 @@
 import type { AuthProvider, RouteDefinition } from '@aida/core';
-import { safeNext } from '../../portal/redirects.js';
+import { safeNext } from '@aida/core';
 
 const ERRORS: Record<string, string> = {
   invalid_credentials: 'Incorrect email or password.',
