@@ -31,8 +31,8 @@ export interface RouteInput {
   file?: string;
 }
 
-/** Statuses a route answers on success: 204 has no body, 302 is a redirect. */
-export type SuccessStatus = 200 | 201 | 202 | 204 | 302;
+/** Statuses a route answers on success: 204 has no body, 302 and 303 are redirects (303: after a form post, GET the page again). */
+export type SuccessStatus = 200 | 201 | 202 | 204 | 302 | 303;
 
 /** Error statuses a route can document; each answers the JSON `{code, message, detail}`. */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 416 | 422 | 429 | 503;

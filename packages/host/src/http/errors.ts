@@ -26,6 +26,7 @@ export function errorMiddleware(logger: Logger, render?: PageRender): Middleware
           heading: PAGE_HEADINGS[status] ?? `Error ${status}`,
           status,
           message: pageMessage(ctx, status, body),
+          issues: inputIssues(body.detail),
         });
         // Rendering set a 200; the page answers with the error's status.
         ctx.status = status;
@@ -96,7 +97,16 @@ function jsonProblem(message: string): string {
   return message.replace(/, (".*"|\.\.\.".*"|".*"\.\.\.) is not valid JSON$/s, '').replace(/ in JSON at position/, ' at position');
 }
 
-const PAGE_HEADINGS: Record<number, string> = { 403: 'Not allowed', 404: 'Page not found', 500: 'Something went wrong' };
+const PAGE_HEADINGS: Record<number, string> = {
+  400: 'Please check what you entered',
+  403: 'Not allowed',
+  404: 'Page not found',
+  409: 'That cannot be done now',
+  413: 'Too large',
+  429: 'Too many requests',
+  500: 'Something went wrong',
+  503: 'Not available right now',
+};
 
 /** A browser on a page path (not an API: /api, /auth and /webhooks always answer JSON). */
 function wantsHtml(ctx: Ctx): boolean {
@@ -111,6 +121,12 @@ function wantsPage(ctx: Ctx): boolean {
 /** The error's message, except an unmatched path, which reads better as a sentence than as a route. */
 function pageMessage(ctx: Ctx, status: number, body: ErrorBody): string {
   return status === 404 && body.code === NotFoundError.code && body.message.startsWith('No route') ? `There is no page at ${ctx.path}.` : body.message;
+}
+
+/** The per-field problems of bad input (`detail.issues`), listed under the message. */
+function inputIssues(detail: unknown): { field: string; message: string }[] {
+  const issues = (detail as { issues?: unknown } | null)?.issues;
+  return Array.isArray(issues) ? issues.filter((i): i is { field: string; message: string } => typeof i?.message === 'string') : [];
 }
 
 function sendJson(ctx: Ctx, status: number, body: ErrorBody): void {

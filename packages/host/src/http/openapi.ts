@@ -116,7 +116,8 @@ function mediaSchema(type: string): JsonSchema {
 /** One answer: JSON with the body's schema and/or the listed media types; none for 204 and 304. */
 function answer(status: number, doc: AnswerDoc): JsonSchema {
   if (status === 204 || status === 304) return { description: doc.description };
-  if (status === 302) return { description: doc.description, headers: { Location: { description: 'Where to go next', schema: { type: 'string' } } } };
+  if (status === 302 || status === 303)
+    return { description: doc.description, headers: { Location: { description: 'Where to go next', schema: { type: 'string' } } } };
   const content: Record<string, JsonSchema> = {};
   if (doc.body) content['application/json'] = { schema: schemaOf(doc.body) };
   for (const type of doc.media ?? []) content[type] ??= { schema: mediaSchema(type) };
@@ -126,7 +127,14 @@ function answer(status: number, doc: AnswerDoc): JsonSchema {
 /** The main success answer, then the others the route declares, each with its own schema. */
 function successResponses(output: RouteOutput): Record<string, JsonSchema> {
   const status = output.status ?? 200;
-  const defaults: Record<SuccessStatus, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'Done; no body', 302: 'A redirect to the next page' };
+  const defaults: Record<SuccessStatus, string> = {
+    200: 'OK',
+    201: 'Created',
+    202: 'Accepted',
+    204: 'Done; no body',
+    302: 'A redirect to the next page',
+    303: 'Done; a redirect back to the page',
+  };
   const out: Record<string, JsonSchema> = { [status]: answer(status, { ...output, description: output.description ?? defaults[status] }) };
   for (const [other, doc] of Object.entries(output.others ?? {})) out[other] = answer(Number(other), doc);
   return out;

@@ -36,7 +36,9 @@ export function dashboardRoutes(portal: PortalContext): RouteDefinition[] {
         // Only sources the caller reads a table of: a source of private tables alone stays unnamed.
         const sources = new Set(tables.map((t) => t.source));
         const freshness = (await portal.data.sync.lastSuccessBySource()).filter((f) => user.role === 'admin' || sources.has(f.source));
+        const failures = user.role === 'admin' ? await adminFailures(portal) : { tables: [], jobs: [] };
         await ctx.render('dashboard.njk', {
+          failures,
           title: 'Dashboard',
           role: user.role,
           tables,
@@ -65,4 +67,12 @@ export function dashboardRoutes(portal: PortalContext): RouteDefinition[] {
       },
     },
   ];
+}
+
+/** What an admin should look at: tables whose last sync failed, and jobs whose last run failed. */
+async function adminFailures(portal: PortalContext) {
+  const [states, latest] = await Promise.all([portal.data.sync.states(), portal.jobs.runs.latest()]);
+  const tables = states.filter((s) => s.status !== 'ok').map((s) => ({ table: s.table_id, source: s.source, error: s.error, at: s.last_sync }));
+  const jobs = [...latest.values()].filter((r) => r.status === 'failed').map((r) => ({ name: r.job_name, error: r.error, at: r.finished_at }));
+  return { tables, jobs };
 }

@@ -9,11 +9,12 @@ const postForm = (path: string, cookie: string, fields: Record<string, string>) 
 
 let t: TestHost;
 let admin: string;
+let folders: Record<string, string>;
 let viewer: { id: string; token: string };
 const html = { accept: 'text/html' };
 
 beforeAll(async () => {
-  ({ t, admin } = await dataHost());
+  ({ t, admin, folders } = await dataHost());
   viewer = await userWithSession(t, admin, 'viewer@example.com', 'viewer');
   expect((await call(t, 'PUT', '/api/admin/registry/salaries', { token: admin, body: { is_public: false } })).status).toBe(200);
 });
@@ -81,6 +82,20 @@ describe('a token minted from the dashboard', () => {
     }
     const tokens = await call(t, 'GET', '/auth/tokens', { headers: { cookie: a.cookie } });
     expect(tokens.json.tokens.map((p: { name: string }) => p.name)).not.toContain('da CLI (portal)');
+  });
+});
+
+describe('what needs attention', () => {
+  it('shows an admin a failed sync with its reason, and a viewer nothing of it', async () => {
+    // The hr folder disappears: its next sync fails and keeps the previous extract.
+    const { rm } = await import('node:fs/promises');
+    await rm(folders.hr, { recursive: true });
+    expect((await t.host.syncSource('hr')).error).toBeTruthy();
+    const page = await call(t, 'GET', '/dashboard', { token: admin, headers: html });
+    expect(page.text).toContain('Needs attention');
+    expect(page.text).toMatch(/sync failed<\/span> <a href="\/catalog\/salaries"><code>salaries<\/code><\/a> \(hr\)/);
+    const mine = await call(t, 'GET', '/dashboard', { token: viewer.token, headers: html });
+    expect(mine.text).not.toContain('Needs attention');
   });
 });
 
