@@ -11,6 +11,7 @@ import { bodyParser } from '@koa/bodyparser';
 import type { Logger } from 'pino';
 import { container as globalContainer, type DependencyContainer } from 'tsyringe';
 import {
+  mailerToken,
   SecretRedactor,
   tokens,
   UnavailableError,
@@ -19,6 +20,7 @@ import {
   type AnyPlugin,
   type ConfigIssue,
   type HostInfo,
+  type Mailer,
   type RouteDefinition,
   type ServiceHealth,
   type SyncResult,
@@ -59,7 +61,7 @@ import { userRoutes } from './identity/routes/users.js';
 import { permissionRoutes } from './identity/routes/permissions.js';
 import { accessRequestRoutes } from './identity/routes/access-requests.js';
 import { auditRoutes } from './identity/routes/audit.js';
-import { pageRoutes, PASSWORD_PROVIDER } from './identity/routes/pages.js';
+import { pageRoutes, PASSWORD_PROVIDER, setupPageRoutes } from './identity/routes/pages.js';
 import { healthRoute } from './http/routes/health.js';
 import { collectHealth } from './http/routes/health-parts.js';
 import { portalAssets } from './portal/assets.js';
@@ -432,7 +434,10 @@ class HostRuntime implements Host {
         baseUrl: this.config.instance.base_url?.replace(/\/$/, ''),
         listRestricted: this.config.catalog.list_restricted,
         plugins: () => this.pluginSummaries(),
-        canMail: () => false,
+        mail: () =>
+          this.container.isRegistered(mailerToken.symbol, true)
+            ? { mailer: this.container.resolve<Mailer>(mailerToken.symbol), instanceName: this.config.instance.name }
+            : undefined,
       }),
       ...assets.routes,
       ...authRoutes(id),
@@ -442,6 +447,7 @@ class HostRuntime implements Host {
       ...auditRoutes(id),
       ...jobAdminRoutes({ jobs: () => this.jobs, runs: this.jobRuns() }),
       ...pageRoutes(providers),
+      ...setupPageRoutes(id),
       ...dataRoutes(data, { profiles }),
       ...openApiRoutes(() =>
         buildOpenApi([...core, ...this.contributions.routes.map((r) => r.route)], { title: `${this.config.instance.name} API`, version: HOST_VERSION }),

@@ -1,4 +1,4 @@
-import { redactText, type Service, type ServiceHealth, type tokens, type TokenType } from '@aida/core';
+import { redactText, type Mailer, type MailMessage, type Service, type ServiceHealth, type tokens, type TokenType } from '@aida/core';
 import nodemailer from 'nodemailer';
 import type { EmailConfig, SmtpConfig } from './config.js';
 
@@ -94,6 +94,9 @@ function transportOptions(smtp: SmtpConfig, password: string | undefined) {
  * Deliveries run in the background so that the answer to `send-link` neither waits for the
  * mail server nor reveals, by its timing, whether a mail was sent. As a host service it
  * reports the last delivery outcome in health and lets running deliveries finish on stop.
+ *
+ * The same SMTP transport sends other mail for the host and plugins (`send`, the core
+ * `Mailer`), so there is one connection pool, one health and one shutdown for both.
  */
 export class LinkMailer implements Service {
   readonly id = 'mailer';
@@ -130,12 +133,35 @@ export class LinkMailer implements Service {
       return;
     }
     const { text, html } = composeSignInMail(link, this.config.link_ttl);
+    await this.sendMail({ to, subject: this.config.subject, text, html }, [link, new URL(link).searchParams.get('token') ?? undefined]);
+    this.logger.info({ email: to }, 'sign-in link mailed');
+  }
+
+  /**
+   * Sends any mail (an invitation, a notification) from the configured sender: the core
+   * `Mailer`. Resolves once the SMTP server took it; rejects with a readable reason (no
+   * credentials in it) otherwise. Only offered to others when SMTP is configured.
+   */
+  async send(message: MailMessage): Promise<void> {
+    if (!this.transport) throw new Error('No SMTP server is configured for the email plugin (config smtp): mail cannot be sent');
+    await this.sendMail(message, []);
+    this.logger.info({ email: message.to, subject: message.subject }, 'mail sent');
+  }
+
+  /** The core `Mailer` over this transport, without the sign-in specifics (`deliver`, `inBackground`). */
+  asMailer(): Mailer {
+    return { send: (message) => this.send(message) };
+  }
+
+  /** One delivery over the transport; records the outcome for health. `hide` are values masked in the error, beside the SMTP password. */
+  private async sendMail(message: MailMessage, hide: readonly (string | undefined)[]): Promise<void> {
     try {
-      await this.transport.sendMail({ from: this.config.smtp!.from, to, subject: this.config.subject, text, html });
+      // Only these fields: whatever else a caller's object carries (a `from`, attachments) is not sent.
+      const { to, subject, text, html } = message;
+      await this.transport!.sendMail({ from: this.config.smtp!.from, to, subject, text, ...(html === undefined ? {} : { html }) });
       this.lastSuccess = Date.now();
-      this.logger.info({ email: to }, 'sign-in link mailed');
     } catch (e) {
-      const detail = describeDeliveryError(e, [...this.secrets, link, new URL(link).searchParams.get('token') ?? undefined]);
+      const detail = describeDeliveryError(e, [...this.secrets, ...hide]);
       this.lastFailure = { at: Date.now(), code: detail.code };
       throw Object.assign(new Error(`SMTP delivery to ${this.config.smtp!.host} failed: ${detail.message}`), { detail });
     }
@@ -195,9 +221,9 @@ export class LinkMailer implements Service {
     if (this.lastFailure && this.lastFailure.at >= this.lastSuccess) {
       return {
         status: 'degraded',
-        detail: `the last sign-in mail could not be delivered (${new Date(this.lastFailure.at).toISOString()}${this.lastFailure.code ? `, ${this.lastFailure.code}` : ''})`,
+        detail: `the last mail could not be delivered (${new Date(this.lastFailure.at).toISOString()}${this.lastFailure.code ? `, ${this.lastFailure.code}` : ''})`,
       };
     }
-    return { status: 'healthy', detail: this.lastSuccess ? 'the last sign-in mail was delivered' : 'no sign-in mail sent yet' };
+    return { status: 'healthy', detail: this.lastSuccess ? 'the last mail was delivered' : 'no mail sent yet' };
   }
 }

@@ -1,4 +1,4 @@
-import { definePlugin, tokens } from '@aida/core';
+import { definePlugin, mailerToken, tokens } from '@aida/core';
 import { emailConfigSchema } from './config.js';
 import { LinkMailer } from './mailer.js';
 import { magicLinkRoutes, SEND_LINK_PATH } from './routes.js';
@@ -9,6 +9,8 @@ export const emailAuthPlugin = definePlugin({
   kind: 'auth',
   description: 'Sign-in with a single-use link mailed over SMTP',
   config: emailConfigSchema,
+  // The host and other plugins mail through the same SMTP transport (invitations); see init.
+  provides: [mailerToken],
   deps: {
     logger: tokens.logger,
     authProviders: tokens.authProviders,
@@ -19,11 +21,14 @@ export const emailAuthPlugin = definePlugin({
     rateLimits: tokens.rateLimits,
     host: tokens.host,
   },
-  init({ logger, authProviders, services, sessions, oneTimeTokens, users, rateLimits, host }, { config: own }) {
+  init({ logger, authProviders, services, sessions, oneTimeTokens, users, rateLimits, host }, { config: own, provide }) {
     // The plugin's base_url wins; otherwise the instance's public origin.
     const config = { ...own, base_url: own.base_url ?? host.baseUrl };
     const mailer = new LinkMailer(config, logger);
     services.register(mailer);
+    // Only a real SMTP server makes a Mailer: without one (the demo) nobody may believe mail
+    // goes out, so the host keeps showing invitation links on the page instead of logging them.
+    if (mailer.mode === 'smtp') provide(mailerToken, mailer.asMailer());
     authProviders.register({
       id: 'email',
       login: {

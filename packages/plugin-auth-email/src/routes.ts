@@ -3,10 +3,12 @@ import {
   isAidaError,
   issuedSessionSchema,
   type IssuedSession,
+  mountPrefix,
   type OneTimeTokens,
   query,
   type RateLimits,
   type RouteDefinition,
+  safeNext,
   type SessionIssuer,
   type UserDirectory,
 } from '@aida/core';
@@ -43,28 +45,58 @@ const emailField = z
   .min(1, NOT_AN_EMAIL)
   .max(254)
   .pipe(z.email({ error: NOT_AN_EMAIL }));
-const sendLinkBody = z.object({ email: emailField });
+/** Where to land after sign-in; anything but a same-origin path is dropped (never a 400: it is a convenience). */
+const nextField = z
+  .string()
+  .max(2000)
+  .optional()
+  .catch(undefined)
+  .transform((next) => sameOrigin(next))
+  .meta({ description: 'Where to land after sign-in: a path on this host (anything else lands on /dashboard)' });
+const sendLinkBody = z.object({ email: emailField, next: nextField });
 const linkEmail = z.string().trim().min(1).max(254);
 const linkToken = z.string().trim().min(1).max(512);
 const verifyBody = z.object({ email: linkEmail, token: linkToken });
 // A bad link must end on the login page, not in a JSON 400: a field that does not fit is read as missing.
-const linkQuery = z.object({ email: linkEmail.optional().catch(undefined), token: linkToken.optional().catch(undefined) });
+const linkQuery = z.object({ email: linkEmail.optional().catch(undefined), token: linkToken.optional().catch(undefined), next: nextField });
 const RATE_LIMITED = 'Too many attempts from this address or for this account; Retry-After says when to try again';
 
 function accountKey(email: string): string {
   return `account:${email.toLowerCase()}`;
 }
 
-/** The link in the mail: `<base>/auth/email/verify?email=…&token=…`. */
-export function buildLink(base: string, email: string, token: string): string {
-  return `${base.replace(/\/+$/, '')}${VERIFY_PATH}?${new URLSearchParams({ email, token }).toString()}`;
+/** `next` when it is a same-origin path (core's `safeNext`), else undefined. */
+function sameOrigin(next: string | undefined): string | undefined {
+  return next !== undefined && safeNext(next) === next ? next : undefined;
 }
 
-function linkSentPage(message: string): string {
+/**
+ * Where a signed-in browser lands: `next` as the login page gave it (a same-origin path that
+ * already holds any mount prefix, as the host's own sign-in treats it), else the dashboard
+ * under the mount.
+ */
+function landing(ctx: Ctx, next: string | undefined): string {
+  const target = safeNext(next);
+  return target === next ? target : `${mountPrefix(ctx)}${target}`;
+}
+
+/**
+ * The link in the mail: `<base>/auth/email/verify?email=…&token=…`, and `&next=…` when the
+ * sign-in was asked for from a page. `next` needs no protection in the link: whoever holds the
+ * link holds the token already, and verify checks `next` again before redirecting.
+ */
+export function buildLink(base: string, email: string, token: string, next?: string): string {
+  const params = new URLSearchParams({ email, token });
+  const safe = sameOrigin(next);
+  if (safe) params.set('next', safe);
+  return `${base.replace(/\/+$/, '')}${VERIFY_PATH}?${params.toString()}`;
+}
+
+function linkSentPage(message: string, loginHref: string): string {
   const text = message.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Check your email</title></head>
-<body><main><h1>Check your email</h1><p>${text}</p><p><a href="/login">Back to sign-in</a></p></main></body></html>
+<body><main><h1>Check your email</h1><p>${text}</p><p><a href="${loginHref}">Back to sign-in</a></p></main></body></html>
 `;
 }
 
@@ -95,7 +127,7 @@ export function magicLinkRoutes(deps: MagicLinkDeps): RouteDefinition[] {
         errors: { 429: RATE_LIMITED },
       },
       async handler(ctx) {
-        const { email } = body(ctx, sendLinkBody);
+        const { email, next } = body(ctx, sendLinkBody);
         rateLimits.hit(SEND_LINK_BUCKET, [`ip:${ctx.ip}`, accountKey(email)]);
         const user = await users.findByEmail(email);
         if (user?.active) {
@@ -106,14 +138,14 @@ export function magicLinkRoutes(deps: MagicLinkDeps): RouteDefinition[] {
           // server never shows through to the caller.
           mailer.inBackground(`sending a sign-in link to ${user.email}`, async () => {
             const token = await oneTimeTokens.issue(MAGIC_LINK_PURPOSE, user.email, config.link_ttl);
-            await mailer.deliver(user.email, buildLink(base, user.email, token));
+            await mailer.deliver(user.email, buildLink(base, user.email, token, next));
           });
         }
         ctx.status = 200;
         ctx.set('Cache-Control', 'no-store');
         if (ctx.accepts('json', 'html') === 'html') {
           ctx.type = 'text/html';
-          ctx.body = linkSentPage(sentMessage);
+          ctx.body = linkSentPage(sentMessage, `${mountPrefix(ctx)}/login`);
         } else {
           ctx.body = { message: sentMessage };
         }
@@ -139,14 +171,14 @@ export function magicLinkRoutes(deps: MagicLinkDeps): RouteDefinition[] {
       method: 'GET',
       path: VERIFY_PATH,
       access: 'public',
-      summary: 'The link in the sign-in mail: sets the session cookie and redirects to the dashboard',
+      summary: 'The link in the sign-in mail: sets the session cookie and redirects to the page it was asked for, or the dashboard',
       input: { query: linkQuery },
-      output: { status: 302, description: 'To /dashboard when signed in, else to /login?error=invalid_link' },
+      output: { status: 302, description: 'To `next` (a same-origin path) or /dashboard when signed in, else to /login?error=invalid_link' },
       async handler(ctx) {
         // The token is in this URL: keep it out of caches and of the Referer of the next page.
         ctx.set('Cache-Control', 'no-store');
         ctx.set('Referrer-Policy', 'no-referrer');
-        const { email, token } = query(ctx, linkQuery);
+        const { email, token, next } = query(ctx, linkQuery);
         let session: IssuedSession | null = null;
         if (email && token) {
           try {
@@ -157,11 +189,12 @@ export function magicLinkRoutes(deps: MagicLinkDeps): RouteDefinition[] {
           }
         }
         if (!session) {
-          ctx.redirect('/login?error=invalid_link');
+          // The login page keeps `next`, so a fresh link asked for there still lands on that page.
+          ctx.redirect(`${mountPrefix(ctx)}/login?error=invalid_link${next ? `&next=${encodeURIComponent(next)}` : ''}`);
           return;
         }
         sessions.setSessionCookie(ctx, session);
-        ctx.redirect('/dashboard');
+        ctx.redirect(landing(ctx, next));
       },
     },
   ];

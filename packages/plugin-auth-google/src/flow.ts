@@ -29,6 +29,8 @@ export const callbackQuery = z.object({
 
 /** Cookie that carries the pending sign-in (state, nonce, PKCE verifier) between login and callback. */
 export const OAUTH_COOKIE = 'aida_google_oauth';
+/** Where the pending sign-in keeps its `next` path, beside grant's own `grant` entry. */
+const NEXT_KEY = 'aida_next';
 /** How long a started sign-in stays valid. */
 const PENDING_TTL_MS = 10 * 60_000;
 const PROVIDER = 'google';
@@ -52,6 +54,8 @@ export interface CallbackTokens {
   idToken: string;
   accessToken: string | undefined;
   nonce: string;
+  /** Where the sign-in was started for (`?next=` of the login), as stored with the state; checked again before any redirect. */
+  next?: string;
 }
 export interface CallbackFailure {
   ok: false;
@@ -59,6 +63,8 @@ export interface CallbackFailure {
   code: string;
   /** For the log only; never shown to the user. */
   reason: string;
+  /** The pending sign-in's `next`, when there was one: the login page offers it again. */
+  next?: string;
 }
 export type CallbackResult = CallbackTokens | CallbackFailure;
 
@@ -94,8 +100,12 @@ export class OAuthFlow {
     this.sealKey = Buffer.from(hkdfSync('sha256', options.clientSecret, 'aida:plugin-auth-google', 'oauth-session-cookie', 32));
   }
 
-  /** Login: grant stores a fresh state, nonce and PKCE verifier in the session and redirects to the provider. */
-  async start(ctx: Context): Promise<CallbackFailure | undefined> {
+  /**
+   * Login: grant stores a fresh state, nonce and PKCE verifier in the session and redirects to
+   * the provider. `next` (already checked to be a same-origin path) is sealed in beside them,
+   * so the callback knows where to land without trusting anything the provider echoes back.
+   */
+  async start(ctx: Context, next?: string): Promise<CallbackFailure | undefined> {
     const m = this.forRequest(ctx);
     const scoped = Object.create(ctx, m.descriptors) as Context;
     let failure: CallbackFailure | undefined;
@@ -111,6 +121,7 @@ export class OAuthFlow {
         // grant keeps the login query as "dynamic" overrides; they are never honoured here, so don't carry them.
         delete pending.dynamic;
         delete pending.override;
+        if (next !== undefined && scoped.session) scoped.session[NEXT_KEY] = next;
       }
     });
     delete ctx.state.grant;
@@ -127,8 +138,10 @@ export class OAuthFlow {
     const scoped = Object.create(ctx, m.descriptors) as Context;
     let result: CallbackResult = fail('session_expired', 'no pending sign-in');
     await m.session(scoped, async () => {
+      const next: unknown = scoped.session?.[NEXT_KEY];
       try {
         result = await this.exchange(ctx, scoped, m.grant);
+        if (typeof next === 'string') result.next = next;
       } finally {
         scoped.session = null;
       }

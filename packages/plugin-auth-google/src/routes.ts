@@ -1,7 +1,10 @@
 import type { Context } from 'koa';
+import { z } from 'zod';
 import {
   isAidaError,
+  query,
   redactText,
+  safeNext,
   UserDeactivatedError,
   type RateLimits,
   type RouteDefinition,
@@ -15,6 +18,31 @@ import { fetchUserInfo, isVerified, OidcError, verifyIdToken, type JwksCache } f
 
 export const LOGIN_PATH = '/auth/google/login';
 export const CALLBACK_PATH = '/auth/google/callback';
+
+/** `?next=` of the login: a path that is not one string reads as missing, never as a JSON 400. */
+export const loginQuery = z.object({
+  next: z
+    .string()
+    .max(2000)
+    .optional()
+    .catch(undefined)
+    .meta({ description: 'Where to land after sign-in: a path on this host (anything else lands on /dashboard)' }),
+});
+
+/** `next` when it is a same-origin path, else undefined: only such a path is stored or carried back to the login page. */
+function sameOrigin(next: string | undefined): string | undefined {
+  return next !== undefined && safeNext(next) === next ? next : undefined;
+}
+
+/**
+ * Where a signed-in browser lands: `next` as the login page gave it (a same-origin path that
+ * already holds any mount prefix, as the host's own sign-in treats it), else the dashboard
+ * under the mount.
+ */
+function landing(ctx: Context, next: string | undefined): string {
+  const target = safeNext(next);
+  return target === next ? target : `${mountOf(ctx)}${target}`;
+}
 
 export interface GoogleRouteDeps {
   config: GoogleConfig;
@@ -30,9 +58,11 @@ export interface GoogleRouteDeps {
 export function googleRoutes(deps: GoogleRouteDeps): RouteDefinition[] {
   const { config, flow, jwks, sessions, rateLimits, logger } = deps;
 
-  const refuse = (ctx: Context, code: string, reason: string, extra: Record<string, unknown> = {}) => {
+  const refuse = (ctx: Context, code: string, reason: string, extra: Record<string, unknown> = {}, next?: string) => {
     logger.warn({ code, reason: redactText(reason, [deps.clientSecret]), ip: ctx.ip, ...extra }, 'google sign-in refused');
-    ctx.redirect(`${mountOf(ctx)}/login?error=${encodeURIComponent(code)}`);
+    // The login page offers the same `next` again, so a retry still lands where it was meant to.
+    const back = sameOrigin(next);
+    ctx.redirect(`${mountOf(ctx)}/login?error=${encodeURIComponent(code)}${back ? `&next=${encodeURIComponent(back)}` : ''}`);
   };
 
   return [
@@ -41,6 +71,7 @@ export function googleRoutes(deps: GoogleRouteDeps): RouteDefinition[] {
       path: LOGIN_PATH,
       access: 'public',
       summary: 'Starts Google sign-in: redirects to Google with state, nonce and PKCE',
+      input: { query: loginQuery },
       output: {
         status: 302,
         description: "To Google's consent page (or back to /login?error=… when sign-in cannot start)",
@@ -50,8 +81,9 @@ export function googleRoutes(deps: GoogleRouteDeps): RouteDefinition[] {
         // Throws RateLimitedError (429, Retry-After) past the host's limit for the `oauth` bucket.
         rateLimits.hit('oauth', [`ip:${ctx.ip}`]);
         ctx.set('cache-control', 'no-store');
-        const failure = await flow.start(ctx);
-        if (failure) refuse(ctx, failure.code, failure.reason);
+        const next = sameOrigin(query(ctx, loginQuery).next);
+        const failure = await flow.start(ctx, next);
+        if (failure) refuse(ctx, failure.code, failure.reason, {}, next);
       },
     },
     {
@@ -60,11 +92,15 @@ export function googleRoutes(deps: GoogleRouteDeps): RouteDefinition[] {
       access: 'public',
       summary: 'Google redirects here; verifies the ID token and signs the user in',
       input: { query: callbackQuery },
-      output: { status: 302, description: 'To /dashboard when signed in, else to /login?error=…' },
+      output: {
+        status: 302,
+        description: 'To the `next` the login was started with (a same-origin path) or /dashboard when signed in, else to /login?error=…',
+      },
       async handler(ctx) {
         ctx.set('cache-control', 'no-store');
         const tokens = await flow.finish(ctx);
-        if (!tokens.ok) return refuse(ctx, tokens.code, tokens.reason);
+        if (!tokens.ok) return refuse(ctx, tokens.code, tokens.reason, {}, tokens.next);
+        const next = tokens.next;
 
         let email: string;
         let name: string | undefined;
@@ -84,11 +120,11 @@ export function googleRoutes(deps: GoogleRouteDeps): RouteDefinition[] {
           if (!email) throw new OidcError('email_missing', 'the provider returned no email address');
           if (!verified) throw new OidcError('email_not_verified', `the provider has not verified ${email}`);
         } catch (e) {
-          if (e instanceof OidcError) return refuse(ctx, e.code, e.message);
+          if (e instanceof OidcError) return refuse(ctx, e.code, e.message, {}, next);
           throw e;
         }
         email = email.trim().toLowerCase();
-        if (!domainAllowed(config, email)) return refuse(ctx, 'domain_not_allowed', `the domain of ${email} is not in allowed_domains`, { email });
+        if (!domainAllowed(config, email)) return refuse(ctx, 'domain_not_allowed', `the domain of ${email} is not in allowed_domains`, { email }, next);
 
         let session;
         try {
@@ -96,13 +132,13 @@ export function googleRoutes(deps: GoogleRouteDeps): RouteDefinition[] {
         } catch (e) {
           // The host refuses deactivated users (AuthenticationError); say so on the login page, not as JSON.
           if (isAidaError(e) && e.status === 401) {
-            return refuse(ctx, e.code === UserDeactivatedError.code ? 'account_disabled' : 'sign_in_refused', e.message, { email });
+            return refuse(ctx, e.code === UserDeactivatedError.code ? 'account_disabled' : 'sign_in_refused', e.message, { email }, next);
           }
           throw e;
         }
         sessions.setSessionCookie(ctx, session);
         logger.info({ email, user_id: session.user_id }, 'google sign-in');
-        ctx.redirect(`${mountOf(ctx)}/dashboard`);
+        ctx.redirect(landing(ctx, next));
       },
     },
   ];

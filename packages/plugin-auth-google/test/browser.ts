@@ -78,6 +78,8 @@ export interface FlowResult {
 
 export interface FlowOptions {
   browser?: Browser;
+  /** `?next=` of the login, as the login page's link carries it. */
+  next?: string;
   /** Rewrites the callback URL the provider sent the browser to (to tamper with state or code). */
   tamper?: (callback: URL) => void;
   /** Drops the browser's cookies between the provider and the callback (a cookie that got lost). */
@@ -87,7 +89,7 @@ export interface FlowOptions {
 /** Runs the whole sign-in as a browser would: login → provider → callback. */
 export async function signInWithGoogle(t: TestHost, options: FlowOptions = {}): Promise<FlowResult> {
   const browser = options.browser ?? new Browser().resolve(PUBLIC_ORIGIN, t.url);
-  const login = await browser.get(`${PUBLIC_ORIGIN}/auth/google/login`);
+  const login = await browser.get(`${PUBLIC_ORIGIN}/auth/google/login${options.next === undefined ? '' : `?next=${encodeURIComponent(options.next)}`}`);
   if (login.status !== 302) return { browser, login };
   const authorize = await browser.get(login.headers.get('location')!);
   if (authorize.status !== 302) throw new Error(`the provider answered ${authorize.status}: ${await authorize.text()}`);

@@ -49,6 +49,20 @@ describe('Google sign-in with the host mounted under /data', () => {
     expect(await me.json()).toMatchObject({ email: 'embedded@example.com', role: 'analyst' });
   });
 
+  it('next (a path that already holds the mount, as the login page gives it) is followed; an unsafe one lands on the mounted dashboard', async () => {
+    fake.identity = { email: 'embedded@example.com' };
+    for (const [next, lands] of [
+      ['/data/catalog', '/data/catalog'],
+      ['//evil.example', '/data/dashboard'],
+    ]) {
+      const browser = new Browser().resolve(PUBLIC_ORIGIN, outer);
+      const login = await browser.get(`${PUBLIC_ORIGIN}/data/auth/google/login?next=${encodeURIComponent(next!)}`);
+      const back = await browser.get(login.headers.get('location')!);
+      const callback = await browser.get(back.headers.get('location')!);
+      expect(callback.headers.get('location')).toBe(lands);
+    }
+  });
+
   it('failures redirect to the mounted login page', async () => {
     const browser = new Browser().resolve(PUBLIC_ORIGIN, outer);
     const login = await browser.get(`${PUBLIC_ORIGIN}/data/auth/google/login`);

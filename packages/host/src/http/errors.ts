@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
-import { InputError, InternalError, type AidaError, isAidaError, NotFoundError, PayloadTooLargeError, RateLimitedError } from '@aida/core';
+import { InputError, InternalError, type AidaError, isAidaError, mountPrefix, NotFoundError, PayloadTooLargeError, RateLimitedError } from '@aida/core';
 import { BadRequestError, MethodNotAllowedError } from '../errors.js';
 import type { PageRender } from './router.js';
 
@@ -47,7 +47,7 @@ export function errorMiddleware(logger: Logger, render?: PageRender): Middleware
       if (isAidaError(e)) {
         if (e.status === 401 && wantsPage(ctx)) {
           // A browser on a page without a session is sent to sign in, not shown JSON.
-          ctx.redirect(`/login?next=${encodeURIComponent(ctx.originalUrl)}`);
+          ctx.redirect(`${mountPrefix(ctx)}/login?next=${encodeURIComponent(ctx.originalUrl)}`);
           return;
         }
         if (e instanceof RateLimitedError) ctx.set('Retry-After', String(Math.ceil(e.retryAfterSeconds)));
@@ -108,9 +108,15 @@ const PAGE_HEADINGS: Record<number, string> = {
   503: 'Not available right now',
 };
 
-/** A browser on a page path (not an API: /api, /auth and /webhooks always answer JSON). */
+/**
+ * A browser on a page path, or a browser's HTML form posted to /auth (sign-out, setting a
+ * password): the person sees a page, not JSON. API calls (/api, /webhooks, JSON to /auth)
+ * always answer JSON.
+ */
 function wantsHtml(ctx: Ctx): boolean {
-  return !/^\/(api|auth|webhooks)(\/|$)/.test(ctx.path) && ctx.accepts('json', 'html') === 'html';
+  if (ctx.accepts('json', 'html') !== 'html') return false;
+  if (/^\/auth\//.test(ctx.path)) return ctx.method === 'POST' && Boolean(ctx.is('urlencoded'));
+  return !/^\/(api|webhooks)(\/|$)/.test(ctx.path);
 }
 
 /** A browser navigating to a page without a session, who should be sent to sign in. */

@@ -18,6 +18,13 @@ import { UsersRepository, type UserRecord } from './users.js';
 export const INVITE_TTL_MS = 7 * 86_400_000;
 export const RESET_TTL_MS = 86_400_000;
 
+/** A single-use link to set a password; `setup_path` is relative to the host's mount point. */
+export interface SetupLink {
+  token: string;
+  expires_at: string;
+  setup_path: string;
+}
+
 /** Users, sessions, tokens, grants, access requests and audit: the identity side of the host. */
 export class Identity {
   readonly users: UsersRepository;
@@ -99,12 +106,38 @@ export class Identity {
     return this.users.create({ email: input.email, name: input.name, role: input.role, passwordHash });
   }
 
+  /**
+   * Creates a user (an invite): one created without a password gets a single-use setup link,
+   * valid 7 days, to set it. The JSON API and the admin page both invite through this.
+   */
+  async inviteUser(input: { email: string; name?: string | null; role: Role; password?: string }): Promise<{ user: UserRecord; invite: SetupLink | null }> {
+    const user = await this.createUser(input);
+    return { user, invite: user.password_hash ? null : await this.setupLink(user, INVITE_TTL_MS) };
+  }
+
+  /** Changes a user's email, name or role, refusing to demote yourself or the last active admin. */
+  updateUser(actorId: string, targetId: string, patch: { email?: string; name?: string | null; role?: Role }): Promise<UserRecord> {
+    this.guardAdminChange(actorId, targetId, { role: patch.role });
+    return this.users.update(targetId, patch);
+  }
+
+  /** Deactivates (sessions and tokens stop working at once) or reactivates a user; never yourself or the last active admin. */
+  setActive(actorId: string, targetId: string, active: boolean): Promise<UserRecord> {
+    if (!active) this.guardAdminChange(actorId, targetId, { active: false });
+    return this.users.update(targetId, { active });
+  }
+
+  /** A single-use link, valid 1 day, for a user to set a new password. */
+  resetLink(userId: string): Promise<SetupLink> {
+    return this.setupLink(this.users.require(userId), RESET_TTL_MS);
+  }
+
   async setPassword(userId: string, password: string): Promise<void> {
     await this.users.update(userId, { password_hash: await hashPassword(assertPasswordPolicy(password)) });
   }
 
   /** A single-use link to set a password: for invites (7 days) and resets (1 day). */
-  async setupLink(user: UserRecord, ttlMs: number): Promise<{ token: string; expires_at: string; setup_path: string }> {
+  async setupLink(user: UserRecord, ttlMs: number): Promise<SetupLink> {
     const token = await this.oneTimeTokens.issue('password-setup', user.email, ttlMs);
     return {
       token,

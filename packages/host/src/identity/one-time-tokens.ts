@@ -16,6 +16,22 @@ export class DbOneTimeTokens implements OneTimeTokens {
     return secret;
   }
 
+  /**
+   * What `consume` would say, without using the secret up, and why not: `used` and `expired`
+   * only for whoever holds the right secret; anything else (a wrong secret, a link replaced by
+   * a newer one) is `unknown`, so nobody learns about other people's links.
+   */
+  async check(purpose: string, subject: string, secret: string): Promise<'valid' | 'used' | 'expired' | 'unknown'> {
+    if (typeof secret !== 'string' || !secret) return 'unknown';
+    const [row] = await this.db.all<{ token_hash: string; expires_at: Date; used_at: Date | null }>(
+      'SELECT token_hash, expires_at, used_at FROM one_time_tokens WHERE purpose = ? AND subject = ?',
+      [purpose, String(subject).toLowerCase()],
+    );
+    if (!row || !safeEqual(row.token_hash, sha256(secret))) return 'unknown';
+    if (row.used_at) return 'used';
+    return row.expires_at.getTime() > Date.now() ? 'valid' : 'expired';
+  }
+
   async consume(purpose: string, subject: string, secret: string): Promise<boolean> {
     if (typeof secret !== 'string' || !secret) return false;
     return this.db.transaction(async (tx) => {

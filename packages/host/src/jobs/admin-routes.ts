@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { param, query, type RouteDefinition } from '@aida/core';
 import { JobNotFoundError } from '../errors.js';
-import { pagedSchema, pageFrom, pageQuery } from '../http/paging.js';
+import { pagedSchema, pageFrom, pageQuery, type Page, type Paged } from '../http/paging.js';
 import type { JobScheduler } from './scheduler.js';
 import type { SystemDbJobRunLog } from './run-log.js';
 
@@ -35,19 +35,74 @@ const runsQuery = pageQuery({ defaultLimit: 20, maxLimit: 200 });
 
 const isoOf = (d: Date | undefined | null) => (d ? d.toISOString() : null);
 
+/** Where the jobs admin API and the `/admin/jobs` page read jobs and runs. */
+export interface JobsSource {
+  jobs(): JobScheduler | undefined;
+  runs: SystemDbJobRunLog;
+}
+
+export type JobStatus = z.output<typeof jobSchema>;
+export type JobRunRow = z.output<typeof runSchema>;
+
+/** The running scheduler, or 404 (before start, after stop). */
+function scheduler(source: JobsSource): JobScheduler {
+  const jobs = source.jobs();
+  if (!jobs) throw new JobNotFoundError('The job scheduler is not running');
+  return jobs;
+}
+
+/** Where a caller finds the job names: the API's list, or the page's for a browser. */
+const LISTED_AT = 'GET /api/admin/jobs lists them';
+
+function known(jobs: JobScheduler, name: string, listedAt: string): void {
+  if (!jobs.defined().some((d) => d.name === name)) throw new JobNotFoundError(`No job '${name}'; ${listedAt}`);
+}
+
+/**
+ * Every defined job with its schedule, last run and outcome, next run and whether it runs now:
+ * what `GET /api/admin/jobs` answers and `/admin/jobs` shows.
+ */
+export async function jobStatuses(source: JobsSource): Promise<JobStatus[]> {
+  const jobs = scheduler(source);
+  const [stored, latest] = await Promise.all([jobs.list(), source.runs.latest()]);
+  return jobs.defined().map((d) => {
+    const mine = stored.filter((s) => s.name === d.name);
+    const last = latest.get(d.name);
+    const next = mine.filter((s) => !s.disabled && s.nextRunAt && s.state !== 'running').map((s) => s.nextRunAt!.getTime());
+    return {
+      name: d.name,
+      schedule: d.schedule ?? mine.find((s) => s.schedule)?.schedule ?? null,
+      enabled: d.enabled,
+      last_run_at: isoOf(last?.started_at),
+      last_finished_at: isoOf(last?.finished_at),
+      last_status: last?.status ?? null,
+      last_error: last?.error ?? null,
+      next_run_at: next.length ? new Date(Math.min(...next)).toISOString() : null,
+      running: mine.some((s) => s.state === 'running'),
+    };
+  });
+}
+
+/** Queues one run of `name` now and returns its id; 404 for an unknown job, 409 for a disabled one. */
+export async function queueJobRun(source: JobsSource, name: string, listedAt = LISTED_AT): Promise<string> {
+  const jobs = scheduler(source);
+  known(jobs, name, listedAt);
+  return jobs.now(name);
+}
+
+/** One page of a job's runs, newest first; 404 for an unknown job. */
+export async function jobRunsPage(source: JobsSource, name: string, page: Page, listedAt = LISTED_AT): Promise<Paged<'runs', JobRunRow>> {
+  known(scheduler(source), name, listedAt);
+  const { items, total } = await source.runs.recent(name, page);
+  const runs = items.map(({ job_name: _name, ...r }) => ({ ...r, started_at: r.started_at.toISOString(), finished_at: r.finished_at.toISOString() }));
+  return pageFrom('runs', runs, total, page);
+}
+
 /**
  * The jobs admin API: every defined job with its schedule, last outcome and next run; a run on
  * demand; and each job's recent runs. Admin only (and audited, like every API call).
  */
-export function jobAdminRoutes(source: { jobs(): JobScheduler | undefined; runs: SystemDbJobRunLog }): RouteDefinition[] {
-  const scheduler = () => {
-    const jobs = source.jobs();
-    if (!jobs) throw new JobNotFoundError('The job scheduler is not running');
-    return jobs;
-  };
-  const known = (jobs: JobScheduler, name: string) => {
-    if (!jobs.defined().some((d) => d.name === name)) throw new JobNotFoundError(`No job '${name}'; GET /api/admin/jobs lists them`);
-  };
+export function jobAdminRoutes(source: JobsSource): RouteDefinition[] {
   return [
     {
       method: 'GET',
@@ -56,26 +111,7 @@ export function jobAdminRoutes(source: { jobs(): JobScheduler | undefined; runs:
       summary: 'Every job with its schedule, last run and outcome, and next run',
       output: { body: z.object({ jobs: z.array(jobSchema) }) },
       async handler(ctx) {
-        const jobs = scheduler();
-        const [stored, latest] = await Promise.all([jobs.list(), source.runs.latest()]);
-        ctx.body = {
-          jobs: jobs.defined().map((d) => {
-            const mine = stored.filter((s) => s.name === d.name);
-            const last = latest.get(d.name);
-            const next = mine.filter((s) => !s.disabled && s.nextRunAt && s.state !== 'running').map((s) => s.nextRunAt!.getTime());
-            return {
-              name: d.name,
-              schedule: d.schedule ?? mine.find((s) => s.schedule)?.schedule ?? null,
-              enabled: d.enabled,
-              last_run_at: isoOf(last?.started_at),
-              last_finished_at: isoOf(last?.finished_at),
-              last_status: last?.status ?? null,
-              last_error: last?.error ?? null,
-              next_run_at: next.length ? new Date(Math.min(...next)).toISOString() : null,
-              running: mine.some((s) => s.state === 'running'),
-            };
-          }),
-        };
+        ctx.body = { jobs: await jobStatuses(source) };
       },
     },
     {
@@ -87,9 +123,7 @@ export function jobAdminRoutes(source: { jobs(): JobScheduler | undefined; runs:
       output: { status: 202, body: z.object({ name: z.string(), run_id: z.string() }), description: 'Queued; GET …/runs shows its outcome' },
       async handler(ctx) {
         const { name } = param(ctx, nameParams);
-        const jobs = scheduler();
-        known(jobs, name);
-        const runId = await jobs.now(name);
+        const runId = await queueJobRun(source, name);
         ctx.status = 202;
         ctx.body = { name, run_id: runId };
       },
@@ -103,11 +137,7 @@ export function jobAdminRoutes(source: { jobs(): JobScheduler | undefined; runs:
       output: { body: pagedSchema('runs', runSchema) },
       async handler(ctx) {
         const { name } = param(ctx, nameParams);
-        known(scheduler(), name);
-        const page = query(ctx, runsQuery);
-        const { items, total } = await source.runs.recent(name, page);
-        const runs = items.map(({ job_name: _name, ...r }) => ({ ...r, started_at: r.started_at.toISOString(), finished_at: r.finished_at.toISOString() }));
-        ctx.body = pageFrom('runs', runs, total, page);
+        ctx.body = await jobRunsPage(source, name, query(ctx, runsQuery));
       },
     },
   ];

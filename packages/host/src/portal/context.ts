@@ -1,3 +1,4 @@
+import type { Mailer } from '@aida/core';
 import type { DataContext } from '../data/context.js';
 import type { ProfileService } from '../data/profiles/service.js';
 import type { JobScheduler } from '../jobs/scheduler.js';
@@ -25,6 +26,9 @@ export interface PortalContext {
   /** `catalog.list_restricted`: list tables a user cannot read by name and description, with "Request access". */
   listRestricted: boolean;
   plugins(): PluginSummary[];
-  /** True when a plugin registered a mailer (the email plugin): invitations are mailed, not only shown. */
-  canMail(): boolean;
+  /**
+   * The mailer a plugin registered (the email plugin) and the instance name mails are signed
+   * with; undefined without one, and invitation and reset links are shown instead of mailed.
+   */
+  mail(): { mailer: Mailer; instanceName: string } | undefined;
 }

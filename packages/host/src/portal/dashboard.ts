@@ -3,6 +3,7 @@ import { body, type RouteDefinition } from '@aida/core';
 import { mountPrefix } from '@aida/core';
 import { mintPat } from '../identity/routes/auth.js';
 import type { PortalContext } from './context.js';
+import { serverUrl } from './server-url.js';
 
 // The form's fields; `_csrf` is checked before any route runs (csrfGuard).
 const tokenForm = z.object({ name: z.coerce.string().trim().min(1).max(100).default('da CLI (portal)') });
@@ -10,9 +11,6 @@ const PAT_DAYS = 90;
 
 /** `/` (to the dashboard or sign-in), `/dashboard`, and the dashboard's "create a token" form. */
 export function dashboardRoutes(portal: PortalContext): RouteDefinition[] {
-  // What `da login --server` should name: base_url when set (behind a proxy), else the address
-  // the browser used. An empty base_url counts as unset.
-  const serverUrl = (ctx: { protocol: string; host: string }) => portal.baseUrl || `${ctx.protocol}://${ctx.host}`;
   return [
     {
       method: 'GET',
@@ -43,7 +41,7 @@ export function dashboardRoutes(portal: PortalContext): RouteDefinition[] {
           role: user.role,
           tables,
           freshness,
-          serverUrl: serverUrl(ctx),
+          serverUrl: serverUrl(portal, ctx),
           canMint: user.tokenType === 'session',
           plugins: user.role === 'admin' ? portal.plugins() : [],
         });
@@ -61,7 +59,7 @@ export function dashboardRoutes(portal: PortalContext): RouteDefinition[] {
         const created = await mintPat(portal.data.identity, ctx.state.user!, name, PAT_DAYS);
         // The token is on this page only: no cache may keep a copy.
         ctx.set('Cache-Control', 'no-store');
-        await ctx.render('token-created.njk', { title: 'Your new token', created, serverUrl: serverUrl(ctx) });
+        await ctx.render('token-created.njk', { title: 'Your new token', created, serverUrl: serverUrl(portal, ctx) });
         // Rendering set 200; the token was created.
         ctx.status = 201;
       },

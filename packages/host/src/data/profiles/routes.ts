@@ -1,11 +1,22 @@
 import { z } from 'zod';
 import { NotFoundError, param, query, type RouteDefinition } from '@aida/core';
+import type { Reader } from '../access.js';
 import type { DataContext } from '../context.js';
 import { profileSchema } from '../schemas.js';
 import type { ProfileService } from './service.js';
+import type { TableProfile } from './types.js';
 
 const tableParams = z.object({ name: z.string().meta({ description: 'The table, as the catalog names it' }) });
 const profileQuery = z.object({ compute: z.string().optional().meta({ description: '`false`: only a stored profile, never a computation (404 when there is none)' }) });
+
+/**
+ * Recomputes a table's profile for a caller who may read it (403 otherwise, also for a table
+ * that does not exist): what `POST …/refresh` and the portal's "Profile now" both do.
+ */
+export function refreshProfile(ctx: Pick<DataContext, 'access'>, service: ProfileService, user: Reader, name: string): Promise<TableProfile> {
+  ctx.access.assertCanRead(user, name);
+  return service.profile(name);
+}
 
 /**
  * `GET /api/catalog/profile/:name` (any reader of the table; computed on first request unless
@@ -33,9 +44,7 @@ export function profileRoutes(ctx: DataContext, service: ProfileService): RouteD
       input: { params: tableParams },
       output: { body: profileSchema },
       async handler(c) {
-        const { name } = param(c, tableParams);
-        ctx.access.assertCanRead(c.state.user!, name);
-        c.body = await service.profile(name);
+        c.body = await refreshProfile(ctx, service, c.state.user!, param(c, tableParams).name);
       },
     },
   ];

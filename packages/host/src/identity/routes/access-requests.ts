@@ -17,11 +17,27 @@ export interface AccessRequestTables {
   access: { canRead: RequestableTables['canRead'] };
 }
 
+/** What the workflow needs to know about tables, from the registry and the access rules. */
+export function requestableTables(tables: AccessRequestTables): RequestableTables {
+  return { get: (t) => tables.registry.get(t), canRead: (u, t) => tables.access.canRead(u, t) };
+}
+
+/** A request as people read it: who asks for what, not two ids to look up (the API's lists and the portal's /access). */
+export function accessRequestView(id: Identity, tables: AccessRequestTables) {
+  return (r: AccessRequest) => ({ ...r, user_email: id.users.get(r.user_id)?.email ?? null, table_name: tables.registry.get(r.table_id)?.name ?? null });
+}
+
+/** Approving is deciding and granting read on the table, in that order: a request decided twice grants nothing (409). */
+export async function approveAccessRequest(id: Identity, requestId: string, adminId: string): Promise<AccessRequest> {
+  const r = await id.accessRequests.decide(requestId, 'approved', adminId);
+  await id.permissions.set(r.user_id, r.table_id, 'read', adminId);
+  return r;
+}
+
 /** The access-request workflow (API.md, Administration): any user asks, an admin decides. */
 export function accessRequestRoutes(id: Identity, tables: AccessRequestTables): RouteDefinition[] {
-  const requestable: RequestableTables = { get: (t) => tables.registry.get(t), canRead: (u, t) => tables.access.canRead(u, t) };
-  // An admin deciding needs to see who asks for what, not two ids to look up.
-  const view = (r: AccessRequest) => ({ ...r, user_email: id.users.get(r.user_id)?.email ?? null, table_name: tables.registry.get(r.table_id)?.name ?? null });
+  const requestable = requestableTables(tables);
+  const view = accessRequestView(id, tables);
   return [
     {
       method: 'POST',
@@ -76,9 +92,7 @@ export function accessRequestRoutes(id: Identity, tables: AccessRequestTables): 
       input: { params: requestParams },
       output: { body: accessRequestSchema, errors: { 404: 'No such request', 409: 'The request was already decided' } },
       async handler(ctx) {
-        const r = await id.accessRequests.decide(param(ctx, requestParams).id, 'approved', ctx.state.user!.id);
-        await id.permissions.set(r.user_id, r.table_id, 'read', ctx.state.user!.id);
-        ctx.body = r;
+        ctx.body = await approveAccessRequest(id, param(ctx, requestParams).id, ctx.state.user!.id);
       },
     },
     {

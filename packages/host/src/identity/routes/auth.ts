@@ -8,6 +8,7 @@ import { patJson, PatRepository } from '../pats.js';
 import { normalizeEmail, userJson } from '../users.js';
 import type { RequestUser } from '../../http/context.js';
 import { safeNext } from '@aida/core';
+import { renderSetupLinkProblem, setupLinkProblem } from './pages.js';
 import { createdPatSchema, patSchema, userSchema } from './schemas.js';
 
 const credentials = z.object({ email: z.string().min(1), password: z.string().min(1) });
@@ -29,6 +30,11 @@ const signInOutput: RouteOutput = {
 export function mintPat(id: Identity, caller: RequestUser, name: string, days: number | null | undefined) {
   if (caller.tokenType !== 'session') throw new PatCannotMintError('A personal access token cannot create tokens; sign in to create one');
   return id.createPat(caller.id, name, PatRepository.expiryFrom(days));
+}
+
+/** A browser posting the setup page's form (not a JSON client, nor a script posting a form). */
+function fromSetupForm(ctx: { is(type: string): string | false | null; accepts(...types: string[]): string | false }): boolean {
+  return Boolean(ctx.is('urlencoded')) && ctx.accepts('json', 'html') === 'html';
 }
 
 /** Password sign-in, bootstrap, setup, the current user, sign-out and personal access tokens (API.md, Auth). */
@@ -106,7 +112,8 @@ export function authRoutes(id: Identity): RouteDefinition[] {
       input: { body: setupBody, bodyTypes: ['json', 'form'] },
       output: {
         body: issuedSessionSchema,
-        description: 'The session (a form post gets the cookie and a redirect to /dashboard instead)',
+        description:
+          'The session (a form post gets the cookie and a redirect to /dashboard instead; a browser form with a bad link gets a page saying so, 410 for an expired or used link, 404 for an unknown one)',
         errors: { 429: ERROR_429 },
       },
       async handler(ctx) {
@@ -116,6 +123,8 @@ export function authRoutes(id: Identity): RouteDefinition[] {
         assertPasswordPolicy(b.password);
         const user = id.users.byEmail(email);
         if (!user || !(await id.oneTimeTokens.consume('password-setup', email, b.token))) {
+          // The setup page's form gets the page that says what is wrong with the link; JSON clients the error.
+          if (fromSetupForm(ctx)) return renderSetupLinkProblem(ctx, (await setupLinkProblem(id, email, b.token)) ?? 'used');
           throw new SetupTokenInvalidError('This setup link is invalid, expired or already used');
         }
         await id.setPassword(user.id, b.password);

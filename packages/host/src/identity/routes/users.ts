@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { body, param, query, ROLES, type RouteDefinition } from '@aida/core';
 import { pagedSchema, pageOf, pageQuery } from '../../http/paging.js';
-import { INVITE_TTL_MS, RESET_TTL_MS, type Identity } from '../identity.js';
+import type { Identity } from '../identity.js';
 import { assertRole, userJson } from '../users.js';
 import { createdUserSchema, setupLinkSchema, userSchema } from './schemas.js';
 
@@ -36,9 +36,9 @@ export function userRoutes(id: Identity): RouteDefinition[] {
       output: { status: 201, body: createdUserSchema, errors: { 409: 'A user with that email exists' } },
       async handler(ctx) {
         const b = body(ctx, createUserBody);
-        const user = await id.createUser({ email: b.email, name: b.name, role: assertRole(b.role), password: b.password });
+        const { user, invite } = await id.inviteUser({ email: b.email, name: b.name, role: assertRole(b.role), password: b.password });
         ctx.status = 201;
-        ctx.body = { ...userJson(user), invite: user.password_hash ? null : await id.setupLink(user, INVITE_TTL_MS) };
+        ctx.body = { ...userJson(user), invite };
       },
     },
     {
@@ -62,13 +62,8 @@ export function userRoutes(id: Identity): RouteDefinition[] {
       async handler(ctx) {
         const b = body(ctx, updateUserBody);
         const target = param(ctx, userParams).id;
-        id.guardAdminChange(ctx.state.user!.id, target, { role: b.role === undefined ? undefined : assertRole(b.role) });
         ctx.body = userJson(
-          await id.users.update(target, {
-            email: b.email,
-            name: b.name === undefined ? undefined : b.name,
-            role: b.role === undefined ? undefined : assertRole(b.role),
-          }),
+          await id.updateUser(ctx.state.user!.id, target, { email: b.email, name: b.name, role: b.role === undefined ? undefined : assertRole(b.role) }),
         );
       },
     },
@@ -96,7 +91,7 @@ export function userRoutes(id: Identity): RouteDefinition[] {
       input: { params: userParams },
       output: { body: setupLinkSchema, errors: { 404: 'No such user' } },
       async handler(ctx) {
-        ctx.body = await id.setupLink(id.users.require(param(ctx, userParams).id), RESET_TTL_MS);
+        ctx.body = await id.resetLink(param(ctx, userParams).id);
       },
     },
     {
@@ -120,9 +115,7 @@ export function userRoutes(id: Identity): RouteDefinition[] {
       input: { params: userParams },
       output: { body: userSchema, errors: { 404: 'No such user', 409: 'You cannot deactivate yourself or the last admin' } },
       async handler(ctx) {
-        const target = param(ctx, userParams).id;
-        id.guardAdminChange(ctx.state.user!.id, target, { active: false });
-        ctx.body = userJson(await id.users.update(target, { active: false }));
+        ctx.body = userJson(await id.setActive(ctx.state.user!.id, param(ctx, userParams).id, false));
       },
     },
     {
@@ -133,7 +126,7 @@ export function userRoutes(id: Identity): RouteDefinition[] {
       input: { params: userParams },
       output: { body: userSchema, errors: { 404: 'No such user' } },
       async handler(ctx) {
-        ctx.body = userJson(await id.users.update(param(ctx, userParams).id, { active: true }));
+        ctx.body = userJson(await id.setActive(ctx.state.user!.id, param(ctx, userParams).id, true));
       },
     },
   ];
