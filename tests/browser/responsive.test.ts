@@ -75,6 +75,8 @@ describeInBrowser('the portal on a phone and on a wide screen (demo data)', () =
   });
 
   // The README's screenshot: written only when asked, so an ordinary test run leaves git clean.
+  if (process.env.AIDA_UPDATE_DOCS_SCREENSHOTS !== '1')
+    console.info('Skipping the docs screenshot: set AIDA_UPDATE_DOCS_SCREENSHOTS=1 to redraw docs/images/catalog-table.png');
   it.runIf(process.env.AIDA_UPDATE_DOCS_SCREENSHOTS === '1')('writes docs/images/catalog-table.png: the table page with its charts at 1280 px', async () => {
     const page = await windowOf(1280, 900);
     await page.goto('/catalog/orders');

@@ -37,7 +37,7 @@ export function registerAuth(program: Command): void {
     .command('login')
     .description('Sign in: with a password (default), a personal access token (--token), or an emailed link (--magic-link, then --link)')
     .option('--email <email>', 'your account (or DA_EMAIL)')
-    .option('--token <pat>', 'a personal access token created in the web UI or with POST /auth/tokens')
+    .option('--token <pat>', 'a personal access token from the portal (dashboard or Tokens page: /account/tokens) or POST /auth/tokens')
     .option('--token-stdin', 'read the personal access token from stdin (keeps it out of ps and shell history)')
     .option('--password-stdin', 'read the password from stdin (or set DA_PASSWORD)')
     .option('--magic-link', 'mail a single-use sign-in link to --email')
@@ -166,7 +166,7 @@ async function logout(ctx: Context): Promise<void> {
   ctx.out.result(
     { status: 'signed_out', ...(ctx.stored.pat_id ? { token_revoked: revoked } : {}) },
     () =>
-      `Signed out; the stored token is gone${ctx.stored.pat_id ? (revoked ? ' and revoked on the server' : ' (it could not be revoked on the server: revoke it in the web UI)') : ''}.`,
+      `Signed out; the stored token is gone${ctx.stored.pat_id ? (revoked ? ' and revoked on the server' : ' (it could not be revoked on the server: revoke it on the Tokens page of the portal, /account/tokens)') : ''}.`,
   );
 }
 
