@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { body, param, query, type RouteDefinition } from '@aida/core';
+import { body, type DiscoveredTable, param, query, type RouteDefinition } from '@aida/core';
 import { pagedSchema, pageOf, pageQuery } from '../http/paging.js';
 import type { DataContext } from './context.js';
+import type { RegistryEntry, RegistryInput } from './registry.js';
 import { discoveredSchema, registryEntrySchema } from './schemas.js';
 
 const admin = { role: 'admin' } as const;
@@ -31,18 +32,8 @@ export function registryRoutes(ctx: DataContext): RouteDefinition[] {
       method: 'GET', path: '/api/admin/discover-tables', access: admin, summary: 'Tables the configured connectors can see, registered or not',
       output: { body: discoveredSchema },
       async handler(c) {
-        const out: Record<string, unknown>[] = [];
-        const errors: { source: string; error: string }[] = [];
-        for (const connector of ctx.connectors()) {
-          try {
-            for (const t of await connector.discover()) {
-              out.push({ ...t, source: connector.source, source_type: connector.sourceType, registered: Boolean(ctx.registry.get(t.name)) });
-            }
-          } catch (e) {
-            errors.push({ source: connector.source, error: (e as Error).message });
-          }
-        }
-        c.body = { tables: out, count: out.length, errors };
+        const { tables, errors } = await discoverTables(ctx);
+        c.body = { tables, count: tables.length, errors };
       },
     },
     {
@@ -57,20 +48,16 @@ export function registryRoutes(ctx: DataContext): RouteDefinition[] {
       output: { status: 201, body: registryEntrySchema, errors: { 409: 'A table with that id is registered', 422: 'The name is empty' } },
       async handler(c) {
         const b = body(c, registerTableSchema);
-        if (b.sync_schedule) ctx.validateSchedule(b.sync_schedule);
+        const entry = await registerTable(ctx, b, c.state.user!.id);
         c.status = 201;
-        c.body = await ctx.registry.register(b, c.state.user!.id);
-        await ctx.tableSchedulesChanged();
+        c.body = entry;
       },
     },
     {
       method: 'PUT', path: '/api/admin/registry/:id', access: admin, summary: "Change a registered table's fields (e.g. is_public)", input: { params: tableParams, body: registerTableSchema },
       output: { body: registryEntrySchema, errors: { 404: 'No such table is registered' } },
       async handler(c) {
-        const b = body(c, registerTableSchema);
-        if (b.sync_schedule) ctx.validateSchedule(b.sync_schedule);
-        c.body = await ctx.registry.update(param(c, tableParams).id, b);
-        await ctx.tableSchedulesChanged();
+        c.body = await updateTable(ctx, param(c, tableParams).id, body(c, registerTableSchema));
       },
     },
     {
@@ -82,4 +69,54 @@ export function registryRoutes(ctx: DataContext): RouteDefinition[] {
       },
     },
   ];
+}
+
+/** A table a connector sees, with its source and whether the registry knows it (GET /api/admin/discover-tables, /admin/tables). */
+export type DiscoveredEntry = DiscoveredTable & { source: string; source_type: string; registered: boolean };
+
+/**
+ * What every connector can see, in connector order. A connector that fails (or outlasts
+ * `signal`) is reported under `errors` and the others are still listed.
+ */
+export async function discoverTables(ctx: DataContext, signal?: AbortSignal): Promise<{ tables: DiscoveredEntry[]; errors: { source: string; error: string }[] }> {
+  const perConnector = await Promise.all(
+    ctx.connectors().map(async (connector) => {
+      try {
+        const found = await untilAborted(connector.discover(signal), signal);
+        const tables = found.map((t) => ({ ...t, source: connector.source, source_type: connector.sourceType, registered: Boolean(ctx.registry.get(t.name)) }));
+        return { tables, error: undefined };
+      } catch (e) {
+        return { tables: [], error: { source: connector.source, error: (e as Error).message } };
+      }
+    }),
+  );
+  return { tables: perConnector.flatMap((p) => p.tables), errors: perConnector.flatMap((p) => (p.error ? [p.error] : [])) };
+}
+
+/** Registers a table: its schedule is checked first, and schedules are re-applied after. */
+export async function registerTable(ctx: DataContext, input: RegistryInput, by: string): Promise<RegistryEntry> {
+  if (input.sync_schedule) ctx.validateSchedule(input.sync_schedule);
+  const entry = await ctx.registry.register(input, by);
+  await ctx.tableSchedulesChanged();
+  return entry;
+}
+
+/** Changes a registered table: a bad schedule changes nothing; schedules are re-applied after. */
+export async function updateTable(ctx: DataContext, id: string, patch: RegistryInput): Promise<RegistryEntry> {
+  if (patch.sync_schedule) ctx.validateSchedule(patch.sync_schedule);
+  const entry = await ctx.registry.update(id, patch);
+  await ctx.tableSchedulesChanged();
+  return entry;
+}
+
+/** A connector that ignores the abort signal still cannot hold the caller past it. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return Promise.race([
+    work,
+    new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(new Error('listing its tables took too long'));
+      signal.addEventListener('abort', () => reject(new Error('listing its tables took too long')), { once: true });
+    }),
+  ]);
 }

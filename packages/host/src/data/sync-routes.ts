@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { body, InputError, query, type RouteDefinition, UnavailableError } from '@aida/core';
+import { body, InputError, NotFoundError, query, type RouteDefinition, UnavailableError } from '@aida/core';
 import { sourceOfTable } from './table-source.js';
 import type { DataContext } from './context.js';
 import type { SyncSettingsStore } from './sync-settings.js';
@@ -112,15 +112,33 @@ export function syncRoutes(ctx: DataContext, settings: SyncSettingsStore, profil
       output: { body: triggerSchema, errors: { 503: 'Jobs are not running on this host yet' } },
       async handler(c) {
         const b = body(c, triggerBody);
-        const tables = Array.isArray(b) ? b : b.tables;
-        const sources = tables?.length ? sourcesOf(ctx, tables) : ctx.connectors().map((k) => k.source);
-        const jobs = ctx.jobs();
-        if (!jobs) throw new UnavailableError('Jobs are not running on this host yet; try again shortly');
-        await jobs.now(SYNC_JOB, { sources, tables: tables ?? null });
+        const { tables, sources } = await queueSync(ctx, { tables: Array.isArray(b) ? b : b.tables });
         c.body = { status: 'triggered', tables: tables ?? 'all', sources, message: `Sync queued for ${sources.length} source(s): extract, rebuild, profile` };
       },
     },
   ];
+}
+
+/**
+ * Queues one `aida:sync` run (extract → rebuild → profile): of the given tables, of one whole
+ * source, or (neither given) of every source. Unknown tables are a 400, an unknown source a
+ * 404, and a host whose jobs have not started a 503. `tables` is null when whole sources run.
+ */
+export async function queueSync(
+  ctx: DataContext,
+  want: { tables?: string[]; source?: string } = {},
+): Promise<{ tables: string[] | null; sources: string[] }> {
+  const { tables } = want;
+  const sources = want.source ? [knownSource(ctx, want.source)] : tables?.length ? sourcesOf(ctx, tables) : ctx.connectors().map((k) => k.source);
+  const jobs = ctx.jobs();
+  if (!jobs) throw new UnavailableError('Jobs are not running on this host yet; try again shortly');
+  await jobs.now(SYNC_JOB, { sources, tables: tables ?? null });
+  return { tables: tables ?? null, sources };
+}
+
+function knownSource(ctx: DataContext, source: string): string {
+  if (!ctx.connectors().some((k) => k.source === source)) throw new NotFoundError(`No connector provides the source '${source}'`);
+  return source;
 }
 
 /** The sources that provide the given tables; unknown tables are a 400 naming them. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { body, NotFoundError, param, query, type RouteDefinition } from '@aida/core';
 import type { Identity } from '../identity.js';
+import type { Grant } from '../permissions.js';
 import { grantSchema } from './schemas.js';
 
 const admin = { role: 'admin' } as const;
@@ -45,9 +46,9 @@ export function permissionRoutes(id: Identity): RouteDefinition[] {
       output: { status: 201, body: grantSchema, description: 'The grant as stored', errors: { 404: 'No such user' } },
       async handler(ctx) {
         const b = body(ctx, grant);
-        id.users.require(b.user_id);
+        const stored = await grantDataset(id, b, ctx.state.user!.id);
         ctx.status = 201;
-        ctx.body = await id.permissions.set(b.user_id, b.dataset, b.access, ctx.state.user!.id);
+        ctx.body = stored;
       },
     },
     {
@@ -59,9 +60,20 @@ export function permissionRoutes(id: Identity): RouteDefinition[] {
       output: { status: 204, errors: { 404: 'No such grant' } },
       async handler(ctx) {
         const b = body(ctx, revokeBody);
-        if (!(await id.permissions.remove(b.user_id, b.dataset))) throw new NotFoundError(`No grant of ${b.dataset} to that user`);
+        await revokeDataset(id, b.user_id, b.dataset);
         ctx.status = 204;
       },
     },
   ];
+}
+
+/** Grants (or denies) a table or `<bucket>.*` to an existing user; an unknown user is a 404, a bad dataset a 400. */
+export async function grantDataset(id: Identity, g: { user_id: string; dataset: string; access: 'read' | 'none' }, by: string): Promise<Grant> {
+  id.users.require(g.user_id);
+  return id.permissions.set(g.user_id, g.dataset, g.access, by);
+}
+
+/** Removes a user's grant; a grant that does not exist is a 404. */
+export async function revokeDataset(id: Identity, userId: string, dataset: string): Promise<void> {
+  if (!(await id.permissions.remove(userId, dataset))) throw new NotFoundError(`No grant of ${dataset} to that user`);
 }
