@@ -54,6 +54,43 @@ describe('embedding the host in an existing Koa app', () => {
     expect(home).toContain('greetings');
   });
 
+  it('the portal keeps the prefix: every link, form and redirect of its pages starts with /data', async () => {
+    const anonymous = await fetch(`${url}/data/catalog`, { redirect: 'manual', headers: { accept: 'text/html' } });
+    expect(anonymous.status).toBe(302);
+    expect(anonymous.headers.get('location')).toBe('/data/login?next=%2Fdata%2Fcatalog');
+    const signIn = await fetch(`${url}/data/auth/password/login/web`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email: 'owner@example.com', password: 'owner-password', next: '/data/catalog' }).toString(),
+    });
+    expect(signIn.headers.get('location')).toBe('/data/catalog');
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    for (const path of [
+      '/data/dashboard',
+      '/data/catalog',
+      '/data/catalog/greetings',
+      '/data/access',
+      '/data/account/tokens',
+      '/data/admin/tables',
+      '/data/admin/jobs',
+    ]) {
+      const page = await fetch(`${url}${path}`, { headers: { accept: 'text/html', cookie } });
+      expect(page.status, path).toBe(200);
+      const html = await page.text();
+      const targets = [...html.matchAll(/(?:href|action|src)="([^"]*)"/g)].map((m) => m[1]!).filter((t) => !t.startsWith('#'));
+      expect(targets.length, path).toBeGreaterThan(3);
+      expect(
+        targets.filter((t) => !t.startsWith('/data/')),
+        path,
+      ).toEqual([]);
+    }
+    const stylesheet = /<link rel="stylesheet" href="([^"]+)"/.exec(
+      await (await fetch(`${url}/data/dashboard`, { headers: { accept: 'text/html', cookie } })).text(),
+    )![1]!;
+    expect((await fetch(`${url}${stylesheet}`)).status).toBe(200);
+  });
+
   it('unknown paths under the prefix get AIDA JSON errors, outside it the app decides', async () => {
     const res = await fetch(`${url}/data/api/nope`);
     expect(res.status).toBe(404);
