@@ -4,7 +4,7 @@ import { pageOf, pageQuery } from '../http/paging.js';
 import { mintPat } from '../identity/routes/auth.js';
 import { patJson } from '../identity/pats.js';
 import type { PortalContext } from './context.js';
-import { serverUrl } from './server-url.js';
+import { showCreatedToken } from './token-created.js';
 import { noticeFrom, redirectWithNotice } from './notice.js';
 
 /** The expiries the form offers; `never` is the API's `expires_in_days: null`. */
@@ -58,11 +58,7 @@ export function accountTokenPages(portal: PortalContext): RouteDefinition[] {
       async handler(ctx) {
         const b = body(ctx, tokenForm);
         const created = await mintPat(id, ctx.state.user!, b.name, b.expires_in_days);
-        // The token is on this page only: no cache may keep a copy.
-        ctx.set('Cache-Control', 'no-store');
-        await ctx.render('token-created.njk', { title: 'Your new token', created, serverUrl: serverUrl(portal, ctx) });
-        // Rendering set 200; the token was created.
-        ctx.status = 201;
+        await showCreatedToken(ctx, portal, created);
       },
     },
     {

@@ -4,6 +4,7 @@ import { mountPrefix } from '@aida/core';
 import { mintPat } from '../identity/routes/auth.js';
 import type { PortalContext } from './context.js';
 import { serverUrl } from './server-url.js';
+import { showCreatedToken } from './token-created.js';
 
 // The form's fields; `_csrf` is checked before any route runs (csrfGuard).
 const tokenForm = z.object({ name: z.coerce.string().trim().min(1).max(100).default('da CLI (portal)') });
@@ -57,11 +58,7 @@ export function dashboardRoutes(portal: PortalContext): RouteDefinition[] {
       async handler(ctx) {
         const { name } = body(ctx, tokenForm);
         const created = await mintPat(portal.data.identity, ctx.state.user!, name, PAT_DAYS);
-        // The token is on this page only: no cache may keep a copy.
-        ctx.set('Cache-Control', 'no-store');
-        await ctx.render('token-created.njk', { title: 'Your new token', created, serverUrl: serverUrl(portal, ctx) });
-        // Rendering set 200; the token was created.
-        ctx.status = 201;
+        await showCreatedToken(ctx, portal, created);
       },
     },
   ];
