@@ -7,6 +7,7 @@ import type { JobRegistry } from './contracts/jobs.js';
 import type { RouteRegistry } from './contracts/routes.js';
 import type { ViewRegistry } from './contracts/views.js';
 import type { OneTimeTokens, RateLimits, SessionIssuer, UserDirectory } from './contracts/identity.js';
+import type { AnalystNotes, PluginDatabase } from './contracts/database.js';
 
 /**
  * A typed DI key. Underneath it is `Symbol.for('aida:<id>')`, so two copies of
@@ -55,4 +56,7 @@ export const tokens = {
   oneTimeTokens: createToken<OneTimeTokens>('core.one-time-tokens'),
   users: createToken<UserDirectory>('core.users'),
   rateLimits: createToken<RateLimits>('core.rate-limits'),
+  /** The plugin's own tables in the system database (scoped: migrations are recorded per plugin). */
+  database: createToken<PluginDatabase>('core.database'),
+  analystNotes: createToken<AnalystNotes>('core.analyst-notes'),
 } as const;

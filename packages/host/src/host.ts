@@ -39,6 +39,8 @@ import { overrideMap, type TokenOverride } from './plugins/overrides.js';
 import type { InstanceConfig } from './config/schema.js';
 import { migrate, migrations } from './state/migrations/index.js';
 import { SystemDb } from './state/system-db.js';
+import { pluginDatabase } from './state/plugin-database.js';
+import { analystNotes } from './data/analyst-notes.js';
 import { SyncRepository } from './state/repositories/sync.js';
 import { SyncService } from './sync/sync-service.js';
 import { buildKoaApp, type HttpRouting } from './http/app.js';
@@ -306,6 +308,7 @@ class HostRuntime implements Host {
     this.container.register(tokens.oneTimeTokens.symbol, { useValue: id.oneTimeTokens });
     this.container.register(tokens.users.symbol, { useValue: id.users });
     this.container.register(tokens.rateLimits.symbol, { useValue: id.rateLimits });
+    this.container.register(tokens.analystNotes.symbol, { useValue: analystNotes(this.dataDir, (userId) => id.users.get(userId)?.email) });
     for (const [symbol, value] of this.overrides) this.container.register(symbol, { useValue: value });
   }
 
@@ -317,6 +320,7 @@ class HostRuntime implements Host {
       logger: this.logger,
       status: this.pluginStatus,
       overrides: this.overrides,
+      database: (pluginId) => pluginDatabase(this.systemDb!, pluginId),
     });
   }
 

@@ -6,6 +6,7 @@ import { body, InputError, type RouteDefinition } from '@aida/core';
 import { receiveUpload } from '../http/upload.js';
 import type { DataContext } from './context.js';
 import { localMdSchema, uploadedSchema } from './schemas.js';
+import { NOTES_FILE } from './analyst-notes.js';
 
 export const ANALYST_UPLOAD_MAX_BYTES = 50 * 1024 * 1024;
 const analyst = { role: 'analyst' } as const;
@@ -54,9 +55,9 @@ export function uploadRoutes(ctx: DataContext): RouteDefinition[] {
         await mkdir(dir, { recursive: true });
         const tmp = join(dir, `.CLAUDE.local.md.${randomBytes(4).toString('hex')}`);
         await writeFile(tmp, content);
-        await rename(tmp, join(dir, 'CLAUDE.local.md'));
+        await rename(tmp, join(dir, NOTES_FILE));
         c.status = 201;
-        c.body = { file: 'CLAUDE.local.md', size_bytes: Buffer.byteLength(content) };
+        c.body = { file: NOTES_FILE, size_bytes: Buffer.byteLength(content) };
       },
     },
   ];

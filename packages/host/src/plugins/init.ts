@@ -1,4 +1,4 @@
-import { tokens, type Token } from '@aida/core';
+import { tokens, type PluginDatabase, type Token } from '@aida/core';
 import { PluginInitFailedError } from '../errors.js';
 import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
@@ -18,6 +18,8 @@ export async function initPlugins(o: {
   logger: Logger;
   status: Map<string, string>;
   overrides?: ReadonlyMap<symbol, unknown>;
+  /** The plugin's view of the system database. */
+  database: (pluginId: string) => PluginDatabase;
 }): Promise<void> {
   const overrides = o.overrides ?? new Map<symbol, unknown>();
   for (const p of o.plugins) {
@@ -32,6 +34,7 @@ export async function initPlugins(o: {
     local(tokens.views, scoped.views);
     local(tokens.services, scoped.services);
     local(tokens.authProviders, scoped.authProviders);
+    local(tokens.database, o.database(p.id));
     const deps = Object.fromEntries(Object.entries(p.plugin.deps ?? {}).map(([k, t]) => [k, child.resolve(t.symbol)]));
     const declared = new Set((p.plugin.provides ?? []).map((t) => t.symbol));
     try {

@@ -25,14 +25,13 @@ describe('system.duckdb migrations', () => {
       'table_profiles',
       'dataset_permissions',
       'access_requests',
-      'knowledge_items',
-      'knowledge_votes',
       'audit_log',
       'telegram_links',
       'pending_codes',
       'script_registry',
       'user_sync_settings',
       'schema_version',
+      'plugin_schema_version',
     ]) {
       expect(tables).toContain(name);
     }
