@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each printed as a ratio against the engine's own speed
-// measured in the same run. BENCH_ONLY=rebuild,extract,startup,data,profile,query,keboola,da,jobs picks some; BENCH_CSV_ROWS scales (b).
+// measured in the same run. BENCH_ONLY=rebuild,extract,startup,data,profile,query,keboola,da,jobs,memory picks some; BENCH_CSV_ROWS scales (b).
 import { printSummary, report } from './lib.mjs';
 import { benchRebuild } from './rebuild.mjs';
 import { benchExtractCsv } from './extract-csv.mjs';
@@ -21,4 +21,8 @@ if (want('query')) await benchQuery();
 if (want('da')) await benchDaSync();
 if (want('jobs')) await benchJobsPickup();
 if (want('keboola')) await (await import('../packages/plugin-keboola/bench/extract.mjs')).benchKeboolaExtract({ report });
+if (want('memory')) {
+  await (await import('../packages/plugin-memory/bench/bundle.mjs')).benchMemoryBundle({ report });
+  await (await import('../packages/plugin-memory/bench/extract.mjs')).benchMemoryExtract({ report });
+}
 printSummary();

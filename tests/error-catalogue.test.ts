@@ -6,12 +6,13 @@ import * as core from '@aida/core';
 import * as host from '@aida/host';
 import * as email from '@aida/plugin-auth-email';
 import * as keboola from '@aida/plugin-keboola';
+import * as memory from '@aida/plugin-memory';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const packages = join(root, 'packages');
 
 /** Every error class the packages export from their catalogues. */
-const classes = Object.entries({ core, host, email, keboola }).flatMap(([pkg, mod]) =>
+const classes = Object.entries({ core, host, email, keboola, memory }).flatMap(([pkg, mod]) =>
   Object.entries(mod)
     .filter((entry): entry is [string, core.ErrorClass<never>] => core.isErrorClass(entry[1]))
     .map(([name, kind]) => ({ pkg, name, kind })),

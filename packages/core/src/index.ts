@@ -109,6 +109,16 @@ export { type AnalystNote, type AnalystNotes, type PluginDatabase, type PluginMi
 export { type JobContext, type JobHandler, type JobOptions, type JobRegistry } from './contracts/jobs.js';
 export { type AidaHost, type SyncResult } from './contracts/host.js';
 export { type IssuedSession, type OneTimeTokens, type RateLimits, type SessionIssuer, type UserDirectory, type UserSummary } from './contracts/identity.js';
+export {
+  LLM_SCHEMA_NAME_PATTERN,
+  type LlmAnswer,
+  type LlmFailure,
+  type LlmFailureKind,
+  type LlmMessage,
+  type LlmProvider,
+  type LlmRequest,
+  type LlmUsage,
+} from './contracts/llm.js';
 // The extract contract: the writer connectors use and what the host reads back
 export { ExtractWriter, type CommitSummary, type TableOptions, type WriterOptions } from './extract/writer.js';
 export {

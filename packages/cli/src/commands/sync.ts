@@ -16,6 +16,7 @@ import { syncProgress } from '../sync/progress.js';
 import { withSyncLock } from '../sync/lock.js';
 import { pendingUploads, runUploads, type UploadReport } from '../sync/uploads.js';
 import { emptyState, loadState, saveState, type SyncState } from '../sync/state.js';
+import { RULES_DIR, syncRules, type RulesResult } from '../sync/rules.js';
 import { tableFile } from '../workspace.js';
 import type { Api } from '../api.js';
 import { mapLimit } from '@aida/core';
@@ -28,6 +29,8 @@ interface SyncOptions {
   /** false with --no-upload. */
   upload?: boolean;
   uploadOnly?: boolean;
+  /** false with --no-rules. */
+  rules?: boolean;
 }
 
 export function registerSync(program: Command): void {
@@ -40,6 +43,7 @@ export function registerSync(program: Command): void {
     .option('--rebuild-views', 'recreate the view of every synced table (e.g. after you dropped one)')
     .option('--no-upload', 'do not upload user/sessions, user/artifacts and CLAUDE.local.md')
     .option('--upload-only', 'only upload them; download nothing')
+    .option('--no-rules', 'do not refresh the corporate memory rules in .claude/rules')
     .action(action<SyncOptions>((ctx, o) => (o.dryRun ? sync(ctx, o) : withSyncLock(ctx.ws, () => sync(ctx, o)))));
 }
 
@@ -53,6 +57,8 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   if (o.uploadOnly) return uploadOnly(ctx, api, o);
   // Uploads go with a whole-workspace sync, not with one limited to --table.
   const uploadsWanted = o.upload !== false && !o.table?.length;
+  // Rules too: they belong to the workspace, not to a table.
+  const rulesWanted = o.rules !== false && !o.table?.length;
   const manifest = await fetchManifest(api);
   const previous = await loadState(ws.statePath);
   const state: SyncState = previous?.server === api.server ? previous : emptyState(api.server);
@@ -69,6 +75,7 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
 
   if (o.dryRun) {
     const toUpload = uploadsWanted ? (await pendingUploads(ws, previous?.uploads?.[api.server] ?? {})).uploads : [];
+    const rules = rulesWanted ? await syncRules(api, ws.root, { dryRun: true }) : null;
     const summary = {
       dry_run: true,
       server: api.server,
@@ -76,6 +83,7 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
       remove: removed,
       removals,
       upload: toUpload.map((u) => ({ path: u.path, kind: u.kind, bytes: u.size })),
+      rules,
       up_to_date: plan.tables.filter((t) => !t.fetch.length).length,
     };
     ctx.out.result(summary, () =>
@@ -83,6 +91,7 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
         ...jobs.map((j) => `fetch   ${j.table}${j.part ? ` [${j.part}]` : ''}  ${formatBytes(j.size)}  (${j.reason})`),
         ...removals.map((r) => `remove  ${r.table}: ${r.message}`),
         ...toUpload.map((u) => `upload  ${u.path}  ${formatBytes(u.size)}`),
+        ...dryRunRuleLines(rules),
         `${jobs.length} file(s) to fetch (${formatBytes(totalBytes)}), ${removed.length} table(s) to remove, ${toUpload.length} file(s) to upload, ${summary.up_to_date} up to date`,
       ].join('\n'),
     );
@@ -150,6 +159,8 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   ]);
   state.synced_at = new Date().toISOString();
   await saveState(ws.statePath, state);
+  const rules = rulesWanted ? await syncRules(api, ws.root) : null;
+  if (rules && 'skipped' in rules) for (const s of rules.skipped) ctx.out.warn(`rule note '${s.id}' not written: ${s.reason}`);
 
   const fetched = [...done.values()]
     .flat()
@@ -167,6 +178,7 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
     profiles,
     failed: failures.map((f) => ({ table: f.job.table, part: f.job.part, error: f.error.message })),
     uploads: uploads ?? null,
+    rules,
     duration_ms: Math.round(performance.now() - started),
   };
   for (const id of views.shadowed)
@@ -174,8 +186,11 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   const problems = [
     ...failures.map((f) => ({ path: f.job.path, error: f.error.message, kind: f.error instanceof CliError ? f.error.kind : 'data' })),
     ...(uploads?.failed ?? []),
+    ...(rules && 'error' in rules
+      ? [{ path: RULES_DIR, error: `corporate memory rules not refreshed (the files there are kept): ${rules.error}`, kind: rules.kind }]
+      : []),
   ];
-  const removedLines = removals.map((r) => `removed  ${r.table}: ${r.message}`);
+  const removedLines = [...removals.map((r) => `removed  ${r.table}: ${r.message}`), ...ruleLines(rules)];
   if (problems.length) {
     ctx.out.result(result, () => [...removedLines, ...problems.map((f) => `failed  ${f.path}: ${f.error}`)].join('\n'));
     if (!ctx.out.json)
@@ -211,6 +226,20 @@ function describeRemovals(
       message: 'no longer in your sync manifest: your access was revoked, the table was removed on the server, or your sync settings leave it out',
     };
   });
+}
+
+/** `rules: 3 written, 1 removed (.claude/rules)`; nothing when there are no rules and none were removed. */
+function ruleLines(rules: RulesResult | null): string[] {
+  if (!rules || !('written' in rules)) return [];
+  const counts = (['written', 'updated', 'removed', 'unchanged'] as const).filter((k) => rules[k].length).map((k) => `${rules[k].length} ${k}`);
+  return counts.length ? [`rules: ${counts.join(', ')} (${rules.dir})`] : [];
+}
+
+function dryRunRuleLines(rules: RulesResult | null): string[] {
+  if (!rules) return [];
+  if ('error' in rules) return [`rules   not checked: ${rules.error}`];
+  if (!('written' in rules)) return [];
+  return [...rules.written.map((p) => `write   ${p}`), ...rules.updated.map((p) => `update  ${p}`), ...rules.removed.map((p) => `remove  ${p}`)];
 }
 
 /** Up to five names for a one-line summary; the lines above it name every one. */

@@ -1,0 +1,32 @@
+import type { PlainValue, PluginDatabase, SqlStatements } from '@aida/core';
+
+/**
+ * What the repositories need of the system database: statements and transactions. The
+ * plugin's `tokens.database` is one; a test may hand in the host's system database itself.
+ */
+export type MemoryDb = Pick<PluginDatabase, 'all' | 'run' | 'transaction'>;
+export type { SqlStatements };
+
+/** A timestamp as DuckDB binds it: ISO 8601 text cast with `?::TIMESTAMP` (UTC, as the host stores times). */
+export const ts = (d: Date): string => d.toISOString();
+
+/** A list bound as JSON text and cast with `?::JSON::VARCHAR[]`: the bindings take no JS arrays. */
+export const list = (xs: readonly string[]): string => JSON.stringify(xs);
+
+export type Row = Record<string, PlainValue>;
+
+/** A JSON column as DuckDB returns it (text), parsed; `fallback` for NULL. */
+export function parseJson<T>(v: PlainValue | undefined, fallback: T): T {
+  if (v === null || v === undefined) return fallback;
+  return (typeof v === 'string' ? JSON.parse(v) : v) as T;
+}
+
+export const asDate = (v: PlainValue | undefined): Date => (v instanceof Date ? v : new Date(String(v)));
+export const asDateOrNull = (v: PlainValue | undefined): Date | null => (v === null || v === undefined ? null : asDate(v));
+export const asStrings = (v: PlainValue | undefined): string[] => (Array.isArray(v) ? v.map(String) : []);
+
+/** A LIMIT or OFFSET written into SQL: only a whole, non-negative number gets there. */
+export function int(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new TypeError(`expected a whole non-negative number, got ${n}`);
+  return n;
+}
