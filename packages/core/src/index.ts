@@ -106,7 +106,7 @@ export { type NavigationEntry, type ViewRegistry } from './contracts/views.js';
 export { type RequestUser } from './contracts/request.js';
 export { mailerToken, type MailMessage, type Mailer } from './contracts/mail.js';
 export { type AnalystNote, type AnalystNotes, type PluginDatabase, type PluginMigration, type SqlStatements } from './contracts/database.js';
-export { type JobContext, type JobHandler, type JobOptions, type JobRegistry } from './contracts/jobs.js';
+export { type JobContext, type JobHandler, type JobOptions, type JobOutcome, type JobRegistry } from './contracts/jobs.js';
 export { type AidaHost, type SyncResult } from './contracts/host.js';
 export { type IssuedSession, type OneTimeTokens, type RateLimits, type SessionIssuer, type UserDirectory, type UserSummary } from './contracts/identity.js';
 export {

@@ -14,7 +14,15 @@ export interface JobOptions {
   concurrency: number;
 }
 
-export type JobHandler<D = Record<string, unknown>> = (ctx: JobContext<D>) => Promise<void>;
+/**
+ * What a run reports besides success: counts and figures (notes read, items created, LLM calls
+ * and tokens), kept with the run in the jobs admin API and on `/admin/jobs`. JSON values only.
+ */
+export type JobOutcome = Record<string, unknown>;
+
+// `void`, not `undefined`: an `async` handler that returns nothing must still fit.
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type
+export type JobHandler<D = Record<string, unknown>> = (ctx: JobContext<D>) => Promise<void | JobOutcome>;
 
 /** Scoped to one plugin: `define('sync', …)` creates the job `<pluginId>:sync`. */
 export interface JobRegistry {

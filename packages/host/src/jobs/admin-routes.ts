@@ -15,6 +15,7 @@ const jobSchema = z.object({
   last_finished_at: iso,
   last_status: z.enum(['completed', 'failed']).nullable(),
   last_error: z.string().nullable(),
+  last_outcome: z.record(z.string(), z.unknown()).nullable().meta({ description: 'What the run reported (counts, LLM calls and tokens…), or null' }),
   next_run_at: iso,
   running: z.boolean(),
 });
@@ -26,6 +27,7 @@ const runSchema = z.object({
   finished_at: z.string(),
   status: z.enum(['completed', 'failed']),
   error: z.string().nullable(),
+  outcome: z.record(z.string(), z.unknown()).nullable().meta({ description: 'What the run reported (counts, LLM calls and tokens…), or null' }),
   duration_ms: z.number(),
   worker: z.string(),
 });
@@ -77,6 +79,7 @@ export async function jobStatuses(source: JobsSource): Promise<JobStatus[]> {
       last_finished_at: isoOf(last?.finished_at),
       last_status: last?.status ?? null,
       last_error: last?.error ?? null,
+      last_outcome: last?.outcome ?? null,
       next_run_at: next.length ? new Date(Math.min(...next)).toISOString() : null,
       running: mine.some((s) => s.state === 'running'),
     };

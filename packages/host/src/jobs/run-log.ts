@@ -12,6 +12,8 @@ export interface JobRun {
   finished_at: Date;
   status: 'completed' | 'failed';
   error: string | null;
+  /** What the run reported (its handler's result), or null. */
+  outcome: Record<string, unknown> | null;
   duration_ms: number;
   /** The scheduler instance that ran it. */
   worker: string;
@@ -33,7 +35,7 @@ export class SystemDbJobRunLog implements JobRunLog {
 
   async record(run: Omit<JobRun, 'id'>): Promise<void> {
     await this.db.run(
-      'INSERT INTO job_runs (id, job_name, job_id, started_at, finished_at, status, error, duration_ms, worker) VALUES (?, ?, ?, ?::TIMESTAMP, ?::TIMESTAMP, ?, ?, ?, ?)',
+      'INSERT INTO job_runs (id, job_name, job_id, started_at, finished_at, status, error, outcome, duration_ms, worker) VALUES (?, ?, ?, ?::TIMESTAMP, ?::TIMESTAMP, ?, ?, ?::JSON, ?, ?)',
       [
         randomUUID(),
         run.job_name,
@@ -42,6 +44,7 @@ export class SystemDbJobRunLog implements JobRunLog {
         run.finished_at.toISOString(),
         run.status,
         run.error,
+        run.outcome === null ? null : JSON.stringify(run.outcome),
         Math.round(run.duration_ms),
         run.worker,
       ],
@@ -60,8 +63,8 @@ export class SystemDbJobRunLog implements JobRunLog {
   /** A job's runs, newest first. */
   async recent(jobName: string, page: Page): Promise<{ items: JobRun[]; total: number }> {
     const [{ total }] = await this.db.all<{ total: bigint }>('SELECT count(*) AS total FROM job_runs WHERE job_name = ?', [jobName]);
-    const items = await this.db.all<JobRun>(
-      'SELECT id, job_name, job_id, started_at, finished_at, status, error, duration_ms, worker FROM job_runs WHERE job_name = ? ORDER BY finished_at DESC, id LIMIT ? OFFSET ?',
+    const items = await this.db.all<Omit<JobRun, 'outcome'> & { outcome: string | null }>(
+      'SELECT id, job_name, job_id, started_at, finished_at, status, error, outcome::VARCHAR AS outcome, duration_ms, worker FROM job_runs WHERE job_name = ? ORDER BY finished_at DESC, id LIMIT ? OFFSET ?',
       [jobName, page.limit, page.offset],
     );
     return { items: items.map(normalise), total: Number(total) };
@@ -69,13 +72,14 @@ export class SystemDbJobRunLog implements JobRunLog {
 
   /** The newest run of every job that has one. */
   async latest(): Promise<Map<string, JobRun>> {
-    const rows = await this.db.all<JobRun>(
-      'SELECT id, job_name, job_id, started_at, finished_at, status, error, duration_ms, worker FROM job_runs QUALIFY row_number() OVER (PARTITION BY job_name ORDER BY finished_at DESC, id) = 1',
+    const rows = await this.db.all<Omit<JobRun, 'outcome'> & { outcome: string | null }>(
+      'SELECT id, job_name, job_id, started_at, finished_at, status, error, outcome::VARCHAR AS outcome, duration_ms, worker FROM job_runs QUALIFY row_number() OVER (PARTITION BY job_name ORDER BY finished_at DESC, id) = 1',
     );
     return new Map(rows.map((r) => [r.job_name, normalise(r)]));
   }
 }
 
-function normalise(r: JobRun): JobRun {
-  return { ...r, duration_ms: Number(r.duration_ms) };
+/** A stored row as the API gives it: the outcome is read back from its JSON text. */
+function normalise(r: Omit<JobRun, 'outcome'> & { outcome: string | null }): JobRun {
+  return { ...r, outcome: r.outcome === null ? null : (JSON.parse(r.outcome) as Record<string, unknown>), duration_ms: Number(r.duration_ms) };
 }

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Agenda, backoffStrategies, type Job, type JobState } from 'agenda';
 import type pino from 'pino';
-import { parseDuration, type JobHandler } from '@aida/core';
+import { parseDuration, type JobHandler, type JobOutcome } from '@aida/core';
 import { JobDisabledError, JobUnknownError } from '../errors.js';
 import type { JobRunLog } from './run-log.js';
 import type { SystemDb } from '../state/system-db.js';
@@ -273,9 +273,9 @@ export class JobScheduler {
     this.running.add(entry);
     try {
       this.log.info({ job: def.name, jobId }, 'job started');
-      await def.handler({ name: def.name, data: handlerData(job.attrs.data), signal: controller.signal });
+      const outcome = await def.handler({ name: def.name, data: handlerData(job.attrs.data), signal: controller.signal });
       this.log.info({ job: def.name, jobId, durationMs: Date.now() - started }, 'job finished');
-      this.recordRun(def.name, jobId, started, null);
+      this.recordRun(def.name, jobId, started, null, outcome ?? null);
     } catch (err) {
       const interrupted = this.stopping !== undefined && controller.signal.aborted;
       // A one-off run cut short by shutdown runs again (here after a restart, or on another
@@ -294,7 +294,7 @@ export class JobScheduler {
   }
 
   /** Best effort: a run history write that fails is logged, never fails the run. */
-  private recordRun(name: string, jobId: string, started: number, error: string | null): void {
+  private recordRun(name: string, jobId: string, started: number, error: string | null, outcome: JobOutcome | null = null): void {
     if (!this.runLog) return;
     const finished = Date.now();
     const run = {
@@ -304,6 +304,7 @@ export class JobScheduler {
       finished_at: new Date(finished),
       status: error === null ? ('completed' as const) : ('failed' as const),
       error,
+      outcome,
       duration_ms: finished - started,
       worker: this.workerName,
     };

@@ -53,7 +53,7 @@ export function defineExtractJob(jobs: JobRegistry, deps: ExtractJobDeps): Extra
     if (outcome.notes_failed > 0 && outcome.notes_failed === lookedAt) throw firstFailure ?? new Error(failures[0]?.error ?? 'every note failed');
     return outcome;
   };
-  jobs.define(EXTRACT_JOB, async ({ signal }) => void (await run(signal)), {
+  jobs.define(EXTRACT_JOB, async ({ signal }) => ({ ...(await run(signal)) }), {
     schedule: deps.config.extract.schedule,
     // A run makes up to llm.max_calls_per_run calls of up to llm.timeout each, with retries: give it room.
     lockLifetime: '2h',

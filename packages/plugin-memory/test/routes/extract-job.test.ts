@@ -43,5 +43,13 @@ describe('the memory:extract job of the plugin', () => {
     const jobs = await json(admin, 'GET', '/api/admin/jobs', 200);
     expect(jobs.jobs.find((j: { name: string }) => j.name === 'memory:extract')).toMatchObject({ schedule: '*/30 * * * *', enabled: true });
     expect((await json(admin, 'POST', '/api/admin/jobs/memory:extract/run', 202)).name).toBe('memory:extract');
+    // Each run keeps what it reported: notes read and changed, items created, LLM use (none offline).
+    const runs = await json(admin, 'GET', '/api/admin/jobs/memory:extract/runs', 200);
+    const first = runs.runs.at(-1);
+    expect(first.outcome).toMatchObject({ notes_seen: 1, notes_changed: 1, notes_failed: 0, llm: { calls: 0 } });
+    expect(first.outcome.items_created).toBeGreaterThanOrEqual(2);
+    expect(runs.runs[0].outcome).toMatchObject({ notes_changed: 0, items_created: 0 });
+    const page = await admin('/admin/jobs/runs?name=memory:extract', { headers: { accept: 'text/html' } });
+    expect(await page.text()).toMatch(/<dt>items created<\/dt><dd>\d+<\/dd>/);
   });
 });
