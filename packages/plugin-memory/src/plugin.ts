@@ -1,6 +1,7 @@
 import { definePlugin, tokens, type Service } from '@aida/core';
 import { defineExtractJob } from './extract/job.js';
 import { memoryConfigSchema } from './config.js';
+import { memoryPages } from './pages/index.js';
 import { memoryRoutes } from './routes/index.js';
 import { MemoryStore, memoryMigrations } from './store/index.js';
 
@@ -46,10 +47,15 @@ export const memoryPlugin = definePlugin({
     logger: tokens.logger,
     analystNotes: tokens.analystNotes,
   },
-  async init({ database, routes, services, jobs, analystNotes, logger }, { config }) {
+  async init({ database, routes, views, services, jobs, analystNotes, logger }, { config }) {
     await database.migrate(memoryMigrations);
     const store = new MemoryStore(database, { halfLifeMs: config.confidence.half_life });
     for (const route of memoryRoutes(store, { bundleMaxTokens: config.bundle.max_tokens })) routes.add(route);
+    // The portal pages (/memory, /memory/review, /memory/:id): the same store calls as the routes above.
+    const pages = memoryPages(store);
+    views.addFolder(pages.folder);
+    views.addNavigation(pages.navigation);
+    for (const route of pages.routes) routes.add(route);
     services.register(memoryService(store));
 
     // `memory:extract`: the changed notes, scrubbed, through the configured model (or the offline extractor).

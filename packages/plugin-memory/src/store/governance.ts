@@ -91,8 +91,7 @@ export class Governance {
   private async apply(tx: SqlStatements, actorId: string, action: GovernanceAction, itemId: string, reason?: string): Promise<MemoryItem> {
     const now = this.now();
     const before = await this.shared(tx, itemId);
-    const alreadyMandated = action === 'mandate' && before.status === 'approved' && before.required;
-    if (!FROM[action].includes(before.status) || alreadyMandated) {
+    if (!canApply(action, before)) {
       throw new MemoryTransitionError(`Cannot ${action} item ${itemId}: it is ${before.required ? 'required and ' : ''}${before.status}`, {
         detail: { id: itemId, action, status: before.status, required: before.required },
       });
@@ -121,4 +120,9 @@ export class Governance {
     if (!item || item.personal) throw new MemoryItemNotFoundError(`No knowledge item ${itemId}`, { detail: { id: itemId } });
     return item;
   }
+}
+
+/** Whether `action` applies to an item in this state: its status allows it, and a mandate is not repeated. The item page shows only these buttons. */
+export function canApply(action: GovernanceAction, item: Pick<MemoryItem, 'status' | 'required'>): boolean {
+  return FROM[action].includes(item.status) && !(action === 'mandate' && item.status === 'approved' && item.required);
 }
