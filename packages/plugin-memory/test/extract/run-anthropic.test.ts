@@ -163,42 +163,52 @@ describe('failures of the model: nothing stored is lost or duplicated, and the f
     expect((await allItems(h.store)).map((i) => i.id)).toEqual(before.map((i) => i.id));
   });
 
-  /** Each case: how the model fails, the calls that takes, and the distinct item the next run then stores. */
-  const failures: [string, () => void, number, [string, string]][] = [
+  /**
+   * Each case: how the model fails, the calls that takes, the error the note fails with (so a
+   * failure the fake did not script, such as its "no scripted answer", fails the case), and the
+   * distinct item the next run then stores.
+   */
+  const failures: [string, () => void, number, string, [string, string]][] = [
     [
       'a timeout on every attempt',
       () => fake.enqueue({ kind: 'delay', ms: 1500 }),
       1,
+      'MEMORY_LLM_TIMEOUT',
       ['Invoices are in CZK', 'Amounts in `billing.invoices` are CZK including VAT.'],
     ],
     [
       'a 529 without retries left',
       () => fake.enqueue(anthropicFailures.overloaded()),
       1,
+      'MEMORY_LLM_OVERLOADED',
       ['Sessions time out after 30 minutes', 'Web sessions in `web.sessions` end after 30 minutes idle.'],
     ],
     [
       'a refusal (never retried)',
       () => fake.enqueue({ kind: 'refusal' }),
       1,
+      'MEMORY_LLM_REFUSED',
       ['Fiscal year starts in April', 'Finance reports use a fiscal year from April to March.'],
     ],
     [
       'malformed JSON twice (retried once)',
       () => fake.enqueue({ kind: 'malformed' }, { kind: 'malformed' }),
       2,
+      'MEMORY_LLM_INVALID_ANSWER',
       ['Trials last 14 days', 'A trial account converts or expires after 14 days.'],
     ],
     [
       'a truncated answer twice',
       () => fake.enqueue({ kind: 'truncated', input: { items: [{ title: 'Half' }] } }, { kind: 'truncated' }),
       2,
+      'MEMORY_LLM_INVALID_ANSWER',
       ['Deploys freeze on Fridays', 'No dashboard deploys after Friday noon; wait for Monday.'],
     ],
     [
       'a partial answer twice (fields missing)',
       () => fake.enqueue(...[1, 2].map(() => ({ kind: 'tool_use' as const, input: { items: [{ title: 'No content' }] } }))),
       2,
+      'MEMORY_LLM_INVALID_ANSWER',
       ['Country codes are ISO alpha-2', 'The `country` column everywhere holds ISO 3166 alpha-2 codes.'],
     ],
     [
@@ -206,21 +216,22 @@ describe('failures of the model: nothing stored is lost or duplicated, and the f
       () =>
         fake.enqueue({ kind: 'text', text: 'Here are the items…' }, { kind: 'tool_use', input: { items: [{ ...answerItem('x', 'y'), category: 'gossip' }] } }),
       2,
+      'MEMORY_LLM_INVALID_ANSWER',
       ['Jira webhooks retry three times', 'The Jira webhook is retried three times, then dropped; check `jira.failed_hooks`.'],
     ],
   ];
 
-  it.each(failures)('%s: the note is marked failed, the store is unchanged, the next run retries it', async (_name, script, calls, [title, content]) => {
+  it.each(failures)('%s: the note is marked failed, the store is unchanged, the next run retries it', async (_name, script, calls, code, [title, content]) => {
     await changeNote();
     const before = await allItems(h.store);
     script();
     const outcome = await extract(h, once);
     expect(outcome).toMatchObject({ notes_changed: 1, notes_failed: 1, items_created: 0, items_merged: 0 });
-    expect(outcome.failures).toEqual([{ user_id: ana.user.id, error: expect.stringMatching(/^MEMORY_LLM_/) }]);
+    expect(outcome.failures).toEqual([{ user_id: ana.user.id, error: expect.stringMatching(new RegExp(`^${code}:`)) }]);
     expect(fake.requests).toHaveLength(calls);
     expect(await allItems(h.store)).toEqual(before);
     const state = await h.store.notes.noteState(ana.user.id);
-    expect(state).toMatchObject({ status: 'failed', error: expect.stringMatching(/^MEMORY_LLM_/) });
+    expect(state).toMatchObject({ status: 'failed', error: expect.stringMatching(new RegExp(`^${code}:`)) });
 
     // Next run: the same (unchanged) note is asked about again and this time stored.
     fake.requests.length = 0;

@@ -68,27 +68,37 @@ describe('extraction against a local OpenAI chat completions API', () => {
     expect((await allItems(h.store)).map((i) => i.title).sort()).toEqual(['CI runs make check', 'Release tags']);
   });
 
-  const failures: [string, () => void][] = [
-    ['a timeout', () => fake.enqueue({ kind: 'delay', ms: 1500 })],
-    ['a refusal', () => fake.enqueue({ kind: 'refusal', refusal: "I can't help with that." })],
-    ['a content filter', () => fake.enqueue({ kind: 'content_filter' })],
-    ['malformed JSON twice', () => fake.enqueue({ kind: 'malformed' }, { kind: 'malformed' })],
-    ['truncated JSON twice', () => fake.enqueue({ kind: 'truncated' }, { kind: 'truncated' })],
-    ['content that is not JSON, then a partial answer', () => fake.enqueue({ kind: 'content', content: '{"items": [' }, json([{ title: 'only a title' }]))],
+  /** Each case: how the model fails, the calls that takes, and the error the note fails with (not one the fake did not script). */
+  const failures: [string, () => void, number, string][] = [
+    ['a timeout', () => fake.enqueue({ kind: 'delay', ms: 1500 }), 1, 'MEMORY_LLM_TIMEOUT'],
+    ['a refusal', () => fake.enqueue({ kind: 'refusal', refusal: "I can't help with that." }), 1, 'MEMORY_LLM_REFUSED'],
+    ['a content filter', () => fake.enqueue({ kind: 'content_filter' }), 1, 'MEMORY_LLM_REFUSED'],
+    ['malformed JSON twice', () => fake.enqueue({ kind: 'malformed' }, { kind: 'malformed' }), 2, 'MEMORY_LLM_INVALID_ANSWER'],
+    ['truncated JSON twice', () => fake.enqueue({ kind: 'truncated' }, { kind: 'truncated' }), 2, 'MEMORY_LLM_INVALID_ANSWER'],
+    [
+      'content that is not JSON, then a partial answer',
+      () => fake.enqueue({ kind: 'content', content: '{"items": [' }, json([{ title: 'only a title' }])),
+      2,
+      'MEMORY_LLM_INVALID_ANSWER',
+    ],
   ];
 
-  it.each(failures)('%s: the note fails, nothing stored changes, the next run stores it once', async (name, script) => {
+  it.each(failures)('%s: the note fails, nothing stored changes, the next run stores it once', async (name, script, calls, code) => {
     await uploadNote(ana, `# Tooling\n- CI runs \`make check\` before merge.\n- Releases are tagged vX.Y.Z.\n- Case: ${name}.\n`);
     const before = await allItems(h.store);
     script();
     const outcome = await extract(h, once);
     expect(outcome).toMatchObject({ notes_failed: 1, items_created: 0, items_merged: 0 });
+    expect(outcome.failures).toEqual([{ user_id: ana.user.id, error: expect.stringMatching(new RegExp(`^${code}:`)) }]);
+    expect(fake.requests).toHaveLength(calls);
     expect(await allItems(h.store)).toEqual(before);
     expect((await h.store.notes.noteState(ana.user.id))?.status).toBe('failed');
 
+    fake.requests.length = 0;
     fake.enqueue(json([answerItem(`Failure case ${name}`, `The extraction survived ${name} and stored this once.`, { category: 'debugging' })]));
     const next = await extract(h, once);
     expect(next).toMatchObject({ notes_changed: 1, notes_failed: 0, items_created: 1 });
+    expect(fake.requests).toHaveLength(1);
     const after = await allItems(h.store);
     expect(after).toHaveLength(before.length + 1);
     expect(after.filter((i) => i.title === `Failure case ${name}`)).toHaveLength(1);

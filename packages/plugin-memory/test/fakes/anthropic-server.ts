@@ -23,7 +23,7 @@ export type AnthropicStep =
   | { kind: 'truncated'; input?: unknown; usage?: AnthropicUsageScript }
   /** An error answer `{type: 'error', error: {type, message}}`; `retryAfter` is the header's value (seconds or an HTTP date). */
   | { kind: 'error'; status: number; type: string; message?: string; retryAfter?: string }
-  /** Waits `ms` before answering with `then` (default: the `respond` answer or an empty tool call). */
+  /** Waits `ms` before answering with `then` (default: the `respond` answer or an empty tool call, never a queued one); nothing once the client gave up. */
   | { kind: 'delay'; ms: number; then?: AnthropicStep }
   /** A 200 whose body is not valid JSON. */
   | { kind: 'malformed' }
@@ -90,11 +90,8 @@ export class FakeAnthropic extends FakeHttpServer<AnthropicStep> {
     const problem = requestProblem(req.body, version);
     if (problem) return fail(400, 'invalid_request_error', problem);
 
-    let step = this.next(req);
-    while (step?.kind === 'delay') {
-      await this.wait(step.ms);
-      step = step.then ?? this.next(req) ?? { kind: 'tool_use', input: {} };
-    }
+    const step = await this.stepFor(req, res, { kind: 'tool_use', input: {} });
+    if (step === 'gone') return;
     if (!step) return fail(500, 'api_error', 'The fake has no scripted answer for this request');
 
     const body = req.body;

@@ -12,6 +12,13 @@ export interface LoggedRequest {
   at: number;
 }
 
+/** A step that waits `ms` before answering with `then`; every vendor fake has one. */
+export interface DelayStep<S> {
+  kind: 'delay';
+  ms: number;
+  then?: S;
+}
+
 /** What every fake answers with: a scripted step, taken from the queue first, then from `respond`. */
 export interface ScriptedServer<S> {
   /** Every request received, in order. */
@@ -33,7 +40,7 @@ export function randomId(prefix: string, bytes = 12): string {
  * a request log, a queue of scripted steps, delays a client can give up on, and a `close` that
  * does not wait for them.
  */
-export abstract class FakeHttpServer<S> implements ScriptedServer<S> {
+export abstract class FakeHttpServer<S extends { kind: string }> implements ScriptedServer<S> {
   readonly requests: LoggedRequest[] = [];
   respond: ((request: LoggedRequest) => S) | undefined;
   private readonly queue: S[] = [];
@@ -57,6 +64,25 @@ export abstract class FakeHttpServer<S> implements ScriptedServer<S> {
   /** The next step: queued first, then `respond`; undefined when neither has one. */
   protected next(request: LoggedRequest): S | undefined {
     return this.queue.shift() ?? this.respond?.(request);
+  }
+
+  /**
+   * The step that answers `request`, with its delays waited out; `gone` when the client went away
+   * during a delay (a client that timed out), and then nothing is answered and nothing more taken.
+   * A delay answers with its `then`, else `respond`'s step, else `fallback`, never with a queued
+   * step: the queue is in the order requests arrive, so a queued step belongs to a later request,
+   * and a delayed handler taking it when its wait ends would answer a client that already gave up
+   * with the step a later request (often a later test's) was scripted to get.
+   */
+  protected async stepFor(request: LoggedRequest, res: ServerResponse, fallback: S): Promise<Exclude<S, { kind: 'delay' }> | 'gone' | undefined> {
+    let step = this.next(request);
+    while (isDelay(step)) {
+      await this.wait(step.ms);
+      if (res.destroyed) return 'gone';
+      step = step.then ?? this.respond?.(request) ?? fallback;
+    }
+    // The loop ends on a step that is not a delay; TypeScript cannot narrow a type parameter.
+    return step as Exclude<S, { kind: 'delay' }> | undefined;
   }
 
   async listen(): Promise<this> {
@@ -124,4 +150,8 @@ export abstract class FakeHttpServer<S> implements ScriptedServer<S> {
       this.sendJson(res, 500, { error: String(e) });
     }
   }
+}
+
+function isDelay<S extends { kind: string }>(step: S | undefined): step is S & DelayStep<S> {
+  return step?.kind === 'delay';
 }

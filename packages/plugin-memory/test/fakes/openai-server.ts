@@ -28,7 +28,7 @@ export type OpenAiStep =
   | { kind: 'truncated'; value?: unknown; usage?: OpenAiUsageScript }
   /** An error answer `{error: {message, type, param, code}}`; `retryAfter` is the header's value. */
   | { kind: 'error'; status: number; type: string; code?: string | null; message?: string; retryAfter?: string }
-  /** Waits `ms` before answering with `then` (default: the next scripted answer, or `{}`). */
+  /** Waits `ms` before answering with `then` (default: the `respond` answer or `{}`, never a queued one); nothing once the client gave up. */
   | { kind: 'delay'; ms: number; then?: OpenAiStep }
   /** A 200 whose body is not valid JSON. */
   | { kind: 'malformed' }
@@ -117,11 +117,8 @@ export class FakeOpenAi extends FakeHttpServer<OpenAiStep> {
     const problem = requestProblem(req.body, this.strictSchemas);
     if (problem) return fail(400, 'invalid_request_error', problem);
 
-    let step = this.next(req);
-    while (step?.kind === 'delay') {
-      await this.wait(step.ms);
-      step = step.then ?? this.next(req) ?? { kind: 'json', value: {} };
-    }
+    const step = await this.stepFor(req, res, { kind: 'json', value: {} });
+    if (step === 'gone') return;
     if (!step) return fail(500, 'server_error', 'The fake has no scripted answer for this request');
 
     const body = req.body;
