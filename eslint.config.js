@@ -31,6 +31,11 @@ export default tseslint.config(
     },
   },
   {
+    // The portal's script runs in the browser.
+    files: ['packages/*/views/assets/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // Tests read JSON answers loosely; `any` there is the answer's shape, not a public boundary.
     files: ['**/test/**/*.ts', 'tests/**/*.ts', 'examples/**/test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
