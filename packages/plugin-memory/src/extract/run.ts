@@ -36,8 +36,8 @@ export interface ExtractLogger {
   warn(obj: object, msg: string): void;
 }
 
-/** What the run needs of the memory store: items (catalogue, upserts) and the notes' state. */
-export type ExtractionStore = Pick<MemoryStore, 'items' | 'notes'>;
+/** What the run needs of the memory store: items (catalogue, upserts), the notes' state, and the governance audit (dropped candidates). */
+export type ExtractionStore = Pick<MemoryStore, 'items' | 'notes' | 'audit'>;
 
 export interface RunExtractionOptions {
   notes: AnalystNotes;
@@ -226,6 +226,8 @@ export async function runExtraction(o: RunExtractionOptions): Promise<Extraction
         outcome.dropped_unsafe++;
         outcome.dropped.push({ user_id: note.userId, reason });
         o.logger?.info({ user_id: note.userId, reason }, 'memory extraction: dropped an unsafe candidate');
+        // The governance audit says what was kept from sharing and why, never the text itself.
+        await o.store.audit.record({ actorId: null, action: 'extract_drop', reason: `from the notes of ${note.email}: ${reason}` });
         continue;
       }
       const f = features(c.title, c.content);

@@ -46,6 +46,11 @@ describe('extraction with the offline extractor (no LLM configured)', () => {
     });
     expect(outcome.dropped.map((d) => d.reason)).toEqual([expect.stringMatching(/redacted/), expect.stringMatching(/named person/)]);
     expect(outcome.dropped.every((d) => d.user_id === ana.user.id)).toBe(true);
+    // Each drop is a line of the governance audit, with the reason and no item.
+    const drops = await h.store.audit.list({ action: 'extract_drop', limit: 10, offset: 0 });
+    expect(drops.total).toBe(2);
+    expect(drops.entries.map((e) => e.reason)).toEqual(expect.arrayContaining([expect.stringMatching(/redacted/), expect.stringMatching(/named person/)]));
+    expect(drops.entries.every((e) => e.item_id === null && e.actor_id === null && e.reason!.includes(ana.user.email))).toBe(true);
 
     const items = await allItems(h.store);
     expect(items.map((i) => i.title).sort()).toEqual(
