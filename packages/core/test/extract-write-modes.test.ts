@@ -402,3 +402,64 @@ describe('a failed write or commit changes nothing readers see', () => {
     expect((await tableRows()).map((x) => `${x.id}:${x.note}`)).toEqual(['1:a', '2:b', '3:c', '4:D', '5:e', '6:f']);
   });
 });
+
+describe('write mode merge by group (replaceBy)', () => {
+  // Children of a parent: (issue, comment id, month of the issue, text).
+  function children(...r: [string, number, string, string][]): string {
+    const v = r.map(([issue, id, day, note]) => `('${issue}', ${id}::BIGINT, DATE '${day}', '${note}')`).join(', ');
+    return `SELECT * FROM (VALUES ${v}) t(issue, id, day, note)`;
+  }
+  const mode: WriteMode = { mode: 'merge', primaryKey: ['id'], replaceBy: ['issue'], partitionBy: MONTHLY };
+  const stored = async () =>
+    (
+      await queryRows<{ issue: string; id: number; note: string }>(
+        conn,
+        `SELECT issue, id, note FROM read_parquet([${(await filesOf()).map((f) => `'${join(dir, f.path)}'`).join(', ')}]) ORDER BY id`,
+      )
+    ).map((r) => `${r.issue}:${r.id}:${r.note}`);
+
+  it("replaces a group's rows: a child gone from the batch leaves, other groups and parts keep their files", async () => {
+    await write(children(['A', 1, '2024-01-05', 'a1'], ['A', 2, '2024-01-05', 'a2'], ['B', 3, '2024-02-01', 'b3']), mode);
+    const before = byPart(await filesOf());
+    const r = await write(children(['A', 1, '2024-01-05', 'a1 edited'], ['A', 4, '2024-01-05', 'a4']), mode);
+    expect(r.written.map((f) => f.part)).toEqual(['2024-01']);
+    expect(await stored()).toEqual(['A:1:a1 edited', 'B:3:b3', 'A:4:a4']);
+    expect(byPart(await filesOf())['2024-02']).toEqual(before['2024-02']);
+    await expectFilesMatchBytes();
+  });
+
+  it('a _deleted row carrying only the group removes the group from every part; a group that moved leaves its old part', async () => {
+    await write(children(['A', 1, '2024-01-05', 'a1'], ['B', 2, '2024-02-01', 'b2'], ['B', 3, '2024-03-01', 'b3'], ['C', 4, '2024-03-09', 'c4']), mode);
+    let r = await write(`SELECT 'B' AS issue, true AS _deleted`, mode);
+    expect(r.removed).toEqual(['2024-02']);
+    expect(await stored()).toEqual(['A:1:a1', 'C:4:c4']);
+    // Group A moves to April: January empties.
+    r = await write(children(['A', 1, '2024-04-02', 'a1']), mode);
+    expect(r.removed).toEqual(['2024-01']);
+    expect((await filesOf()).map((f) => [f.part, f.rows])).toEqual([
+      ['2024-03', 1],
+      ['2024-04', 1],
+    ]);
+  });
+
+  it('within a batch a later _deleted row removes its group, an earlier one does not; the last row per key wins', async () => {
+    await write(children(['A', 1, '2024-01-05', 'old'], ['B', 2, '2024-01-06', 'old']), mode);
+    const batch = `SELECT * FROM (${children(['A', 1, '2024-01-05', 'first'], ['A', 1, '2024-01-05', 'second'])}) UNION ALL BY NAME SELECT 'B' AS issue, true AS _deleted UNION ALL BY NAME (${children(['B', 5, '2024-01-06', 'after delete'])}) UNION ALL BY NAME SELECT 'A' AS issue, true AS _deleted`;
+    await write(`SELECT * FROM (${batch})`, mode);
+    expect(await stored()).toEqual(['B:5:after delete']);
+  });
+
+  it('refuses rows to store without the key, and a group column the batch lacks', async () => {
+    await expect(write(`SELECT 'A' AS issue, DATE '2024-01-01' AS day, 'x' AS note`, mode)).rejects.toThrow(/Primary key column id not in the batch's columns/);
+    await expect(write(`SELECT 'A' AS issue, DATE '2024-01-01' AS day, false AS _deleted`, mode)).rejects.toThrow(
+      /Primary key column id not in the batch's columns, which holds rows to store/,
+    );
+    await expect(write(`SELECT 1 AS id, DATE '2024-01-01' AS day`, mode)).rejects.toThrow(/replaceBy column issue not in the batch/);
+    await expect(write(children(['A', 1, '2024-01-05', 'x']), { ...mode, replaceBy: [] })).rejects.toThrow(/replaceBy names one or more columns/);
+  });
+
+  it('a batch of deletions alone on a table that does not exist yet stores an empty table', async () => {
+    const r = await write(`SELECT 'A' AS issue, true AS _deleted`, { mode: 'merge', primaryKey: ['id'], replaceBy: ['issue'] });
+    expect(r.rows).toBe(0);
+  });
+});

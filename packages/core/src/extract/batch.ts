@@ -6,7 +6,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows } from '../duckdb.js';
 import { InputError } from '../errors.js';
 import { quoteColumnName, quoteIdent, sqlString } from '../identifiers.js';
-import { DELETED_COLUMN, type WriteMode } from './modes.js';
+import { DELETED_COLUMN, type MergeMode, type WriteMode } from './modes.js';
 import { assertPartNames, partSql } from './partitions.js';
 
 /** Bookkeeping columns the staged batch adds; a batch's own columns may not start with `_aida_`. */
@@ -50,8 +50,14 @@ export async function stageBatch(conn: DuckDBConnection, selectSql: string, mode
   if (hasDeleted && mode.mode !== 'merge')
     throw new InputError(`A ${DELETED_COLUMN} column marks rows to delete, which only a merge can do (mode '${mode.mode}')`);
   if (mode.mode === 'merge') {
-    const missing = mode.primaryKey.filter((k) => !given.some((c) => c.name === k));
-    if (missing.length) throw new InputError(`Primary key column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not in the batch's columns`);
+    const absent = (cols: readonly string[]) => cols.filter((k) => !given.some((c) => c.name === k));
+    const missingGroup = absent(mode.replaceBy ?? []);
+    if (missingGroup.length)
+      throw new InputError(`replaceBy column${missingGroup.length > 1 ? 's' : ''} ${missingGroup.join(', ')} not in the batch's columns`);
+    // Deletions by group need no key: a batch of them may carry just the group's columns.
+    const missing = absent(mode.primaryKey);
+    if (missing.length && !(mode.replaceBy && hasDeleted))
+      throw new InputError(`Primary key column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not in the batch's columns`);
   }
   // A merge batch of deletions alone may carry just the key: its rows need no part.
   const by = mode.partitionBy;
@@ -70,7 +76,8 @@ export async function stageBatch(conn: DuckDBConnection, selectSql: string, mode
   try {
     const rows = await count(conn, table);
     let effective = rows;
-    if (mode.mode === 'merge' && rows > 0) effective = await keepLastPerKey(conn, table, mode.primaryKey);
+    if (mode.mode === 'merge' && rows > 0)
+      effective = mode.replaceBy ? await keepLastPerGroupKey(conn, table, mode, given) : await keepLastPerKey(conn, table, mode.primaryKey);
     const found = by
       ? await queryRows<{ p: string | null }>(conn, `SELECT DISTINCT ${PART_COLUMN} AS p FROM ${table} WHERE NOT ${DELETED_FLAG} ORDER BY 1`)
       : [];
@@ -121,7 +128,32 @@ async function keepLastPerKey(conn: DuckDBConnection, table: string, key: readon
   return count(conn, table);
 }
 
-async function count(conn: DuckDBConnection, table: string): Promise<number> {
-  const [{ n }] = await queryRows<{ n: number }>(conn, `SELECT count(*) AS n FROM ${table}`);
+/**
+ * For a merge by group: drops the stored rows a later `_deleted` row of their group removes, then
+ * all but the last stored row per key. The `_deleted` rows stay: each removes its group.
+ */
+async function keepLastPerGroupKey(conn: DuckDBConnection, table: string, mode: MergeMode, given: readonly Column[]): Promise<number> {
+  const group = mode.replaceBy!.map((k) => quoteColumnName(k, 'replaceBy column'));
+  const same = group.map((k) => `d.${k} IS NOT DISTINCT FROM ${table}.${k}`).join(' AND ');
+  await conn.run(
+    `DELETE FROM ${table} WHERE NOT ${DELETED_FLAG} AND EXISTS (SELECT 1 FROM ${table} d WHERE d.${DELETED_FLAG} AND d.${SEQ_COLUMN} > ${table}.${SEQ_COLUMN} AND ${same})`,
+  );
+  const stored = await count(conn, table, `NOT ${DELETED_FLAG}`);
+  if (stored > 0 && mode.primaryKey.some((k) => !given.some((c) => c.name === k))) {
+    throw new InputError(
+      `Primary key column${mode.primaryKey.length > 1 ? 's' : ''} ${mode.primaryKey.join(', ')} not in the batch's columns, which holds rows to store`,
+    );
+  }
+  if (stored > 0) {
+    const keys = keyList(mode.primaryKey);
+    await conn.run(
+      `DELETE FROM ${table} WHERE ${SEQ_COLUMN} IN (SELECT ${SEQ_COLUMN} FROM ${table} WHERE NOT ${DELETED_FLAG} QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY ${SEQ_COLUMN} DESC) > 1)`,
+    );
+  }
+  return count(conn, table);
+}
+
+async function count(conn: DuckDBConnection, table: string, where = 'true'): Promise<number> {
+  const [{ n }] = await queryRows<{ n: number }>(conn, `SELECT count(*) AS n FROM ${table} WHERE ${where}`);
   return n;
 }

@@ -17,17 +17,28 @@ export function appendedRows(batch: Batch, part: string | null, current: readonl
 }
 
 /**
- * The current rows whose key the batch does not hold (as a row to store anywhere or to delete),
- * plus the batch's rows of the part, ordered by the key: the same rows always give the same
- * file. Columns are matched by name and keep the current order; one the batch adds comes last
+ * The current rows whose key (`match`: the primary key, or the group of a merge by group) the
+ * batch does not hold (as a row to store anywhere or to delete), plus the batch's rows of the
+ * part, ordered by the primary key: the same rows always give the same file. Columns are matched by name and keep the current order; one the batch adds comes last
  * and is NULL in the rows carried over, one it lacks is NULL in its rows. `staged`: the keys to
  * remove were staged per file by `stageKeysInFiles` (a partitioned table), else the batch's are used.
  */
-export function mergedRows(batch: Batch, part: string | null, current: readonly string[], key: readonly string[], staged: boolean): string {
+export function mergedRows(
+  batch: Batch,
+  part: string | null,
+  current: readonly string[],
+  key: readonly string[],
+  match: readonly string[],
+  staged: boolean,
+): string {
   const fresh = storedRows(batch, part);
-  if (!current.length) return `SELECT * FROM (${fresh}) ORDER BY ${keyList(key)}`;
+  if (!current.length) {
+    // A batch of group deletions alone may lack the key's columns (and then stores no rows).
+    const keyed = key.every((k) => batch.columns.some((c) => c.name === k));
+    return keyed ? `SELECT * FROM (${fresh}) ORDER BY ${keyList(key)}` : fresh;
+  }
   const gone = staged ? `(SELECT * FROM ${helperTable(batch)} WHERE _aida_file IN (${current.map(sqlString).join(', ')}))` : batch.table;
-  return `SELECT * FROM (SELECT c.* FROM ${readFiles(current)} c ANTI JOIN ${gone} b ON (${keyMatch(key, 'c', 'b')}) UNION ALL BY NAME ${fresh}) ORDER BY ${keyList(key)}`;
+  return `SELECT * FROM (SELECT c.* FROM ${readFiles(current)} c ANTI JOIN ${gone} b ON (${keyMatch(match, 'c', 'b')}) UNION ALL BY NAME ${fresh}) ORDER BY ${keyList(key)}`;
 }
 
 /**

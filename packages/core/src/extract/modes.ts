@@ -45,9 +45,24 @@ export interface AppendMode extends ModeBase {
 export interface MergeMode extends ModeBase {
   mode: 'merge';
   primaryKey: readonly string[];
+  /**
+   * Replace rows by group rather than by key (dlt's delete-insert on a merge key): every current
+   * row whose `replaceBy` columns match a batch row's, stored or `_deleted`, leaves the table
+   * (from every part), then the batch's rows are stored. A parent's children (an issue's
+   * comments) are written this way, so a child gone at the source goes here too; a `_deleted`
+   * row needs only the `replaceBy` columns and removes its whole group. Within the batch a
+   * `_deleted` row also removes the rows of its group that came before it, and the last row per
+   * `primaryKey` wins among the rest. A key is expected to stay within its group.
+   */
+  replaceBy?: readonly string[];
 }
 
 export type WriteMode = ReplaceMode | AppendMode | MergeMode;
+
+/** The columns a merge matches the table's rows on: the group (`replaceBy`) when given, else the key. */
+export function matchKey(mode: MergeMode): readonly string[] {
+  return mode.replaceBy ?? mode.primaryKey;
+}
 
 /** The marker column of a merge batch: true deletes the row's key. */
 export const DELETED_COLUMN = '_deleted';
@@ -76,6 +91,11 @@ export function checkMode(mode: WriteMode): void {
   if (mode.mode === 'merge') {
     if (!Array.isArray(mode.primaryKey) || !mode.primaryKey.length) throw new InputError('A merge needs a primaryKey (one or more columns)');
     for (const k of mode.primaryKey) quoteColumnName(k, 'primary key column');
+    if (mode.replaceBy !== undefined) {
+      if (!Array.isArray(mode.replaceBy) || !mode.replaceBy.length)
+        throw new InputError('replaceBy names one or more columns (the group whose rows a batch replaces)');
+      for (const k of mode.replaceBy) quoteColumnName(k, 'replaceBy column');
+    }
   }
   if (mode.mode === 'replace' && mode.keepUntouched && !mode.partitionBy)
     throw new InputError('keepUntouched needs partitionBy: an unpartitioned table has no parts to keep');

@@ -6,7 +6,7 @@ import { InputError } from '../errors.js';
 import { storedRows, type Batch } from './batch.js';
 import { unchangedParts } from './fingerprint.js';
 import { appendedRows, mergedRows, stageKeysInFiles } from './merge.js';
-import type { WriteMode } from './modes.js';
+import { matchKey, type WriteMode } from './modes.js';
 import { EMPTY_PART } from './partitions.js';
 import type { FileRow } from './schema.js';
 
@@ -37,7 +37,7 @@ export async function planWrite(
   const plan: WritePlan = { write: [], keep: [], removed: [], emptySql: '' };
   const rowsOf = (part: string | null, paths: string[]) =>
     mode.mode === 'merge'
-      ? mergedRows(batch, part, paths, mode.primaryKey, part !== null)
+      ? mergedRows(batch, part, paths, mode.primaryKey, matchKey(mode), part !== null)
       : mode.mode === 'append'
         ? appendedRows(batch, part, paths)
         : storedRows(batch, part);
@@ -65,7 +65,7 @@ export async function planWrite(
   }
   const touched = new Set(batch.parts);
   if (mode.mode === 'merge') {
-    const holding = await stageKeysInFiles(conn, batch, [...byPart.values()].flat().map(path), mode.primaryKey);
+    const holding = await stageKeysInFiles(conn, batch, [...byPart.values()].flat().map(path), matchKey(mode));
     for (const [part, fs] of byPart) if (fs.some((f) => holding.has(path(f)))) touched.add(part);
   }
   const same =
