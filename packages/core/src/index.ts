@@ -79,6 +79,7 @@ export { queryRows, type PlainValue, type SqlParams } from './duckdb.js';
 export {
   type Connector,
   type ConnectorRegistry,
+  type SourceWrites,
   type DiscoveredTable,
   type ExtractReport,
   type ExtractRequest,

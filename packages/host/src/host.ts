@@ -219,6 +219,7 @@ class HostRuntime implements Host {
     for (const { service } of [...this.contributions.services].reverse()) {
       await service.stop().catch((e) => this.logger.warn({ err: e, service: service.id }, 'stopping a service failed'));
     }
+    await this.syncService?.stop();
     this.analytics.close();
     await this.orchestrator.settled();
     await this.identity?.close();
@@ -295,7 +296,10 @@ class HostRuntime implements Host {
       rebuildAfterSync: this.config.analytics.rebuild_after_sync,
       retention: this.analytics.leases,
       redact: (text) => this.secrets.redact(text),
+      pushRebuildDelayMs: this.config.analytics.push_rebuild_delay,
     });
+    const syncService = this.syncService;
+    this.contributions.push = (source, write) => syncService.push(source, write);
   }
 
   private registerHostTokens(): void {

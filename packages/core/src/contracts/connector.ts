@@ -74,9 +74,26 @@ export interface Connector {
   health?(): Promise<ServiceHealth> | ServiceHealth;
 }
 
+/**
+ * Writes of a source outside its scheduled extraction: what a push connector (a webhook's
+ * change) uses. Each `push` opens a fresh `ExtractWriter` for the source, runs `write`, commits
+ * when it resolves and discards everything when it throws (the previous extract stays intact);
+ * the tables it reports go to sync history, and the analytics database is rebuilt once for a
+ * burst of pushes (`analytics.push_rebuild_delay` after the first), not once per push.
+ * Two writers may not write one table at once (ConflictError): a connector that pushes from
+ * several places serialises its own pushes and extraction.
+ */
+export interface SourceWrites {
+  push(write: (writer: ExtractWriter) => Promise<ExtractReport>): Promise<ExtractReport>;
+}
+
 export interface ConnectorRegistry {
-  /** Adds a connector; the host gives it a `<pluginId>:sync` job on the plugin's schedule. */
-  register(connector: Connector): void;
+  /**
+   * Adds a connector; the host gives it a `<pluginId>:sync` job on the plugin's schedule. The
+   * handle it returns writes the source between extractions (see `SourceWrites`); pushes wait
+   * until the host has started.
+   */
+  register(connector: Connector): SourceWrites;
   list(): readonly Connector[];
   get(source: string): Connector | undefined;
 }

@@ -77,6 +77,8 @@ export const instanceConfigSchema = z
         rebuild_after_sync: z.boolean().default(true),
         /** Profile the tables whose data changed after every rebuild (in the background). */
         profile_after_rebuild: z.boolean().default(true),
+        /** How long after a push connector's write (a webhook) the rebuild starts; the pushes of a burst share it. */
+        push_rebuild_delay: zDuration().prefault('250ms'),
       })
       .strict()
       .prefault({}),

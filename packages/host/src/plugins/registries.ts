@@ -8,6 +8,8 @@ import {
   type AuthProvider,
   type AuthProviderRegistry,
   type Connector,
+  type ExtractReport,
+  type ExtractWriter,
   type ConnectorRegistry,
   type JobHandler,
   type JobOptions,
@@ -56,6 +58,10 @@ export class Contributions {
   runNow: (name: string, data?: Record<string, unknown>) => Promise<void> = async (name) => {
     throw new Error(`jobs are not running yet; cannot queue ${name}`);
   };
+  /** Commits a push connector's write (`SourceWrites.push`); set by the host once its state is open. */
+  push: (source: string, write: (writer: ExtractWriter) => Promise<ExtractReport>) => Promise<ExtractReport> = async (source) => {
+    throw new Error(`the host's state is not open yet; cannot write source ${source}`);
+  };
 
   /** The registries one plugin sees. `jobOverrides` come from the plugin's entry in instance.yaml. */
   scoped(pluginId: string, jobOverrides: Record<string, JobOverride> = {}) {
@@ -69,6 +75,7 @@ export class Contributions {
         }
         this.connectors.set(connector.source, { pluginId, connector });
         for (const route of connector.routes ?? []) routes.add(route);
+        return { push: (write) => this.push(connector.source, write) };
       },
       list: () => [...this.connectors.values()].map((c) => c.connector),
       get: (source) => this.connectors.get(source)?.connector,

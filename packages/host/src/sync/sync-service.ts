@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ExtractWriter, NotFoundError, type Connector, type FileRetention, type Orchestrator, type SyncResult } from '@aida/core';
+import { ExtractWriter, NotFoundError, type Connector, type ExtractReport, type FileRetention, type Orchestrator, type SyncResult } from '@aida/core';
 import type { Logger } from 'pino';
 import type { SyncRepository } from '../state/repositories/sync.js';
 
@@ -14,6 +14,8 @@ export interface SyncServiceOptions {
   retention: FileRetention;
   /** Masks the host's secrets in what is recorded: sync_history is served by the API. */
   redact?: (text: string) => string;
+  /** How long after a push the analytics rebuild starts, so a burst of pushes shares one (ms). */
+  pushRebuildDelayMs: number;
 }
 
 /**
@@ -22,6 +24,10 @@ export interface SyncServiceOptions {
  * throws. Then the outcome goes to `sync_history` and the analytics database is rebuilt.
  */
 export class SyncService {
+  private rebuildTimer: NodeJS.Timeout | null = null;
+  private rebuilding: Promise<unknown> | null = null;
+  private stopped = false;
+
   constructor(private readonly o: SyncServiceOptions) {}
 
   private redact(text: string): string {
@@ -50,14 +56,60 @@ export class SyncService {
       );
       return { source, report: { tables: [] }, error };
     }
-    for (const t of result.report.tables) {
-      if (t.error) t.error = this.redact(t.error);
-      if (t.warnings) t.warnings = t.warnings.map((w) => this.redact(w));
-    }
+    this.redactReport(result.report);
     await this.o.sync.recordExtraction(source, result.report.tables);
     const failed = result.report.tables.filter((t) => t.status === 'error').length;
     logger.info({ tables: result.report.tables.length, failed, duration_ms: Math.round(performance.now() - started) }, `source '${source}' extracted`);
     if (this.o.rebuildAfterSync) result.rebuild = await this.o.orchestrator.rebuildSource(source);
     return result;
+  }
+
+  /**
+   * A push connector's write between extractions (`SourceWrites.push`): committed when `write`
+   * resolves, discarded when it throws (the error reaches the caller, nothing is recorded). The
+   * analytics rebuild follows `pushRebuildDelayMs` after the first push of a burst.
+   */
+  async push(source: string, write: (writer: ExtractWriter) => Promise<ExtractReport>): Promise<ExtractReport> {
+    if (this.stopped) throw new Error(`the host is stopping; the write to source '${source}' was not made`);
+    const writer = await ExtractWriter.open(join(this.o.dataDir, 'extracts', source), { logger: this.o.logger.child({ source }), retention: this.o.retention });
+    let report: ExtractReport;
+    try {
+      report = await write(writer);
+      await writer.commit();
+    } catch (e) {
+      await writer.abort();
+      throw e;
+    }
+    this.redactReport(report);
+    await this.o.sync.recordExtraction(source, report.tables);
+    if (this.o.rebuildAfterSync && report.tables.some((t) => t.status === 'ok')) this.rebuildSoon();
+    return report;
+  }
+
+  /** Stops scheduling rebuilds and waits for the one running. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.rebuildTimer) clearTimeout(this.rebuildTimer);
+    this.rebuildTimer = null;
+    await this.rebuilding;
+  }
+
+  private rebuildSoon(): void {
+    if (this.rebuildTimer || this.stopped) return;
+    this.rebuildTimer = setTimeout(() => {
+      this.rebuildTimer = null;
+      // The orchestrator coalesces: pushes committed while this runs get one more rebuild.
+      const run = this.o.orchestrator.rebuild().catch((e: unknown) => this.o.logger.error({ err: e }, 'rebuild after a push failed; the next one retries'));
+      this.rebuilding = run.finally(() => {
+        if (this.rebuilding === run) this.rebuilding = null;
+      });
+    }, this.o.pushRebuildDelayMs);
+  }
+
+  private redactReport(report: ExtractReport): void {
+    for (const t of report.tables) {
+      if (t.error) t.error = this.redact(t.error);
+      if (t.warnings) t.warnings = t.warnings.map((w) => this.redact(w));
+    }
   }
 }
