@@ -9,6 +9,7 @@ import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader } from '@duck
 import { dataError } from './errors.js';
 import type { Workspace } from './workspace.js';
 import type { Row } from './render.js';
+import { sqlString } from '@aida/core';
 
 export interface LocalDb {
   conn: DuckDBConnection;
@@ -39,8 +40,8 @@ export async function openLocalDb(ws: Workspace): Promise<LocalDb> {
   };
 }
 
-// As @aida/core's sqlString/quoteIdent: the CLI installs without the server packages.
-export const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+export { sqlString };
+/** Any name quoted as an identifier (an analyst's own table may be named anything); core's quoteIdent accepts valid identifiers only. */
 export const sqlIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 export interface ViewChanges {

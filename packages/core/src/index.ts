@@ -32,9 +32,11 @@ export {
   type InputIssue,
   type InputOpts,
 } from './errors.js';
+export * from './errors/llm.js';
 // Names that may reach SQL, and small async helpers
 export { COLUMN_NAME_PATTERN, IDENTIFIER_PATTERN, assertIdentifier, isValidIdentifier, quoteColumnName, quoteIdent, sqlString } from './identifiers.js';
 export { SerialQueue, mapLimit } from './async.js';
+export * from './retry.js';
 // Numbers, sizes and times for people (the portal and da)
 export { formatBytes, formatDateTime, formatNumber, formatRelativeTime } from './format.js';
 // Config: validation, env references, durations, sizes, declared secrets
@@ -142,6 +144,7 @@ export { type FileRow, type MetaRow } from './extract/schema.js';
 export { type FileDigest } from './extract/hash.js';
 // Route input and shared HTTP schemas
 export { body, param, query, validateInput } from './http/input.js';
+export { readRawBody } from './http/raw-body.js';
 export { isoTimestamp, issuedSessionSchema, roleSchema } from './http/schemas.js';
 export { mountPrefix } from './http/mount.js';
 export { safeNext } from './http/redirects.js';

@@ -75,6 +75,7 @@ import { HOST_VERSION, HOST_VIEWS_DIR } from './version.js';
 import { createLogger, logFormat } from './logging/logger.js';
 import { redactLogs } from './secrets/redact-logs.js';
 import { redactErrorResponses } from './secrets/redact-responses.js';
+import { unlessWebhook } from './http/webhook-body.js';
 
 export interface CreateHostOptions {
   /** The instance config as parsed from YAML (validated here). Omit for an empty instance. */
@@ -297,6 +298,7 @@ class HostRuntime implements Host {
       retention: this.analytics.leases,
       redact: (text) => this.secrets.redact(text),
       pushRebuildDelayMs: this.config.analytics.push_rebuild_delay,
+      pushHistoryIntervalMs: this.config.analytics.push_history_interval,
     });
     const syncService = this.syncService;
     this.contributions.push = (source, write) => syncService.push(source, write);
@@ -475,12 +477,14 @@ class HostRuntime implements Host {
       redactErrorResponses(this.secrets),
       pageSecurityHeaders(),
       errorMiddleware(this.logger, render),
-      bodyParser({
-        enableTypes: ['json', 'form'],
-        parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
-        jsonLimit: this.config.server.json_body_limit,
-        formLimit: '100kb',
-      }) as Middleware,
+      unlessWebhook(
+        bodyParser({
+          enableTypes: ['json', 'form'],
+          parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
+          jsonLimit: this.config.server.json_body_limit,
+          formLimit: '100kb',
+        }) as Middleware,
+      ),
       authenticate(id.users, id.pats, id.tokens),
       csrfGuard(id.tokens),
       router.routes() as unknown as Middleware,

@@ -120,7 +120,8 @@ export async function benchMemoryExtract({ notes = 100, report } = {}) {
         }
       };
     };
-    timed(store.items, 'upsertExtracted');
+    // A note's items, drops and state are one transaction (saveExtraction); markNote is for notes with nothing to store.
+    timed(store.items, 'saveExtraction');
     timed(store.notes, 'markNote');
     const all = makeNotes(notes);
     const source = { list: async () => all };
@@ -156,7 +157,7 @@ export async function benchMemoryExtract({ notes = 100, report } = {}) {
     if (report) {
       report(name, ms, 'ms', { baseline: baselineMs, baselineName });
       report(
-        `  of which the store's writes (${outcome.items_created + outcome.items_merged + outcome.items_unchanged} upserts, ${notes} note marks)`,
+        `  of which the store's writes (${outcome.items_created + outcome.items_merged + outcome.items_unchanged} upserts in ${notes} note transactions; ${(writesMs / notes).toFixed(2)} ms/note)`,
         writesMs,
         'ms',
       );
@@ -166,7 +167,7 @@ export async function benchMemoryExtract({ notes = 100, report } = {}) {
         `${name}: ${ms.toFixed(1)} ms (${(ms / notes).toFixed(2)} ms/note)  | ${baselineName}: ${baselineMs.toFixed(1)} ms  | ratio ${ratio.toFixed(2)}x`,
       );
       console.log(
-        `  of which the store's writes (${outcome.items_created + outcome.items_merged + outcome.items_unchanged} upserts, ${notes} note marks): ${writesMs.toFixed(1)} ms`,
+        `  of which the store's writes (${outcome.items_created + outcome.items_merged + outcome.items_unchanged} upserts in ${notes} note transactions): ${writesMs.toFixed(1)} ms (${(writesMs / notes).toFixed(2)} ms/note)`,
       );
       console.log(`memory extraction re-run over ${notes} unchanged notes: ${rerunMs.toFixed(1)} ms, ${rerun.llm.calls} LLM calls`);
     }

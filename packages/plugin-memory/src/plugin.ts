@@ -46,13 +46,15 @@ export const memoryPlugin = definePlugin({
     services: tokens.services,
     logger: tokens.logger,
     analystNotes: tokens.analystNotes,
+    users: tokens.users,
   },
-  async init({ database, routes, views, services, jobs, analystNotes, logger }, { config }) {
+  async init({ database, routes, views, services, jobs, analystNotes, logger, users }, { config }) {
     await database.migrate(memoryMigrations);
     const store = new MemoryStore(database, { halfLifeMs: config.confidence.half_life });
-    for (const route of memoryRoutes(store, { bundleMaxTokens: config.bundle.max_tokens })) routes.add(route);
+    for (const route of memoryRoutes(store, { bundleMaxTokens: config.bundle.max_tokens, users })) routes.add(route);
     // The portal pages (/memory, /memory/review, /memory/:id): the same store calls as the routes above.
-    const pages = memoryPages(store);
+    // The history names its actors through the host's user directory (the audit keeps ids).
+    const pages = memoryPages(store, users);
     views.addFolder(pages.folder);
     views.addNavigation(pages.navigation);
     for (const route of pages.routes) routes.add(route);

@@ -43,9 +43,16 @@ export interface OneTimeTokens {
   consume(purpose: string, subject: string, secret: string): Promise<boolean>;
 }
 
-/** Read access to users, e.g. to send a magic link only to someone who has an account. */
+/**
+ * Read access to users, e.g. to send a magic link only to someone who has an account, or to
+ * name the people in a history (which stores ids: a user may be renamed or deleted since).
+ */
 export interface UserDirectory {
   findByEmail(email: string): Promise<UserSummary | null>;
+  /** The user with that id; null when there is none (never was, or deleted since). */
+  findById(id: string): Promise<UserSummary | null>;
+  /** The users of `ids` that exist, by id, in one call (a page's actors); ids with no user are absent from the map. */
+  findByIds(ids: readonly string[]): Promise<Map<string, UserSummary>>;
 }
 
 /** Sliding-window limits shared by every sign-in route (per IP and per account). */

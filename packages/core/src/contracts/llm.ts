@@ -48,8 +48,8 @@ export interface LlmProvider {
   /** The model asked for. */
   readonly model: string;
   /**
-   * One call. Rejects with an error that implements `LlmFailure` (a coded `AidaError` of the
-   * provider's package); `signal` aborts it.
+   * One call. Rejects with one of core's LLM errors (errors/llm.ts: `LlmRateLimitedError`,
+   * `LlmTimeoutError`, …), each an `LlmFailure`; `signal` aborts it.
    */
   complete<T>(request: LlmRequest<T>, signal?: AbortSignal): Promise<LlmAnswer<T>>;
 }
@@ -66,7 +66,7 @@ export interface LlmProvider {
  */
 export type LlmFailureKind = 'rate_limited' | 'overloaded' | 'timeout' | 'refused' | 'invalid_answer' | 'upstream' | 'budget_exhausted';
 
-/** What every error a provider rejects with tells, whichever package defines its code. */
+/** What every error a provider rejects with tells; core's `LlmError` and its subclasses implement it. */
 export interface LlmFailure extends Error {
   readonly code: string;
   readonly llmFailure: LlmFailureKind;

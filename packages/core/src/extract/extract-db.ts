@@ -6,6 +6,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { quoteIdent, sqlString } from '../identifiers.js';
 import { EXTRACT_SCHEMA_SQL, type FileRow, type MetaRow } from './schema.js';
 
+const FILE_ROWS_PER_INSERT = 200;
+
 /** Writes `meta` and `files` (and a view per table) into a new database file at `path`. */
 export async function writeExtractDb(conn: DuckDBConnection, path: string, sourceDir: string, meta: MetaRow[], files: FileRow[]): Promise<void> {
   await conn.run(`ATTACH ${sqlString(path)} AS out`);
@@ -24,17 +26,14 @@ export async function writeExtractDb(conn: DuckDBConnection, path: string, sourc
         m.query_mode,
       ]);
     }
-    for (const f of files) {
-      await conn.run('INSERT INTO _files VALUES (?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP)', [
-        f.table_name,
-        f.part,
-        f.path,
-        f.rows,
-        f.size_bytes,
-        f.md5,
-        f.sha256,
-        f.written_at.toISOString(),
-      ]);
+    // Many rows per statement: a partitioned source holds hundreds of files, and a push source
+    // (a webhook's write) commits several times a second, so one round trip per file would dominate.
+    for (let i = 0; i < files.length; i += FILE_ROWS_PER_INSERT) {
+      const chunk = files.slice(i, i + FILE_ROWS_PER_INSERT);
+      await conn.run(
+        `INSERT INTO _files VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP)').join(', ')}`,
+        chunk.flatMap((f) => [f.table_name, f.part, f.path, f.rows, f.size_bytes, f.md5, f.sha256, f.written_at.toISOString()]),
+      );
     }
     // Views for anyone who attaches the extract directly, as the reference contract has it.
     for (const m of meta) {

@@ -79,6 +79,8 @@ export const instanceConfigSchema = z
         profile_after_rebuild: z.boolean().default(true),
         /** How long after a push connector's write (a webhook) the rebuild starts; the pushes of a burst share it. */
         push_rebuild_delay: zDuration().prefault('250ms'),
+        /** Successful pushes are summed into one sync_history row per table at most this often; errors and warnings go in at once. */
+        push_history_interval: zDuration().prefault('1m'),
       })
       .strict()
       .prefault({}),

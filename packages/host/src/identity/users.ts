@@ -49,6 +49,20 @@ export class UsersRepository implements UserDirectory {
     return u ? summary(u) : null;
   }
 
+  async findById(id: string): Promise<UserSummary | null> {
+    const u = this.byId.get(id);
+    return u ? summary(u) : null;
+  }
+
+  async findByIds(ids: readonly string[]): Promise<Map<string, UserSummary>> {
+    const found = new Map<string, UserSummary>();
+    for (const id of ids) {
+      const u = this.byId.get(id);
+      if (u) found.set(id, summary(u));
+    }
+    return found;
+  }
+
   byEmail(email: string): UserRecord | undefined {
     const e = email.trim().toLowerCase();
     for (const u of this.byId.values()) if (u.email === e) return u;

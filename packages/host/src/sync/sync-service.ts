@@ -1,5 +1,14 @@
 import { join } from 'node:path';
-import { ExtractWriter, NotFoundError, type Connector, type ExtractReport, type FileRetention, type Orchestrator, type SyncResult } from '@aida/core';
+import {
+  ExtractWriter,
+  NotFoundError,
+  type Connector,
+  type ExtractReport,
+  type FileRetention,
+  type Orchestrator,
+  type SyncResult,
+  type TableOutcome,
+} from '@aida/core';
 import type { Logger } from 'pino';
 import type { SyncRepository } from '../state/repositories/sync.js';
 
@@ -16,6 +25,18 @@ export interface SyncServiceOptions {
   redact?: (text: string) => string;
   /** How long after a push the analytics rebuild starts, so a burst of pushes shares one (ms). */
   pushRebuildDelayMs: number;
+  /**
+   * Successful pushes are summed into one sync_history row per table at most this often (ms): a
+   * webhook-driven source pushes several times a second, which would otherwise be a million
+   * history rows a day. Errors and warnings are recorded at once.
+   */
+  pushHistoryIntervalMs?: number;
+}
+
+/** What the pushes of one table did since their last history row. */
+interface PushTally {
+  rows?: number;
+  durationMs: number;
 }
 
 /**
@@ -27,6 +48,8 @@ export class SyncService {
   private rebuildTimer: NodeJS.Timeout | null = null;
   private rebuilding: Promise<unknown> | null = null;
   private stopped = false;
+  private readonly tallies = new Map<string, Map<string, PushTally>>();
+  private historyTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: SyncServiceOptions) {}
 
@@ -81,9 +104,44 @@ export class SyncService {
       throw e;
     }
     this.redactReport(report);
-    await this.o.sync.recordExtraction(source, report.tables);
+    const plain = report.tables.filter((t) => t.status === 'ok' && !t.warnings?.length);
+    await this.o.sync.recordExtraction(
+      source,
+      report.tables.filter((t) => !plain.includes(t)),
+    );
+    this.tally(source, plain);
     if (this.o.rebuildAfterSync && report.tables.some((t) => t.status === 'ok')) this.rebuildSoon();
     return report;
+  }
+
+  private tally(source: string, outcomes: readonly TableOutcome[]): void {
+    if (!outcomes.length) return;
+    const bySource = this.tallies.get(source) ?? new Map<string, PushTally>();
+    this.tallies.set(source, bySource);
+    for (const o of outcomes) {
+      const t = bySource.get(o.name) ?? { durationMs: 0 };
+      bySource.set(o.name, { rows: o.rows ?? t.rows, durationMs: t.durationMs + (o.durationMs ?? 0) });
+    }
+    this.historyTimer ??= setTimeout(() => void this.flushHistory(), this.o.pushHistoryIntervalMs ?? 60_000);
+  }
+
+  /** Writes the summed pushes: one history row per table (its time the sum of theirs). */
+  private async flushHistory(): Promise<void> {
+    if (this.historyTimer) clearTimeout(this.historyTimer);
+    this.historyTimer = null;
+    const tallies = [...this.tallies];
+    this.tallies.clear();
+    for (const [source, tables] of tallies) {
+      const outcomes: TableOutcome[] = [...tables].map(([name, t]) => ({
+        name,
+        status: 'ok',
+        rows: t.rows,
+        durationMs: t.durationMs,
+      }));
+      await this.o.sync
+        .recordExtraction(source, outcomes)
+        .catch((e: unknown) => this.o.logger.warn({ err: e, source }, 'recording pushes in sync history failed'));
+    }
   }
 
   /** Stops scheduling rebuilds and waits for the one running. */
@@ -92,6 +150,7 @@ export class SyncService {
     if (this.rebuildTimer) clearTimeout(this.rebuildTimer);
     this.rebuildTimer = null;
     await this.rebuilding;
+    await this.flushHistory();
   }
 
   private rebuildSoon(): void {

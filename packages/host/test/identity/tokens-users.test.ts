@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokens } from '@aida/core';
 import { startTestHost, type TestHost } from '@aida/host/testing';
 import { ADMIN, bootstrap, call, decode, userWithSession } from './helpers.js';
 
@@ -99,6 +100,24 @@ describe('users', () => {
     const last = await call(t, 'DELETE', `/api/users/${second.id}`, { token: second.token });
     expect(last.status).toBe(409);
     expect((await call(t, 'PATCH', `/api/users/${adminId}`, { token: second.token, body: { role: 'admin' } })).status).toBe(200);
+  });
+
+  it('the user directory plugins get (tokens.users) finds users by id, one or many, and not once they are deleted', async () => {
+    const users = t.host.resolve(tokens.users);
+    const created = await call(t, 'POST', '/api/users', { token: admin, body: { email: 'Named@Example.com', name: 'Nora Named', role: 'analyst' } });
+    const id = created.json.id as string;
+    const nora = { id, email: 'named@example.com', name: 'Nora Named', role: 'analyst', active: true };
+    expect(await users.findById(id)).toEqual(nora);
+    expect(await users.findById('no-such-user')).toBeNull();
+    const found = await users.findByIds([id, adminId, 'no-such-user', id]);
+    expect([...found.keys()].sort()).toEqual([id, adminId].sort());
+    expect(found.get(id)).toEqual(nora);
+    expect(found.get(adminId)).toMatchObject({ email: ADMIN.email, name: ADMIN.name, role: 'admin' });
+    // A summary only: never the password hash or timestamps of the stored record.
+    expect(Object.keys(found.get(adminId)!).sort()).toEqual(['active', 'email', 'id', 'name', 'role']);
+    expect((await call(t, 'DELETE', `/api/users/${id}`, { token: admin })).status).toBe(204);
+    expect(await users.findById(id)).toBeNull();
+    expect((await users.findByIds([id])).size).toBe(0);
   });
 
   it('a demoted user loses the role on their next request, without signing in again', async () => {

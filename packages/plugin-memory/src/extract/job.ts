@@ -3,7 +3,7 @@
  * schedule and on demand (`POST /api/admin/jobs/memory:extract/run`). A job handler reports
  * nothing but success or failure (core's JobHandler resolves to void), so the outcome goes to
  * the log, one line per run, and to `onOutcome`. The run fails only when every changed note it
- * looked at failed: then the job's error is that of the first note (an `MEMORY_LLM_*` code), which is
+ * looked at failed: then the job's error is that of the first note (an `LLM_*` code), which is
  * what an admin needs to see in the job's runs; partial failures are retried next run.
  */
 import type { AnalystNotes, JobRegistry } from '@aida/core';

@@ -3,26 +3,17 @@
  * model (or the offline extractor), check sensitivity, dedupe, store, and only then record the
  * note's hash. A note whose extraction fails is recorded as failed and tried again next run;
  * nothing it would have changed is written, because items are stored only once every call for
- * the note has answered.
+ * the note has answered, and then in one transaction with the note's hash.
  */
-import type { AnalystNote, AnalystNotes, LlmFailure, LlmProvider } from '@aida/core';
+import { type AnalystNote, type AnalystNotes, type LlmFailure, LlmInvalidAnswerError, type LlmProvider } from '@aida/core';
 import type { ApprovalMode } from '../config.js';
 import type { LlmBudget } from '../llm/budget.js';
 import { runBudget, type ExtractionBackend, type LlmConfig } from '../llm/config.js';
-import { LlmInvalidAnswerError } from '../llm/errors.js';
 import type { OfflineExtractor } from '../llm/offline.js';
-import type { DedupeCandidate, MemoryStore } from '../store/index.js';
-import { DuplicateIndex, features, judge, type TextFeatures } from './dedupe.js';
-import {
-  EXTRACTION_SCHEMA_NAME,
-  extractionAnswerSchema,
-  newNonce,
-  splitNote,
-  systemPrompt,
-  userMessage,
-  type CatalogEntry,
-  type ExtractedCandidate,
-} from './prompt.js';
+import type { ExtractionBatch, MemoryStore } from '../store/index.js';
+import { features, judge, type TextFeatures } from './dedupe.js';
+import { KnownItems, type NoteDraft } from './known.js';
+import { EXTRACTION_SCHEMA_NAME, extractionAnswerSchema, newNonce, splitNote, systemPrompt, userMessage, type ExtractedCandidate } from './prompt.js';
 import { normalize, type Candidate } from './candidate.js';
 import { emptyOutcome, type ExtractionOutcome } from './outcome.js';
 import { scrubSecrets } from './scrub.js';
@@ -36,8 +27,8 @@ export interface ExtractLogger {
   warn(obj: object, msg: string): void;
 }
 
-/** What the run needs of the memory store: items (catalogue, upserts), the notes' state, and the governance audit (dropped candidates). */
-export type ExtractionStore = Pick<MemoryStore, 'items' | 'notes' | 'audit'>;
+/** What the run needs of the memory store: items (catalogue, a note's upserts, drops and state in one transaction) and the notes' state. */
+export type ExtractionStore = Pick<MemoryStore, 'items' | 'notes'>;
 
 export interface RunExtractionOptions {
   notes: AnalystNotes;
@@ -74,12 +65,6 @@ function describeError(e: unknown): string {
   return text.length > 500 ? `${text.slice(0, 499)}…` : text;
 }
 
-/** A catalogue item with its features, for the model's existing ids and the near-duplicate rule. */
-interface Known {
-  item: DedupeCandidate;
-  features: TextFeatures;
-}
-
 /** Runs one extraction over the changed notes; see the file's comment. Never throws for one note's failure. */
 export async function runExtraction(o: RunExtractionOptions): Promise<ExtractionOutcome> {
   const budget: LlmBudget | undefined = o.backend.kind === 'llm' ? runBudget(o.backend.provider, o.budget) : undefined;
@@ -99,18 +84,8 @@ export async function runExtraction(o: RunExtractionOptions): Promise<Extraction
   if (!changed.length) return finish();
 
   // Every shared item, by id and by words; the model sees the approved and pending ones.
-  const known = new Map<string, Known>();
-  const index = new DuplicateIndex<DedupeCandidate>();
-  const remember = (item: DedupeCandidate) => {
-    const f = features(item.title, item.content);
-    known.set(item.id, { item, features: f });
-    index.add(item, f);
-  };
-  for (const item of await o.store.items.dedupeCandidates()) remember(item);
-  const catalog = (): CatalogEntry[] =>
-    [...known.values()]
-      .filter((k) => k.item.status === 'approved' || k.item.status === 'pending')
-      .map((k) => ({ id: k.item.id, title: k.item.title, category: k.item.category }));
+  const known = new KnownItems();
+  for (const item of await o.store.items.dedupeCandidates()) known.remember(item);
 
   // Storing is serialized: each note's candidates are deduped against everything stored before them, this run's items included.
   let storing: Promise<unknown> = Promise.resolve();
@@ -178,7 +153,7 @@ export async function runExtraction(o: RunExtractionOptions): Promise<Extraction
   async function ask(note: AnalystNote, notes: string, part: { index: number; of: number }): Promise<ExtractedCandidate[]> {
     const request = (retryHint?: string, maxTokens = o.maxAnswerTokens ?? DEFAULT_ANSWER_TOKENS) => ({
       system: systemPrompt(nonce),
-      messages: [{ role: 'user' as const, content: userMessage({ nonce, author: note.email, notes, catalog: catalog(), part, retryHint }) }],
+      messages: [{ role: 'user' as const, content: userMessage({ nonce, author: note.email, notes, catalog: known.catalog(), part, retryHint }) }],
       schema: extractionAnswerSchema,
       schemaName: EXTRACTION_SCHEMA_NAME,
       maxTokens,
@@ -202,8 +177,8 @@ export async function runExtraction(o: RunExtractionOptions): Promise<Extraction
     }
     if (result.kind === 'failed') return fail(note, result.error, result.cause);
     try {
-      if (result.kind === 'ok') await storeCandidates(note, result.candidates);
-      await o.store.notes.markNote(note.userId, note.sha256, result.kind === 'empty' ? 'skipped' : 'processed');
+      if (result.kind === 'ok') await storeNote(note, result.candidates);
+      else await o.store.notes.markNote(note.userId, note.sha256, 'skipped');
     } catch (e) {
       await fail(note, describeError(e), e);
     }
@@ -217,39 +192,72 @@ export async function runExtraction(o: RunExtractionOptions): Promise<Extraction
     await o.store.notes.markNote(note.userId, note.sha256, 'failed', error).catch(() => undefined);
   }
 
-  async function storeCandidates(note: AnalystNote, candidates: Candidate[]): Promise<void> {
-    const sources = [{ user_id: note.userId, sha256: note.sha256 }];
-    for (const c of candidates) {
-      const verdict = sensitivityVerdict(c);
-      if (!verdict.safe) {
-        const reason = verdict.reason ?? 'unsafe';
-        outcome.dropped_unsafe++;
-        outcome.dropped.push({ user_id: note.userId, reason });
-        o.logger?.info({ user_id: note.userId, reason }, 'memory extraction: dropped an unsafe candidate');
-        // The governance audit says what was kept from sharing and why, never the text itself.
-        await o.store.audit.record({ actorId: null, action: 'extract_drop', reason: `from the notes of ${note.email}: ${reason}` });
-        continue;
+  /**
+   * Stores the note's candidates, its dropped ones' audit rows and its hash in one transaction
+   * (ExtractionBatch: a few statements for the whole note). The outcome counts them, and the
+   * run's catalogue takes the note's items, only once that has committed.
+   */
+  async function storeNote(note: AnalystNote, candidates: Candidate[]): Promise<void> {
+    const draft = known.draft();
+    const checked = candidates.map((c) => ({ c, verdict: sensitivityVerdict(c), f: features(c.title, c.content) }));
+    const done = { created: 0, merged: 0, unchanged: 0, dropped: [] as string[] };
+    await o.store.items.saveExtraction(o.approval, async (batch) => {
+      // The items the candidates will most likely look for, in one read: the ids the model named and the near-duplicates.
+      await batch.prefetch(checked.filter((k) => k.verdict.safe).map(({ c, f }) => ({ ...c, existingId: c.existingId ?? known.find(f)?.value.id })));
+      for (const { c, verdict, f } of checked) {
+        if (!verdict.safe) {
+          const reason = verdict.reason ?? 'unsafe';
+          done.dropped.push(reason);
+          // The governance audit says what was kept from sharing and why, never the text itself.
+          batch.drop(`from the notes of ${note.email}: ${reason}`);
+          continue;
+        }
+        const stored = await storeCandidate(batch, draft, note, c, f);
+        done[stored]++;
       }
-      const f = features(c.title, c.content);
-      // The model's existing id, when it names a listed item this candidate is plausibly about.
-      const named = c.existingId ? known.get(c.existingId) : undefined;
-      const byModel = named && (named.item.status === 'approved' || named.item.status === 'pending') && plausible(f, named.features) ? named : undefined;
-      const byText = byModel ? undefined : index.find(f);
-      const target = byModel?.item ?? byText?.value;
-      const tags = target ? [...new Set([...target.tags, ...c.tags])] : c.tags;
-      // A lexical duplicate adds its source and tags but keeps the existing wording (reviewed, for an
-      // approved item); an item the model names is updated with the refined text, keeping its status.
-      const text = byText ? { title: byText.value.title, content: byText.value.content, category: byText.value.category } : c;
-      const stored = await o.store.items.upsertExtracted(
-        { existingId: target?.id ?? null, title: text.title, content: text.content, category: text.category, tags, sourceUsers: [note.email], sources },
-        o.approval,
-      );
-      if (stored.created) outcome.items_created++;
-      else if (stored.changed) outcome.items_merged++;
-      else outcome.items_unchanged++;
-      const status = stored.created ? (o.approval === 'auto' ? 'approved' : 'pending') : (known.get(stored.id)?.item.status ?? 'pending');
-      if (stored.created || stored.changed) remember({ id: stored.id, title: text.title, content: text.content, category: text.category, tags, status });
+      batch.markNote({ userId: note.userId, sha256: note.sha256, status: 'processed' });
+    });
+    draft.commit();
+    outcome.items_created += done.created;
+    outcome.items_merged += done.merged;
+    outcome.items_unchanged += done.unchanged;
+    for (const reason of done.dropped) {
+      outcome.dropped_unsafe++;
+      outcome.dropped.push({ user_id: note.userId, reason });
+      o.logger?.info({ user_id: note.userId, reason }, 'memory extraction: dropped an unsafe candidate');
     }
+  }
+
+  /** One safe candidate: merged into the item it duplicates, or a new item. */
+  async function storeCandidate(
+    batch: ExtractionBatch,
+    draft: NoteDraft,
+    note: AnalystNote,
+    c: Candidate,
+    f: TextFeatures,
+  ): Promise<'created' | 'merged' | 'unchanged'> {
+    // The model's existing id, when it names a listed item this candidate is plausibly about.
+    const named = c.existingId ? draft.get(c.existingId) : undefined;
+    const byModel = named && (named.item.status === 'approved' || named.item.status === 'pending') && plausible(f, named.features) ? named : undefined;
+    const byText = byModel ? undefined : draft.find(f);
+    const target = byModel?.item ?? byText?.value;
+    const tags = target ? [...new Set([...target.tags, ...c.tags])] : c.tags;
+    // A lexical duplicate adds its source and tags but keeps the existing wording (reviewed, for an
+    // approved item); an item the model names is updated with the refined text, keeping its status.
+    const text = byText ? { title: byText.value.title, content: byText.value.content, category: byText.value.category } : c;
+    const sources = [{ user_id: note.userId, sha256: note.sha256 }];
+    const stored = await batch.upsert({
+      existingId: target?.id ?? null,
+      title: text.title,
+      content: text.content,
+      category: text.category,
+      tags,
+      sourceUsers: [note.email],
+      sources,
+    });
+    const status = stored.created ? (o.approval === 'auto' ? 'approved' : 'pending') : (draft.get(stored.id)?.item.status ?? 'pending');
+    if (stored.created || stored.changed) draft.remember({ id: stored.id, title: text.title, content: text.content, category: text.category, tags, status });
+    return stored.created ? 'created' : stored.changed ? 'merged' : 'unchanged';
   }
 }
 

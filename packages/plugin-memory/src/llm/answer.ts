@@ -1,6 +1,5 @@
-import { InputError, LLM_SCHEMA_NAME_PATTERN, type LlmRequest, type LlmUsage } from '@aida/core';
+import { InputError, LLM_SCHEMA_NAME_PATTERN, LlmInvalidAnswerError, type LlmRequest, type LlmUsage } from '@aida/core';
 import { z } from 'zod';
-import { LlmInvalidAnswerError } from './errors.js';
 
 /** A JSON schema object, as sent to a provider. */
 export type JsonSchema = Record<string, unknown>;

@@ -1,5 +1,4 @@
-import type { LlmAnswer, LlmProvider, LlmRequest, LlmUsage } from '@aida/core';
-import { LlmBudgetExhaustedError, LlmError } from './errors.js';
+import { type LlmAnswer, LlmBudgetExhaustedError, LlmError, type LlmProvider, type LlmRequest, type LlmUsage } from '@aida/core';
 
 export interface BudgetLimits {
   /** Calls a run may make (each `complete`, with its retries, is one). */

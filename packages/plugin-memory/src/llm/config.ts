@@ -1,10 +1,10 @@
-import { StartupError, validateConfig, zDuration, zSecretEnv, type EnvSource, type LlmProvider, type SecretSink } from '@aida/core';
+import { StartupError, validateConfig, zDuration, zSecretEnv, type EnvSource, type LlmProvider, type RetryOptions, type SecretSink } from '@aida/core';
 import { z } from 'zod';
 import { AnthropicProvider } from './anthropic.js';
 import { LlmBudget } from './budget.js';
 import { OfflineExtractor } from './offline.js';
 import { OpenAiCompatibleProvider } from './openai-compatible.js';
-import { retrying, type RetryOptions } from './retry.js';
+import { retrying } from './retry.js';
 
 export const LLM_PROVIDERS = ['anthropic', 'openai-compatible', 'offline'] as const;
 export type LlmProviderKind = (typeof LLM_PROVIDERS)[number];
@@ -88,7 +88,7 @@ export type ExtractionBackend = { kind: 'llm'; provider: LlmProvider } | { kind:
 
 export interface CreateProviderOptions {
   /** Overrides of the retry timing (tests make it fast); attempts come from `max_retries`. */
-  retry?: Partial<Omit<RetryOptions, 'maxAttempts' | 'signal'>>;
+  retry?: Partial<Omit<RetryOptions, 'maxAttempts' | 'signal' | 'classify'>>;
   /** A fetch for the SDK (tests, proxies). */
   fetch?: typeof fetch;
 }

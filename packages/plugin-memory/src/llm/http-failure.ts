@@ -1,4 +1,4 @@
-import { LlmError, LlmOverloadedError, LlmRateLimitedError, LlmTimeoutError, LlmUpstreamError } from './errors.js';
+import { LlmError, LlmOverloadedError, LlmRateLimitedError, LlmTimeoutError, LlmUpstreamError } from '@aida/core';
 
 /** Something with a `get(name)` for response headers: a fetch `Headers`. */
 export interface HeaderSource {

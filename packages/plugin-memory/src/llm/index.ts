@@ -1,9 +1,9 @@
 // The LLM layer of corporate memory: providers behind core's LlmProvider contract, retries, a
-// run's budget, the offline extractor and the `llm:` config.
+// run's budget, the offline extractor and the `llm:` config. The errors they throw are core's (`LlmError`, …).
 export { AnthropicProvider, ANTHROPIC_BASE_URL, type AnthropicProviderOptions } from './anthropic.js';
 export { OpenAiCompatibleProvider, OPENAI_BASE_URL, type OpenAiCompatibleProviderOptions, type TokenLimitField } from './openai-compatible.js';
 export { KNOWLEDGE_CATEGORIES, OfflineExtractor, extractOffline, type KnowledgeCategory, type OfflineItem } from './offline.js';
-export { abortableSleep, retryDelay, retrying, withRetries, type RetryOptions } from './retry.js';
+export { retrying } from './retry.js';
 export { LlmBudget, type BudgetLimits, type BudgetReport } from './budget.js';
 export { answerJsonSchema, type JsonSchema } from './answer.js';
 export { parseRetryAfter } from './http-failure.js';
@@ -19,19 +19,3 @@ export {
   type LlmConfig,
   type LlmProviderKind,
 } from './config.js';
-export {
-  LlmBudgetExhaustedError,
-  LlmError,
-  LlmInvalidAnswerError,
-  LlmOverloadedError,
-  LlmRateLimitedError,
-  LlmRefusedError,
-  LlmTimeoutError,
-  LlmUpstreamError,
-  type AnswerIssue,
-  type InvalidAnswerReason,
-  type LlmBudgetOptions,
-  type LlmErrorOptions,
-  type LlmInvalidAnswerOptions,
-  type LlmTimeoutOptions,
-} from './errors.js';

@@ -1,7 +1,16 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type { LlmAnswer, LlmProvider, LlmRequest, LlmUsage } from '@aida/core';
+import {
+  type LlmAnswer,
+  LlmError,
+  LlmInvalidAnswerError,
+  type LlmProvider,
+  LlmRefusedError,
+  type LlmRequest,
+  LlmTimeoutError,
+  LlmUpstreamError,
+  type LlmUsage,
+} from '@aida/core';
 import { answerJsonSchema, checkRequest, validateAnswer } from './answer.js';
-import { LlmError, LlmInvalidAnswerError, LlmRefusedError, LlmTimeoutError, LlmUpstreamError } from './errors.js';
 import { errorForStatus } from './http-failure.js';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';

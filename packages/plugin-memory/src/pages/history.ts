@@ -1,3 +1,4 @@
+import type { NamedActor } from '../actors.js';
 import type { AuditEntry } from '../store/index.js';
 import type { MemoryItem } from '../store/types.js';
 
@@ -5,8 +6,10 @@ import type { MemoryItem } from '../store/types.js';
 export interface HistoryRow {
   at: Date;
   action: string;
-  /** 'you', 'system' (extraction, expiry) or the actor's user id: the audit keeps ids, not emails. */
+  /** 'you', 'system' (extraction, expiry), or the actor's name (else email); their id when the user is gone. */
   who: string;
+  /** `who` is the id of a user who no longer exists. */
+  gone: boolean;
   reason: string | null;
   changes: string[];
 }
@@ -26,12 +29,17 @@ export function changesOf(before: MemoryItem | null, after: MemoryItem | null): 
   return out;
 }
 
-export function historyRows(entries: readonly AuditEntry[], viewerId: string): HistoryRow[] {
-  return entries.map((e) => ({
-    at: e.at,
-    action: e.action.replace('_', ' '),
-    who: e.actor_id === null ? 'system' : e.actor_id === viewerId ? 'you' : e.actor_id,
-    reason: e.reason,
-    changes: changesOf(e.before, e.after),
-  }));
+/** The page's history rows; `actors` names the actor ids (actorNames). */
+export function historyRows(entries: readonly AuditEntry[], viewerId: string, actors: ReadonlyMap<string, NamedActor>): HistoryRow[] {
+  return entries.map((e) => {
+    const actor = e.actor_id === null ? { name: 'system', gone: false } : e.actor_id === viewerId ? { name: 'you', gone: false } : actors.get(e.actor_id);
+    return {
+      at: e.at,
+      action: e.action.replace('_', ' '),
+      who: actor?.name ?? e.actor_id!,
+      gone: actor?.gone ?? true,
+      reason: e.reason,
+      changes: changesOf(e.before, e.after),
+    };
+  });
 }

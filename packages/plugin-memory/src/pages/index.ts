@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { NavigationEntry, RouteDefinition } from '@aida/core';
+import type { NavigationEntry, RouteDefinition, UserDirectory } from '@aida/core';
 import type { MemoryStore } from '../store/index.js';
 import { browsePages } from './browse.js';
 import { itemPages } from './item.js';
@@ -17,10 +17,10 @@ export interface MemoryPages {
  * forms. Fixed paths come first: the router takes the first match, and `/memory/:id` would
  * otherwise answer `/memory/review`.
  */
-export function memoryPages(store: MemoryStore): MemoryPages {
+export function memoryPages(store: MemoryStore, users: UserDirectory): MemoryPages {
   return {
     folder: fileURLToPath(new URL('../../views', import.meta.url)),
     navigation: { label: 'Memory', href: '/memory', role: 'viewer' },
-    routes: [...browsePages(store), ...reviewPages(store), ...itemPages(store)],
+    routes: [...browsePages(store), ...reviewPages(store), ...itemPages(store, users)],
   };
 }

@@ -1,4 +1,5 @@
-import { body, param, type RouteDefinition } from '@aida/core';
+import { body, param, type RouteDefinition, type UserDirectory } from '@aida/core';
+import { actorNames } from '../actors.js';
 import { MemoryItemNotFoundError, MemoryTransitionError } from '../errors.js';
 import { KNOWLEDGE_CATEGORIES } from '../llm/offline.js';
 import type { MemoryStore } from '../store/index.js';
@@ -14,7 +15,7 @@ const itemPath = (id: string) => `/memory/${encodeURIComponent(id)}`;
 const notFound = (id: string) => new MemoryItemNotFoundError(`No knowledge item ${id}`, { detail: { id } });
 
 /** `/memory/:id` (the item with its history), its edit page and governance forms. Registered after every fixed `/memory/…` path. */
-export function itemPages(store: MemoryStore): RouteDefinition[] {
+export function itemPages(store: MemoryStore, users: UserDirectory): RouteDefinition[] {
   return [
     {
       method: 'GET',
@@ -30,12 +31,13 @@ export function itemPages(store: MemoryStore): RouteDefinition[] {
         const item = await store.items.get(viewer.id, id);
         if (!item) throw notFound(id);
         const reviewer = atLeast(ctx, 'km_admin') && !item.personal;
+        const audit = await store.audit.history(id);
         await ctx.render('memory/item.njk', {
           title: item.title,
           notice: noticeFrom(ctx, MESSAGES),
           item,
           paragraphs: paragraphs(item.content),
-          history: historyRows(await store.audit.history(id), viewer.id),
+          history: historyRows(audit, viewer.id, await actorNames(users, audit)),
           reviewer,
           actions: reviewer ? actionsFor(item) : [],
         });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { body, query, type RouteDefinition } from '@aida/core';
+import { body, query, type RouteDefinition, type UserDirectory } from '@aida/core';
+import { withActorNames } from '../actors.js';
 import { MemoryItemNotFoundError, MemoryTransitionError } from '../errors.js';
 import type { MemoryStore } from '../store/index.js';
 import { GOVERNANCE_ACTIONS, type GovernanceAction } from '../store/types.js';
@@ -33,7 +34,7 @@ const SUMMARY: Record<GovernanceAction, string> = {
 };
 
 /** The review routes, km_admin and up. Someone's personal item is unknown here too: admins do not govern personal notes. */
-export function adminRoutes(store: MemoryStore): RouteDefinition[] {
+export function adminRoutes(store: MemoryStore, users: UserDirectory): RouteDefinition[] {
   const actions: RouteDefinition[] = GOVERNANCE_ACTIONS.map((action) => ({
     method: 'POST',
     path: `/api/memory/admin/${action}`,
@@ -101,7 +102,7 @@ export function adminRoutes(store: MemoryStore): RouteDefinition[] {
       async handler(ctx) {
         const q = query(ctx, auditQuery);
         const { entries, total } = await store.audit.list({ itemId: q.item_id, action: q.action, limit: q.limit, offset: q.offset });
-        ctx.body = pageFrom('items', entries, total, q);
+        ctx.body = pageFrom('items', await withActorNames(users, entries), total, q);
       },
     },
   ];

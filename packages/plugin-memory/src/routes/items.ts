@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { body, param, query, type RouteDefinition } from '@aida/core';
+import { body, param, query, type RouteDefinition, type UserDirectory } from '@aida/core';
+import { withActorNames } from '../actors.js';
 import { MemoryItemNotFoundError } from '../errors.js';
 import type { MemoryStore } from '../store/index.js';
 import { ITEM_STATUSES } from '../store/types.js';
@@ -93,7 +94,7 @@ export function itemRoutes(store: MemoryStore): RouteDefinition[] {
 }
 
 /** Routes on one item (`/api/memory/:id…`): registered after every fixed path, which they would otherwise shadow. */
-export function itemByIdRoutes(store: MemoryStore): RouteDefinition[] {
+export function itemByIdRoutes(store: MemoryStore, users: UserDirectory): RouteDefinition[] {
   return [
     {
       method: 'POST',
@@ -118,7 +119,7 @@ export function itemByIdRoutes(store: MemoryStore): RouteDefinition[] {
         const { id } = param(ctx, idParams);
         const item = await store.items.get(caller(ctx).id, id);
         if (!item) throw new MemoryItemNotFoundError(`No knowledge item ${id}`, { detail: { id } });
-        ctx.body = { item, history: await store.audit.history(id) };
+        ctx.body = { item, history: await withActorNames(users, await store.audit.history(id)) };
       },
     },
   ];

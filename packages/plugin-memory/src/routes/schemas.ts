@@ -38,6 +38,10 @@ export const auditEntrySchema = z.object({
   id: z.string(),
   at: isoTimestamp,
   actor_id: z.string().nullable().meta({ description: 'Who acted; null for the system (extraction, expiry)' }),
+  actor_name: z
+    .string()
+    .nullable()
+    .meta({ description: "The actor for people: the user's name, else their email; the id when the user no longer exists; null for the system" }),
   action: z.string(),
   item_id: z.string().nullable(),
   before: itemSchema.nullable(),

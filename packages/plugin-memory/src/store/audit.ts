@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { asDate, int, parseJson, ts, type MemoryDb, type Row, type SqlStatements } from './db.js';
+import { asDate, int, parseJson, runRows, ts, type MemoryDb, type Row, type SqlStatements } from './db.js';
 import type { MemoryItem } from './types.js';
 
 /** What happened to an item: proposals, extraction, and every governance action. */
@@ -40,9 +40,15 @@ export interface AuditWrite {
   at: Date;
 }
 
-/** Writes one audit row inside the caller's transaction, so the change and its record commit together. */
-export async function writeAudit(tx: SqlStatements, a: AuditWrite): Promise<void> {
-  await tx.run('INSERT INTO memory_audit (id, "at", actor_id, action, item_id, before, after, reason) VALUES (?, ?::TIMESTAMP, ?, ?, ?, ?::JSON, ?::JSON, ?)', [
+const AUDIT_ROW = '(?, ?::TIMESTAMP, ?, ?, ?, ?::JSON, ?::JSON, ?)';
+const INSERT_AUDIT = (values: string) => `INSERT INTO memory_audit (id, "at", actor_id, action, item_id, before, after, reason) VALUES ${values}`;
+
+/**
+ * Writes audit rows inside the caller's transaction, so the changes and their record commit
+ * together. Their `seq` follows the order given (DuckDB numbers a VALUES list in order).
+ */
+export async function writeAudits(tx: SqlStatements, entries: readonly AuditWrite[]): Promise<void> {
+  await runRows(tx, entries, AUDIT_ROW, INSERT_AUDIT, (a) => [
     randomUUID(),
     ts(a.at),
     a.actorId,
@@ -53,6 +59,9 @@ export async function writeAudit(tx: SqlStatements, a: AuditWrite): Promise<void
     a.reason ?? null,
   ]);
 }
+
+/** Writes one audit row inside the caller's transaction. */
+export const writeAudit = (tx: SqlStatements, a: AuditWrite): Promise<void> => writeAudits(tx, [a]);
 
 function entryFromRow(r: Row): AuditEntry {
   return {

@@ -30,3 +30,27 @@ export function int(n: number): number {
   if (!Number.isSafeInteger(n) || n < 0) throw new TypeError(`expected a whole non-negative number, got ${n}`);
   return n;
 }
+
+/**
+ * Rows per multi-row statement. Every statement is a round trip through the system database's
+ * queue, so a note's items are written a few statements at a time, not one each; the cap keeps
+ * one statement's text and parameters small whatever a note holds.
+ */
+const ROWS_PER_STATEMENT = 200;
+
+/** A value bound to a `?` as it is: text, a number, a flag or NULL (times and lists are bound as text and cast). */
+export type Bound = string | number | boolean | null;
+
+/** Runs `sql(values)` over `rows`, ROWS_PER_STATEMENT at a time: `values` is `row` (one row's placeholders) once per row, bound by `params`. */
+export async function runRows<T>(
+  tx: SqlStatements,
+  rows: readonly T[],
+  row: string,
+  sql: (values: string) => string,
+  params: (r: T) => Bound[],
+): Promise<void> {
+  for (let at = 0; at < rows.length; at += ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(at, at + ROWS_PER_STATEMENT);
+    await tx.run(sql(chunk.map(() => row).join(', ')), chunk.flatMap(params));
+  }
+}

@@ -33,7 +33,8 @@ export class MemoryStore {
 export { memoryMigrations } from './migrations.js';
 export type { MemoryDb } from './db.js';
 export type { AuditAction, AuditEntry } from './audit.js';
-export type { DedupeCandidate, ExtractedItem, ListFilter, MemoryStats, NewItem, StoreOptions } from './items.js';
+export type { DedupeCandidate, ListFilter, MemoryStats, NewItem, StoreOptions } from './items.js';
+export type { ExtractedItem, ExtractionBatch, UpsertResult } from './extraction-batch.js';
 export type { BatchOutcome, ItemEdit } from './governance.js';
 export type { NoteState, NoteStatus } from './note-state.js';
 export type { MyVote } from './votes.js';

@@ -1,10 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { ApprovalMode } from '../config.js';
 import { writeAudit } from './audit.js';
 import { int, ts, type MemoryDb } from './db.js';
-import { confidenceNow, loadItem } from './load.js';
+import { ExtractionBatch, type ExtractedItem, type UpsertResult } from './extraction-batch.js';
+import { loadItem } from './load.js';
 import { ITEM_COLUMNS, itemWithVotesFromRow, VISIBLE_TO, VOTE_COLUMNS, VOTE_JOIN } from './rows.js';
-import type { ItemStatus, ItemWithVotes, MemoryItem, NoteRef } from './types.js';
+import type { ItemStatus, ItemWithVotes, MemoryItem } from './types.js';
 import { insertItem, updateItem } from './write.js';
 
 export interface StoreOptions {
@@ -36,18 +37,6 @@ export interface NewItem {
   expiresAt?: Date | null;
 }
 
-/** What the extraction hands over for one item, after scrubbing, sensitivity and dedupe. */
-export interface ExtractedItem {
-  /** The item a near-duplicate merges into; its id and governance fields stay. */
-  existingId?: string | null;
-  title: string;
-  content: string;
-  category: string;
-  tags: readonly string[];
-  sourceUsers: readonly string[];
-  sources: readonly NoteRef[];
-}
-
 /** An item the extraction's dedupe compares new candidates against. */
 export interface DedupeCandidate {
   id: string;
@@ -65,15 +54,6 @@ export interface MemoryStats {
   by_status: Record<ItemStatus, number>;
   by_category: Record<string, number>;
 }
-
-const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];
-/** One note reference per user: the newest version of their note replaces the older one. */
-function mergeSources(a: readonly NoteRef[], b: readonly NoteRef[]): NoteRef[] {
-  const byUser = new Map(a.map((s) => [s.user_id, s]));
-  for (const s of b) byUser.set(s.user_id, s);
-  return [...byUser.values()];
-}
-const sameList = (a: readonly unknown[], b: readonly unknown[]) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Knowledge items: lists, reads, proposals and the extraction's upserts. Governance is in governance.ts. */
 export class MemoryItems {
@@ -168,68 +148,23 @@ export class MemoryItems {
   }
 
   /**
-   * Stores one extracted item. With an `existingId` that names a shared item, that item is
-   * updated (title, content, category, tags; source users and notes are merged in) and keeps
-   * its id, status, required flag and owner: a database update never changes status. Otherwise
-   * a new item, `km_` + 12 hex of its content hash, pending under `review` and approved under
-   * `auto`. Nothing is written when the merge changes nothing, so re-running is a no-op.
+   * Stores one note's extraction in one transaction: `fill` upserts its items, records its
+   * dropped candidates and marks the note (ExtractionBatch); the batch's writes commit together,
+   * or, when `fill` or a write throws, none of them.
    */
-  async upsertExtracted(e: ExtractedItem, approval: ApprovalMode): Promise<{ id: string; created: boolean; changed: boolean }> {
+  async saveExtraction<T>(approval: ApprovalMode, fill: (batch: ExtractionBatch) => Promise<T>): Promise<T> {
     const now = this.now();
     return this.db.transaction(async (tx) => {
-      const hashId = `km_${createHash('sha256').update(`${e.title}\n${e.content}`).digest('hex').slice(0, 12)}`;
-      let existing = e.existingId ? await loadItem(tx, e.existingId) : undefined;
-      // The same text again merges into its item; a personal item is never merged into (its owner alone sees it).
-      existing ??= await loadItem(tx, hashId);
-      if (existing?.personal) existing = undefined;
-      if (existing) {
-        const next: MemoryItem = {
-          ...existing,
-          title: e.title,
-          content: e.content,
-          category: e.category,
-          tags: [...new Set(e.tags)],
-          source_users: union(existing.source_users, e.sourceUsers),
-          sources: mergeSources(existing.sources, e.sources),
-        };
-        const changed =
-          next.title !== existing.title ||
-          next.content !== existing.content ||
-          next.category !== existing.category ||
-          !sameList(next.tags, existing.tags) ||
-          !sameList(next.source_users, existing.source_users) ||
-          !sameList(next.sources, existing.sources);
-        if (!changed) return { id: existing.id, created: false, changed: false };
-        next.updated_at = now;
-        next.confidence = await confidenceNow(tx, next, now, this.options.halfLifeMs);
-        await updateItem(tx, next);
-        await writeAudit(tx, { actorId: null, action: 'extract_update', itemId: next.id, before: existing, after: next, at: now });
-        return { id: next.id, created: false, changed: true };
-      }
-      const taken = await loadItem(tx, hashId);
-      const item: MemoryItem = {
-        id: taken ? `km_${randomUUID().replace(/-/g, '').slice(0, 12)}` : hashId,
-        title: e.title,
-        content: e.content,
-        category: e.category,
-        tags: [...new Set(e.tags)],
-        status: approval === 'auto' ? 'approved' : 'pending',
-        required: false,
-        personal: false,
-        owner_id: null,
-        confidence: 0,
-        source_users: [...new Set(e.sourceUsers)],
-        sources: mergeSources([], e.sources),
-        source_type: 'claude_local_md',
-        created_at: now,
-        updated_at: now,
-        expires_at: null,
-      };
-      item.confidence = await confidenceNow(tx, item, now, this.options.halfLifeMs);
-      await insertItem(tx, item);
-      await writeAudit(tx, { actorId: null, action: 'extract_create', itemId: item.id, before: null, after: item, at: now });
-      return { id: item.id, created: true, changed: true };
+      const batch = new ExtractionBatch(tx, { approval, now, halfLifeMs: this.options.halfLifeMs });
+      const out = await fill(batch);
+      await batch.flush();
+      return out;
     });
+  }
+
+  /** Stores one extracted item in a transaction of its own (ExtractionBatch.upsert says how). */
+  upsertExtracted(e: ExtractedItem, approval: ApprovalMode): Promise<UpsertResult> {
+    return this.saveExtraction(approval, (batch) => batch.upsert(e));
   }
 
   /** Every shared (non-personal) item, for the extraction's near-duplicate check and the model's catalogue. */

@@ -1,4 +1,4 @@
-import { asDate, ts, type MemoryDb } from './db.js';
+import { asDate, ts, type MemoryDb, type SqlStatements } from './db.js';
 
 /** How the extraction left a user's note: done, failed (tried again next run), or skipped (nothing to extract). */
 export type NoteStatus = 'processed' | 'failed' | 'skipped';
@@ -34,10 +34,23 @@ export class MemoryNoteState {
 
   /** Records the outcome for one version of a note, replacing the previous record. */
   async markNote(userId: string, sha256: string, status: NoteStatus, error?: string): Promise<void> {
-    await this.db.run(
-      `INSERT INTO memory_note_state (user_id, sha256, processed_at, status, error) VALUES (?, ?, ?::TIMESTAMP, ?, ?)
-       ON CONFLICT (user_id) DO UPDATE SET sha256 = excluded.sha256, processed_at = excluded.processed_at, status = excluded.status, error = excluded.error`,
-      [userId, sha256, ts(this.now()), status, error ?? null],
-    );
+    await writeNoteState(this.db, { userId, sha256, status, error, at: this.now() });
   }
+}
+
+export interface NoteMark {
+  userId: string;
+  sha256: string;
+  status: NoteStatus;
+  error?: string;
+  at: Date;
+}
+
+/** Records the outcome for one version of a note through `tx`, so it can commit with the note's items. */
+export async function writeNoteState(tx: SqlStatements, m: NoteMark): Promise<void> {
+  await tx.run(
+    `INSERT INTO memory_note_state (user_id, sha256, processed_at, status, error) VALUES (?, ?, ?::TIMESTAMP, ?, ?)
+     ON CONFLICT (user_id) DO UPDATE SET sha256 = excluded.sha256, processed_at = excluded.processed_at, status = excluded.status, error = excluded.error`,
+    [m.userId, m.sha256, ts(m.at), m.status, m.error ?? null],
+  );
 }

@@ -86,7 +86,7 @@ describe('the extract job', () => {
     expect(failed.ok === false && failed.error).toMatch(/Anthropic|401|x-api-key/i);
     expect(logged.at(-1)).toMatchObject({
       level: 'warn',
-      obj: { notes_failed: 1, failures: [{ user_id: ana.user.id, error: expect.stringMatching(/^MEMORY_LLM_UPSTREAM_ERROR/) }] },
+      obj: { notes_failed: 1, failures: [{ user_id: ana.user.id, error: expect.stringMatching(/^LLM_UPSTREAM_ERROR/) }] },
     });
 
     fake.enqueue({ kind: 'tool_use', input: { items: [answerItem('Churn after 90 days', 'A customer churns after 90 days without an order.')] } });

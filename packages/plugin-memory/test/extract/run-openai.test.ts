@@ -70,16 +70,16 @@ describe('extraction against a local OpenAI chat completions API', () => {
 
   /** Each case: how the model fails, the calls that takes, and the error the note fails with (not one the fake did not script). */
   const failures: [string, () => void, number, string][] = [
-    ['a timeout', () => fake.enqueue({ kind: 'delay', ms: 1500 }), 1, 'MEMORY_LLM_TIMEOUT'],
-    ['a refusal', () => fake.enqueue({ kind: 'refusal', refusal: "I can't help with that." }), 1, 'MEMORY_LLM_REFUSED'],
-    ['a content filter', () => fake.enqueue({ kind: 'content_filter' }), 1, 'MEMORY_LLM_REFUSED'],
-    ['malformed JSON twice', () => fake.enqueue({ kind: 'malformed' }, { kind: 'malformed' }), 2, 'MEMORY_LLM_INVALID_ANSWER'],
-    ['truncated JSON twice', () => fake.enqueue({ kind: 'truncated' }, { kind: 'truncated' }), 2, 'MEMORY_LLM_INVALID_ANSWER'],
+    ['a timeout', () => fake.enqueue({ kind: 'delay', ms: 1500 }), 1, 'LLM_TIMEOUT'],
+    ['a refusal', () => fake.enqueue({ kind: 'refusal', refusal: "I can't help with that." }), 1, 'LLM_REFUSED'],
+    ['a content filter', () => fake.enqueue({ kind: 'content_filter' }), 1, 'LLM_REFUSED'],
+    ['malformed JSON twice', () => fake.enqueue({ kind: 'malformed' }, { kind: 'malformed' }), 2, 'LLM_INVALID_ANSWER'],
+    ['truncated JSON twice', () => fake.enqueue({ kind: 'truncated' }, { kind: 'truncated' }), 2, 'LLM_INVALID_ANSWER'],
     [
       'content that is not JSON, then a partial answer',
       () => fake.enqueue({ kind: 'content', content: '{"items": [' }, json([{ title: 'only a title' }])),
       2,
-      'MEMORY_LLM_INVALID_ANSWER',
+      'LLM_INVALID_ANSWER',
     ],
   ];
 

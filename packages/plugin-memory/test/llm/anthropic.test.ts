@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { LlmProvider } from '@aida/core';
 import {
-  AnthropicProvider,
   LlmInvalidAnswerError,
   LlmOverloadedError,
+  type LlmProvider,
   LlmRateLimitedError,
   LlmRefusedError,
   LlmTimeoutError,
   LlmUpstreamError,
-  retrying,
-} from '../../src/index.js';
+} from '@aida/core';
+import { AnthropicProvider, retrying } from '../../src/index.js';
 import { FakeAnthropic, anthropicFailures } from '../fakes/anthropic-server.js';
 import { fastRetry, goodAnswer, invalidAnswer, itemsRequest, providerFrom, rejectionOf } from './helpers.js';
 
@@ -70,7 +69,7 @@ describe('the anthropic provider against a local Messages API', () => {
     const wrong = new AnthropicProvider({ apiKey: 'sk-ant-wrong', model: 'claude-haiku-4-5', baseURL: fake.url, timeoutMs: 5000 });
     const e = await rejectionOf(retrying(wrong, { ...fastRetry, maxAttempts: 3 }).complete(itemsRequest()));
     expect(e).toBeInstanceOf(LlmUpstreamError);
-    expect(e).toMatchObject({ code: 'MEMORY_LLM_UPSTREAM_ERROR', httpStatus: 401, retryable: false, llmFailure: 'upstream' });
+    expect(e).toMatchObject({ code: 'LLM_UPSTREAM_ERROR', httpStatus: 401, retryable: false, llmFailure: 'upstream' });
     expect(e.message).toMatch(/refused the API key \(401 authentication_error: invalid x-api-key\)/);
     expect(fake.requests).toHaveLength(1);
   });
@@ -79,7 +78,7 @@ describe('the anthropic provider against a local Messages API', () => {
     fake.enqueue({ kind: 'tool_use', input: invalidAnswer, usage: { input_tokens: 100, output_tokens: 20 } });
     const e = await rejectionOf(provider.complete(itemsRequest()));
     expect(e).toBeInstanceOf(LlmInvalidAnswerError);
-    expect(e).toMatchObject({ code: 'MEMORY_LLM_INVALID_ANSWER', reason: 'schema', retryable: false, usage: { inputTokens: 100, outputTokens: 20 } });
+    expect(e).toMatchObject({ code: 'LLM_INVALID_ANSWER', reason: 'schema', retryable: false, usage: { inputTokens: 100, outputTokens: 20 } });
     expect(e.issues).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ path: 'items.0.title' }),
@@ -104,7 +103,7 @@ describe('the anthropic provider against a local Messages API', () => {
     fake.enqueue(anthropicFailures.rateLimited(3600));
     const e = await rejectionOf(provider.complete(itemsRequest()));
     expect(e).toBeInstanceOf(LlmRateLimitedError);
-    expect(e).toMatchObject({ code: 'MEMORY_LLM_RATE_LIMITED', httpStatus: 429, retryAfterMs: 3_600_000, llmFailure: 'rate_limited' });
+    expect(e).toMatchObject({ code: 'LLM_RATE_LIMITED', httpStatus: 429, retryAfterMs: 3_600_000, llmFailure: 'rate_limited' });
     expect(fake.requests).toHaveLength(1);
   });
 
@@ -119,7 +118,7 @@ describe('the anthropic provider against a local Messages API', () => {
     fake.respond = () => anthropicFailures.overloaded();
     const e = await rejectionOf(provider.complete(itemsRequest()));
     expect(e).toBeInstanceOf(LlmOverloadedError);
-    expect(e).toMatchObject({ code: 'MEMORY_LLM_OVERLOADED', httpStatus: 529, retryable: true });
+    expect(e).toMatchObject({ code: 'LLM_OVERLOADED', httpStatus: 529, retryable: true });
     expect(fake.requests).toHaveLength(3);
   });
 
@@ -132,7 +131,7 @@ describe('the anthropic provider against a local Messages API', () => {
     const started = Date.now();
     const e = await rejectionOf(slow.complete(itemsRequest()));
     expect(e).toBeInstanceOf(LlmTimeoutError);
-    expect(e).toMatchObject({ code: 'MEMORY_LLM_TIMEOUT', aborted: false, llmFailure: 'timeout' });
+    expect(e).toMatchObject({ code: 'LLM_TIMEOUT', aborted: false, llmFailure: 'timeout' });
     expect(fake.requests).toHaveLength(2);
     expect(Date.now() - started).toBeLessThan(1500);
   });
@@ -151,7 +150,7 @@ describe('the anthropic provider against a local Messages API', () => {
     fake.enqueue({ kind: 'refusal', category: 'cyber', usage: { input_tokens: 50, output_tokens: 3 } });
     const e = await rejectionOf(provider.complete(itemsRequest()));
     expect(e).toBeInstanceOf(LlmRefusedError);
-    expect(e).toMatchObject({ code: 'MEMORY_LLM_REFUSED', retryable: false, llmFailure: 'refused', usage: { inputTokens: 50, outputTokens: 3 } });
+    expect(e).toMatchObject({ code: 'LLM_REFUSED', retryable: false, llmFailure: 'refused', usage: { inputTokens: 50, outputTokens: 3 } });
     expect(e.message).toContain('cyber');
     expect(fake.requests).toHaveLength(1);
   });

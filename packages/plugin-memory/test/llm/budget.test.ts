@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LlmProvider } from '@aida/core';
-import { LlmBudget, LlmBudgetExhaustedError, LlmInvalidAnswerError, runBudget } from '../../src/index.js';
+import { LlmBudgetExhaustedError, LlmInvalidAnswerError, type LlmProvider } from '@aida/core';
+import { LlmBudget, runBudget } from '../../src/index.js';
 import { FakeAnthropic } from '../fakes/anthropic-server.js';
 import { goodAnswer, invalidAnswer, itemsRequest, providerFrom, rejectionOf } from './helpers.js';
 
@@ -23,7 +23,7 @@ describe("a run's LLM budget", () => {
 
     const e = await rejectionOf(budget.complete(itemsRequest()));
     expect(e).toBeInstanceOf(LlmBudgetExhaustedError);
-    expect(e).toMatchObject({ code: 'MEMORY_LLM_BUDGET_EXHAUSTED', limit: 'calls', retryable: false, llmFailure: 'budget_exhausted' });
+    expect(e).toMatchObject({ code: 'LLM_BUDGET_EXHAUSTED', limit: 'calls', retryable: false, llmFailure: 'budget_exhausted' });
     expect(e.message).toContain('llm.max_calls_per_run');
     expect(fake.requests).toHaveLength(3);
     expect(budget.report()).toEqual({ calls: 3, inputTokens: 300, outputTokens: 30, exhausted: true });

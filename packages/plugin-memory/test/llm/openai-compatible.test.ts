@@ -1,15 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { LlmProvider } from '@aida/core';
-import {
-  LlmInvalidAnswerError,
-  LlmRateLimitedError,
-  LlmRefusedError,
-  LlmTimeoutError,
-  LlmUpstreamError,
-  OpenAiCompatibleProvider,
-  retrying,
-} from '../../src/index.js';
+import { LlmInvalidAnswerError, type LlmProvider, LlmRateLimitedError, LlmRefusedError, LlmTimeoutError, LlmUpstreamError } from '@aida/core';
+import { OpenAiCompatibleProvider, retrying } from '../../src/index.js';
 import { FakeOpenAi, openAiFailures } from '../fakes/openai-server.js';
 import { fastRetry, goodAnswer, invalidAnswer, itemsRequest, providerFrom, rejectionOf } from './helpers.js';
 

@@ -7,15 +7,15 @@ import {
   LlmRefusedError,
   LlmTimeoutError,
   LlmUpstreamError,
-  parseRetryAfter,
-  retryDelay,
-  withRetries,
-  type RetryOptions,
-} from '../../src/index.js';
-import { rejectionOf } from './helpers.js';
+} from '@aida/core';
+import type { LlmAnswer, LlmProvider, RetryOptions } from '@aida/core';
+import { parseRetryAfter, retrying } from '../../src/index.js';
+import { itemsRequest, rejectionOf, type Items } from './helpers.js';
 
-/** Options with a recorded, instant sleep. */
-function recorded(o: Partial<RetryOptions> = {}): { options: RetryOptions; waits: number[] } {
+type Timing = Omit<RetryOptions, 'classify' | 'signal'>;
+
+/** Timing with a recorded, instant sleep and no jitter (random 0), so the delays are exact. */
+function recorded(o: Partial<Timing> = {}): { options: Timing; waits: number[] } {
   const waits: number[] = [];
   return {
     waits,
@@ -23,7 +23,7 @@ function recorded(o: Partial<RetryOptions> = {}): { options: RetryOptions; waits
       maxAttempts: 4,
       baseDelayMs: 100,
       maxDelayMs: 1000,
-      random: () => 0.5,
+      random: () => 0,
       sleep: async (ms) => {
         waits.push(ms);
       },
@@ -32,23 +32,29 @@ function recorded(o: Partial<RetryOptions> = {}): { options: RetryOptions; waits
   };
 }
 
-/** A call that fails with `errors` in turn, then answers `ok`. */
+const answer: LlmAnswer<Items> = { value: { items: [] }, usage: { inputTokens: 1, outputTokens: 1 }, model: 'test-model' };
+
+/** A provider whose calls fail with `errors` in turn, then answer. */
 function failing(...errors: Error[]) {
   let calls = 0;
-  const call = async () => {
-    calls++;
-    const e = errors.shift();
-    if (e) throw e;
-    return 'ok';
+  const provider: LlmProvider = {
+    id: 'test',
+    model: 'test-model',
+    async complete<T>(): Promise<LlmAnswer<T>> {
+      calls++;
+      const e = errors.shift();
+      if (e) throw e;
+      return answer as LlmAnswer<T>;
+    },
   };
-  return { call, calls: () => calls };
+  return { provider, calls: () => calls };
 }
 
-describe('withRetries', () => {
+describe('retrying', () => {
   it('retries 429, 529, 5xx and timeouts, then returns the answer', async () => {
     const { options, waits } = recorded();
     const f = failing(new LlmRateLimitedError('429'), new LlmOverloadedError('529'), new LlmUpstreamError('502', { httpStatus: 502 }));
-    expect(await withRetries(f.call, options)).toBe('ok');
+    expect(await retrying(f.provider, options).complete(itemsRequest())).toEqual(answer);
     expect(f.calls()).toBe(4);
     expect(waits).toHaveLength(3);
   });
@@ -56,25 +62,22 @@ describe('withRetries', () => {
   it('backs off exponentially with jitter, capped at maxDelayMs', async () => {
     const { options, waits } = recorded({ maxAttempts: 6, random: () => 0.5 });
     const f = failing(...Array.from({ length: 5 }, () => new LlmTimeoutError('slow')));
-    await withRetries(f.call, options);
+    await retrying(f.provider, options).complete(itemsRequest());
     // equal jitter with random 0.5: three quarters of 100, 200, 400, 800, then the 1000 cap
     expect(waits).toEqual([75, 150, 300, 600, 750]);
-    const low = retryDelay(new LlmTimeoutError(), 1, { baseDelayMs: 100, maxDelayMs: 1000, random: () => 0 });
-    const high = retryDelay(new LlmTimeoutError(), 1, { baseDelayMs: 100, maxDelayMs: 1000, random: () => 0.999 });
-    expect([low, high]).toEqual([50, 100]);
   });
 
-  it("waits exactly the provider's retry-after instead of the backoff", async () => {
+  it("waits the provider's retry-after instead of the backoff", async () => {
     const { options, waits } = recorded();
     const f = failing(new LlmRateLimitedError('429', { retryAfterMs: 2500 }), new LlmOverloadedError('529', { retryAfterMs: 10 }));
-    await withRetries(f.call, options);
+    await retrying(f.provider, options).complete(itemsRequest());
     expect(waits).toEqual([2500, 10]);
   });
 
   it('a retry-after beyond maxRetryAfterMs fails at once', async () => {
     const { options, waits } = recorded({ maxRetryAfterMs: 30_000 });
     const f = failing(new LlmRateLimitedError('429', { retryAfterMs: 120_000 }));
-    const e = await rejectionOf(withRetries(f.call, options));
+    const e = await rejectionOf(retrying(f.provider, options).complete(itemsRequest()));
     expect(e).toBeInstanceOf(LlmRateLimitedError);
     expect(f.calls()).toBe(1);
     expect(waits).toEqual([]);
@@ -92,7 +95,7 @@ describe('withRetries', () => {
     ]) {
       const { options, waits } = recorded();
       const f = failing(error);
-      expect(await rejectionOf(withRetries(f.call, options))).toBe(error);
+      expect(await rejectionOf(retrying(f.provider, options).complete(itemsRequest()))).toBe(error);
       expect(f.calls()).toBe(1);
       expect(waits).toEqual([]);
     }
@@ -109,7 +112,7 @@ describe('withRetries', () => {
     const { options } = recorded({ maxAttempts: 3 });
     const last = new LlmOverloadedError('third');
     const f = failing(new LlmOverloadedError('first'), new LlmOverloadedError('second'), last, new LlmOverloadedError('never'));
-    expect(await rejectionOf(withRetries(f.call, options))).toBe(last);
+    expect(await rejectionOf(retrying(f.provider, options).complete(itemsRequest()))).toBe(last);
     expect(f.calls()).toBe(3);
   });
 
@@ -118,11 +121,19 @@ describe('withRetries', () => {
     const f = failing(new LlmOverloadedError('529'));
     setTimeout(() => controller.abort(), 20);
     const started = Date.now();
-    const e = await rejectionOf(withRetries(f.call, { maxAttempts: 3, baseDelayMs: 5000, maxDelayMs: 5000, signal: controller.signal }));
+    const slow = retrying(f.provider, { maxAttempts: 3, baseDelayMs: 5000, maxDelayMs: 5000 });
+    const e = await rejectionOf(slow.complete(itemsRequest(), controller.signal));
     expect(e).toBeInstanceOf(LlmTimeoutError);
-    expect(e.aborted).toBe(true);
+    expect(e).toMatchObject({ aborted: true, retryable: false, llmFailure: 'timeout', provider: 'test' });
     expect(Date.now() - started).toBeLessThan(1000);
     expect(f.calls()).toBe(1);
+  });
+
+  it('a call made after the abort is not attempted and fails as an aborted timeout', async () => {
+    const f = failing();
+    const e = await rejectionOf(retrying(f.provider, recorded().options).complete(itemsRequest(), AbortSignal.abort()));
+    expect(e).toMatchObject({ code: 'LLM_TIMEOUT', aborted: true });
+    expect(f.calls()).toBe(0);
   });
 });
 

@@ -49,6 +49,33 @@ describe('/memory/:id', () => {
     expect(approved.text).toMatch(/<tr data-action="approve">[\s\S]*?<td>you<\/td>/);
   });
 
+  it('names the actors of the history (page and API), and shows the id of a user deleted since', async () => {
+    const reviewer = await t.asUser('km_admin', { name: 'Greta Governor' });
+    const id = await propose(owner.api, 'Orders are deduplicated by order_key');
+    await json(reviewer, 'POST', '/api/memory/admin/approve', 200, { item_id: id, reason: 'checked with finance' });
+
+    const page = await getPage(t, `/memory/${id}`, other);
+    // The owner was created without a name of their own (their email is it); the reviewer by name, never by id.
+    expect(page.text).toMatch(new RegExp(`<tr data-action="propose">[\\s\\S]*?<td>${owner.email.replace(/\./g, '\\.')}</td>`));
+    expect(page.text).toMatch(/<tr data-action="approve">[\s\S]*?<td>Greta Governor<\/td>/);
+    expect(page.text).not.toContain(reviewer.user.id);
+    const api = await json(other.api, 'GET', `/api/memory/${id}`, 200);
+    expect(api.history.map((e: { actor_id: string; actor_name: string }) => [e.actor_id, e.actor_name])).toEqual([
+      [owner.id, owner.email],
+      [reviewer.user.id, 'Greta Governor'],
+    ]);
+
+    // The audit keeps the id of a user deleted since: shown as the id, marked as gone.
+    await json(admin, 'DELETE', `/api/users/${reviewer.user.id}`, 204);
+    const after = await getPage(t, `/memory/${id}`, other);
+    expect(after.text).toMatch(
+      new RegExp(`<tr data-action="approve">[\\s\\S]*?<td><code>${reviewer.user.id}</code> <span class="muted">\\(no longer a user\\)</span></td>`),
+    );
+    expect(after.text).not.toContain('Greta Governor');
+    const audit = await json(admin, 'GET', `/api/memory/admin/audit?item_id=${encodeURIComponent(id)}`, 200);
+    expect(audit.items.find((e: { action: string }) => e.action === 'approve')).toMatchObject({ actor_id: reviewer.user.id, actor_name: reviewer.user.id });
+  });
+
   it("someone else's personal item and an unknown id are the 404 page; its owner reads it", async () => {
     for (const who of [other, kmAdmin]) {
       const page = await getPage(t, `/memory/${personalId}`, who);

@@ -49,9 +49,12 @@ describe('/memory/review', () => {
     expect(after.text).not.toContain(`data-item="${first}"`);
     expect(after.text).toContain(`data-item="${second}"`);
 
-    // The item's page shows the decision in its history.
+    // The item's page shows the decision in its history, by whom (named: the km_admin's name is their email here).
     const itemPage = await getPage(t, `/memory/${first}`, analyst);
-    expect(itemPage.text).toMatch(/<tr data-action="approve">[\s\S]*?<code>[^<]+<\/code>[\s\S]*?status pending → approved[\s\S]*?checked with finance/);
+    expect(itemPage.text).toContain(`<td>${kmAdmin.email}</td>`);
+    expect(itemPage.text).toMatch(
+      /<tr data-action="approve">[\s\S]*?<td>[^<]+@example\.com<\/td>[\s\S]*?status pending → approved[\s\S]*?checked with finance/,
+    );
   });
 
   it('mandates and rejects from the queue; an action the status does not allow is a 409 page that changes nothing', async () => {
