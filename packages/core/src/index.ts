@@ -85,9 +85,9 @@ export {
   type DiscoveredTable,
   type ExtractReport,
   type ExtractRequest,
-  type RemoteAttach,
   type TableOutcome,
 } from './contracts/connector.js';
+export { type RemoteEstimate, type RemoteQueryEngine, type RemoteQueryLimits, type RemoteResult, type RemoteRunOptions } from './contracts/remote-query.js';
 export { type AuthProvider, type AuthProviderRegistry, type LoginEntry, type VerifiedIdentity } from './contracts/auth-provider.js';
 export { type HealthStatus, type Service, type ServiceHealth, type ServiceRegistry } from './contracts/service.js';
 export { type Orchestrator, type OrchestratorEvent, type RebuildResult } from './contracts/orchestrator.js';

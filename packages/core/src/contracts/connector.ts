@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ExtractWriter } from '../extract/writer.js';
+import type { RemoteQueryEngine } from './remote-query.js';
 import type { RouteDefinition } from './routes.js';
 import type { ServiceHealth } from './service.js';
 
@@ -43,15 +44,6 @@ export interface ExtractReport {
   tables: TableOutcome[];
 }
 
-/** A remote-query source: its tables stay at the source and are queried through an attached database. */
-export interface RemoteAttach {
-  alias: string;
-  extension: string;
-  url: string;
-  /** Name of the env var that holds the credential; never the credential itself. */
-  token_env: string | null;
-}
-
 /**
  * A data source. The host runs `extract` with a fresh `ExtractWriter` for
  * `extracts/<source>/`, commits it when `extract` resolves and discards it when it throws,
@@ -66,6 +58,11 @@ export interface Connector {
   extract(request: ExtractRequest): Promise<ExtractReport>;
   /** Push routes (webhooks) the host mounts for this connector. */
   readonly routes?: readonly RouteDefinition[];
+  /**
+   * Queries run at the source for its remote tables (those the extract declares with
+   * `writer.declareRemote`): `POST /api/query/remote` and the source parts of `/api/query/hybrid`.
+   */
+  readonly remote?: RemoteQueryEngine;
   /**
    * Whether the source can be read now (a folder exists, credentials are set). Shown in
    * `/api/health` as `connector:<source>` and logged at boot when not healthy; cheap, no

@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { definePlugin, PLUGIN_MARKER, SecretRedactor, StartupError, zDuration, zSecretEnv } from '@aida/core';
@@ -47,12 +50,24 @@ describe('instance config and plugin resolution', () => {
     expect(e.message).not.toMatch(/npm install/);
   });
 
-  it('the placeholder BigQuery package says it is not built yet, not that it is missing', async () => {
-    for (const pkg of ['@aida/plugin-bigquery']) {
-      const e = await problems({ plugins: [{ package: pkg }] });
-      expect(e.code).toBe('AIDA_CONFIG_INVALID');
-      expect(e.message).toContain(`plugin ${pkg} is installed (0.0.0) but has no code: it is not built yet`);
-      expect(e.message).not.toMatch(/npm install/);
+  it('a placeholder package (no entry point yet) says it is not built yet, not that it is missing', async () => {
+    // A folder of its own with a placeholder package installed, as a release that is not built yet would be.
+    const dir = await mkdtemp(join(tmpdir(), 'aida-placeholder-'));
+    try {
+      const pkg = join(dir, 'node_modules', '@aida', 'plugin-future');
+      await mkdir(pkg, { recursive: true });
+      await writeFile(join(pkg, 'package.json'), JSON.stringify({ name: '@aida/plugin-future', version: '0.0.0', private: true, aida: { plugin: true } }));
+      let e: StartupError | undefined;
+      try {
+        await resolveInstance({ plugins: [{ package: '@aida/plugin-future' }] }, [], { cwd: dir });
+      } catch (err) {
+        e = err as StartupError;
+      }
+      expect(e?.code).toBe('AIDA_CONFIG_INVALID');
+      expect(e?.message).toContain('plugin @aida/plugin-future is installed (0.0.0) but has no code: it is not built yet');
+      expect(e?.message).not.toMatch(/npm install/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
