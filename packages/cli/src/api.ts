@@ -31,6 +31,7 @@ export interface RequestOptions {
 interface ErrorBody {
   code?: string;
   message?: string;
+  detail?: unknown;
 }
 
 /** Exponential backoff with ±25 % jitter: `base`, then 2×, 4×, … */
@@ -135,7 +136,7 @@ function httpFailure(method: string, path: string, status: number, text: string)
     // not JSON: use the status alone
   }
   const message = body.message ?? (text.trim().slice(0, 200) || `HTTP ${status}`);
-  const details = { status, code: body.code };
+  const details = { status, code: body.code, ...(body.detail === undefined || body.detail === null ? {} : { detail: body.detail }) };
   if (status === 401) return new CliError('auth', `Not signed in or the token is no longer valid: ${message}`, { ...details, hint: 'run da login' });
   if (status === 403) return new CliError('auth', message, details);
   if (status >= 500 || status === 429) return new CliError('server', `${method} ${path} failed (${status}): ${message}`, details);

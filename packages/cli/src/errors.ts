@@ -17,8 +17,8 @@ export class CliError extends Error {
   constructor(
     readonly kind: ErrorKind,
     message: string,
-    /** `reported`: the command already printed its result (with the failure in it). */
-    readonly details: { status?: number; code?: string; hint?: string; reported?: boolean } = {},
+    /** `reported`: the command already printed its result (with the failure in it); `detail`: the server's, when it gave one. */
+    readonly details: { status?: number; code?: string; hint?: string; reported?: boolean; detail?: unknown } = {},
   ) {
     super(message);
     this.name = 'CliError';

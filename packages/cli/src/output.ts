@@ -61,8 +61,8 @@ export class Output {
   }
 }
 
-/** What `{"error": …}` holds: kind, message, and status, code and hint when known. */
-export function errorBody(e: CliError | Error): { kind: string; message: string; status?: number; code?: string; hint?: string } {
+/** What `{"error": …}` holds: kind, message, and status, code, hint and the server's detail when known. */
+export function errorBody(e: CliError | Error): { kind: string; message: string; status?: number; code?: string; hint?: string; detail?: unknown } {
   if (!(e instanceof CliError)) return { kind: 'crash', message: e.message };
   const { reported: _reported, ...details } = e.details;
   return { kind: e.kind, message: e.message, ...details };

@@ -123,7 +123,7 @@ export {
   type LlmUsage,
 } from './contracts/llm.js';
 // The extract contract: the writer connectors use and what the host reads back
-export { ExtractWriter, type CommitSummary, type TableOptions, type WriterOptions } from './extract/writer.js';
+export { ExtractWriter, type CommitSummary, type RemoteTableOptions, type TableOptions, type WriterOptions } from './extract/writer.js';
 export {
   DELETED_COLUMN,
   type AppendMode,
@@ -148,3 +148,4 @@ export { readRawBody } from './http/raw-body.js';
 export { isoTimestamp, issuedSessionSchema, roleSchema } from './http/schemas.js';
 export { mountPrefix } from './http/mount.js';
 export { safeNext } from './http/redirects.js';
+export * from './mcp/index.js'; // MCP: the tools both MCP servers offer, their schemas, answer budget and paging rules

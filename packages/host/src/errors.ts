@@ -109,6 +109,43 @@ export const QueryBusyError = defineError('AIDA_QUERY_BUSY', 429, 'The query ser
 /** The client went away and the query was stopped; nobody reads the answer (499, as nginx logs it). */
 export const ClientGoneError = defineError('AIDA_CLIENT_GONE', 499, 'The client closed the connection; the query was stopped');
 
+// Tables that stay at their source (remote): POST /api/query/remote and /api/query/hybrid.
+export const TableRemoteError = defineError('AIDA_TABLE_REMOTE', 400, 'The table stays at its source: query it with POST /api/query/remote', InputError);
+export const RemoteSourceUnknownError = defineError(
+  'AIDA_REMOTE_SOURCE_UNKNOWN',
+  400,
+  'No connector with that name queries tables at their source',
+  InputError,
+);
+export const RemoteSourceAmbiguousError = defineError(
+  'AIDA_REMOTE_SOURCE_AMBIGUOUS',
+  400,
+  'Several sources could run this query: name one in `source`',
+  InputError,
+);
+export const RemoteTableUnregisteredError = defineError(
+  'AIDA_REMOTE_TABLE_UNREGISTERED',
+  403,
+  'The query reads source tables no AIDA table stands for',
+  NotAllowedError,
+);
+export const RemoteScanTooLargeError = defineError('AIDA_REMOTE_SCAN_TOO_LARGE', 400, 'The query would scan more than one query may', InputError);
+export const DailyByteCapExceededError = defineError(
+  'AIDA_DAILY_BYTE_CAP_EXCEEDED',
+  429,
+  'Your bytes scanned at this source today would exceed the daily cap',
+  RateLimitedError,
+);
+export const RemoteConcurrencyLimitError = defineError(
+  'AIDA_REMOTE_CONCURRENCY_LIMIT',
+  429,
+  'You are running as many queries at this source as you may at once',
+  RateLimitedError,
+);
+export const RemoteSourceFailedError = defineError('AIDA_REMOTE_SOURCE_FAILED', 502, 'The source failed to run the query');
+export const HybridAliasInvalidError = defineError('AIDA_HYBRID_ALIAS_INVALID', 400, 'An alias of register_bq cannot name a table here', InputError);
+export const HybridAliasTooLargeError = defineError('AIDA_HYBRID_ALIAS_TOO_LARGE', 400, 'A source query returns more rows than an alias may hold', InputError);
+
 /** The engine ran out of time (504: the upstream — the engine — did not answer in time). */
 export class QueryTimeoutError extends defineError('AIDA_QUERY_TIMEOUT', 504, 'The query ran longer than its time limit and was stopped') {
   constructor(timeoutMs: number) {

@@ -37,6 +37,14 @@ export interface TableOptions {
   verify?: (connection: DuckDBConnection) => Promise<void>;
 }
 
+export interface RemoteTableOptions {
+  description?: string | null;
+  /** Rows the source reports for the table (0 when unknown). */
+  rows?: number;
+  /** Bytes the source reports for the table (0 when unknown). */
+  sizeBytes?: number;
+}
+
 export interface CommitSummary {
   source: string;
   tables: MetaRow[];
@@ -219,6 +227,12 @@ export class ExtractWriter {
    * that. Its files stay listed (no commit can change the table while this writer claims it).
    */
   private async currentTable(name: string): Promise<{ meta: MetaRow; files: FileRow[] } | undefined> {
+    const current = await this.latestTable(name);
+    // A remote table has no local rows to append to or merge into: writing it starts it afresh.
+    return current?.meta.query_mode === 'remote' ? undefined : current;
+  }
+
+  private async latestTable(name: string): Promise<{ meta: MetaRow; files: FileRow[] } | undefined> {
     if (this.written.has(name)) return this.tables.get(name);
     if (this.dropped.has(name)) return undefined;
     const latest = await this.latestExtract();
@@ -234,6 +248,31 @@ export class ExtractWriter {
     const key = st ? `${st.ino}:${st.mtimeMs}:${st.size}` : 'none';
     if (this.latest?.key !== key) this.latest = { key, extract: await readExtract(this.connection, path) };
     return this.latest.extract;
+  }
+
+  /**
+   * Declares a table whose rows stay at the source (`query_mode: 'remote'`): on commit its
+   * `_meta` row lists no files, so the host serves it through the source's query engine
+   * (`Connector.remote`), never as Parquet. A table written locally before loses its files
+   * (garbage after the commit); writing it again later, or dropping it, works as for any table.
+   * `rows` and `sizeBytes` are what the source reports (shown in the catalog), 0 when unknown.
+   */
+  declareRemote(name: string, options: RemoteTableOptions = {}): MetaRow {
+    this.assertOpen();
+    assertIdentifier(name, 'table name');
+    this.claim(name);
+    const prev = this.tables.get(name)?.meta;
+    const meta: MetaRow = {
+      table_name: name,
+      description: options.description ?? prev?.description ?? null,
+      rows: options.rows ?? 0,
+      size_bytes: options.sizeBytes ?? 0,
+      extracted_at: new Date(),
+      query_mode: 'remote',
+    };
+    this.tables.set(name, { meta, files: [] });
+    this.written.add(name);
+    return meta;
   }
 
   /** Removes a table from the extract (its files are garbage-collected after the next commit). */

@@ -39,8 +39,9 @@ export interface OrchestratorOptions {
 }
 
 /**
- * Builds `analytics/server.duckdb`: one view per `_meta` row of every extract, written to a
- * temp file and renamed over the old one, so readers always find a complete database.
+ * Builds `analytics/server.duckdb`: one view per `_meta` row of every extract (a table that
+ * stays at its source, `query_mode` remote, gets a row in `_aida_tables` and no view), written
+ * to a temp file and renamed over the old one, so readers always find a complete database.
  * Rebuilds run one at a time; requests arriving during a rebuild share the next one.
  *
  * It also decides when extract files may go (docs/data-layout.md): a build holds the files of
@@ -287,8 +288,17 @@ export class SyncOrchestrator implements Orchestrator {
           warnings.push(`skipped table '${name}' of source '${source}': source '${owner.get(lower)}' already provides a table of that name`);
           continue;
         }
+        if (meta.query_mode === 'remote') {
+          // Its rows stay at the source: listed for the catalog and the access checks, with no
+          // view (nothing here could read it) and no files; the source's engine queries it.
+          owner.set(lower, source);
+          tableRows.push([name, source, this.o.sourceTypeOf(source), meta.description, meta.rows, meta.size_bytes, iso(meta.extracted_at), 'remote']);
+          continue;
+        }
         if (!files.length) {
-          warnings.push(`skipped table '${name}' of source '${source}': its extract records no Parquet files (remote tables are not supported yet)`);
+          warnings.push(
+            `skipped table '${name}' of source '${source}': its extract records no Parquet files (declare a table that stays at its source with writer.declareRemote)`,
+          );
           continue;
         }
         const paths = files.map((f) => resolve(sourceDir, f.path));

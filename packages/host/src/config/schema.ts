@@ -84,7 +84,7 @@ export const instanceConfigSchema = z
       })
       .strict()
       .prefault({}),
-    /** Limits of the SQL API (POST /api/query). */
+    /** Limits of the SQL API (POST /api/query, /api/query/remote, /api/query/hybrid). */
     query: z
       .object({
         timeout: zDuration().prefault('30s'),
@@ -99,6 +99,14 @@ export const instanceConfigSchema = z
           .int()
           .positive()
           .default(128 * 1024 * 1024),
+        /** A query at a source (its estimate and run; each part of a hybrid query) is stopped after this long. */
+        remote_timeout: zDuration().prefault('5m'),
+        /** Rows one alias of POST /api/query/hybrid may hold; a source query returning more is refused. */
+        hybrid_max_alias_rows: z.number().int().positive().default(500_000),
+        /** Aliases one hybrid query may register. */
+        hybrid_max_aliases: z.number().int().positive().default(10),
+        /** Memory of the scratch engine a hybrid query runs in; beyond it, it spills to disk. */
+        hybrid_memory: zByteSize().prefault('2GiB'),
       })
       .strict()
       .prefault({}),

@@ -49,7 +49,7 @@ export function catalogRoutes(ctx: DataContext): RouteDefinition[] {
             .filter((row) => row.readable)
             .map(({ entry: e, served: t, description }) => ({
               id: e.id, name: e.name, description, source_type: e.source_type ?? t?.source_type ?? null,
-              sync_strategy: e.sync_strategy, query_mode: e.query_mode, bucket: e.bucket, is_public: e.is_public,
+              sync_strategy: e.sync_strategy, query_mode: t?.query_mode ?? e.query_mode, bucket: e.bucket, is_public: e.is_public,
               rows: t?.rows ?? null, size_bytes: t?.size_bytes ?? null, updated: t?.extracted_at ?? null,
             }));
           const body = JSON.stringify({ tables, count: tables.length });

@@ -3,7 +3,8 @@ import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { InputError, NotFoundError, param, query, type RouteDefinition } from '@aida/core';
 import type { FileLeases } from '../analytics/file-leases.js';
-import { RangeNotSatisfiableError } from '../errors.js';
+import { RangeNotSatisfiableError, TableRemoteError } from '../errors.js';
+import { remoteTable, remoteTableError } from './remote/remote-table.js';
 import type { DataContext } from './context.js';
 
 const downloadParams = z.object({ table: z.string().meta({ description: 'The table, as the manifest names it' }) });
@@ -25,7 +26,7 @@ export function downloadRoutes(ctx: DataContext): RouteDefinition[] {
       output: {
         media: ['application/vnd.apache.parquet'], description: 'The Parquet file',
         others: { 206: { description: 'The bytes of a single Range', media: ['application/vnd.apache.parquet'] }, 304: { description: 'Unchanged: the ETag matches If-None-Match' } },
-        errors: { 400: 'A partitioned table needs ?part=…', 404: 'No such table or part' }, throws: [RangeNotSatisfiableError],
+        errors: { 400: 'A partitioned table needs ?part=…', 404: 'No such table or part' }, throws: [RangeNotSatisfiableError, TableRemoteError],
       },
       async handler(c) {
         const table = param(c, downloadParams).table.toLowerCase();
@@ -33,7 +34,11 @@ export function downloadRoutes(ctx: DataContext): RouteDefinition[] {
         // Looked up in the current generation, which holds the file; every step from here to
         // openHeld() runs in this same tick, so no collection can slip in between.
         const files = ctx.analytics.files(table);
-        if (!files.length) throw new NotFoundError(`No table '${table}'`);
+        if (!files.length) {
+          const remote = remoteTable(ctx, table);
+          if (remote) throw remoteTableError(ctx, remote, 'has no file to download');
+          throw new NotFoundError(`No table '${table}'`);
+        }
         const { part } = query(c, downloadQuery);
         if (files.length > 1 && part === undefined) {
           throw new InputError(`Table '${table}' is partitioned; download its parts (?part=…) as the manifest lists them`, {

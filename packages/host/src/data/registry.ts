@@ -88,17 +88,28 @@ export class TableRegistry {
     this.version++;
   }
 
-  /** Registers tables the analytics database serves that the registry does not know yet. */
+  /**
+   * Registers tables the analytics database serves that the registry does not know yet, and
+   * keeps the `query_mode` of known ones as the extract has it (where the rows are is the
+   * connector's to say: a table it turns remote, or local again, changes mode here too). A
+   * table that stays at its source is not profiled (there is nothing local to profile).
+   */
   async registerExtracted(tables: readonly { table_name: string; source: string; source_type: string; description: string | null; query_mode: string }[]): Promise<number> {
-    const fresh = tables.filter((t) => !this.byId.has(tableIdFor(t.table_name)));
-    for (const t of fresh) {
+    let fresh = 0;
+    for (const t of tables) {
+      const known = this.byId.get(tableIdFor(t.table_name));
+      if (known) {
+        if (known.query_mode !== t.query_mode) await this.write({ ...known, query_mode: t.query_mode });
+        continue;
+      }
+      fresh++;
       await this.write({
         id: tableIdFor(t.table_name), name: t.table_name, folder: t.source, sync_strategy: 'full_refresh', primary_key: null,
         description: t.description, source_type: t.source_type, bucket: t.source, source_table: t.table_name, query_mode: t.query_mode,
-        sync_schedule: null, profile_after_sync: true, is_public: true, registered_by: 'system', registered_at: new Date(),
+        sync_schedule: null, profile_after_sync: t.query_mode !== 'remote', is_public: true, registered_by: 'system', registered_at: new Date(),
       });
     }
-    return fresh.length;
+    return fresh;
   }
 
   private async write(e: RegistryEntry): Promise<void> {

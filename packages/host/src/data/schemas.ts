@@ -129,6 +129,19 @@ export const queryResultSchema = z.object({
   truncated: z.boolean().meta({ description: 'More rows exist than `limit` let through' }),
 });
 
+export const remoteQueryResultSchema = queryResultSchema.extend({
+  columns: z.array(z.object({ name: z.string(), type: z.string().meta({ description: "The source's type name (INT64, STRING…)" }) })),
+  bytes_scanned: z.number().meta({ description: 'Bytes the source billed for the query' }),
+});
+
+export const hybridQueryResultSchema = queryResultSchema.extend({
+  bq_stats: z.object({
+    registered_aliases: z.array(z.string()).meta({ description: 'The aliases registered, in order' }),
+    alias_count: z.number().int(),
+  }),
+  bytes_scanned: z.number().meta({ description: 'Bytes the source billed for all the aliases together' }),
+});
+
 export const profileSchema = z.looseObject({
   table: z.string(),
   rows: z.number().int(),

@@ -43,6 +43,8 @@ export function syncRoutes(ctx: DataContext, settings: SyncSettingsStore, profil
         const stored = await profiles.storedProfiles();
         const profileAssets: Record<string, { profiled_at: string }> = {};
         for (const t of ctx.analytics.tables()) {
+          // A table that stays at its source has nothing to download: never in the manifest.
+          if (t.query_mode === 'remote') continue;
           const id = t.table_name.toLowerCase();
           const bucket = ctx.registry.get(id)?.bucket ?? t.source;
           if (s.datasets[bucket] === false || (explicit && !explicit.has(id)) || !ctx.access.canRead(user, id)) continue;

@@ -4,6 +4,13 @@ import type { Logger } from 'pino';
 import { SerialQueue } from '@aida/core';
 import type { SystemDb } from '../state/system-db.js';
 
+declare module 'koa' {
+  interface DefaultState {
+    /** Bytes the call had a source scan (queries at a source), for its audit row; set with auditBytes. */
+    auditBytes?: number;
+  }
+}
+
 export interface AuditRow {
   id: string;
   timestamp: Date;
@@ -13,6 +20,13 @@ export interface AuditRow {
   status: number;
   duration_ms: number;
   request_id: string;
+  /** Bytes a source scanned for the call (queries at a source), else null. */
+  bytes_scanned: number | null;
+}
+
+/** Adds `bytes` to what the call's audit row says a source scanned (each part of a hybrid query adds its own). */
+export function auditBytes(state: { auditBytes?: number }, bytes: number): void {
+  state.auditBytes = (state.auditBytes ?? 0) + bytes;
 }
 
 export interface AuditFilter {
@@ -49,8 +63,8 @@ export class AuditLog {
     await this.flush();
   }
 
-  record(row: Omit<AuditRow, 'id'>): void {
-    this.buffer.push({ id: randomUUID(), ...row });
+  record(row: Omit<AuditRow, 'id' | 'bytes_scanned'> & { bytes_scanned?: number | null }): void {
+    this.buffer.push({ id: randomUUID(), ...row, bytes_scanned: row.bytes_scanned ?? null });
     if (this.buffer.length >= 1000) void this.flush();
   }
 
@@ -64,8 +78,18 @@ export class AuditLog {
         for (let i = 0; i < rows.length; i += 200) {
           const chunk = rows.slice(i, i + 200);
           await this.db.run(
-            `INSERT INTO audit_log (id, timestamp, user_id, action, resource, status, duration_ms, request_id) VALUES ${chunk.map(() => '(?, ?::TIMESTAMP, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-            chunk.flatMap((r) => [r.id, r.timestamp.toISOString(), r.user_id, r.action, r.resource, r.status, Math.round(r.duration_ms), r.request_id]),
+            `INSERT INTO audit_log (id, timestamp, user_id, action, resource, status, duration_ms, request_id, bytes_scanned) VALUES ${chunk.map(() => '(?, ?::TIMESTAMP, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+            chunk.flatMap((r) => [
+              r.id,
+              r.timestamp.toISOString(),
+              r.user_id,
+              r.action,
+              r.resource,
+              r.status,
+              Math.round(r.duration_ms),
+              r.request_id,
+              r.bytes_scanned,
+            ]),
           );
         }
       } catch (e) {
@@ -83,7 +107,7 @@ export class AuditLog {
     const params = [f.user_id ?? null, f.user_id ?? null, f.action ?? null, f.action ?? null, since, since, until, until];
     const [{ n }] = await this.db.all<{ n: number }>(`SELECT count(*) AS n FROM audit_log ${where}`, params);
     const items = await this.db.all<AuditRow>(
-      `SELECT id, timestamp, user_id, action, resource, status, duration_ms, request_id FROM audit_log ${where} ORDER BY timestamp DESC, id LIMIT ? OFFSET ?`,
+      `SELECT id, timestamp, user_id, action, resource, status, duration_ms, request_id, bytes_scanned FROM audit_log ${where} ORDER BY timestamp DESC, id LIMIT ? OFFSET ?`,
       [...params, f.limit, f.offset],
     );
     return { items, total: n };
@@ -107,6 +131,7 @@ export function auditMiddleware(log: AuditLog): Middleware {
           status: ctx.status,
           duration_ms: performance.now() - started,
           request_id: ctx.state.requestId,
+          bytes_scanned: ctx.state.auditBytes ?? null,
         });
       }
     }

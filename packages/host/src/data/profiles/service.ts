@@ -7,9 +7,12 @@ import type { DataContext } from '../context.js';
 import type { TableRegistry } from '../registry.js';
 import { profileTable, type ProfileOptions, type TableProfile } from './profiler.js';
 import { ProfileStore } from './store.js';
+import { remoteTableError } from '../remote/remote-table.js';
 
 export interface ProfileServiceDeps {
   analytics: AnalyticsDb;
+  /** The connectors, to say which SQL a table that stays at its source is queried in. */
+  connectors?: DataContext['connectors'];
   registry: TableRegistry;
   store: ProfileStore;
   logger: Logger;
@@ -80,9 +83,10 @@ export class ProfileService {
     return this.d.store.all();
   }
 
-  /** Recomputes and stores the profile of one table. */
+  /** Recomputes and stores the profile of one table (a table that stays at its source has none: 400). */
   profile(name: string): Promise<TableProfile> {
     const t = this.requireTable(name);
+    if (t.query_mode === 'remote') return Promise.reject(remoteTableError({ connectors: this.d.connectors ?? (() => []) }, t, 'has no column profile'));
     const id = t.table_name.toLowerCase();
     const tables = this.d.analytics.tables();
     const running = this.inFlight.get(id);
@@ -143,6 +147,11 @@ export class ProfileService {
         continue;
       }
       const id = t.table_name.toLowerCase();
+      // Its rows stay at the source: nothing here to profile.
+      if (t.query_mode === 'remote') {
+        summary.skipped.push(t.table_name);
+        continue;
+      }
       if (o.onlyChanged) {
         if (this.d.registry.get(id)?.profile_after_sync === false) {
           summary.skipped.push(t.table_name);
@@ -236,9 +245,10 @@ function metaFingerprint(t: AnalyticsTable): string {
 }
 
 /** The service as the host wires it: over the data context's analytics database, registry and system database. */
-export function createProfileService(ctx: Pick<DataContext, 'analytics' | 'registry' | 'systemDb' | 'logger'>, options?: ProfileOptions): ProfileService {
+export function createProfileService(ctx: Pick<DataContext, 'analytics' | 'registry' | 'systemDb' | 'logger'> & Partial<Pick<DataContext, 'connectors'>>, options?: ProfileOptions): ProfileService {
   return new ProfileService({
     analytics: ctx.analytics,
+    connectors: ctx.connectors,
     registry: ctx.registry,
     store: new ProfileStore(ctx.systemDb),
     logger: ctx.logger.child({ component: 'profiles' }),

@@ -9,6 +9,7 @@ import { AnalyticsNotReadyError, QueryFailedError, QueryMultipleStatementsError,
 import type { Reader } from '../access.js';
 import type { DataContext } from '../context.js';
 import { ClientGone, QueryTimeoutError, type EngineClock } from './clock.js';
+import { remoteTableError } from '../remote/remote-table.js';
 import { checkStatement, type CheckedStatement } from './statement.js';
 
 /** A connection of the current analytics generation, with engine errors turned into answers. */
@@ -28,19 +29,32 @@ export async function withAnalytics<T>(ctx: DataContext, clock: EngineClock, fn:
   });
 }
 
-/** Parse-tree check, then every table must exist and be readable by the caller. */
-export async function checkQuery(ctx: DataContext, conn: DuckDBConnection, clock: EngineClock, user: Reader, sql: string): Promise<CheckedStatement> {
+/**
+ * Parse-tree check, then every table must exist locally and be readable by the caller.
+ * `aliases` (lower case) are tables of this query alone (a hybrid query's source rows): known,
+ * and nobody's to grant.
+ */
+export async function checkQuery(
+  ctx: DataContext,
+  conn: DuckDBConnection,
+  clock: EngineClock,
+  user: Reader,
+  sql: string,
+  aliases: ReadonlySet<string> = new Set(),
+): Promise<CheckedStatement> {
   const checked = await clock.run(() => checkStatement(conn, sql));
-  const served = new Map(ctx.analytics.tables().map((t) => [t.table_name.toLowerCase(), t.table_name]));
+  const served = new Map(ctx.analytics.tables().map((t) => [t.table_name.toLowerCase(), t]));
   for (const t of checked.tables) {
+    if (aliases.has(t.toLowerCase())) continue;
     // Access before existence, as on every per-table route: unknown and private look alike.
     ctx.access.assertCanRead(user, t);
-    const name = served.get(t.toLowerCase());
-    if (!name) {
+    const table = served.get(t.toLowerCase());
+    if (!table) {
       throw new QueryUnknownTableError(`Table '${t}' does not exist in the analytics database; GET /api/catalog/tables lists the tables you can query`, {
         detail: { table: t },
       });
     }
+    if (table.query_mode === 'remote') throw remoteTableError(ctx, table, 'is not in the analytics database');
   }
   return checked;
 }

@@ -2,7 +2,7 @@
  * The JSON answer: at most `limit` rows built in memory, so it is capped in size and says
  * whether rows were left out — unlike the streaming formats, which hold one chunk at a time.
  */
-import { StatementType } from '@duckdb/node-api';
+import { StatementType, type DuckDBConnection } from '@duckdb/node-api';
 import { QueryResultTooLargeError } from '../../errors.js';
 import type { Reader } from '../access.js';
 import type { DataContext } from '../context.js';
@@ -21,37 +21,58 @@ import type { QueryLimits } from './limits.js';
 export async function jsonAnswer(ctx: DataContext, clock: EngineClock, limits: QueryLimits, user: Reader, sql: string, limit: number): Promise<string> {
   return withAnalytics(ctx, clock, async (conn) => {
     const checked = await checkQuery(ctx, conn, clock, user, sql);
-    const wrapped = await enclose(conn, clock, sql, checked.node, limit + 1);
-    const result = wrapped ? await execute(conn, clock, wrapped, StatementType.SELECT, true) : await execute(conn, clock, sql, StatementType.SELECT);
-    const completed = completionCheck(result);
-    const encoder = new ChunkEncoder('json', result);
-    const parts: string[] = [];
-    let rows = 0;
-    let size = 0;
-    let truncated = false;
-    for (;;) {
-      const chunk = await clock.run(() => result.fetchChunk());
-      if (!chunk || chunk.rowCount === 0) {
-        completed();
-        break;
-      }
-      const take = Math.min(chunk.rowCount, limit - rows);
-      if (take > 0) {
-        const text = encoder.encode(chunk, take);
-        size += text.length;
-        if (size > limits.maxJsonChars) {
-          throw new QueryResultTooLargeError(`The result is larger than ${Math.round(limits.maxJsonChars / 1024 / 1024)} MB as JSON; ask for fewer rows or columns, or for format ndjson, csv or parquet`, {
-            detail: { rows_so_far: rows },
-          });
-        }
-        parts.push(text);
-        rows += take;
-      }
-      if (chunk.rowCount > take) {
-        truncated = true;
-        break;
-      }
+    return jsonText(await readJsonRows(conn, clock, limits, sql, checked.node, limit));
+  });
+}
+
+/** A JSON answer's rows, encoded: `rows` is the text inside the `rows` array. */
+export interface JsonRows {
+  columns: { name: string; type: string }[];
+  rows: string;
+  rowCount: number;
+  truncated: boolean;
+}
+
+/** Runs an already checked statement (`node` is its checked tree) on `conn` and encodes at most `limit` rows. */
+export async function readJsonRows(conn: DuckDBConnection, clock: EngineClock, limits: QueryLimits, sql: string, node: Record<string, unknown>, limit: number): Promise<JsonRows> {
+  const wrapped = await enclose(conn, clock, sql, node, limit + 1);
+  const result = wrapped ? await execute(conn, clock, wrapped, StatementType.SELECT, true) : await execute(conn, clock, sql, StatementType.SELECT);
+  const completed = completionCheck(result);
+  const encoder = new ChunkEncoder('json', result);
+  const parts: string[] = [];
+  let rows = 0;
+  let size = 0;
+  let truncated = false;
+  for (;;) {
+    const chunk = await clock.run(() => result.fetchChunk());
+    if (!chunk || chunk.rowCount === 0) {
+      completed();
+      break;
     }
-    return `{"columns":${JSON.stringify(columnsOf(result))},"rows":[${parts.join(',')}],"row_count":${rows},"truncated":${truncated}}`;
+    const take = Math.min(chunk.rowCount, limit - rows);
+    if (take > 0) {
+      const text = encoder.encode(chunk, take);
+      size += text.length;
+      if (size > limits.maxJsonChars) throw resultTooLarge(limits, rows);
+      parts.push(text);
+      rows += take;
+    }
+    if (chunk.rowCount > take) {
+      truncated = true;
+      break;
+    }
+  }
+  return { columns: columnsOf(result), rows: parts.join(','), rowCount: rows, truncated };
+}
+
+/** The answer `{columns, rows, row_count, truncated}`, with `extra` keys after those. */
+export function jsonText(a: JsonRows, extra: Record<string, unknown> = {}): string {
+  const more = Object.entries(extra).map(([k, v]) => `,${JSON.stringify(k)}:${JSON.stringify(v)}`).join('');
+  return `{"columns":${JSON.stringify(a.columns)},"rows":[${a.rows}],"row_count":${a.rowCount},"truncated":${a.truncated}${more}}`;
+}
+
+export function resultTooLarge(limits: QueryLimits, rowsSoFar: number, hint = 'ask for fewer rows or columns, or for format ndjson, csv or parquet'): InstanceType<typeof QueryResultTooLargeError> {
+  return new QueryResultTooLargeError(`The result is larger than ${Math.round(limits.maxJsonChars / 1024 / 1024)} MB as JSON; ${hint}`, {
+    detail: { rows_so_far: rowsSoFar },
   });
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { body, type RouteDefinition } from '@aida/core';
 import { QueryLimitTooHighError } from '../../errors.js';
 import type { DataContext } from '../context.js';
+import { remoteQueryRoutes } from '../remote/routes.js';
 import { queryResultSchema } from '../schemas.js';
 import { CONTENT_TYPES, type Format } from './formats.js';
 import { DEFAULT_QUERY_LIMITS, QueryRunner, type QueryLimits } from './runner.js';
@@ -46,7 +47,8 @@ function formatOf(c: Context, requested: Format | undefined): Format {
 }
 
 /**
- * POST /api/query: one read-only SELECT over the analytics database (API.md, Data and sync).
+ * POST /api/query: one read-only SELECT over the analytics database (API.md, Data and sync),
+ * and beside it the queries at a source that share its runner (POST /api/query/remote, /hybrid).
  * Body `{sql, limit?, format?}`; the format may also come from `Accept`. JSON answers
  * `{columns: [{name, type}], rows: [[…]], row_count, truncated}` with at most `limit` rows
  * (default 1000, at most 100,000). NDJSON, CSV and Parquet stream the whole result unless a
@@ -58,6 +60,7 @@ export function queryRoutes(ctx: DataContext, options: QueryRouteOptions = {}): 
   const runner = new QueryRunner(ctx, settings, scratchDir ?? join(ctx.dataDir, 'tmp', 'query'));
   onRunner?.(runner);
   return [
+    ...remoteQueryRoutes(ctx, runner),
     {
       method: 'POST',
       path: '/api/query',

@@ -81,4 +81,5 @@ export const auditRowSchema = z.object({
   status: z.number().int(),
   duration_ms: z.number(),
   request_id: z.string(),
+  bytes_scanned: z.number().nullable().meta({ description: 'Bytes a source scanned for the call (POST /api/query/remote, /api/query/hybrid), else null' }),
 });
