@@ -8,12 +8,13 @@ import * as email from '@aida/plugin-auth-email';
 import * as keboola from '@aida/plugin-keboola';
 import * as jira from '@aida/plugin-jira';
 import * as memory from '@aida/plugin-memory';
+import * as bigquery from '@aida/plugin-bigquery';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const packages = join(root, 'packages');
 
 /** Every error class the packages export from their catalogues. */
-const classes = Object.entries({ core, host, email, keboola, jira, memory }).flatMap(([pkg, mod]) =>
+const classes = Object.entries({ core, host, email, keboola, jira, memory, bigquery }).flatMap(([pkg, mod]) =>
   Object.entries(mod)
     .filter((entry): entry is [string, core.ErrorClass<never>] => core.isErrorClass(entry[1]))
     .map(([name, kind]) => ({ pkg, name, kind })),
