@@ -122,6 +122,18 @@ export interface QueryResult {
  * `total_rows` is how many the statement produced: DuckDB materializes the result anyway,
  * so knowing it costs nothing (a terminal is told how many rows it was not shown).
  */
+/**
+ * Dates, times, intervals and blobs read best as DuckDB prints them ('2025-01-02', '3 days'),
+ * not as JS Dates at UTC midnight; everything else as plain JS values. One rule for `da query`
+ * and `da mcp`, so both answer the same values.
+ */
+export const readsAsText = (type: string): boolean => /^(DATE|TIME|TIMESTAMP|INTERVAL|BLOB)/.test(type);
+
+/** A row as the analyst sees it: `js` values, with the `textual` columns taken from DuckDB's own text of `raw`. */
+export function localRow(js: readonly unknown[], raw: readonly unknown[], textual: readonly boolean[]): unknown[] {
+  return js.map((v, j) => (textual[j] && v !== null ? String(raw[j]) : v));
+}
+
 export async function runLocalQuery(db: LocalDb, sql: string, limit: number): Promise<QueryResult & { total_rows: number }> {
   let reader: DuckDBResultReader;
   let total: number;
@@ -138,11 +150,9 @@ export async function runLocalQuery(db: LocalDb, sql: string, limit: number): Pr
   }
   const names = reader.columnNames();
   const types = reader.columnTypes().map((t) => t.toString());
-  // Dates, times, intervals and blobs read best as DuckDB prints them ('2025-01-02', '3 days'),
-  // not as JS Dates at UTC midnight; everything else as plain JS values.
-  const textual = types.map((t) => /^(DATE|TIME|TIMESTAMP|INTERVAL|BLOB)/.test(t));
+  const textual = types.map(readsAsText);
   const raw = textual.some(Boolean) ? reader.getRows() : [];
-  const all = (reader.getRowsJS() as Row[]).map((r, i) => (raw.length ? r.map((v, j) => (textual[j] && v !== null ? String(raw[i][j]) : v)) : r));
+  const all = (reader.getRowsJS() as Row[]).map((r, i) => (raw.length ? localRow(r, raw[i]!, textual) : r));
   const truncated = limit > 0 && total > limit;
   const rows = limit > 0 && all.length > limit ? all.slice(0, limit) : all;
   return { columns: names.map((name, i) => ({ name, type: types[i] })), rows, row_count: rows.length, truncated, total_rows: total };

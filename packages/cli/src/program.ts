@@ -7,6 +7,7 @@ import { registerExplore } from './commands/explore.js';
 import { registerStatus } from './commands/status.js';
 import { registerAdmin } from './commands/admin.js';
 import { registerDiagnose } from './commands/diagnose.js';
+import { registerMcp } from './mcp/command.js';
 import { VERSION } from './version.js';
 
 /** With `json`, commander's own usage errors are left to the caller to print as JSON. */
@@ -20,7 +21,8 @@ export function buildProgram(o: { json?: boolean } = {}): Command {
     .showSuggestionAfterError()
     .exitOverride();
   if (o.json) program.configureOutput({ outputError: () => undefined });
-  for (const register of [registerAuth, registerSync, registerQuery, registerExplore, registerStatus, registerAdmin, registerDiagnose]) register(program);
+  for (const register of [registerAuth, registerSync, registerQuery, registerExplore, registerStatus, registerAdmin, registerDiagnose, registerMcp])
+    register(program);
   program.commands.forEach(exitOverrideDeep);
   program.addHelpText(
     'after',

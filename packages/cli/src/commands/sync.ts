@@ -18,6 +18,7 @@ import { pendingUploads, runUploads, type UploadReport } from '../sync/uploads.j
 import { emptyState, loadState, saveState, type SyncState } from '../sync/state.js';
 import { RULES_DIR, syncRules, type RulesResult } from '../sync/rules.js';
 import { tableFile } from '../workspace.js';
+import { refreshAgentContext } from '../agent-context/write.js';
 import type { Api } from '../api.js';
 import { mapLimit } from '@aida/core';
 
@@ -161,6 +162,7 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   await saveState(ws.statePath, state);
   const rules = rulesWanted ? await syncRules(api, ws.root) : null;
   if (rules && 'skipped' in rules) for (const s of rules.skipped) ctx.out.warn(`rule note '${s.id}' not written: ${s.reason}`);
+  const agentContext = await refreshAgentContext(api, ws, manifest, (m) => ctx.out.warn(m));
 
   const fetched = [...done.values()]
     .flat()
@@ -179,6 +181,7 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
     failed: failures.map((f) => ({ table: f.job.table, part: f.job.part, error: f.error.message })),
     uploads: uploads ?? null,
     rules,
+    agent_context: agentContext,
     duration_ms: Math.round(performance.now() - started),
   };
   for (const id of views.shadowed)

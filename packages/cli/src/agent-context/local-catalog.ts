@@ -1,0 +1,112 @@
+// The tables on this laptop as agents see them, from files `da sync` left: the sync state (rows,
+// freshness), server/catalog.json (description, source, bucket), server/profiles (column
+// facts) and the columns of the views in analytics.duckdb. Read by `da mcp` and by the agent
+// context file; needs no server.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { describeColumn, profileSummary, tableProfileSchema, type McpTableDescription, type McpTableSummary, type TableProfileFacts } from '@aida/core';
+import { loadState } from '../sync/state.js';
+import { isSafeTableId } from '../sync/manifest.js';
+import type { Workspace } from '../workspace.js';
+import { readSavedCatalog } from './catalog-file.js';
+
+export interface LocalTable extends McpTableSummary {
+  source_type: string | null;
+  /** When the saved profile was computed (undefined: none saved). */
+  profiled_at?: string;
+  /** The manifest hash of the synced data: what a listing's cursor is tied to. */
+  hash: string;
+}
+
+export interface LocalCatalog {
+  /** The server the workspace was synced from (null: never synced). */
+  server: string | null;
+  synced_at: string | null;
+  /** Sorted by id. */
+  tables: LocalTable[];
+}
+
+export async function loadLocalCatalog(ws: Workspace): Promise<LocalCatalog> {
+  const state = await loadState(ws.statePath);
+  if (!state) return { server: null, synced_at: null, tables: [] };
+  const saved = await readSavedCatalog(ws);
+  const tables = Object.entries(state.tables)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([id, t]): LocalTable => {
+      const c = saved.tables[id];
+      return {
+        id,
+        description: c?.description ?? null,
+        source: c?.source ?? null,
+        source_type: c?.source_type ?? null,
+        bucket: c?.bucket ?? null,
+        rows: t.rows,
+        updated: t.updated ?? null,
+        hash: t.hash,
+        ...(t.profiled_at ? { profiled_at: t.profiled_at } : {}),
+      };
+    });
+  return { server: state.server, synced_at: state.synced_at || null, tables };
+}
+
+/** A listing's version: changes whenever a sync changes what the listing shows. */
+export function catalogVersion(c: LocalCatalog): string {
+  return JSON.stringify(c.tables.map((t) => [t.id, t.hash, t.description, t.bucket]));
+}
+
+/** The summary list_tables shows (without the laptop's bookkeeping). */
+export function summary(t: LocalTable): McpTableSummary {
+  return { id: t.id, description: t.description, source: t.source, bucket: t.bucket, rows: t.rows, updated: t.updated };
+}
+
+/** The profile `da sync` saved for a table; undefined when there is none or it is not a profile. */
+export async function readSavedProfile(ws: Workspace, id: string): Promise<TableProfileFacts | undefined> {
+  if (!isSafeTableId(id)) return undefined;
+  const text = await readFile(join(ws.profilesDir, `${id}.json`), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    const parsed = tableProfileSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export type ColumnsByTable = Map<string, { name: string; type: string }[]>;
+
+/** The columns of the main schema's tables and views, by lower-cased name (all of them, or those of table `id`). */
+export async function localColumns(conn: DuckDBConnection, id?: string): Promise<ColumnsByTable> {
+  const only = id === undefined ? '' : ' AND lower(table_name) = ?';
+  const r = await conn.runAndReadAll(
+    `SELECT lower(table_name) AS t, column_name AS name, data_type AS type FROM duckdb_columns()
+     WHERE database_name = current_database() AND schema_name = 'main'${only} ORDER BY t, column_index`,
+    id === undefined ? [] : [id.toLowerCase()],
+  );
+  const out: ColumnsByTable = new Map();
+  for (const row of r.getRowObjectsJS()) {
+    const t = String(row.t);
+    if (!out.has(t)) out.set(t, []);
+    out.get(t)!.push({ name: String(row.name), type: String(row.type) });
+  }
+  return out;
+}
+
+/**
+ * describe_table's answer for a synced table. Columns come from the local database (what a
+ * query sees); without it (the database could not be opened), from the saved profile.
+ */
+export function describeLocalTable(
+  t: LocalTable,
+  catalog: LocalCatalog,
+  columns: { name: string; type: string }[] | undefined,
+  profile: TableProfileFacts | undefined,
+): McpTableDescription {
+  const cols = columns ?? profile?.columns.map((c) => ({ name: c.name, type: c.type })) ?? [];
+  return {
+    ...summary(t),
+    synced_at: catalog.synced_at,
+    columns: cols.map((c) => describeColumn(c.name, c.type, profile)),
+    profile: profileSummary(profile),
+  };
+}
