@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, each printed as a ratio against the engine's own speed
-// measured in the same run. BENCH_ONLY=rebuild,extract,startup,data,profile,query,keboola,da,jobs,memory picks some; BENCH_CSV_ROWS scales (b).
+// measured in the same run. BENCH_ONLY=rebuild,extract,startup,data,profile,query,keboola,da,jobs,memory,jira,bigquery picks some; BENCH_CSV_ROWS scales (b);
+// BENCH_JIRA_RATE, BENCH_JIRA_SECONDS and BENCH_JIRA_ISSUES scale jira; BENCH_BIGQUERY_ROWS scales bigquery.
 import { printSummary, report } from './lib.mjs';
 import { benchRebuild } from './rebuild.mjs';
 import { benchExtractCsv } from './extract-csv.mjs';
@@ -25,4 +26,13 @@ if (want('memory')) {
   await (await import('../packages/plugin-memory/bench/bundle.mjs')).benchMemoryBundle({ report });
   await (await import('../packages/plugin-memory/bench/extract.mjs')).benchMemoryExtract({ report });
 }
+if (want('jira')) {
+  const { BENCH_JIRA_RATE: rate = 50, BENCH_JIRA_SECONDS: seconds = 60, BENCH_JIRA_ISSUES: issues = 10_000 } = process.env;
+  await (await import('../packages/plugin-jira/bench/webhooks.mjs')).benchJiraWebhooks({ report, rate: Number(rate), seconds: Number(seconds) });
+  await (await import('../packages/plugin-jira/bench/backfill.mjs')).benchJiraBackfill({ report, issues: Number(issues) });
+}
+if (want('bigquery'))
+  await (
+    await import('../packages/plugin-bigquery/bench/materialize.mjs')
+  ).benchBigQueryMaterialize({ report, rows: Number(process.env.BENCH_BIGQUERY_ROWS ?? 1_000_000) });
 printSummary();

@@ -57,20 +57,35 @@ export async function backfill(o: BackfillOptions): Promise<BackfillResult> {
   const run = state.running;
   const result: BackfillResult = { seen: 0, refetched: 0, upToDate: 0, pages: 0, resumed, incremental };
   o.logger.info({ query: run.query, resumed }, 'Jira backfill started');
-  for (;;) {
-    o.signal.throwIfAborted();
-    const page = await o.api.search({ jql: run.query, fields: ['updated'], maxResults: o.pageSize, nextPageToken: run.nextPageToken }, o.signal);
-    result.pages++;
-    result.seen += page.issues.length;
-    const stored = new Map((await o.store.listStored({ keys: page.issues.map((i) => i.key) })).map((s) => [s.key, s]));
-    const changed = page.issues.filter((i) => !sameInstant(i.fields.updated, stored.get(i.key)?.updatedAt ?? null)).map((i) => i.key);
-    result.upToDate += page.issues.length - changed.length;
-    for (const key of changed) if (!o.sync.refetch(key)) throw new Error('the refetch queue is full; the backfill resumes from this page next run');
-    await Promise.all(changed.map((k) => o.sync.settled(k)));
-    result.refetched += changed.length;
-    if (!page.nextPageToken) break;
-    run.nextPageToken = page.nextPageToken;
-    await saveState(o.statePath, state);
+  // The next page is searched and refetched while the previous one commits. The resume point
+  // moves past a page once that page is written (pages are written in order), and a run that
+  // fails still saves how far it got.
+  let saved: Promise<void> = Promise.resolve();
+  let cursor = run.nextPageToken;
+  try {
+    for (;;) {
+      o.signal.throwIfAborted();
+      const page = await o.api.search({ jql: run.query, fields: ['updated'], maxResults: o.pageSize, nextPageToken: cursor }, o.signal);
+      result.pages++;
+      result.seen += page.issues.length;
+      const stored = new Map((await o.store.listStored({ keys: page.issues.map((i) => i.key) })).map((s) => [s.key, s]));
+      const changed = page.issues.filter((i) => !sameInstant(i.fields.updated, stored.get(i.key)?.updatedAt ?? null)).map((i) => i.key);
+      result.upToDate += page.issues.length - changed.length;
+      for (const key of changed) if (!o.sync.refetch(key)) throw new Error('the refetch queue is full; the backfill resumes from this page next run');
+      result.refetched += changed.length;
+      const written = Promise.all(changed.map((k) => o.sync.settled(k)));
+      const resumeAt = page.nextPageToken;
+      saved = saved.then(async () => {
+        await written;
+        if (!resumeAt) return;
+        run.nextPageToken = resumeAt;
+        await saveState(o.statePath, state);
+      });
+      if (!resumeAt) break;
+      cursor = resumeAt;
+    }
+  } finally {
+    await saved;
   }
   state.lastCompleteStart = run.startedAt;
   delete state.running;

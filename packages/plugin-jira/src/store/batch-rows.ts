@@ -3,7 +3,7 @@
 // so an issue written with no rows in a child table sends a `_deleted` row of its key alone:
 // without a row of its group the merge would keep the comments (links, …) stored before.
 import type { JiraTableName, Row } from '../transform/index.js';
-import type { OpsPlan } from './plan-ops.js';
+import type { IssueWrite, OpsPlan } from './plan-ops.js';
 
 export const DELETED = '_deleted';
 
@@ -22,9 +22,21 @@ function deletion(key: string): string {
   return JSON.stringify({ issue_key: key, [DELETED]: true });
 }
 
-/** Rows as they are, or the deletion of the issue's group when it has none. */
-function groupRows(key: string, rows: readonly Row[]): string[] {
-  return rows.length ? rows.map((r) => JSON.stringify(r)) : [deletion(key)];
+/** Rows as they are, or the deletion of the issue's group when it has none and may have some stored. */
+function groupRows(key: string, rows: readonly Row[], mayHaveStored = true): string[] {
+  if (rows.length) return rows.map((r) => JSON.stringify(r));
+  return mayHaveStored ? [deletion(key)] : [];
+}
+
+/**
+ * Whether the issue may have rows stored in `table`: not for a new issue, nor when its stored
+ * row counts none. Sending no rows for it then leaves the table out of the batch, so a push of
+ * issues without links or attachments does not rewrite (or even read) those tables.
+ */
+function mayHaveStored(w: IssueWrite, table: (typeof CHILD_TABLES)[number] | 'remote_links'): boolean {
+  if (!w.stored) return false;
+  const count = table === 'comments' || table === 'attachments' || table === 'issuelinks' ? w.stored.counts?.[table] : undefined;
+  return count === undefined || count === null || count > 0;
 }
 
 export function tableBatches(plan: OpsPlan): TableBatches {
@@ -34,8 +46,8 @@ export function tableBatches(plan: OpsPlan): TableBatches {
 
   for (const w of plan.writes) {
     add('issues', groupRows(w.key, w.rows.issues));
-    for (const table of CHILD_TABLES) add(table, groupRows(w.key, w.rows[table]));
-    if (Array.isArray(w.remoteLinks)) add('remote_links', groupRows(w.key, w.remoteLinks));
+    for (const table of CHILD_TABLES) add(table, groupRows(w.key, w.rows[table], mayHaveStored(w, table)));
+    if (Array.isArray(w.remoteLinks)) add('remote_links', groupRows(w.key, w.remoteLinks, mayHaveStored(w, 'remote_links')));
     else if (w.remoteLinks === 'move') movedRemoteLinks.push({ issue_key: w.key, issue_created_at: (w.rows.issues[0].created_at as string | null) ?? null });
   }
   for (const key of plan.deletes) for (const table of rows.keys()) add(table, [deletion(key)]);

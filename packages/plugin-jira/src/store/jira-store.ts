@@ -83,7 +83,7 @@ export class JiraStore implements StoreAccess {
   private async storedTimes(writer: ExtractWriter, ops: readonly StoreOp[]): Promise<Map<string, StoredTimes>> {
     const keys = [...new Set(ops.map((op) => op.key))];
     const rows = await readStoredIssues(writer.connection, tablePaths(writer.previousFiles, 'issues', writer.sourceDir), { keys });
-    return new Map(rows.map((r) => [r.key, { updatedMs: r.updatedMs, createdMs: r.createdMs }]));
+    return new Map(rows.map((r) => [r.key, { updatedMs: r.updatedMs, createdMs: r.createdMs, counts: r.counts }]));
   }
 
   /** The stored issues matching `filter`, by key, from the committed extract (empty before the first apply). */

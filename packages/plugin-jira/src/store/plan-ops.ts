@@ -11,6 +11,8 @@ import type { StoreOp } from './types.js';
 export interface StoredTimes {
   updatedMs: number | null;
   createdMs: number | null;
+  /** The stored issue row's counts of its children; null when unknown. */
+  counts?: { comments: number | null; attachments: number | null; issuelinks: number | null };
 }
 
 /**
@@ -24,6 +26,8 @@ export interface IssueWrite {
   key: string;
   rows: IssueRows;
   remoteLinks: RemoteLinksPlan;
+  /** What was stored for the key before this batch (undefined: a new issue, nothing of it to replace). */
+  stored: StoredTimes | undefined;
 }
 
 export interface OpsPlan {
@@ -58,7 +62,8 @@ export function planOps(ops: readonly StoreOp[], stored: ReadonlyMap<string, Sto
   const plan: OpsPlan = { writes: [], deletes: [], stale: [] };
   for (const [key, state] of states) {
     if (state.kind === 'delete') plan.deletes.push(key);
-    else if (state.kind === 'upsert') plan.writes.push({ key, rows: state.rows, remoteLinks: remoteLinksPlan(state.rows, state.afterDelete, stored.get(key)) });
+    else if (state.kind === 'upsert')
+      plan.writes.push({ key, rows: state.rows, remoteLinks: remoteLinksPlan(state.rows, state.afterDelete, stored.get(key)), stored: stored.get(key) });
     else if (skipped.has(key)) plan.stale.push(key);
   }
   return plan;

@@ -18,6 +18,7 @@ export interface StoredRow {
   createdMs: number | null;
   statusCategory: string | null;
   refresh: Record<string, string | null>;
+  counts: { comments: number | null; attachments: number | null; issuelinks: number | null };
 }
 
 /** `read_parquet` over files whose columns are matched by name, as the table's view reads them. */
@@ -62,7 +63,8 @@ export async function readStoredIssues(
   const refresh = refreshColumns.map((c, i) => `${present.has(c) ? quoteColumnName(c) : 'NULL'}::VARCHAR AS "r${i}"`);
   const rows = await queryRows<Record<string, string | number | null>>(
     conn,
-    `SELECT issue_key AS "key", epoch_ms(updated_at) AS "updatedMs", epoch_ms(created_at) AS "createdMs", status_category AS "statusCategory"${refresh.map((r) => `, ${r}`).join('')}
+    `SELECT issue_key AS "key", epoch_ms(updated_at) AS "updatedMs", epoch_ms(created_at) AS "createdMs", status_category AS "statusCategory",
+       comment_count AS "comments", attachment_count AS "attachments", issuelink_count AS "issuelinks"${refresh.map((r) => `, ${r}`).join('')}
      FROM ${readParquet(paths)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY issue_key`,
     params,
   );
@@ -72,7 +74,12 @@ export async function readStoredIssues(
     createdMs: r.createdMs as number | null,
     statusCategory: r.statusCategory as string | null,
     refresh: Object.fromEntries(refreshColumns.map((c, i) => [c, r[`r${i}`] as string | null])),
+    counts: { comments: countOf(r.comments), attachments: countOf(r.attachments), issuelinks: countOf(r.issuelinks) },
   }));
+}
+
+function countOf(v: unknown): number | null {
+  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : null;
 }
 
 async function columnsOf(conn: DuckDBConnection, paths: readonly string[]): Promise<Set<string>> {

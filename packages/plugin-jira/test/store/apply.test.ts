@@ -159,3 +159,19 @@ describe('JiraStore.apply', () => {
     expect(await read.tables()).toEqual([]);
   });
 });
+
+describe('JiraStore.apply leaves untouched tables alone', () => {
+  it('a new issue without comments or remote links does not rewrite those tables; a stored one that lost its comments does', async () => {
+    await src.store.apply([upsert({ n: 1 })]);
+    const before = await allHashes();
+    const r = await src.store.apply([upsert({ n: 2, comments: [], remoteLinks: 'none' })]);
+    const written = r.report.tables.map((t) => t.name);
+    expect(written).not.toContain('comments');
+    expect(written).not.toContain('remote_links');
+    expect(await read.hashes('comments')).toEqual(before.comments);
+    // OPS-1 had two comments: an update without them must clear them, so the table is written.
+    const cleared = await src.store.apply([upsert({ n: 1, comments: [], updated: '2030-01-01T00:00:00.000+0000' })]);
+    expect(cleared.report.tables.map((t) => t.name)).toContain('comments');
+    expect(await keysIn('comments')).toEqual([]);
+  });
+});
