@@ -35,7 +35,8 @@ function groupRows(key: string, rows: readonly Row[], mayHaveStored = true): str
  */
 function mayHaveStored(w: IssueWrite, table: (typeof CHILD_TABLES)[number] | 'remote_links'): boolean {
   if (!w.stored) return false;
-  const count = table === 'comments' || table === 'attachments' || table === 'issuelinks' ? w.stored.counts?.[table] : undefined;
+  const counts = w.stored.counts;
+  const count = table === 'remote_links' ? counts?.remoteLinks : table === 'changelog' ? undefined : counts?.[table];
   return count === undefined || count === null || count > 0;
 }
 

@@ -83,7 +83,11 @@ export class JiraStore implements StoreAccess {
   private async storedTimes(writer: ExtractWriter, ops: readonly StoreOp[]): Promise<Map<string, StoredTimes>> {
     const keys = [...new Set(ops.map((op) => op.key))];
     const rows = await readStoredIssues(writer.connection, tablePaths(writer.previousFiles, 'issues', writer.sourceDir), { keys });
-    return new Map(rows.map((r) => [r.key, { updatedMs: r.updatedMs, createdMs: r.createdMs, counts: r.counts }]));
+    // The issues row counts comments, attachments and links; remote links are looked up (Jira has no count for them).
+    const withLinks = new Set(
+      (await lookUp(writer.connection, tablePaths(writer.previousFiles, 'remote_links', writer.sourceDir), 'issue_key', 'issue_key', keys)).map((r) => r.by),
+    );
+    return new Map(rows.map((r) => [r.key, { updatedMs: r.updatedMs, createdMs: r.createdMs, counts: { ...r.counts, remoteLinks: withLinks.has(r.key) ? 1 : 0 } }]));
   }
 
   /** The stored issues matching `filter`, by key, from the committed extract (empty before the first apply). */

@@ -12,7 +12,7 @@ export interface StoredTimes {
   updatedMs: number | null;
   createdMs: number | null;
   /** The stored issue row's counts of its children; null when unknown. */
-  counts?: { comments: number | null; attachments: number | null; issuelinks: number | null };
+  counts?: { comments: number | null; attachments: number | null; issuelinks: number | null; remoteLinks?: number | null };
 }
 
 /**
