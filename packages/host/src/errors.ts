@@ -82,6 +82,40 @@ export const AnalyticsNotReadyError = defineError(
   UnavailableError,
 );
 
+// MCP (/mcp) and the OAuth 2.1 endpoints hosted agents connect through.
+export const McpTokenRequiredError = defineError(
+  'AIDA_MCP_TOKEN_REQUIRED',
+  401,
+  'MCP needs an Authorization: Bearer token (a personal access token, a session token or an OAuth access token)',
+  AuthenticationError,
+);
+export const McpOriginRefusedError = defineError('AIDA_MCP_ORIGIN_REFUSED', 403, 'Requests to /mcp from this web origin are not allowed', NotAllowedError);
+export const McpSessionUnknownError = defineError(
+  'AIDA_MCP_SESSION_UNKNOWN',
+  404,
+  'No such MCP session: it ended or expired; initialize a new one',
+  NotFoundError,
+);
+export const McpSessionsFullError = defineError(
+  'AIDA_MCP_SESSIONS_FULL',
+  503,
+  'The server holds as many MCP sessions as it may; try again shortly',
+  UnavailableError,
+);
+export const McpClientNotFoundError = defineError('AIDA_MCP_CLIENT_NOT_FOUND', 404, 'No MCP client with that id is registered', NotFoundError);
+export const OAuthRequestUnknownError = defineError(
+  'AIDA_OAUTH_REQUEST_UNKNOWN',
+  400,
+  'This connection request is unknown or expired; start connecting again from your agent',
+  InputError,
+);
+export const OAuthNeedsHttpsError = defineError(
+  'AIDA_OAUTH_NEEDS_HTTPS',
+  503,
+  'OAuth for hosted agents needs the instance served over https: set instance.base_url',
+  UnavailableError,
+);
+
 // Jobs.
 export const JobUnknownError = defineError('AIDA_JOB_UNKNOWN', 400, 'Unknown job', InputError);
 export const JobNotFoundError = defineError('AIDA_JOB_NOT_FOUND', 404, 'No such job', NotFoundError);

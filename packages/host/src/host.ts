@@ -76,6 +76,8 @@ import { createLogger, logFormat } from './logging/logger.js';
 import { redactLogs } from './secrets/redact-logs.js';
 import { redactErrorResponses } from './secrets/redact-responses.js';
 import { unlessWebhook } from './http/webhook-body.js';
+import { mcpHosting, type McpHosting } from './mcp/hosting.js';
+import { OAuthStore } from './oauth/store.js';
 
 export interface CreateHostOptions {
   /** The instance config as parsed from YAML (validated here). Omit for an empty instance. */
@@ -155,6 +157,9 @@ class HostRuntime implements Host {
   /** Work started after a request or a rebuild (profiling) that stop() waits for before closing databases. */
   private readonly backgroundWork = new Set<Promise<unknown>>();
   private syncService: SyncService | undefined;
+  private oauthStore: OAuthStore | undefined;
+  /** /mcp, its sessions and the OAuth endpoints of hosted agents; built with the pipeline. */
+  private mcp: McpHosting | undefined;
   private jobRunLog: SystemDbJobRunLog | undefined;
   private schemaVersion = 0;
   private state: 'created' | 'starting' | 'started' | 'stopping' | 'stopped' = 'created';
@@ -215,6 +220,7 @@ class HostRuntime implements Host {
     this.routing.handler = null;
     await Promise.all([...this.servers].map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.servers.clear();
+    await this.mcp?.close();
     await this.jobs?.stop().catch((e: unknown) => this.logger.warn({ err: e }, 'stopping jobs failed'));
     await Promise.allSettled([...this.backgroundWork]);
     for (const { service } of [...this.contributions.services].reverse()) {
@@ -286,6 +292,7 @@ class HostRuntime implements Host {
     this.registry = new TableRegistry(this.systemDb);
     await this.registry.load();
     this.access = new TableAccess(this.registry, this.identity.permissions);
+    this.oauthStore = await OAuthStore.open(this.systemDb);
     if (this.demo) this.demoAdmin = await this.identity.ensureDemoAdmin();
     this.syncRepository = new SyncRepository(this.systemDb);
     this.syncService = new SyncService({
@@ -409,7 +416,7 @@ class HostRuntime implements Host {
     };
   }
 
-  /** audit → redaction → page headers → errors → body → authentication → CSRF → routes; audit sits outside so it sees final statuses. */
+  /** audit → redaction → page headers → errors → body → authentication → MCP and OAuth → CSRF → routes; audit sits outside so it sees final statuses. */
   private buildPipeline(): Middleware {
     const id = this.identity!;
     const data = this.dataContext();
@@ -430,6 +437,15 @@ class HostRuntime implements Host {
     const overrideDir = this.config.views_dir ? resolve(this.config.views_dir) : undefined;
     const assets = portalAssets(HOST_VIEWS_DIR, overrideDir);
     const providers = () => [PASSWORD_PROVIDER, ...this.contributions.authProviders.map((a) => a.provider)];
+    const mcp = (this.mcp = mcpHosting({
+      config: this.config,
+      data,
+      profiles,
+      identity: id,
+      oauthStore: this.oauthStore!,
+      contributedRoutes: this.contributions.routes.map((r) => r.route),
+      logger: this.logger,
+    }));
     const core: RouteDefinition[] = [
       healthRoute({
         version: HOST_VERSION,
@@ -459,6 +475,7 @@ class HostRuntime implements Host {
       ...pageRoutes(providers),
       ...setupPageRoutes(id),
       ...dataRoutes(data, { profiles }),
+      ...mcp.routes,
       ...openApiRoutes(() =>
         buildOpenApi([...core, ...this.contributions.routes.map((r) => r.route)], { title: `${this.config.instance.name} API`, version: HOST_VERSION }),
       ),
@@ -469,7 +486,7 @@ class HostRuntime implements Host {
       instanceName: this.config.instance.name,
       assetVersion: assets.version,
       csrf: (ctx) => csrfToken(id.tokens, ctx),
-      globals: { adminSections: ADMIN_SECTIONS },
+      globals: { adminSections: [...ADMIN_SECTIONS, ...mcp.adminSections] },
     });
     const router = buildRouterFrom(core, this.contributions, render);
     return compose([
@@ -478,14 +495,18 @@ class HostRuntime implements Host {
       pageSecurityHeaders(),
       errorMiddleware(this.logger, render),
       unlessWebhook(
-        bodyParser({
-          enableTypes: ['json', 'form'],
-          parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
-          jsonLimit: this.config.server.json_body_limit,
-          formLimit: '100kb',
-        }) as Middleware,
+        mcp.bodyParser(
+          bodyParser({
+            enableTypes: ['json', 'form'],
+            parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
+            jsonLimit: this.config.server.json_body_limit,
+            formLimit: '100kb',
+          }) as Middleware,
+        ),
       ),
       authenticate(id.users, id.pats, id.tokens),
+      // Bearer tokens and client credentials, never cookies: ahead of the CSRF guard.
+      mcp.middleware,
       csrfGuard(id.tokens),
       router.routes() as unknown as Middleware,
       router.allowedMethods({ throw: true }) as unknown as Middleware,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PLUGIN_ID_PATTERN, zByteSize, zDuration } from '@aida/core';
+import { MCP_MIN_RESULT_BUDGET_CHARS, MCP_RESULT_BUDGET_CHARS, PLUGIN_ID_PATTERN, zByteSize, zDuration } from '@aida/core';
 import { jobsConfigSchema } from '../jobs/config.js';
 
 // Each default is stated once, on its field; `.prefault({})` on a section lets the fields fill it.
@@ -115,6 +115,34 @@ export const instanceConfigSchema = z
       .object({
         /** List tables a user cannot read by name and description only, with a "Request access" button (hidden when false). */
         list_restricted: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+    /** The MCP server at /mcp for analysts' AI agents, and the OAuth 2.1 endpoints hosted agents connect through (docs/agents.md). */
+    mcp: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Web origins besides the instance's own whose pages may call /mcp; a request without an Origin header is always allowed. */
+        allowed_origins: z.array(z.url()).default([]),
+        /** MCP sessions held at once; a new one beyond this is refused (503) until an idle one expires. */
+        max_sessions: z.number().int().positive().default(200),
+        /** Sessions one user may hold; a new one beyond this ends that user's least recently used session. */
+        max_sessions_per_user: z.number().int().positive().default(10),
+        /** A session unused this long is ended (the agent initializes a new one). */
+        session_idle: zDuration({ min: '1s' }).prefault('30m'),
+        /** Characters of JSON one tool answer may hold; bigger results are paged by cursor. */
+        result_budget: z.number().int().min(MCP_MIN_RESULT_BUDGET_CHARS).default(MCP_RESULT_BUDGET_CHARS),
+        oauth: z
+          .object({
+            /** Dynamic client registration, authorization code + PKCE and refresh for hosted agents. */
+            enabled: z.boolean().default(true),
+            /** Lifetime of an access token (accepted on /mcp only). */
+            access_token_ttl: zDuration({ min: '1m', max: '1d' }).prefault('1h'),
+            /** Lifetime of a refresh token; each use replaces it with a new one. */
+            refresh_token_ttl: zDuration({ min: '1h' }).prefault('30d'),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

@@ -119,7 +119,10 @@ async function readerView(portal: PortalContext, ctx: Context, c: CatalogEntry):
     canProfile: Boolean(c.served) && c.served?.query_mode !== 'remote' && roleRank(user.role) >= roleRank('analyst'),
     // A remote table stays at its source: it is queried there, in the source's SQL, and never synced.
     sql: c.entry.query_mode === 'remote' ? null : `SELECT * FROM ${quoteIdent(name)} LIMIT 100`,
-    daCommand: c.entry.query_mode === 'remote' ? `da query --source ${c.served?.source ?? c.entry.bucket ?? '<source>'} "<SQL in the source's dialect>"` : `da sync --table ${c.entry.id}`,
+    daCommand:
+      c.entry.query_mode === 'remote'
+        ? `da query --source ${c.served?.source ?? c.entry.bucket ?? '<source>'} "<SQL in the source's dialect>"`
+        : `da sync --table ${c.entry.id}`,
     history: history?.items ?? null,
     historyTotal: history?.total ?? 0,
   };
