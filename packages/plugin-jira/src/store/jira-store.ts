@@ -87,7 +87,9 @@ export class JiraStore implements StoreAccess {
     const withLinks = new Set(
       (await lookUp(writer.connection, tablePaths(writer.previousFiles, 'remote_links', writer.sourceDir), 'issue_key', 'issue_key', keys)).map((r) => r.by),
     );
-    return new Map(rows.map((r) => [r.key, { updatedMs: r.updatedMs, createdMs: r.createdMs, counts: { ...r.counts, remoteLinks: withLinks.has(r.key) ? 1 : 0 } }]));
+    return new Map(
+      rows.map((r) => [r.key, { updatedMs: r.updatedMs, createdMs: r.createdMs, counts: { ...r.counts, remoteLinks: withLinks.has(r.key) ? 1 : 0 } }]),
+    );
   }
 
   /** The stored issues matching `filter`, by key, from the committed extract (empty before the first apply). */
