@@ -14,7 +14,7 @@ const runs: string[] = [];
 
 /** Reads `events` or `web.events` out of the SQL; 2 KiB per query; `web.big` is over the scan cap. */
 function plan(sql: string): RemoteEstimate {
-  const named = [...sql.matchAll(/\b(?:from|join)\s+((?:web\.)?[a-z_]+)/gi)].map((m) => m[1].toLowerCase().replace(/^web\./, ''));
+  const named = [...sql.replace(/`/g, '').matchAll(/\b(?:from|join)\s+((?:web\.)?[a-z_]+)/gi)].map((m) => m[1].toLowerCase().replace(/^web\./, ''));
   if (!named.length) throw new InputError('Warehouse: the query reads no table');
   return { tables: [...new Set(named)], unregistered: [], bytes: named.includes('big') ? 10 ** 9 : EVENTS_BYTES };
 }
@@ -46,7 +46,8 @@ const warehouse = definePlugin({
         estimate: async (sql) => plan(sql),
         async run(sql, o) {
           runs.push(sql);
-          const reader = await conn.runAndReadAll(`SELECT * FROM (${sql}) LIMIT ${o.limit + 1}`);
+          // The warehouse's dialect quotes names with backticks, as GoogleSQL does.
+          const reader = await conn.runAndReadAll(`SELECT * FROM (${sql.replace(/`/g, '"')}) LIMIT ${o.limit + 1}`);
           const rows = reader.getRowsJS().map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v)));
           return {
             columns: reader.columnNames().map((name, i) => ({ name, type: reader.columnTypes()[i].toString() })),
@@ -114,6 +115,19 @@ describe('da query at a source', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.json()).toMatchObject({ rows: [[5]], bytes_scanned: EVENTS_BYTES });
     expect(runs).toEqual(['SELECT count(*) AS n FROM events']);
+  });
+
+  it('--remote sends source SQL DuckDB cannot parse to the source, and a plain syntax error still reads as one', async () => {
+    runs.length = 0;
+    const sourceSql = 'SELECT count(*) AS n FROM `web`.`events`';
+    const r = await ws.run(['query', '--remote', sourceSql, '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.json()).toMatchObject({ rows: [[5]], bytes_scanned: EVENTS_BYTES });
+    expect(runs).toEqual([sourceSql]);
+    const bad = await ws.run(['query', '--remote', 'SELEKT 1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/syntax error/i);
+    expect(bad.stderr).toMatch(/not DuckDB SQL, and at the source/);
   });
 
   it("reports the server's refusals with their exit codes and detail", async () => {

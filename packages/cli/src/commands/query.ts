@@ -124,9 +124,31 @@ async function serverQuery(ctx: Context, sql: string, limit: number, source: str
   try {
     return await ctx.api().json<RemoteAnswer>('/api/query', { method: 'POST', body: { sql, limit } });
   } catch (e) {
-    if (e instanceof CliError && e.details.status === 400 && namesRemoteTable(e.details.detail)) return atSource();
+    if (!(e instanceof CliError) || e.details.status !== 400) throw e;
+    if (namesRemoteTable(e.details.detail)) return atSource();
+    // Not DuckDB SQL: maybe the source's own (GoogleSQL's `project.dataset.table`). Tried there
+    // when the server has such a source; otherwise, or when the source refuses it too, DuckDB's error stands.
+    if (isSyntaxError(e.details.detail)) {
+      try {
+        return await atSource();
+      } catch (atSourceError) {
+        if (atSourceError instanceof CliError && noSourceQueries(atSourceError.details.detail)) throw e;
+        throw new CliError(e.kind, e.message, { ...e.details, hint: `not DuckDB SQL, and at the source: ${(atSourceError as Error).message}` });
+      }
+    }
     throw e;
   }
+}
+
+/** The detail of /api/query's answer to text DuckDB could not parse (where it stopped, and why). */
+function isSyntaxError(detail: unknown): boolean {
+  return typeof detail === 'object' && detail !== null && 'engine_message' in detail && 'position' in detail;
+}
+
+/** The detail of /api/query/remote's answer when no source of the instance queries at the source. */
+function noSourceQueries(detail: unknown): boolean {
+  const sources = typeof detail === 'object' && detail !== null ? (detail as { sources?: unknown }).sources : undefined;
+  return Array.isArray(sources) && sources.length === 0;
 }
 
 /** The detail of /api/query's answer to a query naming a table whose rows stay at its source. */
