@@ -108,6 +108,17 @@ export {
 export { type NavigationEntry, type ViewRegistry } from './contracts/views.js';
 export { type RequestUser } from './contracts/request.js';
 export { mailerToken, type MailMessage, type Mailer } from './contracts/mail.js';
+export {
+  type DataFreshness,
+  type DeliveryOutcome,
+  type Notification,
+  type NotificationChannel,
+  type NotificationChart,
+  type NotificationRequest,
+  type Notifications,
+  type SentNotification,
+  type TableFreshness,
+} from './contracts/notifications.js';
 export { type AnalystNote, type AnalystNotes, type PluginDatabase, type PluginMigration, type SqlStatements } from './contracts/database.js';
 export { type JobContext, type JobHandler, type JobOptions, type JobOutcome, type JobRegistry } from './contracts/jobs.js';
 export { type AidaHost, type SyncResult } from './contracts/host.js';

@@ -8,6 +8,7 @@ import type { RouteRegistry } from './contracts/routes.js';
 import type { ViewRegistry } from './contracts/views.js';
 import type { OneTimeTokens, RateLimits, SessionIssuer, UserDirectory } from './contracts/identity.js';
 import type { AnalystNotes, PluginDatabase } from './contracts/database.js';
+import type { DataFreshness, Notifications } from './contracts/notifications.js';
 
 /**
  * A typed DI key. Underneath it is `Symbol.for('aida:<id>')`, so two copies of
@@ -59,4 +60,8 @@ export const tokens = {
   /** The plugin's own tables in the system database (scoped: migrations are recorded per plugin). */
   database: createToken<PluginDatabase>('core.database'),
   analystNotes: createToken<AnalystNotes>('core.analyst-notes'),
+  /** The notification hub: send a user a message, or register a channel that delivers them. */
+  notifications: createToken<Notifications>('core.notifications'),
+  /** How current the tables a user can read are. */
+  freshness: createToken<DataFreshness>('core.freshness'),
 } as const;

@@ -121,6 +121,9 @@ export const JobUnknownError = defineError('AIDA_JOB_UNKNOWN', 400, 'Unknown job
 export const JobNotFoundError = defineError('AIDA_JOB_NOT_FOUND', 404, 'No such job', NotFoundError);
 export const JobDisabledError = defineError('AIDA_JOB_DISABLED', 409, "The job is disabled in this instance's config", ConflictError);
 
+// Notifications.
+export const NotificationNotFoundError = defineError('AIDA_NOTIFICATION_NOT_FOUND', 404, 'No such notification', NotFoundError);
+
 // The query API: the statement check, the engine, the answer.
 export const QueryEmptyError = defineError('AIDA_QUERY_EMPTY', 400, 'sql is empty: send one SELECT statement', InputError);
 export const QueryTooLongError = defineError('AIDA_QUERY_TOO_LONG', 400, 'sql is too long', InputError);

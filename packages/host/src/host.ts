@@ -78,6 +78,14 @@ import { redactErrorResponses } from './secrets/redact-responses.js';
 import { unlessWebhook } from './http/webhook-body.js';
 import { mcpHosting, type McpHosting } from './mcp/hosting.js';
 import { OAuthStore } from './oauth/store.js';
+import { NotificationStore } from './notifications/store.js';
+import { NotificationHub } from './notifications/hub.js';
+import { RegistryFreshness } from './notifications/freshness.js';
+import { OwnerQueries } from './notifications/owner-query.js';
+import { notificationRoutes } from './notifications/routes.js';
+import { DEFAULT_QUERY_LIMITS, QueryRunner } from './data/query/runner.js';
+import type { HostFeature } from './features.js';
+import { hostFeatures } from './feature-list.js';
 
 export interface CreateHostOptions {
   /** The instance config as parsed from YAML (validated here). Omit for an empty instance. */
@@ -160,6 +168,10 @@ class HostRuntime implements Host {
   private oauthStore: OAuthStore | undefined;
   /** /mcp, its sessions and the OAuth endpoints of hosted agents; built with the pipeline. */
   private mcp: McpHosting | undefined;
+  private notificationStore: NotificationStore | undefined;
+  private hub: NotificationHub | undefined;
+  private features: HostFeature[] = [];
+  private readonly detachers = new Map<Server, (() => void)[]>();
   private jobRunLog: SystemDbJobRunLog | undefined;
   private schemaVersion = 0;
   private state: 'created' | 'starting' | 'started' | 'stopping' | 'stopped' = 'created';
@@ -198,6 +210,7 @@ class HostRuntime implements Host {
       await this.openState();
       this.registerHostTokens();
       await this.initPlugins();
+      this.features = this.buildFeatures();
       await this.openAnalytics();
       await this.startJobs();
       for (const { service } of this.contributions.services) await service.start();
@@ -221,6 +234,8 @@ class HostRuntime implements Host {
     await Promise.all([...this.servers].map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.servers.clear();
     await this.mcp?.close();
+    for (const f of [...this.features].reverse())
+      await f.stop?.().catch((e: unknown) => this.logger.warn({ err: e, feature: f.id }, 'stopping a feature failed'));
     await this.jobs?.stop().catch((e: unknown) => this.logger.warn({ err: e }, 'stopping jobs failed'));
     await Promise.allSettled([...this.backgroundWork]);
     for (const { service } of [...this.contributions.services].reverse()) {
@@ -236,6 +251,7 @@ class HostRuntime implements Host {
 
   async listen(port = 0, hostname = '127.0.0.1'): Promise<{ url: string; port: number; close(): Promise<void> }> {
     const server = createServer(this.koa.callback());
+    this.attach(server);
     await new Promise<void>((res, rej) => {
       server.once('error', rej);
       server.listen(port, hostname, () => res());
@@ -248,9 +264,19 @@ class HostRuntime implements Host {
       port: actual,
       close: () => {
         this.servers.delete(server);
+        for (const detach of this.detachers.get(server) ?? []) detach();
+        this.detachers.delete(server);
         return new Promise<void>((r) => server.close(() => r()));
       },
     };
+  }
+
+  attach(server: Server): void {
+    if (this.detachers.has(server)) return;
+    this.detachers.set(
+      server,
+      this.features.flatMap((f) => (f.attach ? [f.attach(server)] : [])),
+    );
   }
 
   resolve<T>(token: Token<T>): T {
@@ -307,6 +333,8 @@ class HostRuntime implements Host {
       pushRebuildDelayMs: this.config.analytics.push_rebuild_delay,
       pushHistoryIntervalMs: this.config.analytics.push_history_interval,
     });
+    this.notificationStore = new NotificationStore(this.systemDb);
+    this.hub = new NotificationHub(this.notificationStore, this.logger.child({ component: 'notifications' }));
     const syncService = this.syncService;
     this.contributions.push = (source, write) => syncService.push(source, write);
   }
@@ -321,6 +349,10 @@ class HostRuntime implements Host {
     this.container.register(tokens.oneTimeTokens.symbol, { useValue: id.oneTimeTokens });
     this.container.register(tokens.users.symbol, { useValue: id.users });
     this.container.register(tokens.rateLimits.symbol, { useValue: id.rateLimits });
+    this.container.register(tokens.notifications.symbol, { useValue: this.hub! });
+    this.container.register(tokens.freshness.symbol, {
+      useValue: new RegistryFreshness({ users: id.users, registry: this.registry!, access: this.access!, sync: this.syncRepo() }),
+    });
     this.container.register(tokens.analystNotes.symbol, { useValue: analystNotes(this.dataDir, (userId) => id.users.get(userId)?.email) });
     for (const [symbol, value] of this.overrides) this.container.register(symbol, { useValue: value });
   }
@@ -374,8 +406,10 @@ class HostRuntime implements Host {
       await this.jobs!.now(name, data);
     };
     await scheduleContributedJobs(this.jobs, this.contributions);
+    for (const f of this.features) f.defineJobs?.(this.jobs);
     await this.jobs.start();
     await this.applyTableSchedules();
+    for (const f of this.features) await f.start?.(this.jobs);
   }
 
   private applyTableSchedules(): Promise<void> {
@@ -394,6 +428,21 @@ class HostRuntime implements Host {
     if (!created && existsSync(join(this.dataDir, 'extracts', 'demo', 'extract.duckdb'))) return;
     const result = await this.syncSource('demo');
     if (result.error) this.logger.error(`demo extraction failed: ${result.error}`);
+  }
+
+  /** Alerts, scripts, the WebSocket gateway: built once plugins have registered their channels. */
+  private buildFeatures(): HostFeature[] {
+    const data = this.dataContext();
+    // Its own runner, so alerts and scripts never take the slots analysts' queries wait for.
+    const runner = new QueryRunner(data, { ...DEFAULT_QUERY_LIMITS, ...data.queryLimits, maxConcurrent: 2 }, join(this.dataDir, 'tmp', 'owner-query'));
+    return hostFeatures({
+      config: this.config,
+      data,
+      identity: this.identity!,
+      hub: this.hub!,
+      owners: new OwnerQueries({ runner, users: this.identity!.users }),
+      logger: this.logger,
+    });
   }
 
   /** What the data API's routes need. */
@@ -476,6 +525,8 @@ class HostRuntime implements Host {
       ...setupPageRoutes(id),
       ...dataRoutes(data, { profiles }),
       ...mcp.routes,
+      ...notificationRoutes(this.notificationStore!),
+      ...this.features.flatMap((f) => f.routes()),
       ...openApiRoutes(() =>
         buildOpenApi([...core, ...this.contributions.routes.map((r) => r.route)], { title: `${this.config.instance.name} API`, version: HOST_VERSION }),
       ),

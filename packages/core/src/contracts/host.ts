@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type Koa from 'koa';
 import type { Connector, ExtractReport } from './connector.js';
 import type { Orchestrator, RebuildResult } from './orchestrator.js';
@@ -27,6 +28,11 @@ export interface AidaHost {
   stop(): Promise<void>;
   /** Starts an HTTP server for this host (the embedding app may mount `koa` instead). */
   listen(port?: number, hostname?: string): Promise<{ url: string; port: number; close(): Promise<void> }>;
+  /**
+   * Serves what is not plain HTTP (the WebSocket gateway at /ws) on a server the embedding app
+   * created around `koa.callback()`; `listen` does this itself. Call it after `start`.
+   */
+  attach(server: Server): void;
   /** The connector that provides a source, once the host has started. */
   connector(source: string): Connector | undefined;
   /** Extracts one source (all its tables, or the listed ones) and rebuilds the analytics database. */

@@ -7,9 +7,21 @@ import { pluginSchemas } from './006-plugin-schemas.js';
 import { jobOutcomes } from './007-job-outcomes.js';
 import { remoteQuery } from './008-remote-query.js';
 import { mcpOauth } from './009-mcp-oauth.js';
+import { notifications } from './010-notifications.js';
 import type { Migration } from './runner.js';
 
 /** Every migration, in order. Append new ones; never edit a released one. */
-export const migrations: readonly Migration[] = [initial, jobs, identity, syncWarnings, jobRuns, pluginSchemas, jobOutcomes, remoteQuery, mcpOauth];
+export const migrations: readonly Migration[] = [
+  initial,
+  jobs,
+  identity,
+  syncWarnings,
+  jobRuns,
+  pluginSchemas,
+  jobOutcomes,
+  remoteQuery,
+  mcpOauth,
+  notifications,
+];
 export const SCHEMA_VERSION = Math.max(...migrations.map((m) => m.version));
 export { migrate } from './runner.js';
