@@ -9,12 +9,13 @@ import * as keboola from '@aida/plugin-keboola';
 import * as jira from '@aida/plugin-jira';
 import * as memory from '@aida/plugin-memory';
 import * as bigquery from '@aida/plugin-bigquery';
+import * as telegram from '@aida/plugin-telegram';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const packages = join(root, 'packages');
 
 /** Every error class the packages export from their catalogues. */
-const classes = Object.entries({ core, host, email, keboola, jira, memory, bigquery }).flatMap(([pkg, mod]) =>
+const classes = Object.entries({ core, host, email, keboola, jira, memory, bigquery, telegram }).flatMap(([pkg, mod]) =>
   Object.entries(mod)
     .filter((entry): entry is [string, core.ErrorClass<never>] => core.isErrorClass(entry[1]))
     .map(([name, kind]) => ({ pkg, name, kind })),

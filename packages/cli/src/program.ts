@@ -7,6 +7,7 @@ import { registerExplore } from './commands/explore.js';
 import { registerStatus } from './commands/status.js';
 import { registerAdmin } from './commands/admin.js';
 import { registerDiagnose } from './commands/diagnose.js';
+import { registerNotifications } from './commands/notifications.js';
 import { registerMcp } from './mcp/command.js';
 import { VERSION } from './version.js';
 
@@ -21,7 +22,17 @@ export function buildProgram(o: { json?: boolean } = {}): Command {
     .showSuggestionAfterError()
     .exitOverride();
   if (o.json) program.configureOutput({ outputError: () => undefined });
-  for (const register of [registerAuth, registerSync, registerQuery, registerExplore, registerStatus, registerAdmin, registerDiagnose, registerMcp])
+  for (const register of [
+    registerAuth,
+    registerSync,
+    registerQuery,
+    registerExplore,
+    registerStatus,
+    registerAdmin,
+    registerDiagnose,
+    registerNotifications,
+    registerMcp,
+  ])
     register(program);
   program.commands.forEach(exitOverrideDeep);
   program.addHelpText(

@@ -105,7 +105,7 @@ export {
   type RouteRegistry,
   type SuccessStatus,
 } from './contracts/routes.js';
-export { type NavigationEntry, type ViewRegistry } from './contracts/views.js';
+export { type DashboardPanel, type NavigationEntry, type ViewRegistry } from './contracts/views.js';
 export { type RequestUser } from './contracts/request.js';
 export { mailerToken, type MailMessage, type Mailer } from './contracts/mail.js';
 export {

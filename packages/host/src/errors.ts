@@ -124,6 +124,32 @@ export const JobDisabledError = defineError('AIDA_JOB_DISABLED', 409, "The job i
 // Notifications.
 export const NotificationNotFoundError = defineError('AIDA_NOTIFICATION_NOT_FOUND', 404, 'No such notification', NotFoundError);
 
+// Alerts (packages/host/src/alerts): rules on data that notify their owner.
+export const AlertNotFoundError = defineError('AIDA_ALERT_NOT_FOUND', 404, 'No such alert rule', NotFoundError);
+export const AlertScheduleInvalidError = defineError('AIDA_ALERT_SCHEDULE_INVALID', 400, 'The schedule is not a 5-field cron expression', InputError);
+export const AlertChannelUnknownError = defineError('AIDA_ALERT_CHANNEL_UNKNOWN', 400, 'No notification channel with that id is registered', InputError);
+export const AlertColumnUnknownError = defineError('AIDA_ALERT_COLUMN_UNKNOWN', 400, 'The rule names a column its SQL does not return', InputError);
+export const AlertTemplateInvalidError = defineError('AIDA_ALERT_TEMPLATE_INVALID', 400, 'The message template cannot be read', InputError);
+export const AlertLimitError = defineError('AIDA_ALERT_LIMIT', 409, 'You already have as many alert rules as a user may', ConflictError);
+
+// Scripts (packages/host/src/scripts): JavaScript modules run in a sandbox that notify their owner.
+export const ScriptsDisabledError = defineError(
+  'AIDA_SCRIPTS_DISABLED',
+  404,
+  'Scripts are disabled on this instance; set scripts.enabled: true in instance.yaml to turn them on',
+  NotFoundError,
+);
+export const ScriptsSandboxUnavailableError = defineError(
+  'AIDA_SCRIPTS_SANDBOX_UNAVAILABLE',
+  500,
+  'scripts.enabled is true but the script sandbox (isolated-vm in a child process) cannot start',
+  StartupError,
+);
+export const ScriptNotFoundError = defineError('AIDA_SCRIPT_NOT_FOUND', 404, 'No such script', NotFoundError);
+export const ScriptInvalidError = defineError('AIDA_SCRIPT_INVALID', 400, 'The script does not compile as a module without imports', InputError);
+export const ScriptsBusyError = defineError('AIDA_SCRIPTS_BUSY', 429, 'As many scripts are running as may at once; retry in a moment', RateLimitedError);
+export const ScriptQueryLimitError = defineError('AIDA_SCRIPT_QUERY_LIMIT', 429, 'The run has made as many queries as one run may (scripts.max_queries)');
+
 // The query API: the statement check, the engine, the answer.
 export const QueryEmptyError = defineError('AIDA_QUERY_EMPTY', 400, 'sql is empty: send one SELECT statement', InputError);
 export const QueryTooLongError = defineError('AIDA_QUERY_TOO_LONG', 400, 'sql is too long', InputError);

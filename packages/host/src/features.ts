@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import type { RouteDefinition } from '@aida/core';
+import type { NavigationEntry, RouteDefinition } from '@aida/core';
 import type { InstanceConfig } from './config/schema.js';
 import type { DataContext } from './data/context.js';
 import type { Identity } from './identity/identity.js';
@@ -19,6 +19,8 @@ export interface HostFeature {
   /** Called once the scheduler runs (e.g. to schedule each rule's recurring job). */
   start?(jobs: JobScheduler): Promise<void>;
   routes(): RouteDefinition[];
+  /** Entries of the portal's main navigation, to the feature's pages. */
+  navigation?: readonly NavigationEntry[];
   /** Serves the feature's non-HTTP endpoints (a WebSocket upgrade) on a server; returns how to detach. */
   attach?(server: Server): () => void;
   stop?(): Promise<void>;

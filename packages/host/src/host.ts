@@ -54,7 +54,7 @@ import { TableRegistry } from './data/registry.js';
 import type { DataContext } from './data/context.js';
 import { limitsFromConfig } from './data/query/limits.js';
 import { dataRoutes } from './data/routes.js';
-import { createProfileService } from './data/profiles/service.js';
+import { createProfileService, type ProfileService } from './data/profiles/service.js';
 import { applyTableSchedules, defineSyncJobs, scheduleContributedJobs } from './sync/sync-jobs.js';
 import { initPlugins } from './plugins/init.js';
 import { authenticate } from './identity/sessions.js';
@@ -169,6 +169,7 @@ class HostRuntime implements Host {
   /** /mcp, its sessions and the OAuth endpoints of hosted agents; built with the pipeline. */
   private mcp: McpHosting | undefined;
   private notificationStore: NotificationStore | undefined;
+  private profiles: ProfileService | undefined;
   private hub: NotificationHub | undefined;
   private features: HostFeature[] = [];
   private readonly detachers = new Map<Server, (() => void)[]>();
@@ -211,6 +212,7 @@ class HostRuntime implements Host {
       this.registerHostTokens();
       await this.initPlugins();
       this.features = this.buildFeatures();
+      for (const entry of this.features.flatMap((f) => f.navigation ?? [])) this.contributions.navigation.push({ ...entry, pluginId: 'aida' });
       await this.openAnalytics();
       await this.startJobs();
       for (const { service } of this.contributions.services) await service.start();
@@ -231,9 +233,13 @@ class HostRuntime implements Host {
     if (this.state === 'stopped' || this.state === 'stopping') return;
     this.state = 'stopping';
     this.routing.handler = null;
+    // Upgraded sockets (the WebSocket gateway) hold a server open: close them before waiting for it.
+    for (const detach of [...this.detachers.values()].flat()) detach();
+    this.detachers.clear();
     await Promise.all([...this.servers].map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.servers.clear();
     await this.mcp?.close();
+    this.profiles?.close();
     for (const f of [...this.features].reverse())
       await f.stop?.().catch((e: unknown) => this.logger.warn({ err: e, feature: f.id }, 'stopping a feature failed'));
     await this.jobs?.stop().catch((e: unknown) => this.logger.warn({ err: e }, 'stopping jobs failed'));
@@ -470,7 +476,7 @@ class HostRuntime implements Host {
     const id = this.identity!;
     const data = this.dataContext();
     // One profile service: the routes serve what it computes after every rebuild.
-    const profiles = createProfileService(data);
+    const profiles = (this.profiles = createProfileService(data, undefined, this.config.analytics.profile_min_interval));
     const profileAfterRebuild = () => {
       const run = profiles.afterRebuild().finally(() => this.backgroundWork.delete(run));
       this.backgroundWork.add(run);
@@ -509,6 +515,7 @@ class HostRuntime implements Host {
         baseUrl: this.config.instance.base_url?.replace(/\/$/, ''),
         listRestricted: this.config.catalog.list_restricted,
         plugins: () => this.pluginSummaries(),
+        dashboardPanels: () => this.contributions.dashboardPanels,
         mail: () =>
           this.container.isRegistered(mailerToken.symbol, true)
             ? { mailer: this.container.resolve<Mailer>(mailerToken.symbol), instanceName: this.config.instance.name }

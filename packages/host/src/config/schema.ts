@@ -77,6 +77,8 @@ export const instanceConfigSchema = z
         rebuild_after_sync: z.boolean().default(true),
         /** Profile the tables whose data changed after every rebuild (in the background). */
         profile_after_rebuild: z.boolean().default(true),
+        /** A table profiled less than this long ago is profiled again only once it has passed (a pushing source changes every second). */
+        profile_min_interval: zDuration().prefault('5m'),
         /** How long after a push connector's write (a webhook) the rebuild starts; the pushes of a burst share it. */
         push_rebuild_delay: zDuration().prefault('250ms'),
         /** Successful pushes are summed into one sync_history row per table at most this often; errors and warnings go in at once. */
@@ -143,6 +145,61 @@ export const instanceConfigSchema = z
           })
           .strict()
           .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    /** The WebSocket gateway at /ws: notifications and sync events pushed to connected clients (docs/notifications.md). */
+    ws: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** The first message must be `{type: "auth", token}` within this long, else the socket is closed with 4401. */
+        auth_timeout: zDuration({ min: '10ms' }).prefault('10s'),
+        /** How often the host pings each socket. */
+        ping_interval: zDuration({ min: '10ms' }).prefault('30s'),
+        /** A socket that has not answered this many pings in a row is dropped. */
+        max_missed_pongs: z.number().int().positive().default(3),
+        /** Sockets one user may hold at once; the next one is refused with 4429. */
+        max_connections_per_user: z.number().int().positive().default(5),
+        /** Largest message a client may send; a bigger one closes its socket (1009). */
+        max_payload: zByteSize({ min: '1KiB' }).prefault('64KiB'),
+        /** How often open sockets' tokens are checked again (revoked PAT, deactivated user, expired session) and new sync failures looked up. */
+        recheck_interval: zDuration({ min: '10ms' }).prefault('2s'),
+      })
+      .strict()
+      .prefault({}),
+    /** Alert rules on data (docs/notifications.md, Alerts): `/api/alerts` and the `/alerts` page. */
+    alerts: z
+      .object({
+        /** Off: no alert routes or page, and no rule runs on this instance. */
+        enabled: z.boolean().default(true),
+        /** Rules one user may own; one more is refused (409). */
+        max_rules_per_user: z.number().int().positive().default(50),
+        /** The shortest cooldown a rule may have. */
+        min_cooldown: zDuration().prefault('1m'),
+        /** Rows a run reads from its SQL (the condition, the message's row_count and the chart see at most these). */
+        row_limit: z.number().int().positive().max(100_000).default(5000),
+        /** History entries kept per rule; older ones are dropped as new ones are recorded. */
+        history_per_rule: z.number().int().positive().default(500),
+      })
+      .strict()
+      .prefault({}),
+    /** Notification scripts (docs/notifications.md, Scripts): JavaScript modules run in an isolate in a child process; admin only. */
+    scripts: z
+      .object({
+        /** Off by default: the /api/scripts routes answer 404 saying how to turn them on, and no script runs. */
+        enabled: z.boolean().default(false),
+        /** Wall-clock time one run may take; the isolate is stopped, then its process killed. */
+        timeout: zDuration({ min: '100ms', max: '10m' }).prefault('10s'),
+        /** Heap of a run's isolate (at least 8MiB). */
+        memory: zByteSize({ min: '8MiB', max: '4GiB' }).prefault('64MiB'),
+        /** Bytes of logs plus the returned value one run may produce. */
+        max_output: zByteSize({ min: '1KiB', max: '16MiB' }).prefault('64KiB'),
+        /** query() calls one run may make. */
+        max_queries: z.number().int().positive().default(20),
+        /** Rows one query() call returns at most (`truncated` says more exist). */
+        max_rows: z.number().int().positive().max(100_000).default(5000),
+        /** Runs at once on this instance (each is its own process); more wait briefly, then get 429. */
+        max_concurrent: z.number().int().positive().default(2),
       })
       .strict()
       .prefault({}),

@@ -1,4 +1,12 @@
-import { AuthenticationError, UnknownUserError, UserDeactivatedError, type IssuedSession, type SessionIssuer, type VerifiedIdentity } from '@aida/core';
+import {
+  AuthenticationError,
+  UnknownUserError,
+  UserDeactivatedError,
+  type IssuedSession,
+  type RequestUser,
+  type SessionIssuer,
+  type VerifiedIdentity,
+} from '@aida/core';
 import type { Context, Middleware } from 'koa';
 import type { PatRepository } from './pats.js';
 import type { SessionTokens } from './session-tokens.js';
@@ -44,6 +52,21 @@ export class HostSessionIssuer implements SessionIssuer {
 }
 
 /**
+ * The caller a session JWT or PAT stands for, checked against the users and tokens in memory
+ * (so a deactivated user or a revoked token fails at once). Throws an AuthenticationError.
+ * Every request is checked with it, and so is each WebSocket of the gateway (packages/host/src/ws).
+ */
+export function verifyBearer(raw: string, ip: string, users: UsersRepository, pats: PatRepository, tokens: SessionTokens): RequestUser {
+  const claims = tokens.verify(raw);
+  if (claims.typ === 'pat') pats.check(claims.jti, raw, ip);
+  const user = users.get(claims.sub);
+  if (!user) throw new UnknownUserError('Unknown user');
+  if (!user.active) throw new UserDeactivatedError('This account is deactivated');
+  // The role comes from the user record, not the token, so a demotion applies at once.
+  return { id: user.id, email: user.email, role: user.role, tokenType: claims.typ, tokenId: claims.jti };
+}
+
+/**
  * Reads the Bearer header or the `access_token` cookie. A valid token of an active user sets
  * `ctx.state.user`; anything else leaves the request anonymous, and the route's guard decides
  * (401 for every non-public route). A deactivated user or revoked token is rejected at once,
@@ -56,13 +79,7 @@ export function authenticate(users: UsersRepository, pats: PatRepository, tokens
     const raw = bearer ?? ctx.cookies.get('access_token');
     if (raw) {
       try {
-        const claims = tokens.verify(raw);
-        if (claims.typ === 'pat') pats.check(claims.jti, raw, ctx.ip);
-        const user = users.get(claims.sub);
-        if (!user) throw new UnknownUserError('Unknown user');
-        if (!user.active) throw new UserDeactivatedError('This account is deactivated');
-        // The role comes from the user record, not the token, so a demotion applies at once.
-        ctx.state.user = { id: user.id, email: user.email, role: user.role, tokenType: claims.typ, tokenId: claims.jti };
+        ctx.state.user = verifyBearer(raw, ctx.ip, users, pats, tokens);
       } catch (e) {
         if (!(e instanceof AuthenticationError)) throw e;
         ctx.state.authError = e;

@@ -13,7 +13,7 @@
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { JobParameters } from 'agenda';
 import type { SerialSql, SqlRunner } from '../state/system-db.js';
-import { Batcher } from './batcher.js';
+import { Batcher } from '../state/batcher.js';
 import { toJob, ts, type JobRow } from './duckdb-job-rows.js';
 
 /** One `getNextJobToRun` call. */

@@ -20,7 +20,7 @@ import {
   type RemoveJobsOptions,
 } from 'agenda';
 import type { SerialSql, SqlRunner, SystemDb } from '../state/system-db.js';
-import { Batcher } from './batcher.js';
+import { Batcher } from '../state/batcher.js';
 import { JobLocker, lockDue } from './duckdb-job-lock.js';
 import { asJson, jsonContains, matchingIds, orderBy, Where } from './duckdb-job-query.js';
 import { toJob, ts, type JobRow } from './duckdb-job-rows.js';

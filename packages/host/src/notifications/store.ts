@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DeliveryOutcome, Notification, NotificationChart } from '@aida/core';
-import type { SystemDb } from '../state/system-db.js';
+import { Batcher } from '../state/batcher.js';
+import type { SqlRunner, SystemDb } from '../state/system-db.js';
 
 interface NotificationRow {
   id: string;
@@ -37,39 +38,59 @@ function fromRow(r: NotificationRow): StoredNotification {
   };
 }
 
-/** The `notifications` table. */
+type NewNotification = Notification & { chart?: NotificationChart };
+
+/** One multi-row INSERT for the notifications a fan-out sends at once. */
+async function insertMany(tx: SqlRunner, batch: readonly NewNotification[]): Promise<void[]> {
+  await tx.run(
+    `INSERT INTO notifications (id, user_id, title, body, origin, chart, chart_alt, created_at) VALUES ${batch
+      .map(() => '(?, ?, ?, ?, ?, from_base64(?), ?, ?::TIMESTAMPTZ)')
+      .join(', ')}`,
+    batch.flatMap((n) => [
+      n.id,
+      n.userId,
+      n.title,
+      n.body,
+      n.origin,
+      n.chart ? Buffer.from(n.chart.png).toString('base64') : null,
+      n.chart?.alt ?? null,
+      n.createdAt.toISOString(),
+    ]),
+  );
+  return batch.map(() => undefined);
+}
+
+async function recordMany(tx: SqlRunner, batch: readonly { id: string; deliveries: string }[]): Promise<void[]> {
+  await tx.run(
+    `UPDATE notifications SET deliveries = v.deliveries FROM (VALUES ${batch.map(() => '(?, ?)').join(', ')}) AS v(id, deliveries) WHERE notifications.id = v.id`,
+    batch.flatMap((r) => [r.id, r.deliveries]),
+  );
+  return batch.map(() => undefined);
+}
+
+/**
+ * The `notifications` table. Inserts and delivery records are coalesced: an alert or a
+ * broadcast sends to hundreds of users at once, and one statement per row on the serial
+ * system database would hold the last of them back by seconds.
+ */
 export class NotificationStore {
-  constructor(private readonly db: SystemDb) {}
+  private readonly inserts: Batcher<NewNotification, void>;
+  private readonly records: Batcher<{ id: string; deliveries: string }, void>;
+
+  constructor(private readonly db: SystemDb) {
+    const sql = () => Promise.resolve(db);
+    this.inserts = new Batcher(sql, insertMany);
+    this.records = new Batcher(sql, recordMany, (r) => r.id);
+  }
 
   async insert(input: { userId: string; title: string; body: string; origin: string; chart?: NotificationChart }): Promise<Notification> {
-    const id = randomUUID();
-    const createdAt = new Date();
-    await this.db.run(
-      'INSERT INTO notifications (id, user_id, title, body, origin, chart, chart_alt, created_at) VALUES (?, ?, ?, ?, ?, from_base64(?), ?, ?::TIMESTAMPTZ)',
-      [
-        id,
-        input.userId,
-        input.title,
-        input.body,
-        input.origin,
-        input.chart ? Buffer.from(input.chart.png).toString('base64') : null,
-        input.chart?.alt ?? null,
-        createdAt.toISOString(),
-      ],
-    );
-    return {
-      id,
-      userId: input.userId,
-      title: input.title,
-      body: input.body,
-      origin: input.origin,
-      createdAt,
-      ...(input.chart ? { chartUrl: chartPath(id) } : {}),
-    };
+    const n: Notification = { id: randomUUID(), userId: input.userId, title: input.title, body: input.body, origin: input.origin, createdAt: new Date() };
+    await this.inserts.submit({ ...n, chart: input.chart });
+    return input.chart ? { ...n, chartUrl: chartPath(n.id) } : n;
   }
 
   async recordDeliveries(id: string, deliveries: Record<string, DeliveryOutcome>): Promise<void> {
-    await this.db.run('UPDATE notifications SET deliveries = ? WHERE id = ?', [JSON.stringify(deliveries), id]);
+    await this.records.submit({ id, deliveries: JSON.stringify(deliveries) });
   }
 
   /** A user's notifications, newest first; `origin` narrows to one producer (`alert:<id>`). */

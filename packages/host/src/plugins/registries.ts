@@ -11,6 +11,7 @@ import {
   type ExtractReport,
   type ExtractWriter,
   type ConnectorRegistry,
+  type DashboardPanel,
   type JobHandler,
   type JobOptions,
   type JobRegistry,
@@ -24,7 +25,7 @@ import {
 import type { JobOverride } from '../config/schema.js';
 
 /** First path segments of the host's own pages and APIs: a plugin with one of these ids cannot add pages there. */
-const HOST_PAGE_ROOTS = new Set(['api', 'auth', 'webhooks', 'assets', 'login', 'dashboard', 'catalog', 'access', 'account', 'admin']);
+const HOST_PAGE_ROOTS = new Set(['api', 'auth', 'webhooks', 'assets', 'login', 'dashboard', 'catalog', 'access', 'account', 'admin', 'alerts', 'mcp', 'oauth', 'ws']);
 
 export interface OwnedConnector {
   pluginId: string;
@@ -52,6 +53,8 @@ export class Contributions {
   readonly jobs = new Map<string, JobDefinition>();
   readonly viewFolders: { pluginId: string; path: string }[] = [];
   readonly navigation: (NavigationEntry & { pluginId: string })[] = [];
+  /** Boxes plugins add to the dashboard, in the order the plugins initialised. */
+  readonly dashboardPanels: (DashboardPanel & { pluginId: string })[] = [];
   readonly services: { pluginId: string; service: Service }[] = [];
   readonly authProviders: { pluginId: string; provider: AuthProvider }[] = [];
   /** Queues one run of a job; set by the host once the scheduler exists. */
@@ -119,6 +122,13 @@ export class Contributions {
         this.viewFolders.push({ pluginId, path });
       },
       addNavigation: (entry) => this.navigation.push({ ...entry, pluginId }),
+      addDashboardPanel: (panel) => {
+        // Only its own templates: a plugin must not render the host's or another plugin's.
+        if (!panel.template.startsWith(`${pluginId}/`) || panel.template.includes('..')) {
+          throw new InputError(`dashboard panel of plugin '${pluginId}' must name one of its own templates ('${pluginId}/<file>.njk'); got ${panel.template}`);
+        }
+        this.dashboardPanels.push({ ...panel, pluginId });
+      },
     };
     const services: ServiceRegistry = {
       register: (service) => this.services.push({ pluginId, service }),

@@ -1,4 +1,4 @@
-import type { Mailer } from '@aida/core';
+import type { DashboardPanel, Mailer } from '@aida/core';
 import type { DataContext } from '../data/context.js';
 import type { ProfileService } from '../data/profiles/service.js';
 import type { JobScheduler } from '../jobs/scheduler.js';
@@ -26,6 +26,8 @@ export interface PortalContext {
   /** `catalog.list_restricted`: list tables a user cannot read by name and description, with "Request access". */
   listRestricted: boolean;
   plugins(): PluginSummary[];
+  /** The boxes plugins added to the dashboard (ViewRegistry.addDashboardPanel). */
+  dashboardPanels(): readonly (DashboardPanel & { pluginId: string })[];
   /**
    * The mailer a plugin registered (the email plugin) and the instance name mails are signed
    * with; undefined without one, and invitation and reset links are shown instead of mailed.

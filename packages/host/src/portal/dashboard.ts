@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { body, type RouteDefinition } from '@aida/core';
+import { body, type RequestUser, type RouteDefinition } from '@aida/core';
 import { mountPrefix } from '@aida/core';
+import { roleRank } from '../http/guard.js';
 import { mintPat } from '../identity/routes/auth.js';
 import type { PortalContext } from './context.js';
 import { serverUrl } from './server-url.js';
@@ -45,6 +46,7 @@ export function dashboardRoutes(portal: PortalContext): RouteDefinition[] {
           serverUrl: serverUrl(portal, ctx),
           canMint: user.tokenType === 'session',
           plugins: user.role === 'admin' ? portal.plugins() : [],
+          panels: await dashboardPanels(portal, user),
         });
       },
     },
@@ -62,6 +64,23 @@ export function dashboardRoutes(portal: PortalContext): RouteDefinition[] {
       },
     },
   ];
+}
+
+/**
+ * The plugins' dashboard boxes the user's role may see, each with its data. A box whose data
+ * fails is shown as a one-line notice: one plugin must not take the dashboard down.
+ */
+async function dashboardPanels(portal: PortalContext, user: RequestUser) {
+  const visible = portal.dashboardPanels().filter((p) => !p.role || roleRank(user.role) >= roleRank(p.role));
+  return Promise.all(
+    visible.map(async (p) => {
+      try {
+        return { pluginId: p.pluginId, template: p.template, data: (await p.data?.(user)) ?? {}, failed: false };
+      } catch {
+        return { pluginId: p.pluginId, template: p.template, data: {}, failed: true };
+      }
+    }),
+  );
 }
 
 /** What an admin should look at: tables whose last sync failed, and jobs whose last run failed. */

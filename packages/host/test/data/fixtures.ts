@@ -5,7 +5,7 @@ import { localFilesPlugin } from '../../src/local-files/plugin.js';
 import { bootstrap } from '../identity/helpers.js';
 
 /** A host with two local sources (`shop`, `hr`), extracted, and an admin session. */
-export async function dataHost(): Promise<{ t: TestHost; admin: string; folders: Record<string, string> }> {
+export async function dataHost(config?: Record<string, unknown>): Promise<{ t: TestHost; admin: string; folders: Record<string, string> }> {
   const { mkdtemp } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const root = await mkdtemp(join(tmpdir(), 'aida-data-src-'));
@@ -18,6 +18,7 @@ export async function dataHost(): Promise<{ t: TestHost; admin: string; folders:
   await writeFile(join(folders.hr, 'salaries.csv'), 'person,salary\nada,100\nben,90\n');
   const t = await startTestHost({
     plugins: [{ plugin: localFilesPlugin, config: { sources: [{ name: 'shop', path: folders.shop }, { name: 'hr', path: folders.hr }] } }],
+    config,
   });
   for (const s of ['shop', 'hr']) {
     const r = await t.host.syncSource(s);

@@ -86,6 +86,23 @@ describe('the notification hub', () => {
     expect(filtered.notifications[0].title).toBe('Private');
   });
 
+  it('a fan-out of many sends at once records every notification with its own deliveries', async () => {
+    const hub = t.host.resolve(tokens.notifications);
+    const sent = await Promise.all(
+      Array.from({ length: 120 }, (_, i) =>
+        hub.send({ userId: i % 2 ? ada.user.id : bob.user.id, title: `fan-out ${i}`, body: `#${i}`, origin: 'fanout', channels: i % 3 ? ['test-ok'] : ['test-down'] }),
+      ),
+    );
+    expect(new Set(sent.map((s) => s.notification.id)).size).toBe(120);
+    const bobs = await (await bob('/api/notifications?origin=fanout&limit=500')).json();
+    expect(bobs.total).toBe(60);
+    for (const n of bobs.notifications) {
+      const i = Number(n.body.slice(1));
+      expect(n.title).toBe(`fan-out ${i}`);
+      expect(n.deliveries).toEqual(i % 3 ? { 'test-ok': { status: 'delivered' } } : { 'test-down': { status: 'failed', detail: 'test-down is down' } });
+    }
+  });
+
   it('refuses a second channel with the same id and a notification without a title', async () => {
     const hub = t.host.resolve(tokens.notifications);
     expect(() => hub.registerChannel(recordingChannel('test-ok'))).toThrow(/already registered/);

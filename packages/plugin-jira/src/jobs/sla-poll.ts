@@ -7,7 +7,7 @@ import { mapLimit } from '@aida/core';
 import type { JiraApi } from '../client/types.js';
 import type { JiraSync } from '../sync/jira-sync.js';
 import type { StoreAccess } from '../sync/store-access.js';
-import { redactJson, refreshFieldColumns } from '../transform/index.js';
+import { redactJson, refreshFieldColumns, statusCategory } from '../transform/index.js';
 
 export interface SlaPollOptions {
   api: JiraApi;
@@ -32,7 +32,6 @@ export interface SlaPollResult {
 }
 
 type Json = Record<string, unknown>;
-const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
 
 export async function slaPoll(o: SlaPollOptions): Promise<SlaPollResult> {
   const open = await o.store.listStored({ openOnly: true });
@@ -55,7 +54,7 @@ export async function slaPoll(o: SlaPollOptions): Promise<SlaPollResult> {
       result.skipped++;
       return;
     }
-    const category = obj(obj(fields.status).statusCategory).name;
+    const category = statusCategory(fields.status);
     if (category === 'Done') {
       result.healed++;
       toRefetch.push(stored.key);

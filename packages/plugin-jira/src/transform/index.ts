@@ -18,4 +18,5 @@ export {
   type RefreshColumn,
   type TableDefinition,
 } from './tables.js';
+export { statusCategory } from './status-category.js';
 export { jiraDate, jiraTimestamp, monthOf } from './time.js';

@@ -6,6 +6,7 @@ import { InputError } from '@aida/core';
 import { adfToText } from './adf.js';
 import { isIssueKey } from './issue-key.js';
 import { asArray, asObject, asString, idText, own, textAt } from './json.js';
+import { statusCategory } from './status-category.js';
 import { redactJson, redactText } from './redact.js';
 import { refreshFieldColumns, type RefreshColumn } from './tables.js';
 import { jiraDate, jiraTimestamp } from './time.js';
@@ -71,8 +72,8 @@ export function issueRows(doc: IssueDocument, options: TransformOptions): IssueR
     description: richText(own(fields, 'description')),
     issue_type: textAt(fields, 'issuetype', 'name'),
     status: textAt(fields, 'status', 'name'),
-    // The category's name (To Do, In Progress, Done): the SLA poll selects `status_category != 'Done'`.
-    status_category: textAt(fields, 'status', 'statusCategory', 'name'),
+    // To Do, In Progress or Done whatever the site's language: the SLA poll selects `status_category != 'Done'`.
+    status_category: statusCategory(own(fields, 'status')),
     priority: textAt(fields, 'priority', 'name'),
     resolution: textAt(fields, 'resolution', 'name'),
     project_key: textAt(fields, 'project', 'key'),

@@ -60,6 +60,20 @@ describe('issueRows', () => {
     });
   });
 
+  it('names the status category by its key, so a site in another language still stores To Do / In Progress / Done', () => {
+    const localized = (key: string | undefined, name: string) => {
+      const json = issueJson() as { fields: Record<string, unknown> };
+      json.fields.status = { name: 'Erledigt', statusCategory: { id: 3, ...(key ? { key } : {}), name } };
+      return issueRows(document({ issue: json }), options).issues[0]!.status_category;
+    };
+    expect(localized('done', 'Fertig')).toBe('Done');
+    expect(localized('indeterminate', 'In Arbeit')).toBe('In Progress');
+    expect(localized('new', 'Aufgaben')).toBe('To Do');
+    // A key Jira may add later, or none at all: the name as Jira gave it.
+    expect(localized('undefined', 'Keine Kategorie')).toBe('Keine Kategorie');
+    expect(localized(undefined, 'Fertig')).toBe('Fertig');
+  });
+
   it('flattens the description with its link inlined and the signature redacted', () => {
     const [issue] = issueRows(document(), options).issues;
     expect(issue.description).toBe(`Export log: signed link (https://files.acme.example/log.txt?X-Amz-Signature=${REDACTED}&X-Amz-Date=20240501)`);

@@ -17,6 +17,12 @@ export interface ProfileServiceDeps {
   store: ProfileStore;
   logger: Logger;
   options?: ProfileOptions;
+  /**
+   * After a rebuild, a table profiled less than this long ago waits (its stored profile reads
+   * `stale: true` meanwhile) and is profiled once the interval has passed: a source that pushes
+   * every second would otherwise be profiled every second. 0 profiles every change at once.
+   */
+  minIntervalMs?: number;
 }
 
 /** What one `profileAll` / `afterRebuild` run did; a table's failure is reported here and logged, never thrown. */
@@ -30,6 +36,8 @@ export interface ProfileRunSummary {
   failed: { table: string; error: string }[];
   /** Stored profiles dropped because their table is no longer served. */
   removed: string[];
+  /** Changed tables profiled less than `minIntervalMs` ago: a later run takes them. */
+  deferred: string[];
   duration_ms: number;
 }
 
@@ -49,6 +57,9 @@ export class ProfileService {
   private readonly inFlight = new Map<string, { tables: readonly AnalyticsTable[]; run: Promise<TableProfile> }>();
   private readonly runs = new SerialQueue();
   private pendingRebuild: Promise<ProfileRunSummary> | null = null;
+  /** The run that takes the deferred tables once their interval has passed. */
+  private deferredRun: NodeJS.Timeout | null = null;
+  private closed = false;
 
   constructor(private readonly d: ProfileServiceDeps) {}
 
@@ -131,7 +142,8 @@ export class ProfileService {
 
   private async run(names: readonly string[], o: { onlyChanged: boolean; prune?: boolean }): Promise<ProfileRunSummary> {
     const started = performance.now();
-    const summary: ProfileRunSummary = { profiled: [], unchanged: [], skipped: [], failed: [], removed: [], duration_ms: 0 };
+    const summary: ProfileRunSummary = { profiled: [], unchanged: [], skipped: [], failed: [], removed: [], deferred: [], duration_ms: 0 };
+    let nextDue = Infinity;
     let fingerprints = new Map<string, string>();
     let stored: ReadonlyMap<string, TableProfile> = new Map();
     try {
@@ -162,6 +174,13 @@ export class ProfileService {
           summary.unchanged.push(t.table_name);
           continue;
         }
+        const profiledAt = stored.get(id) ? Date.parse(stored.get(id)!.profiled_at) : NaN;
+        const due = profiledAt + (this.d.minIntervalMs ?? 0);
+        if (due > Date.now()) {
+          summary.deferred.push(t.table_name);
+          nextDue = Math.min(nextDue, due);
+          continue;
+        }
       }
       try {
         await this.profile(t.table_name);
@@ -184,11 +203,28 @@ export class ProfileService {
         }
       }
     }
+    if (summary.deferred.length) this.runDeferredAt(nextDue);
     summary.duration_ms = Math.round(performance.now() - started);
     if (summary.profiled.length || summary.failed.length || summary.removed.length) {
       this.d.logger.info({ profiled: summary.profiled.length, unchanged: summary.unchanged.length, skipped: summary.skipped.length, failed: summary.failed.length, removed: summary.removed.length, duration_ms: summary.duration_ms }, 'profiles updated');
     }
     return summary;
+  }
+
+  /** Stops the deferred run; the host calls it when it stops. */
+  close(): void {
+    this.closed = true;
+    if (this.deferredRun) clearTimeout(this.deferredRun);
+    this.deferredRun = null;
+  }
+
+  private runDeferredAt(due: number): void {
+    if (this.closed || this.deferredRun) return;
+    this.deferredRun = setTimeout(() => {
+      this.deferredRun = null;
+      if (!this.closed && this.d.analytics.isOpen) void this.afterRebuild();
+    }, Math.max(0, due - Date.now()) + 50);
+    this.deferredRun.unref();
   }
 
   private requireTable(name: string): AnalyticsTable {
@@ -245,7 +281,11 @@ function metaFingerprint(t: AnalyticsTable): string {
 }
 
 /** The service as the host wires it: over the data context's analytics database, registry and system database. */
-export function createProfileService(ctx: Pick<DataContext, 'analytics' | 'registry' | 'systemDb' | 'logger'> & Partial<Pick<DataContext, 'connectors'>>, options?: ProfileOptions): ProfileService {
+export function createProfileService(
+  ctx: Pick<DataContext, 'analytics' | 'registry' | 'systemDb' | 'logger'> & Partial<Pick<DataContext, 'connectors'>>,
+  options?: ProfileOptions,
+  minIntervalMs?: number,
+): ProfileService {
   return new ProfileService({
     analytics: ctx.analytics,
     connectors: ctx.connectors,
@@ -253,5 +293,6 @@ export function createProfileService(ctx: Pick<DataContext, 'analytics' | 'regis
     store: new ProfileStore(ctx.systemDb),
     logger: ctx.logger.child({ component: 'profiles' }),
     options,
+    minIntervalMs,
   });
 }

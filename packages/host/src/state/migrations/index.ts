@@ -8,6 +8,8 @@ import { jobOutcomes } from './007-job-outcomes.js';
 import { remoteQuery } from './008-remote-query.js';
 import { mcpOauth } from './009-mcp-oauth.js';
 import { notifications } from './010-notifications.js';
+import { alerts } from './011-alerts.js';
+import { scripts } from './012-scripts.js';
 import type { Migration } from './runner.js';
 
 /** Every migration, in order. Append new ones; never edit a released one. */
@@ -22,6 +24,8 @@ export const migrations: readonly Migration[] = [
   remoteQuery,
   mcpOauth,
   notifications,
+  alerts,
+  scripts,
 ];
 export const SCHEMA_VERSION = Math.max(...migrations.map((m) => m.version));
 export { migrate } from './runner.js';

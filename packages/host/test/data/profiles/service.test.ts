@@ -69,7 +69,7 @@ describe('ProfileService.afterRebuild', () => {
     await extract('crm', { Leads: `SELECT 'x' AS name` });
     const first = await service.afterRebuild();
     expect(first.profiled.sort()).toEqual(['Leads', 'customers', 'orders']);
-    expect(first).toMatchObject({ unchanged: [], skipped: [], failed: [], removed: [] });
+    expect(first).toMatchObject({ unchanged: [], skipped: [], failed: [], removed: [], deferred: [] });
     expect(await storedIds()).toEqual(['customers', 'leads', 'orders']);
     const customersBefore = await service.get('customers');
 
@@ -81,6 +81,25 @@ describe('ProfileService.afterRebuild', () => {
     expect(second.unchanged.sort()).toEqual(['Leads', 'customers']);
     expect((await service.get('orders')).rows).toBe(25);
     expect(await service.get('customers')).toEqual(customersBefore);
+  });
+
+  it('a table profiled less than minIntervalMs ago waits, reads stale meanwhile, and is profiled once the interval has passed', async () => {
+    service = new ProfileService({ analytics, registry, store: new ProfileStore(db), logger, options: {}, minIntervalMs: 600 });
+    try {
+      await extract('shop', { orders: 'SELECT range AS id FROM range(10)' });
+      expect((await service.afterRebuild()).profiled).toEqual(['orders']);
+      await extract('shop', { orders: 'SELECT range AS id FROM range(20)' });
+      const soon = await service.afterRebuild();
+      expect(soon).toMatchObject({ profiled: [], deferred: ['orders'] });
+      expect(await service.stored('orders')).toMatchObject({ row_count: 10, stale: true });
+      // The deferred run comes by itself once the interval is over.
+      const deadline = Date.now() + 5000;
+      while ((await service.stored('orders'))?.row_count !== 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(await service.stored('orders')).toMatchObject({ row_count: 20 });
+      expect((await service.stored('orders'))?.stale).toBeUndefined();
+    } finally {
+      service.close();
+    }
   });
 
   it('the same data extracted again (same Parquet hash) is not profiled again', async () => {

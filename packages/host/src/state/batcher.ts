@@ -1,10 +1,11 @@
 /**
- * Coalescing of the job repository's hot statements (lock polls, state saves, unlocks,
- * inserts, removals). Under load Agenda asks for hundreds of these at once, one row each;
- * on a serial DuckDB connection each costs a turn of a few milliseconds, mostly fixed
- * overhead, so they are answered a batch per statement instead.
+ * Coalescing of hot one-row statements on the system database: the job repository's lock
+ * polls, state saves, unlocks, inserts and removals; notifications and their delivery
+ * records. Under load hundreds of these are asked for at once, one row each; on a serial
+ * DuckDB connection each costs a turn of a few milliseconds, mostly fixed overhead, so they
+ * are answered a batch per statement instead.
  */
-import type { SerialSql, SqlRunner } from '../state/system-db.js';
+import type { SerialSql, SqlRunner } from './system-db.js';
 
 interface Pending<Req, Res> {
   req: Req;
