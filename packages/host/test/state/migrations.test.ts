@@ -26,15 +26,16 @@ describe('system.duckdb migrations', () => {
       'dataset_permissions',
       'access_requests',
       'audit_log',
-      'telegram_links',
-      'pending_codes',
-      'script_registry',
+      'notifications',
+      'scripts',
       'user_sync_settings',
       'schema_version',
       'plugin_schema_version',
     ]) {
       expect(tables).toContain(name);
     }
+    // The upstream's notification tables nothing wrote are gone (migration 13).
+    for (const gone of ['telegram_links', 'pending_codes', 'script_registry']) expect(tables).not.toContain(gone);
     await db.close();
   });
 

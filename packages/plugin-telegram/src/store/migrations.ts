@@ -3,8 +3,8 @@ import type { PluginMigration } from '@aida/core';
 /**
  * The plugin's tables in the system database. Never edit a released version; append one.
  * Chat ids are kept as text: Telegram's ids may need more than 32 bits, and a text column
- * reads back the same in every client. The host's first schema has a `telegram_links` and a
- * `pending_codes` of the upstream's design (codes in clear, no expiry); they stay unused.
+ * reads back the same in every client. (The host's first schema had a `telegram_links` and a
+ * `pending_codes` of the upstream's design, codes in clear with no expiry; host migration 13 drops them.)
  */
 export const telegramMigrations: readonly PluginMigration[] = [
   {

@@ -10,6 +10,7 @@ import { mcpOauth } from './009-mcp-oauth.js';
 import { notifications } from './010-notifications.js';
 import { alerts } from './011-alerts.js';
 import { scripts } from './012-scripts.js';
+import { dropUpstreamNotificationTables } from './013-drop-upstream-notification-tables.js';
 import type { Migration } from './runner.js';
 
 /** Every migration, in order. Append new ones; never edit a released one. */
@@ -26,6 +27,7 @@ export const migrations: readonly Migration[] = [
   notifications,
   alerts,
   scripts,
+  dropUpstreamNotificationTables,
 ];
 export const SCHEMA_VERSION = Math.max(...migrations.map((m) => m.version));
 export { migrate } from './runner.js';
