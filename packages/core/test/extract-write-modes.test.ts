@@ -463,3 +463,48 @@ describe('write mode merge by group (replaceBy)', () => {
     expect(r.rows).toBe(0);
   });
 });
+
+describe('writes of several tables at once, each on its own connection', () => {
+  const monthly: WriteMode = { mode: 'merge', primaryKey: ['id'], partitionBy: { column: 'day', granularity: 'month' } };
+
+  it('merges every table as the same writes one after another would, in one commit', async () => {
+    for (const t of ['a', 'b', 'c']) await write(rows([1, '2024-01-05', `${t}1`], [2, '2024-02-05', `${t}2`]), monthly, t);
+    const w = await ExtractWriter.open(dir);
+    const results = await Promise.all(
+      ['a', 'b', 'c'].map(async (t) => {
+        const c = await w.connect();
+        // A temp table of that connection: the write's SELECT runs there, not on w.connection.
+        await c.run(`CREATE TEMP TABLE batch AS ${rows([2, '2024-02-05', `${t}2 again`], [3, '2024-03-05', `${t}3`])}`);
+        return w.write(t, 'SELECT * FROM batch', monthly, { connection: c });
+      }),
+    );
+    await w.commit();
+    expect(results.map((r) => r.rows)).toEqual([3, 3, 3]);
+    for (const t of ['a', 'b', 'c']) {
+      expect((await tableRows(t)).map((r) => r.note)).toEqual([`${t}1`, `${t}2 again`, `${t}3`]);
+      expect(Object.keys(byPart(await filesOf(t))).sort()).toEqual(['2024-01', '2024-02', '2024-03']);
+    }
+  });
+
+  it('a write that fails on its connection leaves the others to commit, and the failed table as it was', async () => {
+    for (const t of ['a', 'b']) await write(rows([1, '2024-01-05', `${t}1`]), monthly, t);
+    const w = await ExtractWriter.open(dir);
+    const [ok, bad] = await Promise.allSettled([
+      (async () => w.write('a', rows([2, '2024-02-05', 'a2']), monthly, { connection: await w.connect() }))(),
+      (async () => w.write('b', 'SELECT * FROM no_such_table', monthly, { connection: await w.connect() }))(),
+    ]);
+    expect(ok.status).toBe('fulfilled');
+    expect(bad.status).toBe('rejected');
+    await w.commit();
+    expect((await tableRows('a')).map((r) => r.note)).toEqual(['a1', 'a2']);
+    expect((await tableRows('b')).map((r) => r.note)).toEqual(['b1']);
+  });
+
+  it('closes the connections it handed out with the writer', async () => {
+    const w = await ExtractWriter.open(dir);
+    const c = await w.connect();
+    await w.abort();
+    await expect(c.run('SELECT 1')).rejects.toThrow();
+    await expect(w.connect()).rejects.toThrow(/already committed or aborted/);
+  });
+});

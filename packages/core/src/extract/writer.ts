@@ -31,10 +31,16 @@ export interface WriterOptions {
 export interface TableOptions {
   description?: string | null;
   /**
-   * Runs on `connection` after the data was copied and before the table is replaced; throwing
-   * discards the new file and keeps the previous version (e.g. to fail on rejected CSV rows).
+   * Runs on the write's connection after the data was copied and before the table is replaced;
+   * throwing discards the new file and keeps the previous version (e.g. to fail on rejected CSV rows).
    */
   verify?: (connection: DuckDBConnection) => Promise<void>;
+  /**
+   * The connection the SELECT runs on: one from `writer.connect()`, so that writes of different
+   * tables can run at once (a DuckDB connection runs one statement at a time). The writer's
+   * `connection` when omitted. Temp tables are per connection: the SELECT sees that connection's.
+   */
+  connection?: DuckDBConnection;
 }
 
 export interface RemoteTableOptions {
@@ -75,7 +81,9 @@ export class ExtractWriter {
   private readonly dropped = new Set<string>();
   /** Absolute paths of the files this writer put in place: not garbage while it is open. */
   private readonly placed = new Set<string>();
-  private latest?: { key: string; extract: { meta: MetaRow[]; files: FileRow[] } };
+  private latest?: { key: string; extract: Promise<{ meta: MetaRow[]; files: FileRow[] }> };
+  /** Connections `connect()` handed out, closed with the writer. */
+  private readonly extraConnections: DuckDBConnection[] = [];
   private done = false;
 
   private constructor(
@@ -126,6 +134,17 @@ export class ExtractWriter {
     }
   }
 
+  /**
+   * Another connection to this writer's scratch database, for writes of several tables at once
+   * (`write(…, { connection })`); closed when the writer commits or aborts.
+   */
+  async connect(): Promise<DuckDBConnection> {
+    this.assertOpen();
+    const conn = await this.instance.connect();
+    this.extraConnections.push(conn);
+    return conn;
+  }
+
   /** Table names of the previous extract, as committed. */
   get previousTables(): readonly MetaRow[] {
     return this.previous.meta;
@@ -157,22 +176,23 @@ export class ExtractWriter {
     assertIdentifier(name, 'table name');
     checkMode(mode);
     this.claim(name);
+    const conn = options.connection ?? this.connection;
     if (mode.mode === 'replace' && !mode.partitionBy) {
       // Nothing to read back: streamed straight into its file, as writeTable does.
-      const file = await this.writeFile(name, null, selectSql, options.verify);
+      const file = await this.writeFile(name, null, selectSql, options.verify, conn);
       this.setTable(name, [file], options.description);
       return { files: [file], written: [file], removed: [], rows: file.rows, batchRows: file.rows, changed: true };
     }
-    const current = await this.currentTable(name);
-    const batch = await stageBatch(this.connection, selectSql, mode);
+    const current = await this.currentTable(name, conn);
+    const batch = await stageBatch(conn, selectSql, mode);
     try {
-      await options.verify?.(this.connection);
-      const plan = await planWrite(this.connection, this.sourceDir, mode, batch, current?.files);
+      await options.verify?.(conn);
+      const plan = await planWrite(conn, this.sourceDir, mode, batch, current?.files);
       const parts = new Set(current?.files.map((f) => f.part));
       const written: FileRow[] = [];
       let removed = [...plan.removed];
       for (const w of plan.write) {
-        const staged = await this.stageFile(name, w.part, w.selectSql);
+        const staged = await this.stageFile(name, w.part, w.selectSql, undefined, conn);
         if (w.part !== null && staged.rows === 0) {
           // An emptied part leaves the table; a new one that came out empty never joins it.
           await rm(staged.path, { force: true });
@@ -181,7 +201,7 @@ export class ExtractWriter {
       }
       let files = [...plan.keep, ...written];
       if (mode.partitionBy && !files.length) {
-        written.push(await this.writeFile(name, EMPTY_PART, plan.emptySql));
+        written.push(await this.writeFile(name, EMPTY_PART, plan.emptySql, undefined, conn));
         files = [...written];
         removed = removed.filter((p) => p !== EMPTY_PART);
       }
@@ -195,7 +215,7 @@ export class ExtractWriter {
       this.setTable(name, files, options.description ?? current?.meta.description);
       return { files, written, removed, rows: files.reduce((n, f) => n + f.rows, 0), batchRows: batch.rows, changed: true };
     } finally {
-      await dropBatch(this.connection, batch);
+      await dropBatch(conn, batch);
     }
   }
 
@@ -226,27 +246,37 @@ export class ExtractWriter {
    * may have committed it since this one opened, and merging into an older version would undo
    * that. Its files stay listed (no commit can change the table while this writer claims it).
    */
-  private async currentTable(name: string): Promise<{ meta: MetaRow; files: FileRow[] } | undefined> {
-    const current = await this.latestTable(name);
+  private async currentTable(name: string, conn = this.connection): Promise<{ meta: MetaRow; files: FileRow[] } | undefined> {
+    const current = await this.latestTable(name, conn);
     // A remote table has no local rows to append to or merge into: writing it starts it afresh.
     return current?.meta.query_mode === 'remote' ? undefined : current;
   }
 
-  private async latestTable(name: string): Promise<{ meta: MetaRow; files: FileRow[] } | undefined> {
+  private async latestTable(name: string, conn: DuckDBConnection): Promise<{ meta: MetaRow; files: FileRow[] } | undefined> {
     if (this.written.has(name)) return this.tables.get(name);
     if (this.dropped.has(name)) return undefined;
-    const latest = await this.latestExtract();
+    const latest = await this.latestExtract(conn);
     const meta = latest.meta.find((m) => m.table_name === name);
     return meta && { meta, files: latest.files.filter((f) => f.table_name === name) };
   }
 
-  /** The extract on disk, read again only when a commit has replaced it (a connector writes many tables). */
-  private async latestExtract(): Promise<{ meta: MetaRow[]; files: FileRow[] }> {
+  /**
+   * The extract on disk, read again only when a commit has replaced it (a connector writes many
+   * tables); writes running at once share one read, on the connection of the first.
+   */
+  private async latestExtract(conn: DuckDBConnection): Promise<{ meta: MetaRow[]; files: FileRow[] }> {
     const path = join(this.sourceDir, 'extract.duckdb');
     // Commits rename a new file into place, so inode + mtime + size identify its content.
     const st = await stat(path).catch(() => undefined);
     const key = st ? `${st.ino}:${st.mtimeMs}:${st.size}` : 'none';
-    if (this.latest?.key !== key) this.latest = { key, extract: await readExtract(this.connection, path) };
+    if (this.latest?.key !== key) {
+      const extract = readExtract(conn, path);
+      this.latest = { key, extract };
+      // A failed read is not kept: the next write reads again.
+      extract.catch(() => {
+        if (this.latest?.extract === extract) this.latest = undefined;
+      });
+    }
     return this.latest.extract;
   }
 
@@ -335,17 +365,23 @@ export class ExtractWriter {
     await this.close();
   }
 
-  private async writeFile(table: string, part: string | null, selectSql: string, verify?: TableOptions['verify']): Promise<FileRow> {
-    return this.placeFile(table, part, await this.stageFile(table, part, selectSql, verify));
+  private async writeFile(table: string, part: string | null, selectSql: string, verify?: TableOptions['verify'], conn = this.connection): Promise<FileRow> {
+    return this.placeFile(table, part, await this.stageFile(table, part, selectSql, verify, conn));
   }
 
   /** Runs `selectSql` into a Parquet file in the staging folder; nothing anyone reads changes yet. */
-  private async stageFile(table: string, part: string | null, selectSql: string, verify?: TableOptions['verify']): Promise<{ path: string; rows: number }> {
+  private async stageFile(
+    table: string,
+    part: string | null,
+    selectSql: string,
+    verify?: TableOptions['verify'],
+    conn = this.connection,
+  ): Promise<{ path: string; rows: number }> {
     const staged = join(this.stagingDir, `${table}${part ? `.${part}` : ''}.parquet`);
     try {
       // On lines of its own, so a trailing `--` comment in the SELECT cannot swallow the rest.
-      const rows = Number((await this.connection.run(`COPY (\n${selectSql}\n) TO ${sqlString(staged)} (FORMAT parquet)`)).rowsChanged);
-      await verify?.(this.connection);
+      const rows = Number((await conn.run(`COPY (\n${selectSql}\n) TO ${sqlString(staged)} (FORMAT parquet)`)).rowsChanged);
+      await verify?.(conn);
       return { path: staged, rows };
     } catch (e) {
       await rm(staged, { force: true });
@@ -427,6 +463,7 @@ export class ExtractWriter {
     state.writers.delete(this);
     state.staging.delete(this.stagingDir);
     for (const [table, holder] of state.claims) if (holder === this) state.claims.delete(table);
+    for (const c of this.extraConnections) c.closeSync();
     this.connection.closeSync();
     this.instance.closeSync();
     await rm(this.stagingDir, { recursive: true, force: true });

@@ -54,20 +54,36 @@ export class JiraStore implements StoreAccess {
       plan = planOps(ops, await this.storedTimes(writer, ops));
       const batches = tableBatches(plan);
       const existing = new Set(writer.previousTables.map((t) => t.table_name));
-      const tables: TableOutcome[] = [];
-      for (const table of this.tables) {
+      const due = this.tables.filter((table) => {
         const rows = batches.rows.get(table.name) ?? [];
         const moved = table.name === 'remote_links' ? batches.movedRemoteLinks : [];
-        if (!rows.length && !moved.length && existing.has(table.name)) continue;
-        const tableStarted = performance.now();
-        await loadBatch(writer.connection, BATCH_TABLE, table, rows);
-        await addMovedRemoteLinks(writer.connection, BATCH_TABLE, tablePaths(writer.previousFiles, table.name, writer.sourceDir), moved);
-        const r = await writer.write(table.name, `SELECT * FROM ${quoteIdent(BATCH_TABLE)}`, writeMode(table), { description: table.description });
-        // A table whose files came out as they were is not reported: a push of replays alone then
-        // records nothing and triggers no analytics rebuild.
-        if (r.changed) tables.push({ name: table.name, status: 'ok', rows: r.rows, durationMs: Math.round(performance.now() - tableStarted) });
-      }
-      await writer.connection.run(`DROP TABLE IF EXISTS ${quoteIdent(BATCH_TABLE)}`);
+        return rows.length > 0 || moved.length > 0 || !existing.has(table.name);
+      });
+      // The tables are written at once, each on a connection of its own: a push's latency is
+      // then about its slowest table's write, not the sum of them (issues, comments, changelog).
+      const settled = await Promise.allSettled(
+        due.map(async (table): Promise<TableOutcome | null> => {
+          const tableStarted = performance.now();
+          const conn = await writer.connect();
+          // Partition months are taken in the connection's TimeZone; rows carry UTC instants.
+          await conn.run(`SET TimeZone = 'UTC'`);
+          await loadBatch(conn, BATCH_TABLE, table, batches.rows.get(table.name) ?? []);
+          const moved = table.name === 'remote_links' ? batches.movedRemoteLinks : [];
+          await addMovedRemoteLinks(conn, BATCH_TABLE, tablePaths(writer.previousFiles, table.name, writer.sourceDir), moved);
+          const r = await writer.write(table.name, `SELECT * FROM ${quoteIdent(BATCH_TABLE)}`, writeMode(table), {
+            description: table.description,
+            connection: conn,
+          });
+          await conn.run(`DROP TABLE IF EXISTS ${quoteIdent(BATCH_TABLE)}`);
+          // A table whose files came out as they were is not reported: a push of replays alone then
+          // records nothing and triggers no analytics rebuild.
+          return r.changed ? { name: table.name, status: 'ok', rows: r.rows, durationMs: Math.round(performance.now() - tableStarted) } : null;
+        }),
+      );
+      // Every write has ended before the push fails: the writer's connections close with it.
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      const tables = settled.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
       return { tables };
     });
     const { writes, deletes, stale } = plan;

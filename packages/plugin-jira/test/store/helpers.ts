@@ -76,7 +76,11 @@ export function rowsOf(spec: IssueSpec): IssueRows {
   issue.fields.created = spec.created ?? '2024-05-01T10:00:00.000+0200';
   issue.fields.updated = spec.updated ?? '2024-05-03T17:30:12.345+0000';
   if (spec.summary) issue.fields.summary = spec.summary;
-  if (spec.category) issue.fields.status.statusCategory.name = spec.category;
+  if (spec.category) {
+    // As Jira sends it: the category's fixed key with its (English here) name.
+    const key = { 'To Do': 'new', 'In Progress': 'indeterminate', Done: 'done' }[spec.category] ?? 'undefined';
+    issue.fields.status.statusCategory = { ...issue.fields.status.statusCategory, key, name: spec.category };
+  }
   issue.fields.attachment = issue.fields.attachment.map(prefixed);
   const keep = new Set(spec.comments ?? ['40001', '40002']);
   const remote = spec.remoteLinks ?? 'fixture';
