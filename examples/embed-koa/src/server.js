@@ -9,6 +9,8 @@ if (!existsSync(folder)) {
 const { app, host } = await buildApp({ dataDir: process.env.AIDA_DATA_DIR ?? './data', folder });
 await host.syncSource('files');
 const server = app.listen(Number(process.env.PORT ?? 3000), () => console.log(`listening on http://localhost:${server.address().port} (AIDA under /data)`));
+// The WebSocket gateway (notifications, sync events) at /data/ws on the app's own server.
+host.attach(server, { mountPath: '/data' });
 const stop = async () => {
   server.close();
   await host.stop();

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 // @ts-expect-error the example is plain JavaScript, as an embedding app may be
 import { buildApp } from '../src/app.js';
 
@@ -20,6 +21,7 @@ describe('embedding the host in an existing Koa app', () => {
     const sync = await host.syncSource('files');
     expect(sync.error).toBeUndefined();
     const server = app.listen(0, '127.0.0.1');
+    host.attach(server, { mountPath: '/data' });
     await new Promise((r) => server.once('listening', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     close = async () => {
@@ -96,5 +98,28 @@ describe('embedding the host in an existing Koa app', () => {
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ code: 'AIDA_NOT_FOUND' });
     expect((await fetch(`${url}/elsewhere`)).status).toBe(404);
+  });
+
+  it('serves the WebSocket gateway under the prefix on the app’s own server', async () => {
+    const login = await fetch(`${url}/data/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'owner@example.com', password: 'owner-password' }),
+    });
+    const { access_token } = (await login.json()) as { access_token: string };
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/data/ws`);
+    const first = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      ws.once('open', () => ws.send(JSON.stringify({ type: 'auth', token: access_token })));
+      ws.once('message', (m) => resolve(JSON.parse(String(m)) as Record<string, unknown>));
+      ws.once('error', reject);
+    });
+    ws.close();
+    expect(first.type).toBe('ready');
+    // Only under the prefix: the app's other paths are not upgraded.
+    const elsewhere = new WebSocket(`${url.replace('http', 'ws')}/ws`);
+    const refused = await new Promise<string>((resolve) =>
+      elsewhere.once('unexpected-response', (_req, res) => resolve(String(res.statusCode))).once('error', (e) => resolve(e.message)),
+    );
+    expect(refused).toMatch(/404/);
   });
 });

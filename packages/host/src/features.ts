@@ -22,7 +22,7 @@ export interface HostFeature {
   /** Entries of the portal's main navigation, to the feature's pages. */
   navigation?: readonly NavigationEntry[];
   /** Serves the feature's non-HTTP endpoints (a WebSocket upgrade) on a server; returns how to detach. */
-  attach?(server: Server): () => void;
+  attach?(server: Server, options: { mountPath?: string }): () => void;
   stop?(): Promise<void>;
 }
 

@@ -277,11 +277,11 @@ class HostRuntime implements Host {
     };
   }
 
-  attach(server: Server): void {
+  attach(server: Server, options: { mountPath?: string } = {}): void {
     if (this.detachers.has(server)) return;
     this.detachers.set(
       server,
-      this.features.flatMap((f) => (f.attach ? [f.attach(server)] : [])),
+      this.features.flatMap((f) => (f.attach ? [f.attach(server, options)] : [])),
     );
   }
 

@@ -29,10 +29,11 @@ export interface AidaHost {
   /** Starts an HTTP server for this host (the embedding app may mount `koa` instead). */
   listen(port?: number, hostname?: string): Promise<{ url: string; port: number; close(): Promise<void> }>;
   /**
-   * Serves what is not plain HTTP (the WebSocket gateway at /ws) on a server the embedding app
-   * created around `koa.callback()`; `listen` does this itself. Call it after `start`.
+   * Serves what is not plain HTTP (the WebSocket gateway at `<mountPath>/ws`) on a server the
+   * embedding app created; `listen` does this itself. Call it after `start`. `mountPath` is
+   * where the app mounted `koa` (`/data`); the path of `instance.base_url` when omitted.
    */
-  attach(server: Server): void;
+  attach(server: Server, options?: { mountPath?: string }): void;
   /** The connector that provides a source, once the host has started. */
   connector(source: string): Connector | undefined;
   /** Extracts one source (all its tables, or the listed ones) and rebuilds the analytics database. */

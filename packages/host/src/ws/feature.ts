@@ -54,7 +54,7 @@ export function wsFeature(d: FeatureDeps): HostFeature {
       failures = setInterval(() => void sync.check(), c.recheck_interval);
       failures.unref();
     },
-    attach: (server) => gateway.attach(server),
+    attach: (server, { mountPath }) => gateway.attach(server, mountPath === undefined ? undefined : `${mountPath.replace(/\/+$/, '')}/ws`),
     async stop() {
       clearInterval(failures);
       await sync.stop();

@@ -61,8 +61,9 @@ export class WebSocketGateway {
   }
 
   /** Serves upgrades to `path` on `server`; returns how to stop (closing that server's sockets). */
-  attach(server: Server): () => void {
-    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(server, req, socket, head);
+  /** Serves the gateway at `path` (the configured one by default) on `server`; returns how to detach. */
+  attach(server: Server, path = this.o.path): () => void {
+    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(server, path, req, socket, head);
     server.on('upgrade', onUpgrade);
     return () => {
       server.off('upgrade', onUpgrade);
@@ -115,9 +116,9 @@ export class WebSocketGateway {
     for (const set of this.byUser.values()) yield* set;
   }
 
-  private upgrade(server: Server, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  private upgrade(server: Server, served: string, req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path !== this.o.path) {
+    if (path !== served) {
       // Another listener's upgrade; with none, nobody would ever answer the client.
       if (server.listenerCount('upgrade') === 1) refuse(socket, 404, 'Not Found');
       return;
