@@ -78,6 +78,8 @@ import { redactErrorResponses } from './secrets/redact-responses.js';
 import { unlessWebhook } from './http/webhook-body.js';
 import { mcpHosting, type McpHosting } from './mcp/hosting.js';
 import { OAuthStore } from './oauth/store.js';
+import { startHostControl } from './admin/host-control.js';
+import type { ControlServer } from './admin/control-server.js';
 import { NotificationStore } from './notifications/store.js';
 import { NotificationHub } from './notifications/hub.js';
 import { RegistryFreshness } from './notifications/freshness.js';
@@ -175,6 +177,8 @@ class HostRuntime implements Host {
   private readonly detachers = new Map<Server, (() => void)[]>();
   private jobRunLog: SystemDbJobRunLog | undefined;
   private schemaVersion = 0;
+  /** The control socket operator commands reach a live host through (`aida backup`). */
+  private control: ControlServer | undefined;
   private state: 'created' | 'starting' | 'started' | 'stopping' | 'stopped' = 'created';
 
   constructor(
@@ -209,6 +213,13 @@ class HostRuntime implements Host {
     this.state = 'starting';
     try {
       await this.openState();
+      this.control = await startHostControl({
+        dataDir: this.dataDir,
+        logger: this.logger,
+        systemDb: this.systemDb!,
+        analytics: this.analytics,
+        schemaVersion: () => this.schemaVersion,
+      });
       this.registerHostTokens();
       await this.initPlugins();
       this.features = this.buildFeatures();
@@ -232,6 +243,8 @@ class HostRuntime implements Host {
   async stop(): Promise<void> {
     if (this.state === 'stopped' || this.state === 'stopping') return;
     this.state = 'stopping';
+    // First: a backup reading the snapshot must fail, not archive an instance half stopped.
+    await this.control?.close();
     this.routing.handler = null;
     // Upgraded sockets (the WebSocket gateway) hold a server open: close them before waiting for it.
     for (const detach of [...this.detachers.values()].flat()) detach();

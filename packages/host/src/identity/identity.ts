@@ -182,14 +182,29 @@ export class Identity {
   async ensureEnvAdmin(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const email = env.AIDA_ADMIN_EMAIL;
     const password = env.AIDA_ADMIN_PASSWORD;
-    if (!email || !password) return;
-    const existing = this.users.byEmail(email);
-    if (!existing) {
-      await this.createUser({ email, name: 'Administrator', role: 'admin', password });
-      this.logger.info({ email }, 'created the admin from AIDA_ADMIN_EMAIL');
+    if (!email && !password) return;
+    if (!email || !password) {
+      this.logger.warn(
+        `${email ? 'AIDA_ADMIN_EMAIL is set without AIDA_ADMIN_PASSWORD' : 'AIDA_ADMIN_PASSWORD is set without AIDA_ADMIN_EMAIL'}: no admin is created from the environment; set both (they only create a missing admin)`,
+      );
       return;
     }
-    if (existing.role === 'admin' && existing.active && (await verifyPassword(existing.password_hash, password))) return;
+    const existing = this.users.byEmail(email);
+    if (!existing) {
+      const others = this.users.list().length;
+      await this.createUser({ email, name: 'Administrator', role: 'admin', password });
+      this.logger.info(
+        { email },
+        others
+          ? `created the admin ${email} from AIDA_ADMIN_EMAIL/AIDA_ADMIN_PASSWORD beside the ${others} existing user${others > 1 ? 's' : ''}, who are unchanged`
+          : `created the admin ${email} from AIDA_ADMIN_EMAIL/AIDA_ADMIN_PASSWORD`,
+      );
+      return;
+    }
+    if (existing.role === 'admin' && existing.active && (await verifyPassword(existing.password_hash, password))) {
+      this.logger.info({ email }, `AIDA_ADMIN_EMAIL names the admin ${email}, whose password is AIDA_ADMIN_PASSWORD already: nothing to do`);
+      return;
+    }
     this.logger.warn(
       { email },
       `AIDA_ADMIN_EMAIL names an existing account (${existing.role}${existing.active ? '' : ', deactivated'}); AIDA_ADMIN_PASSWORD only creates a missing admin and changed nothing. To set its password: aida admin reset-password ${email}`,

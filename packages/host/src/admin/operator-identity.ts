@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import { Identity } from '../identity/identity.js';
+import type { SystemDb } from '../state/system-db.js';
+import { withStoppedInstance } from './stopped-instance.js';
+
+/** What an operator command did, for the audit log (user_id is null: no signed-in user acted). */
+export interface OperatorAction {
+  /** `aida admin create-user`, … */
+  action: string;
+  /** What it acted on, such as `/api/users/<id>`. */
+  resource: string;
+  status: number;
+}
+
+/**
+ * Runs `fn` with the identity side of a stopped instance (the same Identity the host uses, so
+ * passwords, invites and setup links follow the host's rules) and records what it did in the
+ * audit log, as the host records an API call.
+ */
+export async function withOperatorIdentity<T>(
+  dataDir: string,
+  command: string,
+  fn: (id: Identity, db: SystemDb) => Promise<{ result: T; audit?: OperatorAction }>,
+): Promise<T> {
+  return withStoppedInstance(dataDir, command, async (db) => {
+    const started = performance.now();
+    const id = await Identity.open(db, dataDir, pino({ level: 'silent' }), { sessionLifetimeSeconds: 86_400 });
+    try {
+      const { result, audit } = await fn(id, db);
+      if (audit) {
+        id.audit.record({ timestamp: new Date(), user_id: null, ...audit, duration_ms: performance.now() - started, request_id: `cli-${randomUUID()}` });
+      }
+      return result;
+    } finally {
+      await id.close();
+    }
+  });
+}
