@@ -76,7 +76,7 @@ export {
   type PluginOptions,
 } from './plugin.js';
 // DuckDB
-export { queryRows, type PlainValue, type SqlParams } from './duckdb.js';
+export { insertJsonRows, queryRows, type PlainValue, type SqlParams } from './duckdb.js';
 // Contracts
 export {
   type Connector,
@@ -151,7 +151,7 @@ export { betweenCommits } from './extract/sources.js';
 export { collectExtractGarbage, type CollectOptions } from './extract/garbage.js';
 export type { FileRetention } from './extract/retention.js';
 export { fsyncPath } from './extract/extract-db.js';
-export { type FileRow, type MetaRow } from './extract/schema.js';
+export { FILE_COLUMNS, META_COLUMNS, type FileRow, type MetaRow } from './extract/schema.js';
 export { type FileDigest } from './extract/hash.js';
 // Route input and shared HTTP schemas
 export { body, param, query, validateInput } from './http/input.js';

@@ -173,3 +173,26 @@ describe('ExtractWriter', () => {
     db.closeSync();
   });
 });
+
+describe('readExtract of an extract the reference platform wrote (only _meta)', () => {
+  it('lists its tables with no files, and a writer commits over it with _files', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(dir, { recursive: true });
+    const db = await DuckDBInstance.create(join(dir, 'extract.duckdb'));
+    const conn = await db.connect();
+    await conn.run(
+      `CREATE TABLE _meta (table_name VARCHAR NOT NULL, description VARCHAR, rows BIGINT, size_bytes BIGINT, extracted_at TIMESTAMP, query_mode VARCHAR)`,
+    );
+    await conn.run(`INSERT INTO _meta VALUES ('old', NULL, 3, 100, TIMESTAMP '2024-01-01 00:00:00', 'local')`);
+    conn.closeSync();
+    db.closeSync();
+    const before = await read();
+    expect(before.meta.map((m) => m.table_name)).toEqual(['old']);
+    expect(before.files).toEqual([]);
+    const w = await ExtractWriter.open(dir);
+    await w.writeTable('fresh', 'SELECT 1 AS x');
+    await w.commit();
+    const after = await read();
+    expect(after.files.map((f) => f.table_name)).toEqual(['fresh']);
+  });
+});

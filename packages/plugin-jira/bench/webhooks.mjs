@@ -178,7 +178,7 @@ export async function benchJiraWebhooks({ report, rate = 50, seconds = 60, hostC
     report(`${what}: webhook answers not 200`, not200, 'answers', { target: '0', pass: not200 === 0 });
     console.log(
       [
-        `  ${what}: ${SEEDED} issues backfilled first, default batch (200 ms / 200 issues) and push_rebuild_delay (250 ms)`,
+        `  ${what}: ${SEEDED} issues backfilled first, default batch (200 ms / 200 issues) and push_rebuild_delay (100 ms)`,
         `  where the time goes (${events.length} events: ${events.filter((e) => e.kind === 'updated').length} updated, ${events.filter((e) => e.kind === 'comment').length} comment_created, ${events.filter((e) => e.kind === 'created').length} issue_created; sender lag max ${maxLagMs.toFixed(0)} ms):`,
         `    machine: ${machine}`,
         `    webhook → first issue GET at the fake: ${describe(toRefetch)}`,

@@ -4,9 +4,8 @@ import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { quoteIdent, sqlString } from '../identifiers.js';
-import { EXTRACT_SCHEMA_SQL, type FileRow, type MetaRow } from './schema.js';
-
-const FILE_ROWS_PER_INSERT = 200;
+import { insertJsonRows } from '../duckdb.js';
+import { EXTRACT_SCHEMA_SQL, FILE_COLUMNS, META_COLUMNS, type FileRow, type MetaRow } from './schema.js';
 
 /** Writes `meta` and `files` (and a view per table) into a new database file at `path`. */
 export async function writeExtractDb(conn: DuckDBConnection, path: string, sourceDir: string, meta: MetaRow[], files: FileRow[]): Promise<void> {
@@ -16,25 +15,8 @@ export async function writeExtractDb(conn: DuckDBConnection, path: string, sourc
     await conn.run('BEGIN');
     await conn.run(EXTRACT_SCHEMA_SQL.meta);
     await conn.run(EXTRACT_SCHEMA_SQL.files);
-    for (const m of meta) {
-      await conn.run('INSERT INTO _meta VALUES (?, ?, ?, ?, ?::TIMESTAMP, ?)', [
-        m.table_name,
-        m.description,
-        m.rows,
-        m.size_bytes,
-        m.extracted_at.toISOString(),
-        m.query_mode,
-      ]);
-    }
-    // Many rows per statement: a partitioned source holds hundreds of files, and a push source
-    // (a webhook's write) commits several times a second, so one round trip per file would dominate.
-    for (let i = 0; i < files.length; i += FILE_ROWS_PER_INSERT) {
-      const chunk = files.slice(i, i + FILE_ROWS_PER_INSERT);
-      await conn.run(
-        `INSERT INTO _files VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP)').join(', ')}`,
-        chunk.flatMap((f) => [f.table_name, f.part, f.path, f.rows, f.size_bytes, f.md5, f.sha256, f.written_at.toISOString()]),
-      );
-    }
+    await insertJsonRows(conn, '_meta', META_COLUMNS, meta);
+    await insertJsonRows(conn, '_files', FILE_COLUMNS, files);
     // Views for anyone who attaches the extract directly, as the reference contract has it.
     for (const m of meta) {
       const paths = files.filter((f) => f.table_name === m.table_name).map((f) => sqlString(resolve(sourceDir, f.path)));

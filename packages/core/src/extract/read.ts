@@ -5,6 +5,20 @@ import { queryRows } from '../duckdb.js';
 import { sqlString } from '../identifiers.js';
 import type { FileRow, MetaRow } from './schema.js';
 
+/**
+ * `_files`, or none for an extract written by the reference platform (it has only `_meta`).
+ * Asked for directly: a look at `duckdb_tables()` first costs more than the read (every
+ * attached catalog is listed), and this runs on every writer open, commit and rebuild.
+ */
+async function readFiles(conn: DuckDBConnection, alias: string): Promise<FileRow[]> {
+  try {
+    return await queryRows<FileRow>(conn, `SELECT * FROM ${alias}._files ORDER BY table_name, part`);
+  } catch (e) {
+    if (/Table with name _files does not exist/i.test((e as Error).message)) return [];
+    throw e;
+  }
+}
+
 /** Reads `_meta` and `_files` of an existing extract (empty when there is none). */
 export async function readExtract(conn: DuckDBConnection, path: string): Promise<{ meta: MetaRow[]; files: FileRow[] }> {
   if (!existsSync(path)) return { meta: [], files: [] };
@@ -12,9 +26,7 @@ export async function readExtract(conn: DuckDBConnection, path: string): Promise
   await conn.run(`ATTACH ${sqlString(path)} AS ${alias} (READ_ONLY)`);
   try {
     const meta = await queryRows<MetaRow>(conn, `SELECT * FROM ${alias}._meta ORDER BY table_name`);
-    const hasFiles = await queryRows(conn, `SELECT 1 FROM duckdb_tables() WHERE database_name = ? AND table_name = '_files'`, [alias]);
-    const files = hasFiles.length ? await queryRows<FileRow>(conn, `SELECT * FROM ${alias}._files ORDER BY table_name, part`) : [];
-    return { meta, files };
+    return { meta, files: await readFiles(conn, alias) };
   } finally {
     await conn.run(`DETACH ${alias}`);
   }

@@ -21,6 +21,26 @@ export const EXTRACT_SCHEMA_SQL = {
   )`,
 } as const;
 
+/** The columns of `_meta` and `_files` with their types, for inserting rows (insertJsonRows). */
+export const META_COLUMNS = {
+  table_name: 'VARCHAR',
+  description: 'VARCHAR',
+  rows: 'BIGINT',
+  size_bytes: 'BIGINT',
+  extracted_at: 'TIMESTAMP',
+  query_mode: 'VARCHAR',
+} as const;
+export const FILE_COLUMNS = {
+  table_name: 'VARCHAR',
+  part: 'VARCHAR',
+  path: 'VARCHAR',
+  rows: 'BIGINT',
+  size_bytes: 'BIGINT',
+  md5: 'VARCHAR',
+  sha256: 'VARCHAR',
+  written_at: 'TIMESTAMP',
+} as const;
+
 export interface MetaRow {
   table_name: string;
   description: string | null;

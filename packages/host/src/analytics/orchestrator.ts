@@ -6,7 +6,9 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import {
   betweenCommits,
   collectExtractGarbage,
+  FILE_COLUMNS,
   fsyncPath,
+  insertJsonRows,
   isValidIdentifier,
   quoteIdent,
   readExtract,
@@ -273,8 +275,18 @@ export class SyncOrchestrator implements Orchestrator {
       size_bytes BIGINT, md5 VARCHAR, sha256 VARCHAR, written_at TIMESTAMP)`);
     const owner = new Map<string, string>();
     const states: TableSyncState[] = [];
-    const tableRows: unknown[][] = [];
-    const fileRows: unknown[][] = [];
+    const tableRows: Record<keyof typeof TABLE_COLUMNS, unknown>[] = [];
+    const fileRows: Record<keyof typeof FILE_COLUMNS, unknown>[] = [];
+    const tableRow = (name: string, source: string, meta: MetaRow, query_mode: string) => ({
+      table_name: name,
+      source,
+      source_type: this.o.sourceTypeOf(source),
+      description: meta.description,
+      rows: meta.rows,
+      size_bytes: meta.size_bytes,
+      extracted_at: meta.extracted_at,
+      query_mode,
+    });
     for (const { source, tables } of sources) {
       const sourceDir = join(this.o.dataDir, 'extracts', source);
       for (const { meta, files } of tables) {
@@ -292,7 +304,7 @@ export class SyncOrchestrator implements Orchestrator {
           // Its rows stay at the source: listed for the catalog and the access checks, with no
           // view (nothing here could read it) and no files; the source's engine queries it.
           owner.set(lower, source);
-          tableRows.push([name, source, this.o.sourceTypeOf(source), meta.description, meta.rows, meta.size_bytes, iso(meta.extracted_at), 'remote']);
+          tableRows.push(tableRow(name, source, meta, 'remote'));
           continue;
         }
         if (!files.length) {
@@ -305,8 +317,8 @@ export class SyncOrchestrator implements Orchestrator {
         const from = paths.length === 1 ? sqlString(paths[0]) : `[${paths.map(sqlString).join(', ')}], union_by_name = true`;
         await conn.run(`CREATE VIEW ${quoteIdent(name)} AS SELECT * FROM read_parquet(${from})`);
         owner.set(lower, source);
-        tableRows.push([name, source, this.o.sourceTypeOf(source), meta.description, meta.rows, meta.size_bytes, iso(meta.extracted_at), meta.query_mode]);
-        files.forEach((f, i) => fileRows.push([name, f.part, paths[i], f.rows, f.size_bytes, f.md5, f.sha256, iso(f.written_at)]));
+        tableRows.push(tableRow(name, source, meta, meta.query_mode));
+        files.forEach((f, i) => fileRows.push({ ...f, table_name: name, path: paths[i] }));
         states.push({
           table_id: name,
           source,
@@ -318,8 +330,8 @@ export class SyncOrchestrator implements Orchestrator {
         });
       }
     }
-    await insertRows(conn, '_aida_tables', 8, tableRows, [6]);
-    await insertRows(conn, '_aida_files', 8, fileRows, [7]);
+    await insertJsonRows(conn, '_aida_tables', TABLE_COLUMNS, tableRows);
+    await insertJsonRows(conn, '_aida_files', FILE_COLUMNS, fileRows);
     await conn.run('COMMIT');
     return states;
   }
@@ -335,16 +347,14 @@ export class SyncOrchestrator implements Orchestrator {
   }
 }
 
-/** Inserts many rows with one statement per 500 rows (one bind per value, nothing interpolated). */
-async function insertRows(conn: DuckDBConnection, table: string, width: number, rows: unknown[][], timestampCols: number[]): Promise<void> {
-  const placeholder = `(${Array.from({ length: width }, (_, i) => (timestampCols.includes(i) ? '?::TIMESTAMP' : '?')).join(', ')})`;
-  for (let i = 0; i < rows.length; i += 500) {
-    const chunk = rows.slice(i, i + 500);
-    await conn.run(`INSERT INTO ${table} VALUES ${chunk.map(() => placeholder).join(', ')}`, chunk.flat() as never);
-  }
-}
-
-function iso(d: Date | string | null): string | null {
-  if (d === null) return null;
-  return d instanceof Date ? d.toISOString() : d;
-}
+/** The columns of `_aida_tables` with their types (`_aida_files` has the extract's `_files` columns). */
+const TABLE_COLUMNS = {
+  table_name: 'VARCHAR',
+  source: 'VARCHAR',
+  source_type: 'VARCHAR',
+  description: 'VARCHAR',
+  rows: 'BIGINT',
+  size_bytes: 'BIGINT',
+  extracted_at: 'TIMESTAMP',
+  query_mode: 'VARCHAR',
+} as const;

@@ -80,7 +80,7 @@ export const instanceConfigSchema = z
         /** A table profiled less than this long ago is profiled again only once it has passed (a pushing source changes every second). */
         profile_min_interval: zDuration().prefault('5m'),
         /** How long after a push connector's write (a webhook) the rebuild starts; the pushes of a burst share it. */
-        push_rebuild_delay: zDuration().prefault('250ms'),
+        push_rebuild_delay: zDuration().prefault('100ms'),
         /** Successful pushes are summed into one sync_history row per table at most this often; errors and warnings go in at once. */
         push_history_interval: zDuration().prefault('1m'),
       })

@@ -35,7 +35,7 @@ describe("a push connector's writes between extractions", () => {
   const query = async (sql: string) => (await call(t, 'POST', '/api/query', { token: admin, body: { sql } })).json;
 
   beforeAll(async () => {
-    t = await startTestHost({ plugins: [pushPlugin(handle)], config: { analytics: { push_rebuild_delay: '1500ms', push_history_interval: '200ms' } } });
+    t = await startTestHost({ plugins: [pushPlugin(handle)], config: { analytics: { push_rebuild_delay: '4s', push_history_interval: '3s' } } });
     admin = await bootstrap(t);
     t.host.orchestrator.on((e) => rebuilds.push(e));
   });
@@ -50,7 +50,7 @@ describe("a push connector's writes between extractions", () => {
       }, []),
     );
     expect(rebuilds).toHaveLength(0);
-    await expect.poll(() => rebuilds.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => rebuilds.length, { timeout: 20_000 }).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 2000));
     expect(rebuilds.map((e) => e.type)).toEqual(['rebuilt']);
     expect((await query('SELECT count(*) AS n FROM events')).rows).toEqual([[5]]);
@@ -71,7 +71,7 @@ describe("a push connector's writes between extractions", () => {
       }),
     ).rejects.toThrow(/answered 500/);
     await handle.writes!.push(event(1, 'edited'));
-    await expect.poll(() => rebuilds.length, { timeout: 10_000 }).toBe(before + 1);
+    await expect.poll(() => rebuilds.length, { timeout: 20_000 }).toBe(before + 1);
     expect((await query('SELECT id, note FROM events WHERE id IN (1, 99) ORDER BY id')).rows).toEqual([[1, 'edited']]);
   });
 });
