@@ -41,7 +41,7 @@ function fromRow(r: NotificationRow): StoredNotification {
 type NewNotification = Notification & { chart?: NotificationChart };
 
 /** One multi-row INSERT for the notifications a fan-out sends at once. */
-async function insertMany(tx: SqlRunner, batch: readonly NewNotification[]): Promise<void[]> {
+async function insertMany(tx: SqlRunner, batch: readonly NewNotification[]): Promise<undefined[]> {
   await tx.run(
     `INSERT INTO notifications (id, user_id, title, body, origin, chart, chart_alt, created_at) VALUES ${batch
       .map(() => '(?, ?, ?, ?, ?, from_base64(?), ?, ?::TIMESTAMPTZ)')
@@ -60,7 +60,7 @@ async function insertMany(tx: SqlRunner, batch: readonly NewNotification[]): Pro
   return batch.map(() => undefined);
 }
 
-async function recordMany(tx: SqlRunner, batch: readonly { id: string; deliveries: string }[]): Promise<void[]> {
+async function recordMany(tx: SqlRunner, batch: readonly { id: string; deliveries: string }[]): Promise<undefined[]> {
   await tx.run(
     `UPDATE notifications SET deliveries = v.deliveries FROM (VALUES ${batch.map(() => '(?, ?)').join(', ')}) AS v(id, deliveries) WHERE notifications.id = v.id`,
     batch.flatMap((r) => [r.id, r.deliveries]),
@@ -74,8 +74,8 @@ async function recordMany(tx: SqlRunner, batch: readonly { id: string; deliverie
  * system database would hold the last of them back by seconds.
  */
 export class NotificationStore {
-  private readonly inserts: Batcher<NewNotification, void>;
-  private readonly records: Batcher<{ id: string; deliveries: string }, void>;
+  private readonly inserts: Batcher<NewNotification, undefined>;
+  private readonly records: Batcher<{ id: string; deliveries: string }, undefined>;
 
   constructor(private readonly db: SystemDb) {
     const sql = () => Promise.resolve(db);

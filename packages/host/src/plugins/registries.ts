@@ -25,7 +25,22 @@ import {
 import type { JobOverride } from '../config/schema.js';
 
 /** First path segments of the host's own pages and APIs: a plugin with one of these ids cannot add pages there. */
-const HOST_PAGE_ROOTS = new Set(['api', 'auth', 'webhooks', 'assets', 'login', 'dashboard', 'catalog', 'access', 'account', 'admin', 'alerts', 'mcp', 'oauth', 'ws']);
+const HOST_PAGE_ROOTS = new Set([
+  'api',
+  'auth',
+  'webhooks',
+  'assets',
+  'login',
+  'dashboard',
+  'catalog',
+  'access',
+  'account',
+  'admin',
+  'alerts',
+  'mcp',
+  'oauth',
+  'ws',
+]);
 
 export interface OwnedConnector {
   pluginId: string;

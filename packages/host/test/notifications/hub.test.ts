@@ -90,7 +90,13 @@ describe('the notification hub', () => {
     const hub = t.host.resolve(tokens.notifications);
     const sent = await Promise.all(
       Array.from({ length: 120 }, (_, i) =>
-        hub.send({ userId: i % 2 ? ada.user.id : bob.user.id, title: `fan-out ${i}`, body: `#${i}`, origin: 'fanout', channels: i % 3 ? ['test-ok'] : ['test-down'] }),
+        hub.send({
+          userId: i % 2 ? ada.user.id : bob.user.id,
+          title: `fan-out ${i}`,
+          body: `#${i}`,
+          origin: 'fanout',
+          channels: i % 3 ? ['test-ok'] : ['test-down'],
+        }),
       ),
     );
     expect(new Set(sent.map((s) => s.notification.id)).size).toBe(120);
