@@ -45,15 +45,19 @@ export class EngineClock {
     this.target?.interrupt();
   }
 
+  /** While a call runs: when its time started counting, and the timer that ends it. */
+  private since = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private paused = false;
+
   async run<T>(call: () => Promise<T>): Promise<T> {
     if (this.cancelled) throw new ClientGone();
-    const left = this.budgetMs - this.used;
-    if (left <= 0 || this.timedOut) throw new QueryTimeoutError(this.budgetMs);
-    const started = performance.now();
-    const timer = setTimeout(() => {
-      this.timedOut = true;
-      this.interrupt();
-    }, left);
+    if (this.budgetMs - this.used <= 0 || this.timedOut) throw new QueryTimeoutError(this.budgetMs);
+    this.running = true;
+    this.paused = false;
+    this.since = performance.now();
+    this.arm();
     try {
       const value = await call();
       if (this.timedOut) throw new QueryTimeoutError(this.budgetMs);
@@ -62,8 +66,38 @@ export class EngineClock {
       if (this.timedOut) throw new QueryTimeoutError(this.budgetMs);
       throw e;
     } finally {
-      clearTimeout(timer);
-      this.used += performance.now() - started;
+      clearTimeout(this.timer);
+      if (!this.paused) this.used += performance.now() - this.since;
+      this.running = false;
     }
+  }
+
+  /**
+   * The running call is waiting for the client, not working (a COPY into a pipe nobody reads
+   * while the response is full): its time stops counting until `resume`.
+   */
+  pause(): void {
+    if (!this.running || this.paused) return;
+    this.paused = true;
+    clearTimeout(this.timer);
+    this.used += performance.now() - this.since;
+  }
+
+  resume(): void {
+    if (!this.running || !this.paused) return;
+    this.paused = false;
+    this.since = performance.now();
+    this.arm();
+  }
+
+  /** Interrupts the engine when what is left of the budget has run out. */
+  private arm(): void {
+    this.timer = setTimeout(
+      () => {
+        this.timedOut = true;
+        this.interrupt();
+      },
+      Math.max(0, this.budgetMs - this.used),
+    );
   }
 }

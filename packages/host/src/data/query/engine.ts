@@ -3,7 +3,7 @@
  * statement of the expected type prepared and started, and whatever the engine throws turned
  * into the answer the client is given. Shared by every output format.
  */
-import type { DuckDBConnection, DuckDBResult, StatementType } from '@duckdb/node-api';
+import { StatementType, type DuckDBConnection, type DuckDBResult, type DuckDBType } from '@duckdb/node-api';
 import { isAidaError } from '@aida/core';
 import { AnalyticsNotReadyError, QueryFailedError, QueryMultipleStatementsError, QueryNotSelectError, QueryParametersError, QuerySandboxError, QueryUnknownTableError } from '../../errors.js';
 import type { Reader } from '../access.js';
@@ -17,16 +17,19 @@ export async function withAnalytics<T>(ctx: DataContext, clock: EngineClock, fn:
   if (!ctx.analytics.isOpen) {
     throw new AnalyticsNotReadyError('The analytics database has not been built yet: sync a source first');
   }
-  return ctx.analytics.withConnection(async (conn) => {
-    clock.on(conn);
-    try {
-      return await fn(conn);
-    } catch (e) {
-      throw answerFor(ctx, e, clock);
-    } finally {
-      clock.on(null);
-    }
-  });
+  return ctx.analytics.withConnection((conn) => onClock(ctx, clock, conn, fn));
+}
+
+/** Runs `fn` with the clock interrupting `conn`, engine errors turned into answers. */
+export async function onClock<T>(ctx: DataContext, clock: EngineClock, conn: DuckDBConnection, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  clock.on(conn);
+  try {
+    return await fn(conn);
+  } catch (e) {
+    throw answerFor(ctx, e, clock);
+  } finally {
+    clock.on(null);
+  }
 }
 
 /**
@@ -73,6 +76,25 @@ export async function execute(conn: DuckDBConnection, clock: EngineClock, sql: s
       throw new QueryParametersError('Query parameters ($1, ?) are not supported: write the values into the SQL');
     }
     return await clock.run(() => (materialize ? prepared.run() : prepared.stream()));
+  } finally {
+    prepared.destroySync();
+  }
+}
+
+/**
+ * The names and types of the columns a SELECT would give, without running it (the same
+ * single-statement, SELECT-only, no-parameters checks as `execute`).
+ */
+export async function describeColumns(conn: DuckDBConnection, clock: EngineClock, sql: string): Promise<{ name: string; type: DuckDBType }[]> {
+  const extracted = await clock.run(() => conn.extractStatements(sql));
+  if (extracted.count !== 1) throw new QueryMultipleStatementsError('Send exactly one SELECT statement');
+  const prepared = await clock.run(() => extracted.prepare(0));
+  try {
+    if (prepared.statementType !== StatementType.SELECT) throw new QueryNotSelectError('Only a single read-only SELECT statement is allowed');
+    if (prepared.parameterCount > 0) {
+      throw new QueryParametersError('Query parameters ($1, ?) are not supported: write the values into the SQL');
+    }
+    return Array.from({ length: prepared.columnCount }, (_, i) => ({ name: prepared.columnName(i), type: prepared.columnType(i) }));
   } finally {
     prepared.destroySync();
   }

@@ -57,9 +57,9 @@ const bigintJson: Cell = (v) => {
  * family one way (its `Cell` in JSON_CELLS or CSV_CELLS), so the formats cannot disagree on
  * which types belong together.
  */
-type ValueKind = 'boolean' | 'number' | 'bigint' | 'decimal' | 'string' | 'date' | 'timestamp' | 'timestamptz' | 'nested' | 'other';
+export type ValueKind = 'boolean' | 'number' | 'bigint' | 'decimal' | 'string' | 'date' | 'timestamp' | 'timestamptz' | 'nested' | 'other';
 
-function valueKind(type: DuckDBType): ValueKind {
+export function valueKind(type: DuckDBType): ValueKind {
   switch (type.typeId) {
     case DuckDBTypeId.BOOLEAN:
       return 'boolean';

@@ -12,7 +12,15 @@ import { jsonAnswer } from './json.js';
 import type { QueryLimits } from './limits.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import { ParquetExporter, type ParquetExport } from './parquet.js';
+import { PipeUnavailableError, pipeText, planLines } from './pipe-stream.js';
 import { streamText } from './stream.js';
+
+/**
+ * Pipe exports at once. While its client is slow, a COPY into a pipe keeps the libuv thread it
+ * runs on waiting in write(); at most half the pool waits that way (the others get the
+ * JavaScript encoder, which waits for nothing), so files and other queries keep their threads.
+ */
+const MAX_PIPES = Math.max(1, Math.floor((Number(process.env.UV_THREADPOOL_SIZE) || 4) / 2));
 
 export { QueryTimeoutError } from './clock.js';
 export { trimTail } from './enclose.js';
@@ -25,6 +33,8 @@ export { DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits.js';
 export class QueryRunner {
   readonly limiter: ConcurrencyLimiter;
   private readonly exporter: ParquetExporter;
+  /** Exports being written through a pipe now (see MAX_PIPES). */
+  private pipes = 0;
 
   constructor(
     private readonly ctx: DataContext,
@@ -50,17 +60,51 @@ export class QueryRunner {
   }
 
   /**
-   * NDJSON / CSV, streamed with backpressure (see streamText). Resolves once the first chunk
-   * is in hand; the slot is held until the stream has finished or failed.
+   * NDJSON / CSV, streamed with backpressure. Written by the engine through a pipe when it can
+   * write the query's columns (see pipeText), else encoded chunk by chunk in JavaScript (see
+   * streamText); the bytes are the same. Resolves once the first bytes are in hand; the slot
+   * is held until the stream has finished or failed.
    */
-  async stream(user: Reader, sql: string, format: TextFormat, limit: number | undefined, signal?: AbortSignal): Promise<Readable> {
+  async stream(user: Reader, sql: string, format: Exclude<TextFormat, 'json'>, limit: number | undefined, signal?: AbortSignal): Promise<Readable> {
     const release = await this.limiter.acquire();
     const clock = new EngineClock(this.limits.timeoutMs);
     const unfollow = clock.follow(signal);
-    return streamText(this.ctx, clock, this.limits, user, sql, format, limit, () => {
+    let done = false;
+    const settled = () => {
+      if (done) return;
+      done = true;
       unfollow();
       release();
-    });
+    };
+    try {
+      if (this.pipes < MAX_PIPES) {
+        const plan = await planLines(this.ctx, clock, user, sql, format, limit);
+        if (plan && this.pipes < MAX_PIPES) {
+          this.pipes++;
+          // The scratch instance reads the analytics file by itself: hold its generation.
+          const unhold = this.ctx.analytics.hold();
+          const over = () => {
+            this.pipes--;
+            unhold();
+          };
+          await this.exporter.ready;
+          try {
+            return await pipeText(this.ctx, clock, this.limits, this.scratchDir, plan, () => {
+              over();
+              settled();
+            });
+          } catch (e) {
+            if (!(e instanceof PipeUnavailableError)) throw e;
+            over();
+            this.ctx.logger.warn({ err: e.reason }, 'no named pipe for an export: encoding it in JavaScript');
+          }
+        }
+      }
+      return await streamText(this.ctx, clock, this.limits, user, sql, format, limit, settled);
+    } catch (e) {
+      settled();
+      throw e;
+    }
   }
 
   /** Parquet, written through a scratch DuckDB instance (see ParquetExporter). */

@@ -91,7 +91,11 @@ export function decimalText(v: DuckDBDecimalValue): string {
   return `${negative ? '-' : ''}${digits.slice(0, digits.length - v.scale)}.${digits.slice(digits.length - v.scale)}`;
 }
 
+/** Day numbers of DATE 'infinity' and '-infinity' (the client library's text of them is a far year). */
+const DATE_INFINITY = 2 ** 31 - 1;
+
 export function isoDate(v: { days: number; toString(): string }): string {
+  if (Math.abs(v.days) === DATE_INFINITY) return v.days > 0 ? 'infinity' : '-infinity';
   return dateText(v.days) ?? v.toString();
 }
 
