@@ -9,16 +9,18 @@ import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader } from '@duck
 import { dataError } from './errors.js';
 import type { Workspace } from './workspace.js';
 import type { Row } from './render.js';
-import { sqlString } from '@aida/core';
 
 export interface LocalDb {
   conn: DuckDBConnection;
+  /** @aida/core's sqlString, loaded with the database rather than when `da` starts (see small-helpers.ts). */
+  sqlString(value: string): string;
   close(): void;
 }
 
 export async function openLocalDb(ws: Workspace): Promise<LocalDb> {
   await mkdir(dirname(ws.duckdbPath), { recursive: true });
   let instance: DuckDBInstance;
+  const { sqlString } = await import('@aida/core');
   try {
     // Loaded on first use: the native module costs ~200 ms, which commands that never open
     // the local database (and a sync with nothing to do) should not pay.
@@ -33,6 +35,7 @@ export async function openLocalDb(ws: Workspace): Promise<LocalDb> {
   await conn.run(`SET file_search_path = ${sqlString(ws.root)}`);
   return {
     conn,
+    sqlString,
     close() {
       conn.closeSync();
       instance.closeSync();
@@ -40,7 +43,6 @@ export async function openLocalDb(ws: Workspace): Promise<LocalDb> {
   };
 }
 
-export { sqlString };
 /** Any name quoted as an identifier (an analyst's own table may be named anything); core's quoteIdent accepts valid identifiers only. */
 export const sqlIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
@@ -64,37 +66,97 @@ export interface ViewResult {
 export const SYNC_VIEW_MARK = 'da sync: view over server/parquet';
 
 export async function rebuildViews(db: LocalDb, c: ViewChanges): Promise<ViewResult> {
-  const objects = await mainObjects(db.conn);
-  const out: ViewResult = { created: [], dropped: [], shadowed: [] };
-  const statements: string[] = [];
-  for (const [id, files] of c.synced) {
-    const kind = objects.get(id.toLowerCase());
+  const batch = await ViewBatch.begin(db);
+  for (const [id, files] of c.synced) batch.table(id, files, c.changed.has(id));
+  for (const id of c.removed) batch.drop(id);
+  return batch.commit();
+}
+
+/**
+ * The views of one sync, made in one transaction: `da sync` hands each table over as soon as
+ * its files are in place, so DuckDB binds its view (reading the Parquet footers, ~1 ms a
+ * table) while other files still download, instead of 1,000 views after the last download.
+ */
+export class ViewBatch {
+  private readonly result: ViewResult = { created: [], dropped: [], shadowed: [] };
+  private readonly seen = new Set<string>();
+  private queue: Promise<void> = Promise.resolve();
+  private failure: Error | undefined;
+  private statements = 0;
+  private pending: string[] = [];
+
+  private constructor(
+    private readonly db: LocalDb,
+    private readonly objects: Map<string, 'table' | 'own view' | 'sync view'>,
+  ) {}
+
+  static async begin(db: LocalDb): Promise<ViewBatch> {
+    const objects = await mainObjects(db.conn);
+    await db.conn.run('BEGIN TRANSACTION');
+    return new ViewBatch(db, objects);
+  }
+
+  /** The view of a synced table over its files (relative paths, in part order); `changed`: its files changed. Once per table. */
+  table(id: string, files: readonly string[], changed: boolean): void {
+    if (this.seen.has(id)) return;
+    this.seen.add(id);
+    const kind = this.objects.get(id.toLowerCase());
     // A table or view of the analyst's (names are case-insensitive in DuckDB) is never touched.
     if (kind === 'table' || kind === 'own view') {
-      out.shadowed.push(id);
-      continue;
+      this.result.shadowed.push(id);
+      return;
     }
-    if (kind === 'sync view' && !c.changed.has(id)) continue;
+    if (kind === 'sync view' && !changed) return;
+    const sqlString = this.db.sqlString;
     const source = files.length === 1 ? sqlString(files[0]) : `[${files.map(sqlString).join(', ')}]`;
-    statements.push(`CREATE OR REPLACE VIEW ${sqlIdent(id)} AS SELECT * FROM read_parquet(${source})`);
-    statements.push(`COMMENT ON VIEW ${sqlIdent(id)} IS ${sqlString(SYNC_VIEW_MARK)}`);
-    out.created.push(id);
+    this.run([
+      `CREATE OR REPLACE VIEW ${sqlIdent(id)} AS SELECT * FROM read_parquet(${source})`,
+      `COMMENT ON VIEW ${sqlIdent(id)} IS ${sqlString(SYNC_VIEW_MARK)}`,
+    ]);
+    this.result.created.push(id);
   }
-  for (const id of c.removed) {
-    if (objects.get(id.toLowerCase()) !== 'sync view') continue;
-    statements.push(`DROP VIEW ${sqlIdent(id)}`);
-    out.dropped.push(id);
+
+  /** Drops the view of a table no longer synced (never a table or view of the analyst's). */
+  drop(id: string): void {
+    if (this.objects.get(id.toLowerCase()) !== 'sync view') return;
+    this.run([`DROP VIEW ${sqlIdent(id)}`]);
+    this.result.dropped.push(id);
   }
-  if (!statements.length) return out;
-  await db.conn.run('BEGIN TRANSACTION');
-  try {
-    for (const s of statements) await db.conn.run(s);
-    await db.conn.run('COMMIT');
-  } catch (e) {
-    await db.conn.run('ROLLBACK').catch(() => undefined);
-    throw dataError(`Rebuilding the views of analytics.duckdb failed: ${(e as Error).message}`);
+
+  /** Commits every view, or none when one failed. `order` sorts the lists (tables arrive as their downloads end). */
+  async commit(order?: readonly string[]): Promise<ViewResult> {
+    await this.queue;
+    if (this.failure) {
+      await this.db.conn.run('ROLLBACK').catch(() => undefined);
+      throw dataError(`Rebuilding the views of analytics.duckdb failed: ${this.failure.message}`);
+    }
+    await this.db.conn.run(this.statements ? 'COMMIT' : 'ROLLBACK');
+    if (order) {
+      const at = new Map(order.map((id, i) => [id, i]));
+      for (const list of [this.result.created, this.result.shadowed]) list.sort((a, b) => (at.get(a) ?? 0) - (at.get(b) ?? 0));
+    }
+    return this.result;
   }
-  return out;
+
+  /**
+   * Statements queued while DuckDB runs the previous ones go in one call: DuckDB's own cost is
+   * ~0.3 ms a statement either way, the calls' cost (~0.1 ms each) is saved.
+   */
+  private run(statements: string[]): void {
+    this.statements += statements.length;
+    const first = !this.pending.length;
+    this.pending.push(...statements);
+    if (!first) return;
+    this.queue = this.queue.then(async () => {
+      const sql = this.pending.splice(0).join(';\n');
+      if (this.failure) return;
+      try {
+        await this.db.conn.run(sql);
+      } catch (e) {
+        this.failure = e as Error;
+      }
+    });
+  }
 }
 
 /** Tables and views of the main schema by lower-cased name: the analyst's, or views da made. */

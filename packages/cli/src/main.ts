@@ -4,7 +4,7 @@
 import { CommanderError } from 'commander';
 import { CliError, EXIT_CODES } from './errors.js';
 import { Output } from './output.js';
-import { buildProgram } from './program.js';
+import { programFor } from './lazy-program.js';
 
 const json = process.argv.includes('--json');
 const out = new Output(json);
@@ -17,7 +17,7 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 try {
-  await buildProgram({ json }).parseAsync(process.argv);
+  await (await programFor(process.argv, { json })).parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
     // --help and --version end here too, with exit code 0.

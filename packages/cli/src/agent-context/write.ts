@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { TableProfileFacts } from '@aida/core';
 import type { Api } from '../api.js';
 import { writeFileAtomic } from '../atomic-file.js';
-import { openLocalDb } from '../local-db.js';
+import { openLocalDb, type LocalDb } from '../local-db.js';
 import type { Manifest } from '../sync/manifest.js';
 import { flatten, RULES_DIR } from '../sync/rules.js';
 import type { Workspace } from '../workspace.js';
@@ -61,6 +61,8 @@ export interface ContextOptions {
   budget?: number;
   /** The date in the header; today by default. */
   now?: Date;
+  /** The local DuckDB when the caller has it open (`da sync`, right after making the views): not opened a second time. */
+  db?: LocalDb;
 }
 
 export async function writeAgentContext(ws: Workspace, o: ContextOptions = {}): Promise<ContextReport> {
@@ -81,7 +83,7 @@ export async function writeAgentContext(ws: Workspace, o: ContextOptions = {}): 
     const p = await readSavedProfile(ws, t.id);
     if (p) profiles.set(t.id, p);
   }
-  const columns = await columnsOfViews(ws, catalog);
+  const columns = await columnsOfViews(ws, catalog, o.db);
   const from = flatten(catalog.server ?? 'no server', 300).replaceAll('>', '%3E');
   const day = (o.now ?? new Date()).toISOString().slice(0, 10);
   const header = (detail: ContextDetail) =>
@@ -93,8 +95,9 @@ export async function writeAgentContext(ws: Workspace, o: ContextOptions = {}): 
 }
 
 /** Columns of every table's view; none when there is no database yet. */
-async function columnsOfViews(ws: Workspace, catalog: LocalCatalog): Promise<ColumnsByTable> {
+async function columnsOfViews(ws: Workspace, catalog: LocalCatalog, open?: LocalDb): Promise<ColumnsByTable> {
   if (!catalog.tables.length) return new Map();
+  if (open) return localColumns(open.conn);
   const exists = await lstat(ws.duckdbPath).then(
     () => true,
     () => false,

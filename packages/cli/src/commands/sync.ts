@@ -7,20 +7,18 @@ import type { Command } from 'commander';
 import { action } from '../command.js';
 import type { Context } from '../context.js';
 import { CliError, usageError, type ErrorKind } from '../errors.js';
-import { openLocalDb, rebuildViews, type ViewResult } from '../local-db.js';
-import { formatBytes } from '@aida/core';
-import { downloadFile, installFiles, removeStaleParts, type Downloaded } from '../sync/download.js';
+import { openLocalDb, rebuildViews, ViewBatch, type LocalDb, type ViewResult } from '../local-db.js';
+import { downloadFile, installFiles, partPath, removeStaleParts, type Downloaded } from '../sync/download.js';
 import { fetchManifest } from '../sync/manifest.js';
-import { planSync, type FileJob, type Removal, type RemovalReason } from '../sync/plan.js';
+import { planSync, type FileJob, type Removal, type RemovalReason, type TablePlan } from '../sync/plan.js';
 import { syncProgress } from '../sync/progress.js';
 import { withSyncLock } from '../sync/lock.js';
 import { pendingUploads, runUploads, type UploadReport } from '../sync/uploads.js';
 import { emptyState, loadState, saveState, type SyncState } from '../sync/state.js';
 import { RULES_DIR, syncRules, type RulesResult } from '../sync/rules.js';
 import { tableFile } from '../workspace.js';
-import { refreshAgentContext } from '../agent-context/write.js';
 import type { Api } from '../api.js';
-import { mapLimit } from '@aida/core';
+import { formatBytes, mapLimit } from '../small-helpers.js';
 
 interface SyncOptions {
   table?: string[];
@@ -101,32 +99,23 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
 
   // Downloads. Verified parts stay `.part` files until every file of their table is in: a
   // table is replaced whole or not at all (the next sync reuses verified parts, no transfer).
-  await removeStaleParts(ws, jobs);
+  const resumable = await removeStaleParts(ws, jobs);
+  // With files to fetch, the local DuckDB opens while they download, and each table's view is
+  // made as soon as the table is in place (one transaction, committed after the last one).
+  const views = jobs.length ? openViews(ctx) : undefined;
+  // Loaded while the files download: it needs @aida/core, which `da sync` no longer loads at start.
+  const agentContextModule = import('../agent-context/write.js');
+  agentContextModule.catch(() => undefined);
   const progress = await syncProgress(ctx.out.interactive, ctx.out.errStream, totalBytes, jobs.length);
   const failures: { job: FileJob; error: Error }[] = [];
   const done = new Map<string, Downloaded[]>();
-  try {
-    await mapLimit(jobs, parallel, async (job) => {
-      const bar = progress.file(job.part ? `${job.table} [${job.part}]` : job.table, job.size);
-      try {
-        const got = await downloadFile(api, ws, job, { onBytes: (n) => bar.update(n), onRetry: (why) => progress.log(`warning: ${why}`) });
-        done.set(job.table, [...(done.get(job.table) ?? []), got]);
-      } catch (e) {
-        failures.push({ job, error: e as Error });
-      } finally {
-        bar.stop();
-      }
-    });
-  } finally {
-    progress.stop();
-  }
-
+  const failedTables = new Set<string>();
+  const changed = new Set<string>();
+  const pending = new Map(plan.tables.map((t) => [t.id, t.fetch.length]));
+  const settling: Promise<void>[] = [];
   // The new state: complete tables take their manifest entry; a table with a failed file
   // keeps its old entry (its old files are still there, its view still reads them).
-  const failedTables = new Set(failures.map((f) => f.job.table));
-  const changed = new Set<string>();
-  for (const t of plan.tables) {
-    if (failedTables.has(t.id)) continue;
+  const settle = async (t: TablePlan) => {
     const files = [...t.current, ...(await installFiles(ws, done.get(t.id) ?? []))];
     const order = new Map(t.entry.parts?.map((p, i) => [tableFile(t.id, p.part), i]) ?? []);
     files.sort((a, b) => (order.get(a.path) ?? 0) - (order.get(b.path) ?? 0));
@@ -137,32 +126,84 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
       (before?.files ?? []).map((f) => f.path).filter((p) => !files.some((f) => f.path === p)),
     );
     state.tables[t.id] = { hash: t.entry.hash, rows: t.entry.rows, updated: t.entry.updated ?? null, files, profiled_at: before?.profiled_at };
-  }
-  for (const id of removed) {
-    const held = [state.tables, previous?.tables ?? {}].find((t) => Object.hasOwn(t, id))?.[id];
-    await removeFiles(ws.root, [...(held?.files.map((f) => f.path) ?? []), tableFile(id)]);
-    await rm(join(ws.root, 'server', 'parquet', id), { recursive: true, force: true });
-    await rm(join(ws.profilesDir, `${id}.json`), { force: true });
-    delete state.tables[id];
-  }
+    if (changed.has(t.id))
+      (await views?.batch.catch(() => undefined))?.table(
+        t.id,
+        files.map((f) => f.path),
+        true,
+      );
+  };
+  const byId = new Map(plan.tables.map((t) => [t.id, t]));
+  const finished = (job: FileJob) => {
+    const left = pending.get(job.table)! - 1;
+    pending.set(job.table, left);
+    if (left || failedTables.has(job.table)) return;
+    const p = settle(byId.get(job.table)!);
+    // Awaited after the downloads; handled now so a failure meanwhile is not "unhandled".
+    p.catch(() => undefined);
+    settling.push(p);
+  };
+  let uploads: UploadReport | undefined;
+  let viewResult: ViewResult;
+  let profiles: { saved: number; missing: number };
+  let rules: RulesResult | null;
+  let agentContext: Awaited<ReturnType<(typeof import('../agent-context/write.js'))['refreshAgentContext']>>;
+  try {
+    try {
+      await mapLimit(jobs, parallel, async (job) => {
+        const bar = progress.file(job.part ? `${job.table} [${job.part}]` : job.table, job.size);
+        try {
+          const got = await downloadFile(api, ws, job, {
+            onBytes: (n) => bar.update(n),
+            onRetry: (why) => progress.log(`warning: ${why}`),
+            noPart: !resumable.has(partPath(ws, job)),
+          });
+          done.set(job.table, [...(done.get(job.table) ?? []), got]);
+        } catch (e) {
+          failures.push({ job, error: e as Error });
+          failedTables.add(job.table);
+        } finally {
+          bar.stop();
+        }
+        finished(job);
+      });
+    } finally {
+      progress.stop();
+    }
+    await Promise.all(settling);
+    for (const t of plan.tables) if (!t.fetch.length && !failedTables.has(t.id)) await settle(t);
+    for (const id of removed) {
+      const held = [state.tables, previous?.tables ?? {}].find((t) => Object.hasOwn(t, id))?.[id];
+      await removeFiles(ws.root, [...(held?.files.map((f) => f.path) ?? []), tableFile(id)]);
+      await rm(join(ws.root, 'server', 'parquet', id), { recursive: true, force: true });
+      await rm(join(ws.profilesDir, `${id}.json`), { force: true });
+      delete state.tables[id];
+    }
 
-  if (previous?.uploads) state.uploads ??= previous.uploads;
-  const uploads = uploadsWanted ? await uploadWorkspace(ctx, api, state) : undefined;
+    if (previous?.uploads) state.uploads ??= previous.uploads;
+    uploads = uploadsWanted ? await uploadWorkspace(ctx, api, state) : undefined;
 
-  // Profiles come over the network while DuckDB (on its own threads) builds the views.
-  const profileAssets = manifest.assets?.profiles ?? {};
-  const staleProfiles = plan.tables
-    .filter((t) => !failedTables.has(t.id) && profileAssets[t.id] && profileAssets[t.id].profiled_at !== state.tables[t.id]?.profiled_at)
-    .map((t) => t.id);
-  const [views, profiles] = await Promise.all([
-    refreshViews(ctx, state, o.rebuildViews ? new Set(Object.keys(state.tables)) : changed, removed),
-    refreshProfiles(ctx, api, staleProfiles, state),
-  ]);
-  state.synced_at = new Date().toISOString();
-  await saveState(ws.statePath, state);
-  const rules = rulesWanted ? await syncRules(api, ws.root) : null;
-  if (rules && 'skipped' in rules) for (const s of rules.skipped) ctx.out.warn(`rule note '${s.id}' not written: ${s.reason}`);
-  const agentContext = await refreshAgentContext(api, ws, manifest, (m) => ctx.out.warn(m));
+    // Profiles come over the network while DuckDB (on its own threads) builds the views.
+    const profileAssets = manifest.assets?.profiles ?? {};
+    const staleProfiles = plan.tables
+      .filter((t) => !failedTables.has(t.id) && profileAssets[t.id] && profileAssets[t.id].profiled_at !== state.tables[t.id]?.profiled_at)
+      .map((t) => t.id);
+    const viewChanges = o.rebuildViews ? new Set(Object.keys(state.tables)) : changed;
+    [viewResult, profiles] = await Promise.all([
+      views ? commitViews(views, state, viewChanges, removed) : refreshViews(ctx, state, viewChanges, removed),
+      refreshProfiles(ctx, api, staleProfiles, state),
+    ]);
+
+    state.synced_at = new Date().toISOString();
+    await saveState(ws.statePath, state);
+    rules = rulesWanted ? await syncRules(api, ws.root) : null;
+    if (rules && 'skipped' in rules) for (const s of rules.skipped) ctx.out.warn(`rule note '${s.id}' not written: ${s.reason}`);
+    // The database the views were just made in lists their columns for the context file.
+    const db = views ? await views.db : undefined;
+    agentContext = await (await agentContextModule).refreshAgentContext(api, ws, manifest, (m) => ctx.out.warn(m), { db });
+  } finally {
+    await views?.close();
+  }
 
   const fetched = [...done.values()]
     .flat()
@@ -176,7 +217,7 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
     removed,
     removals,
     up_to_date: plan.tables.filter((t) => !t.fetch.length).length,
-    views,
+    views: viewResult,
     profiles,
     failed: failures.map((f) => ({ table: f.job.table, part: f.job.part, error: f.error.message })),
     uploads: uploads ?? null,
@@ -184,7 +225,7 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
     agent_context: agentContext,
     duration_ms: Math.round(performance.now() - started),
   };
-  for (const id of views.shadowed)
+  for (const id of viewResult.shadowed)
     ctx.out.warn(`your table '${id}' in analytics.duckdb has the name of a synced table; it was kept and the synced data is not visible as a view`);
   const problems = [
     ...failures.map((f) => ({ path: f.job.path, error: f.error.message, kind: f.error instanceof CliError ? f.error.kind : 'data' })),
@@ -291,6 +332,42 @@ async function uploadOnly(ctx: Context, api: Api, o: SyncOptions): Promise<void>
 
 async function removeFiles(root: string, paths: string[]): Promise<void> {
   await Promise.all(paths.map((p) => rm(join(root, p), { force: true })));
+}
+
+/** The local DuckDB opened while files download, with the transaction their views go into. */
+interface OpenViews {
+  db: Promise<LocalDb>;
+  /** Rejects as opening the database did (reported when the views are committed, as before). */
+  batch: Promise<ViewBatch>;
+  close(): Promise<void>;
+}
+
+function openViews(ctx: Context): OpenViews {
+  const db: Promise<LocalDb> = openLocalDb(ctx.ws);
+  const batch = db.then((d) => ViewBatch.begin(d));
+  batch.catch(() => undefined);
+  db.catch(() => undefined);
+  return {
+    db,
+    batch,
+    async close() {
+      const d = await db.catch(() => undefined);
+      d?.close();
+    },
+  };
+}
+
+/** Adds the views not made during the downloads (unchanged tables without one, --rebuild-views, removals) and commits them all. */
+async function commitViews(views: OpenViews, state: SyncState, changed: Set<string>, removed: string[]): Promise<ViewResult> {
+  const batch = await views.batch;
+  for (const [id, t] of Object.entries(state.tables))
+    batch.table(
+      id,
+      t.files.map((f) => f.path),
+      changed.has(id),
+    );
+  for (const id of removed) batch.drop(id);
+  return batch.commit(Object.keys(state.tables));
 }
 
 /**

@@ -3,15 +3,14 @@
 // `Range` + `If-Range` (so a file that changed meanwhile is fetched whole), and the MD5 of the
 // complete part must equal the manifest's. `installFiles` then renames the verified parts of a
 // table over its files — all of them or, when one part of the table failed, none.
-import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay, type Api } from '../api.js';
 import { CliError, dataError } from '../errors.js';
 import type { Workspace } from '../workspace.js';
-import { hashFileInto, md5File } from './hash.js';
+import { growingFileMd5, type GrowingFileMd5 } from './file-md5.js';
+import { md5File } from './hash.js';
 import type { FileJob } from './plan.js';
 import type { LocalFile } from './state.js';
 
@@ -22,6 +21,8 @@ export interface DownloadOptions {
   idleTimeoutMs?: number;
   /** Told why an attempt failed before the next one. */
   onRetry?: (message: string) => void;
+  /** The caller knows there is no partial download of this file yet (removeStaleParts listed the folder): no stat before the first attempt. */
+  noPart?: boolean;
 }
 
 export interface Downloaded {
@@ -35,27 +36,28 @@ export interface Downloaded {
 
 export async function downloadFile(api: Api, ws: Workspace, job: FileJob, o: DownloadOptions = {}): Promise<Downloaded> {
   const part = partPath(ws, job);
-  await mkdir(dirname(part), { recursive: true });
+  await ensureDir(dirname(part));
   // The client's retry settings (DA_RETRIES, DA_BACKOFF_MS), applied per resuming attempt.
   const { retries, backoffMs } = api;
   let resumedFrom = -1;
   let transferred = 0;
   for (let attempt = 0; ; attempt++) {
     try {
+      const have =
+        attempt === 0 && o.noPart
+          ? 0
+          : await stat(part).then(
+              (s) => s.size,
+              () => 0,
+            );
       // A complete part from an interrupted run needs no transfer, only the check below.
-      const complete = await stat(part).then(
-        (st) => st.size === job.size,
-        () => false,
-      );
-      const r = complete ? { resumedFrom: job.size, transferred: 0, md5: undefined } : await fetchInto(api, job, part, o);
+      const r = have === job.size ? { resumedFrom: job.size, transferred: 0, size: have, md5: await md5File(part) } : await fetchInto(api, job, part, have, o);
       if (resumedFrom < 0) resumedFrom = r.resumedFrom;
       transferred += r.transferred;
-      const size = (await stat(part)).size;
-      const md5 = r.md5 ?? (await md5File(part));
-      if (size !== job.size || md5 !== job.hash) {
+      if (r.size !== job.size || r.md5 !== job.hash) {
         await rm(part, { force: true });
         throw dataError(
-          `${job.path}: downloaded ${size} bytes with MD5 ${md5}, the manifest says ${job.size} bytes with MD5 ${job.hash}`,
+          `${job.path}: downloaded ${r.size} bytes with MD5 ${r.md5}, the manifest says ${job.size} bytes with MD5 ${job.hash}`,
           "run da sync again; if it repeats, the server's file changed during the sync",
         );
       }
@@ -70,13 +72,24 @@ export async function downloadFile(api: Api, ws: Workspace, job: FileJob, o: Dow
   }
 }
 
+/** Folders made in this process: a first sync of 1,000 tables asked for the same one 1,000 times. */
+const madeDirs = new Set<string>();
+async function ensureDir(dir: string): Promise<void> {
+  if (madeDirs.has(dir)) return;
+  await mkdir(dir, { recursive: true });
+  madeDirs.add(dir);
+}
+
 const WRITE_BATCH = 1 << 20;
 
-async function fetchInto(api: Api, job: FileJob, part: string, o: DownloadOptions): Promise<{ resumedFrom: number; transferred: number; md5: string }> {
-  const have = await stat(part).then(
-    (s) => s.size,
-    () => 0,
-  );
+/** One attempt: appends to (resuming) or rewrites the part, which holds `have` bytes now. */
+async function fetchInto(
+  api: Api,
+  job: FileJob,
+  part: string,
+  have: number,
+  o: DownloadOptions,
+): Promise<{ resumedFrom: number; transferred: number; size: number; md5: string }> {
   const resume = have > 0 && have < job.size;
   const query = job.part === undefined ? '' : `?part=${encodeURIComponent(job.part)}`;
   const idle = new AbortController();
@@ -89,17 +102,16 @@ async function fetchInto(api: Api, job: FileJob, part: string, o: DownloadOption
   if (!res.body) throw new CliError('server', `${job.path}: the server answered ${res.status} without a body`);
   const appending = resume && res.status === 206;
   let done = appending ? have : 0;
-  // The MD5 is computed as the bytes arrive (after the bytes already on disk when resuming).
-  const hash = createHash('md5');
-  if (appending) await hashFileInto(hash, part);
   o.onBytes?.(done);
   const idleMs = o.idleTimeoutMs ?? 60_000;
-  const arm = () => setTimeout(() => idle.abort(new CliError('network', `${job.path}: no data for ${idleMs / 1000} s`)), idleMs);
-  let timer = arm();
+  // One timer for the whole body, pushed back on every chunk (refresh() allocates nothing).
+  const timer = setTimeout(() => idle.abort(new CliError('network', `${job.path}: no data for ${idleMs / 1000} s`)), idleMs);
   // Chunks are written in batches of up to 1 MiB, and what is batched is written out even when
   // the transfer breaks, so every byte that arrived is there for the next attempt to resume
   // from (a killed process loses at most the last batch).
   const fh = await open(part, appending ? 'a' : 'w');
+  // The MD5 is computed as the bytes arrive (after the bytes already on disk when resuming).
+  let md5: GrowingFileMd5 | undefined;
   let batch: Uint8Array[] = [];
   let batched = 0;
   const flush = async () => {
@@ -108,22 +120,27 @@ async function fetchInto(api: Api, job: FileJob, part: string, o: DownloadOption
     batch = [];
     batched = 0;
     await fh.writev(out);
+    md5?.written(done);
   };
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   try {
-    for await (const chunk of Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>)) {
-      const bytes = chunk as Uint8Array;
+    md5 = await growingFileMd5(part, done, job.size);
+    for (;;) {
+      const { value: bytes, done: ended } = await reader.read();
+      if (ended) break;
       batch.push(bytes);
       batched += bytes.length;
       done += bytes.length;
-      hash.update(bytes);
-      clearTimeout(timer);
-      timer = arm();
+      md5.update(bytes);
+      timer.refresh();
       if (batched >= WRITE_BATCH) await flush();
       o.onBytes?.(done);
     }
     await flush();
   } catch (e) {
+    md5?.close();
     await flush().catch(() => undefined);
+    void reader.cancel().catch(() => undefined);
     if (idle.signal.aborted) throw idle.signal.reason;
     const err = e as Error & { cause?: { code?: string } };
     throw new CliError('network', `${job.path}: the transfer broke off after ${done} bytes (${err.cause?.code ?? err.message})`);
@@ -133,7 +150,7 @@ async function fetchInto(api: Api, job: FileJob, part: string, o: DownloadOption
   }
   // No fsync per file: a file the state does not yet record is only trusted after its MD5 is
   // checked again (plan.ts), so a crash can cost a re-download but never a wrong file.
-  return { resumedFrom: appending ? have : 0, transferred: done - (appending ? have : 0), md5: hash.digest('hex') };
+  return { resumedFrom: appending ? have : 0, transferred: done - (appending ? have : 0), size: done, md5: await md5.digest(done) };
 }
 
 /** Renames verified parts over their files and returns what the state records of them. */
@@ -156,14 +173,15 @@ export function partPath(ws: Workspace, job: FileJob): string {
 /**
  * Removes partial downloads no job of this sync will resume (left by an earlier run for
  * another version of a file): one pass over the download folders, not one per file.
+ * Returns the partial downloads that stay (the ones jobs of this sync resume).
  */
-export async function removeStaleParts(ws: Workspace, jobs: FileJob[]): Promise<void> {
+export async function removeStaleParts(ws: Workspace, jobs: FileJob[]): Promise<Set<string>> {
   const keep = new Set(jobs.map((j) => partPath(ws, j)));
   const names = await readdir(ws.parquetDir, { recursive: true }).catch(() => [] as string[]);
-  const stale = names
+  const parts = names
     .map(String)
     .filter((n) => n.endsWith('.part'))
-    .map((n) => join(ws.parquetDir, n))
-    .filter((p) => !keep.has(p));
-  await Promise.all(stale.map((p) => rm(p, { force: true })));
+    .map((n) => join(ws.parquetDir, n));
+  await Promise.all(parts.filter((p) => !keep.has(p)).map((p) => rm(p, { force: true })));
+  return new Set(parts.filter((p) => keep.has(p)));
 }

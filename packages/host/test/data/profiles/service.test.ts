@@ -84,18 +84,18 @@ describe('ProfileService.afterRebuild', () => {
   });
 
   it('a table profiled less than minIntervalMs ago waits, reads stale meanwhile, and is profiled once the interval has passed', async () => {
-    service = new ProfileService({ analytics, registry, store: new ProfileStore(db), logger, options: {}, minIntervalMs: 600 });
+    service = new ProfileService({ analytics, registry, store: new ProfileStore(db), logger, options: {}, minIntervalMs: 3000 });
     try {
       await extract('shop', { orders: 'SELECT range AS id FROM range(10)' });
       expect((await service.afterRebuild()).profiled).toEqual(['orders']);
       await extract('shop', { orders: 'SELECT range AS id FROM range(20)' });
       const soon = await service.afterRebuild();
       expect(soon).toMatchObject({ profiled: [], deferred: ['orders'] });
-      expect(await service.stored('orders')).toMatchObject({ row_count: 10, stale: true });
+      expect(await service.stored('orders')).toMatchObject({ rows: 10, stale: true });
       // The deferred run comes by itself once the interval is over.
-      const deadline = Date.now() + 5000;
-      while ((await service.stored('orders'))?.row_count !== 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(await service.stored('orders')).toMatchObject({ row_count: 20 });
+      const deadline = Date.now() + 20_000;
+      while ((await service.stored('orders'))?.rows !== 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(await service.stored('orders')).toMatchObject({ rows: 20 });
       expect((await service.stored('orders'))?.stale).toBeUndefined();
     } finally {
       service.close();
