@@ -12,7 +12,7 @@ import type { Row } from './render.js';
 
 export interface LocalDb {
   conn: DuckDBConnection;
-  /** @aida/core's sqlString, loaded with the database rather than when `da` starts (see small-helpers.ts). */
+  /** @aida/core's sqlString (kept here for the modules that take the database). */
   sqlString(value: string): string;
   close(): void;
 }
@@ -20,7 +20,7 @@ export interface LocalDb {
 export async function openLocalDb(ws: Workspace): Promise<LocalDb> {
   await mkdir(dirname(ws.duckdbPath), { recursive: true });
   let instance: DuckDBInstance;
-  const { sqlString } = await import('@aida/core');
+  const { sqlString } = await import('@aida/core/light');
   try {
     // Loaded on first use: the native module costs ~200 ms, which commands that never open
     // the local database (and a sync with nothing to do) should not pay.

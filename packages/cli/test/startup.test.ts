@@ -1,10 +1,11 @@
-// The binary loads only the command it runs; the small helpers it uses instead of @aida/core's
-// (which would load DuckDB at start) answer exactly as core's do.
-import { formatBytes as coreFormatBytes, mapLimit as coreMapLimit } from '@aida/core';
+// The binary loads only the command it runs, and takes core's helpers from @aida/core/light,
+// which loads no DuckDB (the barrel's native module was most of `da`'s start).
+import { spawnSync } from 'node:child_process';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { COMMAND_MODULES, commandName, programFor } from '../src/lazy-program.js';
 import { buildProgram } from '../src/program.js';
-import { formatBytes, mapLimit } from '../src/small-helpers.js';
 
 describe('the command tree the binary builds', () => {
   it('finds the command after global options', () => {
@@ -44,34 +45,25 @@ describe('the command tree the binary builds', () => {
   });
 });
 
-describe('small helpers', () => {
-  it('formatBytes answers as @aida/core does', () => {
-    for (const n of [0, 1, 1023, 1024, 1536, 10 * 1024 * 1024 + 5, 3.2e9, 7e12, 9e15, -2048]) expect(formatBytes(n)).toBe(coreFormatBytes(n));
-  });
-
-  it('mapLimit keeps the order, bounds concurrency and throws the first failure after the work in flight, as core does', async () => {
-    for (const impl of [mapLimit, coreMapLimit]) {
-      let running = 0;
-      let peak = 0;
-      const out = await impl([5, 1, 4, 2, 3], 2, async (n, i) => {
-        running++;
-        peak = Math.max(peak, running);
-        await new Promise((r) => setTimeout(r, n * 3));
-        running--;
-        return `${i}:${n}`;
-      });
-      expect(out).toEqual(['0:5', '1:1', '2:4', '3:2', '4:3']);
-      expect(peak).toBe(2);
-      const started: number[] = [];
-      await expect(
-        impl([1, 2, 3, 4], 2, async (n) => {
-          started.push(n);
-          await new Promise((r) => setTimeout(r, 5));
-          if (n === 1) throw new Error('first');
-          if (n === 2) throw new Error('second');
-        }),
-      ).rejects.toThrow('first');
-      expect(started).toEqual([1, 2]);
-    }
+describe('@aida/core/light, what the commands import from core at start', () => {
+  it('loads no DuckDB: importing it maps no native module into the process', () => {
+    const probe = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "await import('@aida/core/light'); const libs = process.report.getReport().sharedObjects; console.log(JSON.stringify(libs.filter((l) => /duckdb/i.test(l))));",
+      ],
+      { cwd: dirname(fileURLToPath(import.meta.url)), encoding: 'utf8' },
+    );
+    expect(probe.status, probe.stderr).toBe(0);
+    expect(JSON.parse(probe.stdout)).toEqual([]);
+    // The control: the barrel does load it, so the probe would see it.
+    const barrel = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', "await import('@aida/core'); console.log(process.report.getReport().sharedObjects.some((l) => /duckdb/i.test(l)))"],
+      { cwd: dirname(fileURLToPath(import.meta.url)), encoding: 'utf8' },
+    );
+    expect(barrel.stdout.trim()).toBe('true');
   });
 });

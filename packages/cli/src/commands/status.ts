@@ -8,7 +8,7 @@ import { action } from '../command.js';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
 import { errorBody } from '../output.js';
-import { formatBytes } from '../small-helpers.js';
+import { formatBytes } from '@aida/core/light';
 import { renderPairs, renderTable } from '../render.js';
 import { fetchManifest } from '../sync/manifest.js';
 import { planSync } from '../sync/plan.js';

@@ -18,7 +18,7 @@ import { emptyState, loadState, saveState, type SyncState } from '../sync/state.
 import { RULES_DIR, syncRules, type RulesResult } from '../sync/rules.js';
 import { tableFile } from '../workspace.js';
 import type { Api } from '../api.js';
-import { formatBytes, mapLimit } from '../small-helpers.js';
+import { formatBytes, mapLimit } from '@aida/core/light';
 
 interface SyncOptions {
   table?: string[];

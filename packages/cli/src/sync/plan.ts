@@ -8,7 +8,7 @@ import { tableFile, type Workspace } from '../workspace.js';
 import { md5File } from './hash.js';
 import { isSafeTableId, manifestFiles, type Manifest, type ManifestTable } from './manifest.js';
 import type { LocalFile, SyncState } from './state.js';
-import { mapLimit } from '../small-helpers.js';
+import { mapLimit } from '@aida/core/light';
 
 export type FetchReason = 'new' | 'changed' | 'missing' | 'corrupt';
 

@@ -1,6 +1,6 @@
 // Progress for `da sync` on a terminal: a bar per file in flight and an overall one (bytes).
 // Off the terminal (pipes, CI, agents, --json) nothing is drawn.
-import { formatBytes } from '../small-helpers.js';
+import { formatBytes } from '@aida/core/light';
 
 export interface Progress {
   file(name: string, total: number): { update(done: number): void; stop(): void };

@@ -10,7 +10,7 @@ import { CliError } from '../errors.js';
 import type { Workspace } from '../workspace.js';
 import type { UploadedFiles } from './state.js';
 import { md5File } from './hash.js';
-import { mapLimit } from '../small-helpers.js';
+import { mapLimit } from '@aida/core/light';
 
 /** The server's limits (API.md): 50 MB per session or artifact, 1 MB of local notes. */
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
