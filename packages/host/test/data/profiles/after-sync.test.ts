@@ -8,7 +8,8 @@ import { dataHost } from '../fixtures.js';
 let t: TestHost;
 let admin: string;
 let folders: Record<string, string>;
-beforeAll(async () => ({ t, admin, folders } = await dataHost()));
+// No minimum interval between profiles: the table was profiled seconds before the sync (see the deferral test in service.test.ts).
+beforeAll(async () => ({ t, admin, folders } = await dataHost({ analytics: { profile_min_interval: '0s' } })));
 afterAll(() => t?.stop());
 
 describe('profiles follow the data', () => {
