@@ -102,20 +102,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Polls until `fn` returns a truthy value. */
-export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+// One polling helper for the repo's process tests.
+export { waitFor } from '../../../../tests/helpers.js';
 
 /** POST /auth/token: the status, and the session token on success. */
 export async function signIn(base: string, email: string, password: string): Promise<{ status: number; token?: string }> {
