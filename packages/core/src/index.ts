@@ -76,7 +76,7 @@ export {
   type PluginOptions,
 } from './plugin.js';
 // DuckDB
-export { insertJsonRows, queryRows, type PlainValue, type SqlParams } from './duckdb.js';
+export { insertJsonRows, plainValue, queryRows, type PlainValue, type SqlParams } from './duckdb.js';
 // Contracts
 export {
   type Connector,

@@ -29,6 +29,7 @@ export const PluginInitFailedError = defineError('AIDA_PLUGIN_INIT_FAILED', 500,
 export const OverrideDuplicateError = defineError('AIDA_OVERRIDE_DUPLICATE', 500, 'A token is overridden twice', StartupError);
 export const SchemaTooNewError = defineError('AIDA_SCHEMA_TOO_NEW', 500, 'The system database was written by a newer AIDA', StartupError);
 export const DataDirInUseError = defineError('AIDA_DATA_DIR_IN_USE', 500, 'Another AIDA process uses this data directory', StartupError);
+export const StateBackendUnavailableError = defineError('AIDA_STATE_BACKEND_UNAVAILABLE', 500, 'The state backend cannot be reached', StartupError);
 export const JobsBackendUnavailableError = defineError('AIDA_JOBS_BACKEND_UNAVAILABLE', 500, 'The job backend cannot be reached', StartupError);
 
 // Requests the HTTP layer refuses before any route runs.

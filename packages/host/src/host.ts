@@ -38,7 +38,12 @@ import { resolveInstance, type InlinePluginEntry, type ResolvedPlugin } from './
 import { overrideMap, type TokenOverride } from './plugins/overrides.js';
 import type { InstanceConfig } from './config/schema.js';
 import { migrate, migrations } from './state/migrations/index.js';
-import { SystemDb } from './state/system-db.js';
+import { stateUrl } from './state/config.js';
+import { jobsConfigFor } from './jobs/config.js';
+import type { StateChanges } from './state/changes.js';
+import { openStateChanges } from './state/open-changes.js';
+import { openSystemDb } from './state/open.js';
+import type { SystemDb } from './state/system-db.js';
 import { pluginDatabase } from './state/plugin-database.js';
 import { analystNotes } from './data/analyst-notes.js';
 import { SyncRepository } from './state/repositories/sync.js';
@@ -155,6 +160,8 @@ class HostRuntime implements Host {
   readonly orchestrator: SyncOrchestrator;
   jobs: JobScheduler | undefined;
   systemDb: SystemDb | undefined;
+  /** Change events to and from the other hosts of the instance (none with the embedded backend). */
+  changes: StateChanges | undefined;
   demoAdmin: { email: string; password: string } | undefined;
   private readonly contributions = new Contributions();
   private readonly routing: HttpRouting = { handler: null };
@@ -264,6 +271,7 @@ class HostRuntime implements Host {
     this.analytics.close();
     await this.orchestrator.settled();
     await this.identity?.close();
+    await this.changes?.close();
     await this.systemDb?.close();
     this.state = 'stopped';
   }
@@ -324,7 +332,8 @@ class HostRuntime implements Host {
 
   private async openState(): Promise<void> {
     for (const d of ['state', 'analytics', 'extracts']) await mkdir(join(this.dataDir, d), { recursive: true });
-    this.systemDb = await SystemDb.open(join(this.dataDir, 'state', 'system.duckdb'));
+    this.systemDb = await openSystemDb(this.config.state, this.dataDir);
+    this.changes = await openStateChanges(this.config.state, this.logger.child({ component: 'changes' }));
     const outcome = await migrate(this.systemDb, migrations);
     this.schemaVersion = outcome.to;
     if (outcome.applied.length) this.logger.info({ applied: outcome.applied }, 'system database migrated');
@@ -415,7 +424,7 @@ class HostRuntime implements Host {
       sync: (s, t, signal) => this.syncSource(s, t, signal),
     });
     this.jobs = await JobScheduler.create({
-      config: this.config.jobs,
+      config: jobsConfigFor(this.config.jobs, this.config.state, stateUrl(this.config.state)),
       systemDb: this.systemDb!,
       logger: this.logger,
       instanceName: this.config.instance.name,

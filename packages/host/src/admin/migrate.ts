@@ -1,5 +1,5 @@
 import { migrate as applyMigrations, migrations } from '../state/migrations/index.js';
-import { SystemDb } from '../state/system-db.js';
+import { DuckDbSystemDb } from '../state/system-db.js';
 import { refuseLiveHost, requireInstance } from './stopped-instance.js';
 
 export interface MigrateOutcome {
@@ -16,7 +16,7 @@ export interface MigrateOutcome {
 export async function migrateInstance(dataDir: string): Promise<MigrateOutcome> {
   const path = requireInstance(dataDir);
   await refuseLiveHost(dataDir, 'migrate');
-  const db = await SystemDb.open(path);
+  const db = await DuckDbSystemDb.open(path);
   try {
     return await applyMigrations(db, migrations);
   } finally {

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { ConflictError, NotFoundError } from '@aida/core';
 import { DataDirInUseError, SchemaTooNewError } from '../errors.js';
 import { SCHEMA_VERSION } from '../state/migrations/index.js';
-import { SystemDb } from '../state/system-db.js';
+import { DuckDbSystemDb, type SystemDb } from '../state/system-db.js';
 import { liveHostStatus } from './control-channel.js';
 
 /** The system database's file in a data dir. */
@@ -43,7 +43,7 @@ export async function refuseLiveHost(dataDir: string, command: string): Promise<
 export async function openStoppedInstance(dataDir: string, command: string): Promise<SystemDb> {
   const path = requireInstance(dataDir);
   await refuseLiveHost(dataDir, command);
-  const db = await SystemDb.open(path);
+  const db = await DuckDbSystemDb.open(path);
   try {
     const version = await schemaVersionOf(db);
     if (version > SCHEMA_VERSION) {

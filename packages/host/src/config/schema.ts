@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MCP_MIN_RESULT_BUDGET_CHARS, MCP_RESULT_BUDGET_CHARS, PLUGIN_ID_PATTERN, zByteSize, zDuration } from '@aida/core';
 import { jobsConfigSchema } from '../jobs/config.js';
+import { stateConfigSchema } from '../state/config.js';
 
 // Each default is stated once, on its field; `.prefault({})` on a section lets the fields fill it.
 
@@ -70,6 +71,8 @@ export const instanceConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Where the system tables live: the embedded DuckDB file, or PostgreSQL for several hosts. */
+    state: stateConfigSchema.prefault({}),
     jobs: jobsConfigSchema.prefault({}),
     analytics: z
       .object({

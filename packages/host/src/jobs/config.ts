@@ -57,3 +57,15 @@ export const jobsConfigSchema = z
 
 export type JobsConfig = z.output<typeof jobsConfigSchema>;
 export type JobsConfigInput = z.input<typeof jobsConfigSchema>;
+
+/**
+ * The jobs config a host runs with. With the system tables on PostgreSQL the embedded job
+ * table would be there too, so `duckdb` (the default) means Agenda's PostgreSQL backend on the
+ * state's server and schema: every host of the instance then shares one job queue.
+ */
+export function jobsConfigFor(jobs: JobsConfig, state: { backend: string; schema: string }, stateUrl: string | undefined): JobsConfig {
+  if (jobs.backend !== 'duckdb' || state.backend !== 'postgres' || !stateUrl) return jobs;
+  const u = new URL(stateUrl);
+  u.searchParams.set('options', `-c search_path=${state.schema}`);
+  return { ...jobs, backend: 'postgres', url: u.toString() };
+}

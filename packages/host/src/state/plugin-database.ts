@@ -1,5 +1,6 @@
 import type { PluginDatabase, PluginMigration } from '@aida/core';
 import { SchemaTooNewError } from '../errors.js';
+import { ddlFor } from './migrations/runner.js';
 import type { SystemDb } from './system-db.js';
 
 /**
@@ -26,7 +27,7 @@ export function pluginDatabase(db: SystemDb, pluginId: string): PluginDatabase {
       for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
         if (m.version <= from) continue;
         await db.transaction(async (tx) => {
-          for (const sql of m.statements) await tx.run(sql);
+          for (const sql of m.statements) await tx.run(ddlFor(db, sql));
           await tx.run('INSERT INTO plugin_schema_version (plugin_id, version, name) VALUES (?, ?, ?)', [pluginId, m.version, m.name]);
         });
         applied.push(m.version);

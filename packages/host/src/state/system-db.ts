@@ -69,6 +69,24 @@ class SerialConnection implements SerialSql {
   }
 }
 
+/** Where the system tables live: `state/system.duckdb` (embedded) or PostgreSQL (`state.backend`). */
+export type StateDialect = 'duckdb' | 'postgres';
+
+/**
+ * The system database every repository of the host and its plugins runs on. Its SQL is the
+ * dialect DuckDB and PostgreSQL share (`?` parameters, `ON CONFLICT … DO UPDATE`, `?::TIMESTAMP`
+ * casts); the few differences are the backends' business (postgres-sql.ts).
+ */
+export interface SystemDb extends SerialSql {
+  readonly dialect: StateDialect;
+  /** The file, or the server (password hidden) and schema: for messages and logs. */
+  readonly path: string;
+  /** A second connection with its own queue, for a user with many small statements of its own. */
+  lane(name: string): Promise<SerialSql>;
+  /** Waits for queued statements and closes. */
+  close(): Promise<void>;
+}
+
 /**
  * `state/system.duckdb`. DuckDB allows one writing process per file; inside it, every
  * statement of the host goes through one connection and its queue, so writes are
@@ -80,7 +98,8 @@ class SerialConnection implements SerialSql {
  * consistent; they must not write the same rows, which holds while each table has one
  * owner (the jobs table is the job repository's).
  */
-export class SystemDb implements SerialSql {
+export class DuckDbSystemDb implements SystemDb {
+  readonly dialect = 'duckdb' as const;
   private readonly main: SerialConnection;
   private readonly lanes = new Map<string, Promise<SerialConnection>>();
   private closing: Promise<void> | undefined;
@@ -93,7 +112,7 @@ export class SystemDb implements SerialSql {
     this.main = new SerialConnection(conn);
   }
 
-  static async open(path: string): Promise<SystemDb> {
+  static async open(path: string): Promise<DuckDbSystemDb> {
     await mkdir(dirname(path), { recursive: true });
     let instance: DuckDBInstance;
     try {
@@ -109,7 +128,7 @@ export class SystemDb implements SerialSql {
       throw e;
     }
     const conn = await instance.connect();
-    return new SystemDb(path, instance, conn);
+    return new DuckDbSystemDb(path, instance, conn);
   }
 
   all<T = Record<string, PlainValue>>(sql: string, params?: SqlParams): Promise<T[]> {

@@ -8,6 +8,7 @@ import { createHost, type Host } from '../host.js';
 import type { TokenOverrides } from '../plugins/overrides.js';
 import type { InlinePluginEntry } from '../plugins/resolve.js';
 import { stopAfterTestFile } from './auto-stop.js';
+import { testStateConfig } from './test-state.js';
 import { runJobNow, type JobOutcome } from './run-job.js';
 import { TestSignIn, type TestUserOptions } from './sign-in.js';
 
@@ -42,24 +43,27 @@ const TEST_JOBS = { backend: 'duckdb', process_every: '200ms', remove_on_complet
 
 /**
  * Boots a real AIDA host (real DuckDB files in a temp dir, real HTTP on loopback) with the
- * given plugins. Under vitest it stops after the test file even if the test never calls `stop()`.
+ * given plugins. With `AIDA_TEST_STATE=postgres` its system tables are on PostgreSQL instead,
+ * in a schema of their own (see test-state.ts), so a suite runs unchanged on both backends. Under vitest it stops after the test file even if the test never calls `stop()`.
  */
 export async function startTestHost<const T extends readonly unknown[] = []>(options: StartTestHostOptions<T> = {}): Promise<TestHost> {
   const ownDir = !options.dataDir;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'aida-test-')));
   const jobs = { ...TEST_JOBS, ...(options.config?.jobs as Record<string, unknown> | undefined) };
+  const state = testStateConfig(dataDir, options.config?.state);
   let host: Host;
   try {
     host = await createHost({
       dataDir,
       plugins: options.plugins ?? [],
-      config: { ...options.config, jobs },
+      config: { ...options.config, jobs, ...(state ? { state: state.config } : {}) },
       overrides: options.overrides ?? [],
       logger: options.logger ?? pino({ level: options.logLevel ?? process.env.AIDA_TEST_LOG_LEVEL ?? 'silent' }),
     });
     await host.start();
   } catch (e) {
     if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    if (ownDir) await state?.drop();
     throw e;
   }
   let server: Awaited<ReturnType<Host['listen']>>;
@@ -68,6 +72,7 @@ export async function startTestHost<const T extends readonly unknown[] = []>(opt
   } catch (e) {
     await host.stop();
     if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    if (ownDir) await state?.drop();
     throw e;
   }
   const signIn = new TestSignIn(server.url);
@@ -78,6 +83,7 @@ export async function startTestHost<const T extends readonly unknown[] = []>(opt
       await server.close();
       await host.stop();
       if (ownDir) await rm(dataDir, { recursive: true, force: true });
+      if (ownDir) await state?.drop();
     })());
   const untrack = stopAfterTestFile({ stop });
   return {

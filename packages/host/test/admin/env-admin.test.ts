@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Identity } from '../../src/identity/identity.js';
 import { migrate, migrations } from '../../src/state/migrations/index.js';
-import { SystemDb } from '../../src/state/system-db.js';
+import { DuckDbSystemDb, type SystemDb } from '../../src/state/system-db.js';
 import { tempRoot } from './helpers.js';
 
 let root: { dir: string; cleanup: () => Promise<void> };
@@ -13,7 +13,7 @@ let id: Identity;
 let lines: { level: number; msg: string }[];
 beforeEach(async () => {
   root = await tempRoot('aida-env-admin-');
-  db = await SystemDb.open(join(root.dir, 'state', 'system.duckdb'));
+  db = await DuckDbSystemDb.open(join(root.dir, 'state', 'system.duckdb'));
   await migrate(db, migrations);
   lines = [];
   const sink = new Writable({

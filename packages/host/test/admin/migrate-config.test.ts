@@ -6,7 +6,7 @@ import { listUsers } from '../../src/admin/list-users.js';
 import { migrateInstance } from '../../src/admin/migrate.js';
 import { schemaVersionOf } from '../../src/admin/stopped-instance.js';
 import { migrate, migrations, SCHEMA_VERSION } from '../../src/state/migrations/index.js';
-import { SystemDb } from '../../src/state/system-db.js';
+import { DuckDbSystemDb } from '../../src/state/system-db.js';
 import { tempRoot } from './helpers.js';
 
 let root: { dir: string; cleanup: () => Promise<void> };
@@ -16,7 +16,7 @@ afterEach(() => root.cleanup());
 /** A system database as an older AIDA left it: only the first `n` migrations applied. */
 async function olderInstance(n: number): Promise<string> {
   const dataDir = join(root.dir, 'old');
-  const db = await SystemDb.open(join(dataDir, 'state', 'system.duckdb'));
+  const db = await DuckDbSystemDb.open(join(dataDir, 'state', 'system.duckdb'));
   await migrate(db, migrations.slice(0, n));
   await db.close();
   return dataDir;
@@ -34,7 +34,7 @@ describe('aida migrate', () => {
 
   it('refuses a database a newer AIDA wrote, and a folder without an instance', async () => {
     const dataDir = await olderInstance(migrations.length);
-    const db = await SystemDb.open(join(dataDir, 'state', 'system.duckdb'));
+    const db = await DuckDbSystemDb.open(join(dataDir, 'state', 'system.duckdb'));
     await db.run('INSERT INTO schema_version (version, name) VALUES (?, ?)', [SCHEMA_VERSION + 1, 'from the future']);
     expect(await schemaVersionOf(db)).toBe(SCHEMA_VERSION + 1);
     await db.close();

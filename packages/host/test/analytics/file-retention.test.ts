@@ -13,7 +13,7 @@ import { SyncOrchestrator } from '../../src/analytics/orchestrator.js';
 import { localFilesPlugin } from '../../src/local-files/plugin.js';
 import { migrate, migrations } from '../../src/state/migrations/index.js';
 import { SyncRepository } from '../../src/state/repositories/sync.js';
-import { SystemDb } from '../../src/state/system-db.js';
+import { DuckDbSystemDb, type SystemDb } from '../../src/state/system-db.js';
 import { silentLogger, tempDir } from '../helpers.js';
 import { listedFiles } from './extract-files.js';
 
@@ -25,7 +25,7 @@ describe('an orchestrator and the writers it shares its file retention with', ()
   let orchestrator: SyncOrchestrator;
   beforeEach(async () => {
     t = await tempDir();
-    db = await SystemDb.open(join(t.dir, 'state', 'system.duckdb'));
+    db = await DuckDbSystemDb.open(join(t.dir, 'state', 'system.duckdb'));
     await migrate(db, migrations);
     const repo = new SyncRepository(db);
     analytics = new AnalyticsDb(join(t.dir, 'analytics', 'server.duckdb'), silentLogger(), [join(t.dir, 'extracts')]);

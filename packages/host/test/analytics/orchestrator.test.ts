@@ -7,7 +7,7 @@ import { AnalyticsDb } from '../../src/analytics/analytics-db.js';
 import { SyncOrchestrator } from '../../src/analytics/orchestrator.js';
 import { migrate, migrations } from '../../src/state/migrations/index.js';
 import { SyncRepository } from '../../src/state/repositories/sync.js';
-import { SystemDb } from '../../src/state/system-db.js';
+import { DuckDbSystemDb, type SystemDb } from '../../src/state/system-db.js';
 import { silentLogger, tempDir } from '../helpers.js';
 
 let t: Awaited<ReturnType<typeof tempDir>>;
@@ -23,7 +23,7 @@ async function extract(source: string, tables: Record<string, string>) {
 
 beforeEach(async () => {
   t = await tempDir();
-  db = await SystemDb.open(join(t.dir, 'state', 'system.duckdb'));
+  db = await DuckDbSystemDb.open(join(t.dir, 'state', 'system.duckdb'));
   await migrate(db, migrations);
   const repo = new SyncRepository(db);
   analytics = new AnalyticsDb(join(t.dir, 'analytics', 'server.duckdb'), silentLogger(), [join(t.dir, 'extracts')]);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { SystemDb } from '../../src/state/system-db.js';
+import { DuckDbSystemDb, type SystemDb } from '../../src/state/system-db.js';
 import { jobsConfigSchema, type JobsConfigInput } from '../../src/jobs/config.js';
 import { createJobsBackend } from '../../src/jobs/backends.js';
 import { JobScheduler } from '../../src/jobs/scheduler.js';
@@ -16,7 +16,7 @@ describe('createJobsBackend and startup failures', () => {
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'aida-jobs-backend-'));
-    systemDb = await SystemDb.open(join(dir, 'system.duckdb'));
+    systemDb = await DuckDbSystemDb.open(join(dir, 'system.duckdb'));
   });
 
   afterEach(async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobParameters } from 'agenda';
-import { SystemDb } from '../../src/state/system-db.js';
+import { DuckDbSystemDb, type SystemDb } from '../../src/state/system-db.js';
 import { migrate, migrations } from '../../src/state/migrations/index.js';
 import { DuckDbJobRepository } from '../../src/jobs/duckdb-job-repository.js';
 
@@ -27,7 +27,7 @@ describe('DuckDbJobRepository batching', () => {
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'aida-jobs-batch-'));
-    db = await SystemDb.open(join(dir, 'state', 'system.duckdb'));
+    db = await DuckDbSystemDb.open(join(dir, 'state', 'system.duckdb'));
     await migrate(db, migrations);
     repo = new DuckDbJobRepository(db);
     await repo.connect();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import type { JobParameters } from 'agenda';
-import { SystemDb } from '../../src/state/system-db.js';
+import { DuckDbSystemDb, type SystemDb } from '../../src/state/system-db.js';
 import { migrate, migrations } from '../../src/state/migrations/index.js';
 import { DuckDbJobRepository } from '../../src/jobs/duckdb-job-repository.js';
 import { jobsConfigSchema } from '../../src/jobs/config.js';
@@ -37,7 +37,7 @@ describe('DuckDB job repository: state is saved only by the run that holds the l
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'aida-jobs-owner-'));
-    db = await SystemDb.open(join(dir, 'state', 'system.duckdb'));
+    db = await DuckDbSystemDb.open(join(dir, 'state', 'system.duckdb'));
     await migrate(db, migrations);
     repo = new DuckDbJobRepository(db);
     await repo.connect();

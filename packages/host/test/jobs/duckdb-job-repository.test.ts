@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobParameters } from 'agenda';
-import { SystemDb } from '../../src/state/system-db.js';
+import { DuckDbSystemDb, type SystemDb } from '../../src/state/system-db.js';
 import { migrate, migrations } from '../../src/state/migrations/index.js';
 import { DuckDbJobRepository, jsonContains } from '../../src/jobs/duckdb-job-repository.js';
 
@@ -22,7 +22,7 @@ describe('DuckDbJobRepository on a real system.duckdb', () => {
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'aida-jobs-repo-'));
-    db = await SystemDb.open(join(dir, 'state', 'system.duckdb'));
+    db = await DuckDbSystemDb.open(join(dir, 'state', 'system.duckdb'));
     await migrate(db, migrations);
     repo = new DuckDbJobRepository(db);
     await repo.connect();
@@ -34,7 +34,7 @@ describe('DuckDbJobRepository on a real system.duckdb', () => {
   });
 
   it('refuses to connect before the migration created the jobs table', async () => {
-    const bare = await SystemDb.open(join(dir, 'bare.duckdb'));
+    const bare = await DuckDbSystemDb.open(join(dir, 'bare.duckdb'));
     try {
       await expect(new DuckDbJobRepository(bare).connect()).rejects.toThrow(/no jobs table/);
     } finally {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import type { JobContext } from '@aida/core';
-import { SystemDb } from '../../src/state/system-db.js';
+import { DuckDbSystemDb, type SystemDb } from '../../src/state/system-db.js';
 import { migrate, migrations } from '../../src/state/migrations/index.js';
 import { DuckDbJobRepository } from '../../src/jobs/duckdb-job-repository.js';
 import { jobsConfigSchema, type JobsConfigInput } from '../../src/jobs/config.js';
@@ -44,7 +44,7 @@ describe('JobScheduler on the embedded DuckDB backend', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'aida-jobs-sched-'));
     dbPath = join(dir, 'state', 'system.duckdb');
-    db = await SystemDb.open(dbPath);
+    db = await DuckDbSystemDb.open(dbPath);
     await migrate(db, migrations);
   });
 
@@ -156,7 +156,7 @@ describe('JobScheduler on the embedded DuckDB backend', () => {
     await first.stop();
     await db.close();
 
-    db = await SystemDb.open(dbPath);
+    db = await DuckDbSystemDb.open(dbPath);
     await migrate(db, migrations);
     expect((await repo().queryJobs({ name: 't:persist-once' })).jobs[0]!.data).toEqual({ order: 42 });
     const seen: JobContext[] = [];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { SystemDb } from '../../src/state/system-db.js';
+import { DuckDbSystemDb, type SystemDb } from '../../src/state/system-db.js';
 import { migrate, migrations } from '../../src/state/migrations/index.js';
 import { DuckDbJobRepository } from '../../src/jobs/duckdb-job-repository.js';
 import { jobsConfigSchema } from '../../src/jobs/config.js';
@@ -41,7 +41,7 @@ describe('JobScheduler on DuckDB: handlers that throw something other than an Er
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'aida-jobs-nonerror-'));
-    db = await SystemDb.open(join(dir, 'state', 'system.duckdb'));
+    db = await DuckDbSystemDb.open(join(dir, 'state', 'system.duckdb'));
     await migrate(db, migrations);
   });
 

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, type 
 import pino from 'pino';
 import { PostgresJobRepository } from '@agendajs/postgres-backend';
 import { Redis } from 'ioredis';
-import { SystemDb } from '../../src/state/system-db.js';
+import { DuckDbSystemDb, type SystemDb } from '../../src/state/system-db.js';
 import { jobsConfigSchema, type JobsConfigInput } from '../../src/jobs/config.js';
 import { JobScheduler } from '../../src/jobs/scheduler.js';
 
@@ -67,7 +67,7 @@ function twoInstanceSuite(engine: Engine, unavailable: Availability = () => unde
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'aida-jobs-shared-'));
     // The host always has a system database; shared backends just do not use it.
-    systemDb = await SystemDb.open(join(dir, 'system.duckdb'));
+    systemDb = await DuckDbSystemDb.open(join(dir, 'system.duckdb'));
     config = unavailable() ? {} : engine.config();
   });
 

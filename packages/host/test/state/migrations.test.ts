@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrate, migrations, SCHEMA_VERSION } from '../../src/state/migrations/index.js';
-import { SystemDb } from '../../src/state/system-db.js';
+import { DuckDbSystemDb } from '../../src/state/system-db.js';
 import { tempDir } from '../helpers.js';
 
 let t: Awaited<ReturnType<typeof tempDir>>;
@@ -10,7 +10,7 @@ afterEach(() => t.cleanup());
 
 describe('system.duckdb migrations', () => {
   it('creates every system table once and records the schema version', async () => {
-    const db = await SystemDb.open(join(t.dir, 'system.duckdb'));
+    const db = await DuckDbSystemDb.open(join(t.dir, 'system.duckdb'));
     const first = await migrate(db, migrations);
     expect(first).toMatchObject({ from: 0, to: SCHEMA_VERSION });
     const again = await migrate(db, migrations);
@@ -41,17 +41,17 @@ describe('system.duckdb migrations', () => {
 
   it('refuses a database written by a newer version, with a message saying what to do', async () => {
     const path = join(t.dir, 'system.duckdb');
-    let db = await SystemDb.open(path);
+    let db = await DuckDbSystemDb.open(path);
     await migrate(db, migrations);
     await db.run('INSERT INTO schema_version (version, name) VALUES (?, ?)', [SCHEMA_VERSION + 5, 'from the future']);
     await db.close();
-    db = await SystemDb.open(path);
+    db = await DuckDbSystemDb.open(path);
     await expect(migrate(db, migrations)).rejects.toThrow(new RegExp(`schema version ${SCHEMA_VERSION + 5}.*Upgrade @aida/host`));
     await db.close();
   });
 
   it('a failing migration is rolled back as a whole', async () => {
-    const db = await SystemDb.open(join(t.dir, 'system.duckdb'));
+    const db = await DuckDbSystemDb.open(join(t.dir, 'system.duckdb'));
     await migrate(db, migrations);
     const broken = { version: 1000, name: 'broken', statements: ['CREATE TABLE half_done (x INT)', 'THIS IS NOT SQL'] };
     await expect(migrate(db, [...migrations, broken])).rejects.toThrow();

@@ -1,4 +1,5 @@
 import { SchemaTooNewError } from '../../errors.js';
+import { toPostgresDdl } from '../postgres-sql.js';
 import type { SystemDb } from '../system-db.js';
 
 export interface Migration {
@@ -11,6 +12,11 @@ export interface MigrationOutcome {
   from: number;
   to: number;
   applied: number[];
+}
+
+/** A migration statement in the backend's dialect: one definition per migration, types renamed for PostgreSQL. */
+export function ddlFor(db: Pick<SystemDb, 'dialect'>, sql: string): string {
+  return db.dialect === 'postgres' ? toPostgresDdl(sql) : sql;
 }
 
 /**
@@ -34,7 +40,7 @@ export async function migrate(db: SystemDb, migrations: readonly Migration[]): P
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (m.version <= from) continue;
     await db.transaction(async (tx) => {
-      for (const sql of m.statements) await tx.run(sql);
+      for (const sql of m.statements) await tx.run(ddlFor(db, sql));
       await tx.run('INSERT INTO schema_version (version, name) VALUES (?, ?)', [m.version, m.name]);
     });
     applied.push(m.version);

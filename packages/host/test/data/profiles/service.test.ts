@@ -11,7 +11,7 @@ import { ProfileService } from '../../../src/data/profiles/service.js';
 import { ProfileStore } from '../../../src/data/profiles/store.js';
 import { migrate, migrations } from '../../../src/state/migrations/index.js';
 import { SyncRepository } from '../../../src/state/repositories/sync.js';
-import { SystemDb } from '../../../src/state/system-db.js';
+import { DuckDbSystemDb, type SystemDb } from '../../../src/state/system-db.js';
 import { tempDir } from '../../helpers.js';
 
 let t: Awaited<ReturnType<typeof tempDir>>;
@@ -40,7 +40,7 @@ beforeEach(async () => {
   t = await tempDir();
   logLines = [];
   logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { logLines.push(JSON.parse(String(chunk))); cb(); } }));
-  db = await SystemDb.open(join(t.dir, 'state', 'system.duckdb'));
+  db = await DuckDbSystemDb.open(join(t.dir, 'state', 'system.duckdb'));
   await migrate(db, migrations);
   const repo = new SyncRepository(db);
   registry = new TableRegistry(db);

@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+
+/** The server test hosts put their system tables on when `AIDA_TEST_STATE=postgres`. */
+export const TEST_POSTGRES_URL = process.env.AIDA_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+
+/** True when test hosts keep their system tables on PostgreSQL. */
+export function testStateOnPostgres(): boolean {
+  return process.env.AIDA_TEST_STATE === 'postgres';
+}
+
+/** The schema of a test host's data dir: the same dir (a restart) finds the same tables. */
+export function testSchemaFor(dataDir: string): string {
+  return `aida_t_${createHash('sha256').update(dataDir).digest('hex').slice(0, 20)}`;
+}
+
+/**
+ * The `state:` config of a test host: undefined (DuckDB, the default) unless AIDA_TEST_STATE
+ * asks for PostgreSQL or the test gives its own; `drop` removes the schema when the host's
+ * data dir goes.
+ */
+export function testStateConfig(dataDir: string, own: unknown): { config: Record<string, unknown>; drop(): Promise<void> } | undefined {
+  if (own !== undefined || !testStateOnPostgres()) return undefined;
+  const schema = testSchemaFor(dataDir);
+  return {
+    config: { backend: 'postgres', url: TEST_POSTGRES_URL, schema },
+    drop: () => dropTestSchema(schema),
+  };
+}
+
+/** Drops a test schema and everything in it. */
+export async function dropTestSchema(schema: string): Promise<void> {
+  const pg = (await import('pg')).default;
+  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  try {
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
