@@ -1,4 +1,8 @@
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { migrate, migrations } from '../state/migrations/index.js';
+import { PostgresSystemDb } from '../state/postgres-db.js';
+import { DuckDbSystemDb, type SystemDb } from '../state/system-db.js';
 
 /** The server test hosts put their system tables on when `AIDA_TEST_STATE=postgres`. */
 export const TEST_POSTGRES_URL = process.env.AIDA_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
@@ -37,4 +41,23 @@ export async function dropTestSchema(schema: string): Promise<void> {
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/**
+ * A migrated system database for a repository test, on the backend AIDA_TEST_STATE names: a
+ * DuckDB file in `dir`, or a PostgreSQL schema of its own. `cleanup` closes it (and drops the schema).
+ */
+export async function openTestSystemDb(dir: string): Promise<{ db: SystemDb; cleanup(): Promise<void> }> {
+  const schema = testSchemaFor(dir);
+  const db = testStateOnPostgres()
+    ? await PostgresSystemDb.open({ url: TEST_POSTGRES_URL, schema })
+    : await DuckDbSystemDb.open(join(dir, 'state', 'system.duckdb'));
+  await migrate(db, migrations);
+  return {
+    db,
+    cleanup: async () => {
+      await db.close();
+      if (db.dialect === 'postgres') await dropTestSchema(schema);
+    },
+  };
 }
