@@ -1,14 +1,11 @@
 // Data API benchmarks, each against a bare Node HTTP server doing the same I/O in the same run:
 // manifest latency with 1,000 tables, download throughput, and the catalog under 32 connections.
-import { spawn } from 'node:child_process';
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ExtractWriter } from '@aida/core';
-import { median, report, withTempDir, startBenchHost } from './lib.mjs';
+import { autocannon, median, report, withTempDir, startBenchHost } from './lib.mjs';
 
-const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 
 function bare(handler) {
   return new Promise((resolve) => {
@@ -39,17 +36,6 @@ async function throughput(url, headers, runs) {
     rates.push(bytes / 1024 / 1024 / ((performance.now() - t0) / 1000));
   }
   return median(rates);
-}
-
-/** autocannon in its own process, so the load generator does not share the event loop with the server. */
-function autocannon(url, headers, seconds = 10) {
-  const args = ['-c', '32', '-d', String(seconds), '--json', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
-  return new Promise((resolve, reject) => {
-    const p = spawn(join(root, 'node_modules', '.bin', 'autocannon'), args, { stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`autocannon exited ${code}`))));
-  });
 }
 
 export async function benchDataApi({ sources = 20, tablesPerSource = 50, downloadMb = 200 } = {}) {

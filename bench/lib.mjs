@@ -1,7 +1,9 @@
 // Small helpers shared by the benchmarks: timing, medians, temp dirs, a results table.
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export async function time(fn) {
   const t0 = performance.now();
@@ -68,4 +70,16 @@ export async function startBenchHost(dataDir, config = {}) {
     })
   ).json();
   return { host, url, close, admin: { authorization: `Bearer ${login.access_token}` } };
+}
+
+/** autocannon in its own process, so the load generator does not share the event loop with the server. */
+export function autocannon(url, headers, { connections = 32, seconds = 10 } = {}) {
+  const bin = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'node_modules', '.bin', 'autocannon');
+  const args = ['-c', String(connections), '-d', String(seconds), '--json', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
+  return new Promise((resolve, reject) => {
+    const p = spawn(bin, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`autocannon exited ${code}`))));
+  });
 }

@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each printed as a ratio against the engine's own speed
-// measured in the same run. BENCH_ONLY=rebuild,extract,startup,data,profile,query,keboola,da,jobs,memory,jira,bigquery,mcp,ws picks some; BENCH_CSV_ROWS scales (b);
+// measured in the same run. BENCH_ONLY=rebuild,extract,startup,data,profile,query,keboola,da,jobs,memory,jira,bigquery,mcp,ws,scale picks some; BENCH_CSV_ROWS scales (b);
 // BENCH_JIRA_RATE, BENCH_JIRA_SECONDS and BENCH_JIRA_ISSUES scale jira; BENCH_BIGQUERY_ROWS scales bigquery; BENCH_WS_USERS scales ws (5 sockets each).
 import { printSummary, report } from './lib.mjs';
 import { benchRebuild } from './rebuild.mjs';
@@ -37,4 +37,5 @@ if (want('bigquery'))
   ).benchBigQueryMaterialize({ report, rows: Number(process.env.BENCH_BIGQUERY_ROWS ?? 1_000_000) });
 if (want('mcp')) await (await import('./mcp.mjs')).benchMcpQuery({ report });
 if (want('ws')) await (await import('./ws-fanout.mjs')).benchWsFanout({ report, users: Number(process.env.BENCH_WS_USERS ?? 200) });
+if (want('scale')) await (await import('./scale.mjs')).benchScaleOut();
 printSummary();

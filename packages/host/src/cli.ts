@@ -12,13 +12,18 @@ function dataDirOf(raw: { data_dir?: string } | undefined): string {
   return process.env.AIDA_DATA_DIR || raw?.data_dir || './data';
 }
 
-/** What an operator command needs of the instance: `--data-dir`, else as `aida serve` finds it; and where links point. */
-async function instanceOf(opts: { dataDir?: string; baseUrl?: string }): Promise<{ dataDir: string; baseUrl?: string; port?: number }> {
-  const needConfig = !opts.dataDir && !process.env.AIDA_DATA_DIR;
-  const file = needConfig || opts.baseUrl === undefined ? await loadConfigFile(configPath()).catch(() => null) : null;
+/**
+ * What an operator command needs of the instance: `--data-dir`, else as `aida serve` finds it;
+ * where links point; and the config's `state:` section, which says where the system tables are
+ * (an unreadable config stops the command: it would otherwise guess the wrong database).
+ */
+async function instanceOf(opts: { dataDir?: string; baseUrl?: string }) {
+  const path = configPath();
+  const file = await loadConfigFile(path);
   const raw = file?.raw as { data_dir?: string; instance?: { base_url?: string }; server?: { port?: number } } | undefined;
   const port = process.env.PORT ? Number(process.env.PORT) : raw?.server?.port;
-  return { dataDir: opts.dataDir ?? dataDirOf(raw), baseUrl: opts.baseUrl ?? raw?.instance?.base_url, port };
+  const { stateSectionOf } = await import('./admin/instance-state.js');
+  return { dataDir: opts.dataDir ?? dataDirOf(raw), baseUrl: opts.baseUrl ?? raw?.instance?.base_url, port, state: stateSectionOf(file?.raw, path) };
 }
 
 const DATA_DIR_HELP = "the instance data directory (default: $AIDA_DATA_DIR, the config's data_dir, ./data)";
@@ -28,12 +33,12 @@ function megabytes(bytes: number): string {
 }
 
 /** `aida serve`: config from config/instance.yaml (AIDA_CONFIG), data in AIDA_DATA_DIR, port from PORT. */
-async function serve(): Promise<void> {
+async function serve(role: string | undefined): Promise<void> {
   const path = configPath();
   const file = await loadConfigFile(path);
   const raw = file?.raw as { data_dir?: string; server?: { port?: number; host?: string } } | undefined;
   const { createHost } = await import('./host.js');
-  const host = await createHost({ config: file?.raw, configIssues: file?.issues, demo: !file, dataDir: dataDirOf(raw) });
+  const host = await createHost({ config: file?.raw, configIssues: file?.issues, demo: !file, dataDir: dataDirOf(raw), role });
   if (!file) host.logger.info(`no config file at ${path}: running the demo instance (local files over a bundled e-commerce dataset)`);
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -87,9 +92,14 @@ const program = new Command('aida').description('AIDA host: data distribution fo
 program
   .command('serve')
   .description('run the host: config/instance.yaml (or $AIDA_CONFIG), data in $AIDA_DATA_DIR (./data), port $PORT (8000)')
-  .action(async () => {
+  .option(
+    '--role <role>',
+    'all (default): everything; web: HTTP only; worker: jobs, extraction and rebuilds (docs/deploy.md, Scale out)',
+    process.env.AIDA_ROLE,
+  )
+  .action(async (opts: { role?: string }) => {
     try {
-      await serve();
+      await serve(opts.role);
     } catch (e) {
       fail(e, 'cannot start');
     }
@@ -120,15 +130,20 @@ program
   .requiredOption('--to <file>', 'the archive to write (.tar, or .tar.gz/.tgz to compress); - for standard output')
   .option('--data-dir <dir>', DATA_DIR_HELP)
   .option('--force', 'replace an existing file')
-  .action(async (opts: { to: string; dataDir?: string; force?: boolean }) => {
+  .option('--files-only', 'state in PostgreSQL: archive the data directory without the system tables (back those up with pg_dump)')
+  .action(async (opts: { to: string; dataDir?: string; force?: boolean; filesOnly?: boolean }) => {
     try {
-      const { dataDir } = await instanceOf(opts);
+      const { dataDir, state } = await instanceOf(opts);
       const { backup } = await import('./admin/backup.js');
-      const out = await backup(dataDir, opts.to, { force: opts.force });
+      const out = await backup(dataDir, opts.to, { force: opts.force, filesOnly: opts.filesOnly, state });
       const m = out.manifest;
       process.stderr.write(
         `Backed up ${m.data_dir} (${m.live ? 'from the live host' : 'stopped instance'}, schema version ${m.schema_version}) to ${out.to}: ${m.files.length} files, ${megabytes(out.bytes)}.\n`,
       );
+      if (m.state_backend === 'postgres') {
+        const { pgDumpAdvice } = await import('./admin/instance-state.js');
+        process.stderr.write(`  The system tables are NOT in this archive: they are in PostgreSQL. ${pgDumpAdvice(state)}\n`);
+      }
       for (const w of m.warnings) process.stderr.write(`  note: ${w}\n`);
     } catch (e) {
       fail(e, 'cannot back up');
@@ -141,16 +156,22 @@ program
   .requiredOption('--from <file>', 'the archive; - for standard input')
   .option('--data-dir <dir>', DATA_DIR_HELP)
   .option('--force', 'replace what the data directory holds')
-  .action(async (opts: { from: string; dataDir?: string; force?: boolean }) => {
+  .option('--files-only', 'restore an archive made with aida backup --files-only (the system tables come back with pg_restore)')
+  .action(async (opts: { from: string; dataDir?: string; force?: boolean; filesOnly?: boolean }) => {
     try {
-      const { dataDir } = await instanceOf(opts);
+      const { dataDir, state } = await instanceOf(opts);
       const { restore } = await import('./admin/restore.js');
-      const out = await restore(opts.from === '-' ? process.stdin : opts.from, dataDir, { force: opts.force });
+      const out = await restore(opts.from === '-' ? process.stdin : opts.from, dataDir, { force: opts.force, filesOnly: opts.filesOnly });
       const m = out.manifest;
+      const users = out.users === null ? '' : `${out.users} user${out.users === 1 ? '' : 's'}, `;
       process.stderr.write(
         `Restored the backup of ${m.created_at} (AIDA ${m.aida_version}, schema version ${m.schema_version}) into ${out.data_dir}: ${m.files.length} files verified, ` +
-          `${out.users} user${out.users === 1 ? '' : 's'}, ${out.tables} table${out.tables === 1 ? '' : 's'} in ${out.sources} source${out.sources === 1 ? '' : 's'}.\n`,
+          `${users}${out.tables} table${out.tables === 1 ? '' : 's'} in ${out.sources} source${out.sources === 1 ? '' : 's'}.\n`,
       );
+      if (m.state_backend === 'postgres') {
+        const { pgDumpAdvice } = await import('./admin/instance-state.js');
+        process.stderr.write(`  The system tables are not in this archive: restore them into PostgreSQL before starting the host. ${pgDumpAdvice(state)}\n`);
+      }
       if (!out.analytics_restored) process.stderr.write('  The analytics database is rebuilt from the extracts when the host starts.\n');
     } catch (e) {
       fail(e, 'cannot restore');
@@ -159,20 +180,43 @@ program
 
 program
   .command('migrate')
-  .description('apply the schema migrations of this version to a stopped instance and exit (the host also migrates at start)')
+  .description(
+    'apply the schema migrations of this version and exit (the host also migrates at start); the instance must be stopped unless its state is in PostgreSQL',
+  )
   .option('--data-dir <dir>', DATA_DIR_HELP)
   .action(async (opts: { dataDir?: string }) => {
     try {
-      const { dataDir } = await instanceOf(opts);
+      const { dataDir, state } = await instanceOf(opts);
       const { migrateInstance } = await import('./admin/migrate.js');
-      const out = await migrateInstance(dataDir);
+      const out = await migrateInstance(dataDir, state);
       process.stderr.write(
         out.applied.length
-          ? `Migrated ${dataDir} from schema version ${out.from} to ${out.to} (applied ${out.applied.join(', ')}).\n`
-          : `${dataDir} is at schema version ${out.to}: nothing to migrate.\n`,
+          ? `Migrated ${out.where} from schema version ${out.from} to ${out.to} (applied ${out.applied.join(', ')}).\n`
+          : `${out.where} is at schema version ${out.to}: nothing to migrate.\n`,
       );
     } catch (e) {
       fail(e, 'cannot migrate');
+    }
+  });
+
+program
+  .command('migrate-state')
+  .description(
+    "copy a stopped instance's system database (state/system.duckdb, host and plugin tables) into an empty PostgreSQL schema in one transaction, checking every table's row count",
+  )
+  .requiredOption('--from <backend>', 'where the state is now: duckdb')
+  .requiredOption('--to <backend>', 'where it goes: postgres')
+  .option('--url <url>', "the PostgreSQL connection string (default: the config's state.url, else the variable state.url_env names, $AIDA_DATABASE_URL)")
+  .option('--schema <schema>', "the schema to copy into (default: the config's state.schema, public)")
+  .option('--data-dir <dir>', DATA_DIR_HELP)
+  .action(async (opts: { from: string; to: string; url?: string; schema?: string; dataDir?: string }) => {
+    try {
+      const { dataDir, state } = await instanceOf(opts);
+      const { migrateState, renderMigrateState } = await import('./admin/migrate-state.js');
+      const out = await migrateState(dataDir, { from: opts.from, to: opts.to, url: opts.url, schema: opts.schema, state });
+      process.stderr.write(`${renderMigrateState(out)}\n`);
+    } catch (e) {
+      fail(e, 'cannot migrate the state');
     }
   });
 
@@ -197,10 +241,10 @@ config
     }
   });
 
-const admin = program.command('admin').description('operator commands on a stopped instance');
+const admin = program.command('admin').description('operator commands on a stopped instance (with state in PostgreSQL, hosts may run)');
 admin
   .command('create-user')
-  .description('create a user (the host must be stopped); prints a one-time setup link unless --password-stdin')
+  .description('create a user (the host must be stopped unless the state is in PostgreSQL); prints a one-time setup link unless --password-stdin')
   .argument('<email>', "the user's email")
   .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
   .option('--name <name>', "the user's name")
@@ -212,7 +256,7 @@ admin
       const inst = await instanceOf(opts);
       const password = opts.passwordStdin ? await readStdin() : undefined;
       const { createUser } = await import('./admin/create-user.js');
-      const out = await createUser(inst.dataDir, { email, role: opts.role, name: opts.name, password, baseUrl: inst.baseUrl, port: inst.port });
+      const out = await createUser(inst.dataDir, { email, role: opts.role, name: opts.name, password, baseUrl: inst.baseUrl, port: inst.port }, inst.state);
       process.stderr.write(
         `Created ${out.email} (${out.role}).${out.setupLink ? ` Send them this link to set a password (single use, until ${out.setupLink.expires_at}):` : ''}\n`,
       );
@@ -224,7 +268,9 @@ admin
 
 admin
   .command('reset-password')
-  .description('set a new password for a user (the host must be stopped); prints a generated one unless --password-stdin or --link')
+  .description(
+    'set a new password for a user (the host must be stopped unless the state is in PostgreSQL); prints a generated one unless --password-stdin or --link',
+  )
   .argument('<email>', "the user's email")
   .option('--data-dir <dir>', DATA_DIR_HELP)
   .option('--password-stdin', 'read the new password from standard input instead of generating one')
@@ -234,12 +280,12 @@ admin
     try {
       const inst = await instanceOf(opts);
       const { resetPassword } = await import('./admin/reset-password.js');
-      const out = await resetPassword(inst.dataDir, email, {
-        password: opts.passwordStdin ? await readStdin() : undefined,
-        link: opts.link,
-        baseUrl: inst.baseUrl,
-        port: inst.port,
-      });
+      const out = await resetPassword(
+        inst.dataDir,
+        email,
+        { password: opts.passwordStdin ? await readStdin() : undefined, link: opts.link, baseUrl: inst.baseUrl, port: inst.port },
+        inst.state,
+      );
       const inactive = out.active ? '' : ' The account is deactivated: an admin must activate it before it can sign in.';
       if (out.setupLink) {
         process.stderr.write(
@@ -257,14 +303,14 @@ admin
 
 admin
   .command('list-users')
-  .description('list the users of a stopped instance')
+  .description('list the users of a stopped instance (or of one whose state is in PostgreSQL)')
   .option('--json', 'print JSON')
   .option('--data-dir <dir>', DATA_DIR_HELP)
   .action(async (opts: { json?: boolean; dataDir?: string }) => {
     try {
-      const { dataDir } = await instanceOf(opts);
+      const { dataDir, state } = await instanceOf(opts);
       const { listUsers, renderUsers } = await import('./admin/list-users.js');
-      const users = await listUsers(dataDir);
+      const users = await listUsers(dataDir, state);
       process.stdout.write(opts.json ? `${JSON.stringify({ users }, null, 2)}\n` : `${renderUsers(users)}\n`);
     } catch (e) {
       fail(e, 'cannot list the users');

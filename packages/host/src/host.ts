@@ -37,6 +37,8 @@ import { orderPlugins } from './plugins/order.js';
 import { resolveInstance, type InlinePluginEntry, type ResolvedPlugin } from './plugins/resolve.js';
 import { overrideMap, type TokenOverride } from './plugins/overrides.js';
 import type { InstanceConfig } from './config/schema.js';
+import { hostRole, runsJobs } from './roles.js';
+import { withBuildLock } from './analytics/build-lock.js';
 import { migrate, migrations } from './state/migrations/index.js';
 import { stateUrl } from './state/config.js';
 import { jobsConfigFor } from './jobs/config.js';
@@ -114,6 +116,8 @@ export interface CreateHostOptions {
    * and before any plugin initialises; a plugin that depends on the token sees the value.
    */
   overrides?: readonly TokenOverride[];
+  /** What this process does (all, web, worker); over the config's `server.role`. */
+  role?: string;
 }
 
 export interface Host extends AidaHost {
@@ -150,7 +154,8 @@ export async function createHost(options: CreateHostOptions = {}): Promise<Host>
       createLogger({ level: process.env.AIDA_LOG_LEVEL ?? config.log.level, format: logFormat(process.env.AIDA_LOG_FORMAT) ?? config.log.format }),
     secrets,
   );
-  return new HostRuntime(config, ordered, dataDir, logger, secrets, Boolean(options.demo), overrides);
+  const role = hostRole(config, options.role);
+  return new HostRuntime({ ...config, server: { ...config.server, role } }, ordered, dataDir, logger, secrets, Boolean(options.demo), overrides);
 }
 
 class HostRuntime implements Host {
@@ -211,6 +216,10 @@ class HostRuntime implements Host {
         await this.registry?.registerExtracted(this.analytics.tables());
       },
       sourceTypeOf: (source) => this.contributions.connectors.get(source)?.connector.sourceType ?? 'unknown',
+      buildLock: (build) => withBuildLock(this.systemDb, `${config.state.schema}:analytics`, build),
+      announce: () => this.changes?.publish({ topic: 'analytics' }),
+      retainReplacedMs: config.state.backend === 'postgres' ? config.analytics.shared_file_retention : 0,
+      collectsFiles: runsJobs(config.server.role),
     });
     for (const p of plugins) this.pluginStatus.set(p.id, 'loaded');
   }
@@ -220,13 +229,16 @@ class HostRuntime implements Host {
     this.state = 'starting';
     try {
       await this.openState();
-      this.control = await startHostControl({
-        dataDir: this.dataDir,
-        logger: this.logger,
-        systemDb: this.systemDb!,
-        analytics: this.analytics,
-        schemaVersion: () => this.schemaVersion,
-      });
+      // With the state on PostgreSQL several hosts share the data dir and no one of them owns it:
+      // operator commands go to PostgreSQL itself (docs/deploy.md).
+      if (this.config.state.backend === 'duckdb')
+        this.control = await startHostControl({
+          dataDir: this.dataDir,
+          logger: this.logger,
+          systemDb: this.systemDb!,
+          analytics: this.analytics,
+          schemaVersion: () => this.schemaVersion,
+        });
       this.registerHostTokens();
       await this.initPlugins();
       this.features = this.buildFeatures();
@@ -236,7 +248,7 @@ class HostRuntime implements Host {
       for (const { service } of this.contributions.services) await service.start();
       this.routing.handler = this.buildPipeline();
       this.state = 'started';
-      if (this.demo) await this.firstDemoSync();
+      if (this.demo && runsJobs(this.config.server.role)) await this.firstDemoSync();
       await this.warnUnhealthyParts();
       this.logger.info({ data_dir: this.dataDir, plugins: this.plugins.map((p) => p.id), schema_version: this.schemaVersion }, 'AIDA host started');
     } catch (e) {
@@ -338,15 +350,25 @@ class HostRuntime implements Host {
     this.schemaVersion = outcome.to;
     if (outcome.applied.length) this.logger.info({ applied: outcome.applied }, 'system database migrated');
     const limit = this.config.auth.signin_limit;
+    // (Imported here while only openState is being changed; they can join the imports at the top.)
+    const { limitTable, MemoryRateLimits } = await import('./identity/rate-limits.js');
+    const { SharedRateLimits } = await import('./identity/shared-rate-limits.js');
+    const limits = limitTable({ perAccount: limit.per_account, perIp: limit.per_ip, windowMs: limit.window });
+    // Several hosts on one PostgreSQL state count each other's sign-in attempts; one DuckDB host counts its own.
+    const rateLimits =
+      this.systemDb.dialect === 'postgres'
+        ? await SharedRateLimits.open(this.systemDb, this.changes, limits, this.logger.child({ component: 'rate-limits' }))
+        : new MemoryRateLimits(limits);
     this.identity = await Identity.open(this.systemDb, this.dataDir, this.logger, {
       sessionLifetimeSeconds: this.config.auth.session_lifetime / 1000,
-      signinLimit: { perAccount: limit.per_account, perIp: limit.per_ip, windowMs: limit.window },
+      changes: this.changes,
+      rateLimits,
     });
     await this.identity.ensureEnvAdmin();
-    this.registry = new TableRegistry(this.systemDb);
+    this.registry = new TableRegistry(this.systemDb, this.changes);
     await this.registry.load();
     this.access = new TableAccess(this.registry, this.identity.permissions);
-    this.oauthStore = await OAuthStore.open(this.systemDb);
+    this.oauthStore = await OAuthStore.open(this.systemDb, this.changes);
     if (this.demo) this.demoAdmin = await this.identity.ensureDemoAdmin();
     this.syncRepository = new SyncRepository(this.systemDb);
     this.syncService = new SyncService({
@@ -399,6 +421,8 @@ class HostRuntime implements Host {
 
   /** Opens the last analytics database; rebuilds it when it is missing or unreadable (e.g. after a crash). */
   private async openAnalytics(): Promise<void> {
+    this.followOtherHosts();
+    if (!runsJobs(this.config.server.role)) return this.openBuiltAnalytics();
     await this.orchestrator.removeLeftovers();
     if (existsSync(this.analytics.path)) {
       try {
@@ -415,6 +439,39 @@ class HostRuntime implements Host {
     await this.orchestrator.collectGarbage();
   }
 
+  /**
+   * A web host builds nothing and deletes nothing: it serves the database a worker built, and
+   * waits for the worker's announcement when there is none yet.
+   */
+  private async openBuiltAnalytics(): Promise<void> {
+    if (!existsSync(this.analytics.path)) {
+      this.logger.warn({ path: this.analytics.path }, 'no analytics database yet: serving none until the worker announces one');
+      return;
+    }
+    await this.analytics.swap();
+  }
+
+  /**
+   * With other hosts on the instance: their analytics databases are adopted on their
+   * announcement, and a web host refuses pushed writes (webhooks go to the worker, which owns
+   * the extracts).
+   */
+  private followOtherHosts(): void {
+    let adopting: Promise<void> = Promise.resolve();
+    this.changes?.subscribe('analytics', () => {
+      adopting = adopting
+        .then(() => this.orchestrator.adopt())
+        .catch((e: unknown) => this.logger.error({ err: e }, 'opening the analytics database another host built failed; the next announcement retries'));
+      return adopting;
+    });
+    if (runsJobs(this.config.server.role)) return;
+    this.contributions.push = (source) => {
+      throw new UnavailableError(
+        `this host runs the web role and writes no extracts: send source '${source}' pushes (webhooks) to the worker (docs/deploy.md, Scale out)`,
+      );
+    };
+  }
+
   private async startJobs(): Promise<void> {
     defineSyncJobs({
       contributions: this.contributions,
@@ -425,6 +482,7 @@ class HostRuntime implements Host {
     });
     this.jobs = await JobScheduler.create({
       config: jobsConfigFor(this.config.jobs, this.config.state, stateUrl(this.config.state)),
+      processes: runsJobs(this.config.server.role),
       systemDb: this.systemDb!,
       logger: this.logger,
       instanceName: this.config.instance.name,
@@ -503,7 +561,8 @@ class HostRuntime implements Host {
       const run = profiles.afterRebuild().finally(() => this.backgroundWork.delete(run));
       this.backgroundWork.add(run);
     };
-    if (this.config.analytics.profile_after_rebuild) {
+    // Profiling is the worker's (a web host serves the profiles it stored).
+    if (this.config.analytics.profile_after_rebuild && runsJobs(this.config.server.role)) {
       this.orchestrator.on((e) => {
         if (e.type === 'rebuilt' && this.state === 'started') profileAfterRebuild();
       });

@@ -1,8 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { queryRows } from '@aida/core';
 import { startTestHost, type TestHost } from '@aida/host/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import plugin from '../src/index.js';
@@ -100,26 +98,18 @@ describe('the Keboola plugin in a real host against a local fake stack', () => {
     expect(repaired.report.tables.find((x) => x.name === 'orders')).toMatchObject({ status: 'ok', rows: 50 });
     expect((await manifest()).orders.hash).not.toBe(before.orders.hash);
 
-    // sync_history lives in system.duckdb: read it once the host has let go of the file.
-    await t.stop();
-    const db = await DuckDBInstance.create(join(dataDir, 'state', 'system.duckdb'), { access_mode: 'READ_ONLY' });
-    const conn = await db.connect();
-    try {
-      const history = await queryRows<{ status: string; error: string | null; warnings: string | null }>(
-        conn,
-        `SELECT status, error, warnings FROM sync_history WHERE table_id = 'orders' ORDER BY synced_at`,
-      );
-      expect(history.map((h) => h.status)).toEqual(['ok', 'error', 'error', 'ok']);
-      expect(history[1].error).toMatch(/job \d+ failed: Export failed: storage backend error/);
-      expect(history[2].error).toMatch(/truncated or corrupt gzip/);
-      expect(history[0].error).toBeNull();
-      expect(history[0].warnings).toMatch(/^column location: unknown Keboola base type/);
-      const all = await queryRows<{ error: string | null }>(conn, `SELECT error FROM sync_history`);
-      for (const h of all) expect(String(h.error)).not.toContain(TOKEN);
-    } finally {
-      conn.closeSync();
-      db.closeSync();
-    }
+    // sync_history is in the host's system database (DuckDB or PostgreSQL, as the test run says).
+    const db = t.host.systemDb!;
+    const history = await db.all<{ status: string; error: string | null; warnings: string | null }>(
+      `SELECT status, error, warnings FROM sync_history WHERE table_id = 'orders' ORDER BY synced_at`,
+    );
+    expect(history.map((h) => h.status)).toEqual(['ok', 'error', 'error', 'ok']);
+    expect(history[1].error).toMatch(/job \d+ failed: Export failed: storage backend error/);
+    expect(history[2].error).toMatch(/truncated or corrupt gzip/);
+    expect(history[0].error).toBeNull();
+    expect(history[0].warnings).toMatch(/^column location: unknown Keboola base type/);
+    const all = await db.all<{ error: string | null }>(`SELECT error FROM sync_history`);
+    for (const h of all) expect(String(h.error)).not.toContain(TOKEN);
   });
 });
 

@@ -1,10 +1,21 @@
-import type { PlainValue, SqlParams } from '../duckdb.js';
+import type { DuckDBValue } from '@duckdb/node-api';
+import type { PlainValue } from '../duckdb.js';
 
-/** Statements a plugin runs on the host's system database (DuckDB SQL, `?` parameters). */
+/**
+ * The values of a statement's `?` parameters, in order: what DuckDB binds, or a list of text
+ * (cast it, `?::VARCHAR[]`), which each backend binds as its own array type.
+ */
+export type SystemSqlParams = readonly (DuckDBValue | readonly string[])[];
+
+/**
+ * Statements a plugin runs on the host's system database, which is DuckDB or PostgreSQL
+ * (`state.backend`): SQL in the dialect the two share, with `?` parameters. BLOBs (BYTEA) come
+ * back as bytes, lists as arrays, JSON as text.
+ */
 export interface SqlStatements {
-  all<T = Record<string, PlainValue>>(sql: string, params?: SqlParams): Promise<T[]>;
+  all<T = Record<string, PlainValue>>(sql: string, params?: SystemSqlParams): Promise<T[]>;
   /** Runs a statement; resolves with the number of rows it changed. */
-  run(sql: string, params?: SqlParams): Promise<number>;
+  run(sql: string, params?: SystemSqlParams): Promise<number>;
 }
 
 /** One step of a plugin's schema: applied once, in version order, in its own transaction. */
@@ -15,7 +26,7 @@ export interface PluginMigration {
 }
 
 /**
- * A plugin's tables in the host's system database (`state/system.duckdb`), so its state is
+ * A plugin's tables in the host's system database (`state/system.duckdb`, or PostgreSQL), so its state is
  * backed up, restored and moved with the rest. Name every table `<pluginId>_…`: the host's
  * own tables and other plugins' live in the same database. Statements run one at a time
  * behind the host's own; a transaction has the connection to itself while it runs.

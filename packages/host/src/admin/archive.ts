@@ -29,6 +29,11 @@ export const manifestSchema = z.object({
   aida_version: z.string(),
   /** Schema version of the archived system database: a restore refuses one newer than it knows. */
   schema_version: z.number().int(),
+  /**
+   * Where the system tables were: `postgres` means this archive holds the data dir's files only
+   * (`aida backup --files-only`), the tables being backed up with pg_dump. Older archives: duckdb.
+   */
+  state_backend: z.enum(['duckdb', 'postgres']).default('duckdb'),
   /** The data dir it was taken from: the analytics database's views name files under it. */
   data_dir: z.string(),
   /** Taken from a live host through its control socket. */
@@ -72,6 +77,7 @@ export async function writeArchive(
     created_at: new Date().toISOString(),
     aida_version: HOST_VERSION,
     schema_version: snapshot.schema_version,
+    state_backend: snapshot.state_backend,
     data_dir: snapshot.data_dir,
     live: snapshot.live,
     files,

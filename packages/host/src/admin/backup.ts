@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { ConflictError, InputError, queryRows, UnavailableError } from '@aida/core';
-import { DataDirInUseError } from '../errors.js';
+import { ConflictError, InputError, UnavailableError } from '@aida/core';
+import type { StateConfig } from '../state/config.js';
+import { openSystemDb } from '../state/open.js';
 import { wantsGzip, writeArchive, type BackupManifest } from './archive.js';
-import { ControlClient, controlSocketPath } from './control-channel.js';
-import { copyDatabase, takeSnapshot, type TakenSnapshot } from './snapshot.js';
-import { requireInstance } from './stopped-instance.js';
+import { ControlClient, type SnapshotDescription } from './control-channel.js';
+import { EMBEDDED_STATE, pgDumpAdvice, requireDataDir } from './instance-state.js';
+import { copyDatabase, takeSnapshot, type SnapshotParts, type TakenSnapshot } from './snapshot.js';
+import { openReadOnly, requireInstance, schemaVersionOf } from './stopped-instance.js';
 
 export interface BackupOutcome {
   /** The archive written, or `-` for standard output. */
@@ -20,6 +21,14 @@ export interface BackupOutcome {
 export interface BackupOptions {
   /** Replace an existing file at `to`. */
   force?: boolean;
+  /** The config's `state:` section (default: DuckDB in the data dir). */
+  state?: StateConfig;
+  /**
+   * PostgreSQL state: archive the data dir's files without the system tables (pg_dump backs
+   * those up). Required there, so an archive without them is never made by accident; refused
+   * with DuckDB state, whose backup always holds its system database.
+   */
+  filesOnly?: boolean;
 }
 
 /**
@@ -29,10 +38,15 @@ export interface BackupOptions {
  * are opened here, the system database read-only, which keeps a host from starting meanwhile.
  * `to` of `-` writes the archive to standard output. A file is written beside its name and renamed
  * into place once complete, so a failed backup leaves no partial archive.
+ *
+ * With PostgreSQL state (`filesOnly`), the archive holds the data dir's files (extracts, the
+ * analytics database, the JWT secret, uploads) and its manifest says the system tables are not in it.
  */
 export async function backup(dataDir: string, to: string, options: BackupOptions = {}): Promise<BackupOutcome> {
   const dir = resolve(dataDir);
-  const dbPath = requireInstance(dir);
+  const state = options.state ?? EMBEDDED_STATE;
+  requireFilesOnlyMatches(state.backend, options.filesOnly, state);
+  const dbPath = state.backend === 'duckdb' ? requireInstance(dir) : requireDataDir(dir);
   const target = to === '-' ? undefined : resolve(to);
   if (target && !relative(dir, target).startsWith('..')) {
     // It would archive itself (and earlier backups), and a backup belongs off the volume it protects.
@@ -44,7 +58,11 @@ export async function backup(dataDir: string, to: string, options: BackupOptions
   const out = tmp ? { file: tmp, gzip } : { stream: process.stdout, gzip };
   try {
     const client = await ControlClient.connect(dir);
-    const manifest = client ? await throughLiveHost(client, out) : await offline(dir, dbPath, out);
+    const manifest = client
+      ? await throughLiveHost(client, out, (s) => requireFilesOnlyMatches(s.state_backend, options.filesOnly, state))
+      : state.backend === 'duckdb'
+        ? await offline(dir, dbPath, out)
+        : await offlineFilesOnly(dir, state, out);
     const bytes = manifest.files.reduce((n, f) => n + f.size, 0);
     if (tmp && target) await rename(tmp, target);
     return { to: target ?? '-', manifest, bytes };
@@ -55,12 +73,30 @@ export async function backup(dataDir: string, to: string, options: BackupOptions
 
 type ArchiveOut = Parameters<typeof writeArchive>[2];
 
+/**
+ * An archive without the system tables only when asked for (PostgreSQL state), and never for
+ * DuckDB state. `backend` is where the tables are: the config's word, or the live host's.
+ */
+function requireFilesOnlyMatches(backend: 'duckdb' | 'postgres', filesOnly: boolean | undefined, state: StateConfig): void {
+  if (backend === 'postgres' && !filesOnly) {
+    throw new InputError(
+      `The system tables of this instance are in PostgreSQL, which aida backup does not archive. ${pgDumpAdvice(state)} ` +
+        'Then archive the data directory with aida backup --files-only.',
+    );
+  }
+  if (backend === 'duckdb' && filesOnly) {
+    throw new InputError('--files-only is for instances whose state is in PostgreSQL; this one keeps it in state/system.duckdb, which the backup includes');
+  }
+}
+
 /** The live host snapshots; its staging folder and leases are held until we release them (or disconnect). */
-async function throughLiveHost(client: ControlClient, out: ArchiveOut): Promise<BackupManifest> {
+async function throughLiveHost(client: ControlClient, out: ArchiveOut, check: (s: SnapshotDescription) => void): Promise<BackupManifest> {
   try {
     const answer = await client.ask({ op: 'snapshot' });
     if (!('snapshot' in answer)) throw new UnavailableError('The live host answered something other than a snapshot');
     const { snapshot } = answer;
+    // The live host knows where its state is; closing the connection releases the snapshot.
+    check(snapshot);
     const writing = writeArchive(snapshot, snapshot.staging_dir, out);
     const outcome = await Promise.race([writing.then((m) => ({ manifest: m })), client.closed.then(() => ({ manifest: undefined }))]);
     if (!outcome.manifest) {
@@ -78,19 +114,7 @@ async function throughLiveHost(client: ControlClient, out: ArchiveOut): Promise<
 
 /** No host answers: open the files here. The system database's lock tells a host that does not answer on its socket. */
 async function offline(dataDir: string, dbPath: string, out: ArchiveOut): Promise<BackupManifest> {
-  let instance: DuckDBInstance;
-  try {
-    instance = await DuckDBInstance.create(dbPath, { access_mode: 'READ_ONLY' });
-  } catch (e) {
-    if (/lock/i.test((e as Error).message)) {
-      throw new DataDirInUseError(
-        `${dbPath} is held by a host that does not answer on its control socket ${controlSocketPath(dataDir)} (an older AIDA, or a data dir path too long for a socket): stop it to back up, or upgrade it`,
-        { cause: e },
-      );
-    }
-    throw e;
-  }
-  const conn = await instance.connect();
+  const db = await openReadOnly(dataDir, dbPath);
   let snapshot: TakenSnapshot | undefined;
   try {
     snapshot = await takeSnapshot({
@@ -98,12 +122,37 @@ async function offline(dataDir: string, dbPath: string, out: ArchiveOut): Promis
       live: false,
       analyticsPath: join(dataDir, 'analytics', 'server.duckdb'),
       betweenCommits: (_dir, fn) => fn(),
-      copySystemDb: (dest) => copyDatabase({ run: (sql) => conn.run(sql), all: <T>(sql: string) => queryRows<T>(conn, sql) }, dest),
+      state: { backend: 'duckdb', copy: (dest) => copyDatabase({ run: (sql) => db.conn.run(sql), all: <T>(sql: string) => db.all<T>(sql) }, dest) },
     });
     return await writeArchive(snapshot.description, snapshot.description.staging_dir, out);
   } finally {
     await snapshot?.release();
-    conn.closeSync();
-    instance.closeSync();
+    db.close();
+  }
+}
+
+/**
+ * PostgreSQL state and no live host: the data dir's files, and the schema version the server's
+ * tables are at (so a restore can refuse an archive newer than it knows), asked of the server.
+ */
+async function offlineFilesOnly(dataDir: string, state: StateConfig, out: ArchiveOut): Promise<BackupManifest> {
+  const db = await openSystemDb(state, dataDir);
+  let parts: SnapshotParts;
+  try {
+    parts = {
+      dataDir,
+      live: false,
+      analyticsPath: join(dataDir, 'analytics', 'server.duckdb'),
+      betweenCommits: (_dir, fn) => fn(),
+      state: { backend: 'postgres', schemaVersion: await schemaVersionOf(db) },
+    };
+  } finally {
+    await db.close();
+  }
+  const snapshot = await takeSnapshot(parts);
+  try {
+    return await writeArchive(snapshot.description, snapshot.description.staging_dir, out);
+  } finally {
+    await snapshot.release();
   }
 }

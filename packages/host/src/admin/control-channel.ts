@@ -42,6 +42,8 @@ export const snapshotSchema = z.object({
   /** The folder holding the snapshot (`data/<name>` for each file); the archive's manifest is written beside. */
   staging_dir: z.string(),
   schema_version: z.number().int(),
+  /** Where the system tables are: `postgres` means they are not in the snapshot (an older host sends none: duckdb). */
+  state_backend: z.enum(['duckdb', 'postgres']).default('duckdb'),
   /** True when a live host made it. */
   live: z.boolean(),
   files: z.array(snapshotFileSchema),

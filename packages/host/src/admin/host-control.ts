@@ -16,7 +16,8 @@ export interface HostControlParts {
 
 /**
  * The live host's control socket, snapshotting through the host's own handles: the system
- * database's open connection (COPY FROM DATABASE, one transaction, while the host writes on),
+ * database's open connection (COPY FROM DATABASE, one transaction, while the host writes on;
+ * with PostgreSQL state the system tables are left to pg_dump),
  * the extract writers' commit chain (`betweenCommits`) and the analytics file leases, so no
  * commit or garbage collection changes what the backup is reading.
  */
@@ -32,7 +33,10 @@ export function startHostControl(p: HostControlParts): Promise<ControlServer | u
         analyticsPath: p.analytics.path,
         retention: p.analytics.leases,
         betweenCommits,
-        copySystemDb: (dest) => copyDatabase(p.systemDb, dest),
+        state:
+          p.systemDb.dialect === 'postgres'
+            ? { backend: 'postgres', schemaVersion: p.schemaVersion() }
+            : { backend: 'duckdb', copy: (dest) => copyDatabase(p.systemDb, dest) },
       }),
   });
 }

@@ -1,5 +1,6 @@
 import { UsersRepository } from '../identity/users.js';
-import { withStoppedInstance } from './stopped-instance.js';
+import type { StateConfig } from '../state/config.js';
+import { EMBEDDED_STATE, withInstanceDb } from './instance-state.js';
 
 export interface ListedUser {
   email: string;
@@ -11,9 +12,9 @@ export interface ListedUser {
   created_at: string;
 }
 
-/** `aida admin list-users`: every user of a stopped instance, admins first, then by email. */
-export function listUsers(dataDir: string): Promise<ListedUser[]> {
-  return withStoppedInstance(dataDir, 'admin list-users', async (db) => {
+/** `aida admin list-users`: every user of an instance (stopped, unless on PostgreSQL), admins first, then by email. */
+export function listUsers(dataDir: string, state: StateConfig = EMBEDDED_STATE): Promise<ListedUser[]> {
+  return withInstanceDb(dataDir, state, 'admin list-users', async (db) => {
     const users = new UsersRepository(db);
     await users.load();
     const rank = (role: string) => (role === 'admin' ? 0 : 1);

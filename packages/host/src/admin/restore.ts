@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { chown, lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { ConflictError, queryRows, readExtract, sqlString } from '@aida/core';
+import { ConflictError, InputError, queryRows, readExtract, sqlString } from '@aida/core';
 import { DataDirInUseError, SchemaTooNewError } from '../errors.js';
 import { SCHEMA_VERSION } from '../state/migrations/index.js';
 import { unpackArchive, type BackupManifest } from './archive.js';
@@ -12,12 +12,19 @@ import { refuseLiveHost, systemDbPath } from './stopped-instance.js';
 export interface RestoreOptions {
   /** Replace what the target holds (it is deleted once the archive checked out). */
   force?: boolean;
+  /**
+   * Restore an archive made with `aida backup --files-only` (PostgreSQL state): the data dir's
+   * files, without the system tables, which pg_restore brings back. Required for such an archive,
+   * so nobody takes it for a whole instance; refused for an archive that holds its system database.
+   */
+  filesOnly?: boolean;
 }
 
 export interface RestoreOutcome {
   data_dir: string;
   manifest: BackupManifest;
-  users: number;
+  /** Users in the restored system database; null for a files-only archive (the tables are in PostgreSQL). */
+  users: number | null;
   sources: number;
   tables: number;
   /** False when the archive came from another data dir: the host rebuilds analytics/server.duckdb at start. */
@@ -59,6 +66,17 @@ export async function restore(from: string | NodeJS.ReadableStream, dataDir: str
         { detail: { schema_version: manifest.schema_version, supported: SCHEMA_VERSION } },
       );
     }
+    if (manifest.state_backend === 'postgres' && !options.filesOnly) {
+      throw new InputError(
+        `This archive holds the data directory's files only (made with aida backup --files-only, schema version ${manifest.schema_version}): ` +
+          'the system tables were in PostgreSQL and come back with pg_restore from their pg_dump. Pass --files-only to restore the files.',
+      );
+    }
+    if (manifest.state_backend === 'duckdb' && options.filesOnly) {
+      throw new InputError(
+        '--files-only restores an archive made with aida backup --files-only; this one holds the system database: restore it without --files-only',
+      );
+    }
     const data = join(staging, 'data');
     const analytics = join(data, 'analytics', 'server.duckdb');
     const sameDir = resolve(manifest.data_dir) === target;
@@ -87,13 +105,17 @@ async function refuseLockedDb(target: string): Promise<void> {
 }
 
 /** Users and tables of the unpacked instance, for the operator to see what came back. */
-async function summarise(data: string): Promise<{ users: number; sources: number; tables: number }> {
+async function summarise(data: string): Promise<{ users: number | null; sources: number; tables: number }> {
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
   try {
-    await conn.run(`ATTACH ${sqlString(join(data, 'state', 'system.duckdb'))} AS restored (READ_ONLY)`);
-    const [{ n: users }] = await queryRows<{ n: number }>(conn, 'SELECT count(*)::INTEGER AS n FROM restored.users');
-    await conn.run('DETACH restored');
+    let users: number | null = null;
+    const systemDb = join(data, 'state', 'system.duckdb');
+    if (existsSync(systemDb)) {
+      await conn.run(`ATTACH ${sqlString(systemDb)} AS restored (READ_ONLY)`);
+      [{ n: users }] = await queryRows<{ n: number }>(conn, 'SELECT count(*)::INTEGER AS n FROM restored.users');
+      await conn.run('DETACH restored');
+    }
     let sources = 0;
     let tables = 0;
     const extracts = join(data, 'extracts');

@@ -19,8 +19,12 @@ export interface SnapshotRetention {
  */
 export interface SnapshotParts {
   dataDir: string;
-  /** Copies the system database into a new file `dest` in one transaction; returns its schema version. */
-  copySystemDb(dest: string): Promise<number>;
+  /**
+   * The system database: DuckDB's is copied into a new file `dest` in one transaction (`copy`
+   * returns its schema version); PostgreSQL's is not in the data dir, and not in the snapshot
+   * (pg_dump backs it up), so only its schema version is recorded.
+   */
+  state: { backend: 'duckdb'; copy(dest: string): Promise<number> } | { backend: 'postgres'; schemaVersion: number };
   /** Runs `fn` while no commit or garbage collection of the source folder runs. */
   betweenCommits<T>(sourceDir: string, fn: () => Promise<T>): Promise<T>;
   /** Live only: the leases that keep extract files from being collected while they are archived. */
@@ -47,7 +51,7 @@ const ANALYTICS_TRIES = 5;
  * data dir is (docs/deploy.md):
  *
  * - `state/system.duckdb`: `COPY FROM DATABASE` into a new file, one transaction, so every table
- *   is as of one moment while the host keeps writing;
+ *   is as of one moment while the host keeps writing (DuckDB state only: PostgreSQL's is pg_dump's);
  * - each `extracts/<source>/extract.duckdb`, copied between commits, and the Parquet files it
  *   lists, hard-linked (content-addressed files never change; a link also keeps the bytes if the
  *   host collects the file meanwhile), held by a lease until release;
@@ -74,10 +78,16 @@ export async function takeSnapshot(parts: SnapshotParts): Promise<TakenSnapshot>
   const conn = await reader.connect();
   try {
     const add = (name: string) => files.set(name, { name, path: join(root, ...name.split('/')) });
-    const systemDb = join(root, 'state', 'system.duckdb');
-    await mkdir(dirname(systemDb), { recursive: true });
-    const schemaVersion = await parts.copySystemDb(systemDb);
-    add('state/system.duckdb');
+    let schemaVersion: number;
+    if (parts.state.backend === 'duckdb') {
+      const systemDb = join(root, 'state', 'system.duckdb');
+      await mkdir(dirname(systemDb), { recursive: true });
+      schemaVersion = await parts.state.copy(systemDb);
+      add('state/system.duckdb');
+    } else {
+      // A state/system.duckdb left in the data dir (from before aida migrate-state) is stale: left out below.
+      schemaVersion = parts.state.schemaVersion;
+    }
     const work: SnapshotWork = { parts, dataDir, root, conn, leases, add, warnings };
     await snapshotExtracts(work);
     await snapshotAnalytics(work);
@@ -87,7 +97,15 @@ export async function takeSnapshot(parts: SnapshotParts): Promise<TakenSnapshot>
       await copyLoose(dataDir, entry.name, root, add, warnings, skip);
     }
     return {
-      description: { data_dir: dataDir, staging_dir: staging, schema_version: schemaVersion, live: parts.live, files: [...files.values()], warnings },
+      description: {
+        data_dir: dataDir,
+        staging_dir: staging,
+        schema_version: schemaVersion,
+        state_backend: parts.state.backend,
+        live: parts.live,
+        files: [...files.values()],
+        warnings,
+      },
       release: releaseAll,
     };
   } catch (e) {

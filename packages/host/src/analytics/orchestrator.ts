@@ -38,6 +38,23 @@ export interface OrchestratorOptions {
   logger: Logger;
   /** `local`, `keboola`…, for the catalog; sources without a connector get `unknown`. */
   sourceTypeOf: (source: string) => string;
+  /**
+   * Runs a build holding the instance-wide lock, so hosts sharing the data dir never build at
+   * once (a PostgreSQL advisory lock); in-process coalescing is enough without it.
+   */
+  buildLock?: <T>(build: () => Promise<T>) => Promise<T>;
+  /** Tells the other hosts a new database is in place (after it is swapped in and recorded). */
+  announce?: (result: RebuildResult) => void;
+  /**
+   * How long the files of a replaced database stay after the new one is in place: other hosts
+   * still serve the old one until they hear of the new one and their queries on it end.
+   */
+  retainReplacedMs?: number;
+  /**
+   * Whether this host deletes extract files nothing reads (default true). A web host does not:
+   * it sees only its own readers, and the worker's and other hosts' may still read a file.
+   */
+  collectsFiles?: boolean;
 }
 
 /**
@@ -64,6 +81,7 @@ export class SyncOrchestrator implements Orchestrator {
   private readonly collecting = new Set<Promise<void>>();
 
   constructor(private readonly o: OrchestratorOptions) {
+    if (o.collectsFiles === false) return;
     o.analytics.leases.onReleased((paths) => {
       for (const source of this.sourcesOf(paths)) this.collectSoon(source);
     });
@@ -161,8 +179,20 @@ export class SyncOrchestrator implements Orchestrator {
     for (const f of await readdir(dir)) if (f.startsWith('server.duckdb.tmp-')) await rm(join(dir, f), { force: true });
   }
 
+  /**
+   * Opens the database another host of the instance built (it announced it), and tells this
+   * host's listeners as if it had built it: their caches and WebSocket clients follow.
+   */
+  async adopt(): Promise<void> {
+    await this.o.analytics.swap();
+    const tables = this.o.analytics.tables();
+    const result: RebuildResult = { tables: tables.length, sources: new Set(tables.map((t) => t.source)).size, warnings: [], durationMs: 0 };
+    this.emit({ type: 'rebuilt', result, at: new Date() });
+  }
+
   private startRun(): Promise<RebuildResult> {
-    const run = this.build().then(
+    const build = () => this.build();
+    const run = (this.o.buildLock ? this.o.buildLock(build) : build()).then(
       (result) => {
         this.emit({ type: 'rebuilt', result, at: new Date() });
         return result;
@@ -217,15 +247,23 @@ export class SyncOrchestrator implements Orchestrator {
       await this.o.analytics.swap();
     } finally {
       // The database those were held for is gone from disk; the generation open on it (if
-      // any) holds its own files until its last query ends.
-      releaseAll(replaced);
+      // any) holds its own files until its last query ends. Other hosts' generations are not
+      // seen from here: they get `retainReplacedMs` to move on.
+      this.releaseReplaced(replaced);
     }
     await this.o.recordState(states);
     const tableCount = states.length;
     for (const w of warnings) this.o.logger.warn(w);
     const result: RebuildResult = { tables: tableCount, sources: sources.length, warnings, durationMs: Math.round(performance.now() - started) };
     this.o.logger.info({ tables: result.tables, sources: result.sources, duration_ms: result.durationMs }, 'analytics database rebuilt');
+    this.o.announce?.(result);
     return result;
+  }
+
+  private releaseReplaced(replaced: FileLease[]): void {
+    const ms = this.o.retainReplacedMs ?? 0;
+    if (ms <= 0 || !replaced.length) return releaseAll(replaced);
+    setTimeout(() => releaseAll(replaced), ms).unref();
   }
 
   /** Reads every extract, holding its files in `held` (taken between commits, so none is deleted before). */

@@ -3,6 +3,10 @@ import { MCP_MIN_RESULT_BUDGET_CHARS, MCP_RESULT_BUDGET_CHARS, PLUGIN_ID_PATTERN
 import { jobsConfigSchema } from '../jobs/config.js';
 import { stateConfigSchema } from '../state/config.js';
 
+/** What one process of an instance does (docs/deploy.md, Scale out). */
+export const HOST_ROLES = ['all', 'web', 'worker'] as const;
+export type HostRole = (typeof HOST_ROLES)[number];
+
 // Each default is stated once, on its field; `.prefault({})` on a section lets the fields fill it.
 
 /** Per-job overrides an instance may set for any plugin job: schedule, lock lifetime, concurrency. */
@@ -41,6 +45,12 @@ export const instanceConfigSchema = z
       .object({
         host: z.string().default('0.0.0.0'),
         port: z.number().int().min(0).max(65535).optional(),
+        /**
+         * What this process does: `all` (one host owns the instance), `web` (HTTP only: several
+         * behind a load balancer) or `worker` (jobs, extraction, rebuilds: one per instance).
+         * `aida serve --role` and AIDA_ROLE override it.
+         */
+        role: z.enum(HOST_ROLES).default('all'),
         /** Trust X-Forwarded-* headers (behind a reverse proxy). */
         trust_proxy: z.boolean().default(false),
         /** Requests slower than this are logged at warn level. */
@@ -86,6 +96,11 @@ export const instanceConfigSchema = z
         push_rebuild_delay: zDuration().prefault('100ms'),
         /** Successful pushes are summed into one sync_history row per table at most this often; errors and warnings go in at once. */
         push_history_interval: zDuration().prefault('1m'),
+        /**
+         * With several hosts (state on PostgreSQL): how long the files of a replaced analytics
+         * database stay, so other hosts' queries and downloads on it can end after they move on.
+         */
+        shared_file_retention: zDuration().prefault('10m'),
       })
       .strict()
       .prefault({}),

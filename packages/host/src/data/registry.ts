@@ -1,4 +1,5 @@
 import { ConflictError, InputError, NotFoundError, ValidationError } from '@aida/core';
+import { LocalChanges, reloadOnChange, type StateChanges } from '../state/changes.js';
 import type { SystemDb } from '../state/system-db.js';
 
 export interface RegistryEntry {
@@ -30,17 +31,33 @@ export function tableIdFor(name: string): string {
 
 /**
  * `table_registry`, in memory and written through (the catalog, the manifest and every
- * permission check read it). Tables a connector extracts are registered automatically.
+ * permission check read it). Tables a connector extracts are registered automatically. A
+ * change is announced to the other hosts (`changes`, keyed by table id), which reload the entry.
  */
 export class TableRegistry {
   private readonly byId = new Map<string, RegistryEntry>();
   private version = 0;
 
-  constructor(private readonly db: SystemDb) {}
+  constructor(
+    private readonly db: SystemDb,
+    private readonly changes: StateChanges = new LocalChanges(),
+  ) {
+    reloadOnChange(changes, 'registry', { one: (id) => this.reload(id), all: () => this.load() });
+  }
 
   async load(): Promise<void> {
+    const rows = await this.db.all<RegistryEntry>('SELECT * FROM table_registry');
+    // Swapped in one step: a request meanwhile sees the old registry, never an empty one.
     this.byId.clear();
-    for (const e of await this.db.all<RegistryEntry>('SELECT * FROM table_registry')) this.byId.set(e.id, e);
+    for (const e of rows) this.byId.set(e.id, e);
+    this.version++;
+  }
+
+  /** Reads one entry again (another host changed it). */
+  async reload(id: string): Promise<void> {
+    const [e] = await this.db.all<RegistryEntry>('SELECT * FROM table_registry WHERE id = ?', [id]);
+    if (e) this.byId.set(e.id, e);
+    else this.byId.delete(id);
     this.version++;
   }
 
@@ -86,6 +103,7 @@ export class TableRegistry {
     await this.db.run('DELETE FROM table_registry WHERE id = ?', [id.toLowerCase()]);
     this.byId.delete(id.toLowerCase());
     this.version++;
+    this.changes.publish({ topic: 'registry', key: id.toLowerCase() });
   }
 
   /**
@@ -114,13 +132,19 @@ export class TableRegistry {
 
   private async write(e: RegistryEntry): Promise<void> {
     await this.db.run(
-      `INSERT OR REPLACE INTO table_registry (id, name, folder, sync_strategy, primary_key, description, source_type, bucket, source_table,
-        query_mode, sync_schedule, profile_after_sync, is_public, registered_by, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP)`,
+      `INSERT INTO table_registry (id, name, folder, sync_strategy, primary_key, description, source_type, bucket, source_table,
+        query_mode, sync_schedule, profile_after_sync, is_public, registered_by, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, folder = excluded.folder, sync_strategy = excluded.sync_strategy,
+        primary_key = excluded.primary_key, description = excluded.description, source_type = excluded.source_type, bucket = excluded.bucket,
+        source_table = excluded.source_table, query_mode = excluded.query_mode, sync_schedule = excluded.sync_schedule,
+        profile_after_sync = excluded.profile_after_sync, is_public = excluded.is_public, registered_by = excluded.registered_by,
+        registered_at = excluded.registered_at`,
       [e.id, e.name, e.folder, e.sync_strategy, e.primary_key, e.description, e.source_type, e.bucket, e.source_table, e.query_mode,
         e.sync_schedule, e.profile_after_sync, e.is_public, e.registered_by, e.registered_at?.toISOString() ?? null],
     );
     this.byId.set(e.id, e);
     this.version++;
+    this.changes.publish({ topic: 'registry', key: e.id });
   }
 }
 

@@ -1,3 +1,4 @@
+import { reloadOnChange, type StateChanges } from '../state/changes.js';
 import type { SystemDb } from '../state/system-db.js';
 
 export interface Subscriptions {
@@ -14,15 +15,30 @@ export interface UserSyncSettings {
 /** The row of user_sync_settings that holds table subscriptions rather than a dataset switch. */
 const SUBSCRIPTIONS_ROW = '*';
 
-/** What each user wants synced, in memory (the manifest reads it on every call) and written through. */
+/**
+ * What each user wants synced, in memory (the manifest reads it on every call) and written
+ * through. A change is announced to the other hosts (`changes`, keyed by user), which forget
+ * that user's settings and read them at the next call. Without a change feed, settings are
+ * cached only on DuckDB, where this host is the only writer.
+ */
 export class SyncSettingsStore {
   private readonly cache = new Map<string, UserSyncSettings>();
+  private readonly caching: boolean;
+  /** Bumped whenever another host changed settings: a read that started before must not cache what it read. */
+  private generation = 0;
 
-  constructor(private readonly db: SystemDb) {}
+  constructor(
+    private readonly db: SystemDb,
+    private readonly changes?: StateChanges,
+  ) {
+    this.caching = changes !== undefined || db.dialect === 'duckdb';
+    if (changes) reloadOnChange(changes, 'sync_settings', { one: async (userId) => this.forget(userId), all: async () => this.forget() });
+  }
 
   async get(userId: string): Promise<UserSyncSettings> {
     const hit = this.cache.get(userId);
     if (hit) return hit;
+    const generation = this.generation;
     const rows = await this.db.all<{ dataset: string; enabled: boolean; table_mode: string | null; tables: string | null }>(
       'SELECT dataset, enabled, table_mode, tables FROM user_sync_settings WHERE user_id = ?',
       [userId],
@@ -32,7 +48,7 @@ export class SyncSettingsStore {
       if (r.dataset === SUBSCRIPTIONS_ROW) s.subscriptions = { table_mode: r.table_mode === 'explicit' ? 'explicit' : 'all', tables: r.tables ? (JSON.parse(r.tables) as string[]) : [] };
       else s.datasets[r.dataset] = r.enabled;
     }
-    this.cache.set(userId, s);
+    if (this.caching && generation === this.generation) this.cache.set(userId, s);
     return s;
   }
 
@@ -48,7 +64,7 @@ export class SyncSettingsStore {
       }
     });
     const next = { ...s, datasets: { ...s.datasets, ...datasets } };
-    this.cache.set(userId, next);
+    this.remember(userId, next);
     return next;
   }
 
@@ -60,7 +76,18 @@ export class SyncSettingsStore {
       [userId, SUBSCRIPTIONS_ROW, sub.table_mode, JSON.stringify(sub.tables)],
     );
     const next = { ...s, subscriptions: sub };
-    this.cache.set(userId, next);
+    this.remember(userId, next);
     return next;
+  }
+
+  private forget(userId?: string): void {
+    this.generation++;
+    if (userId === undefined) this.cache.clear();
+    else this.cache.delete(userId);
+  }
+
+  private remember(userId: string, settings: UserSyncSettings): void {
+    if (this.caching) this.cache.set(userId, settings);
+    this.changes?.publish({ topic: 'sync_settings', key: userId });
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SerialQueue, type IssuedSession, type Role } from '@aida/core';
 import { AlreadyBootstrappedError, BadCredentialsError, LastAdminError, SelfChangeError } from '../errors.js';
 import type { Logger } from 'pino';
+import { LocalChanges, type StateChanges } from '../state/changes.js';
 import type { SystemDb } from '../state/system-db.js';
 import { AccessRequests } from './access-requests.js';
 import { AuditLog } from './audit.js';
@@ -9,8 +10,8 @@ import { DbOneTimeTokens } from './one-time-tokens.js';
 import { assertPasswordPolicy, hashPassword, verifyPassword } from './passwords.js';
 import { PatRepository } from './pats.js';
 import { Permissions } from './permissions.js';
-import { DEFAULT_LIMITS, MemoryRateLimits, type LimitTable } from './rate-limits.js';
-import { loadJwtSecret, randomSecret, sha256 } from './secrets.js';
+import { limitTable, MemoryRateLimits, type HostRateLimits } from './rate-limits.js';
+import { loadJwtSecret, loadSharedJwtSecret, randomSecret, sha256 } from './secrets.js';
 import { HostSessionIssuer } from './sessions.js';
 import { SessionTokens } from './session-tokens.js';
 import { UsersRepository, type UserRecord } from './users.js';
@@ -32,7 +33,7 @@ export class Identity {
   readonly permissions: Permissions;
   readonly accessRequests: AccessRequests;
   readonly oneTimeTokens: DbOneTimeTokens;
-  readonly rateLimits: MemoryRateLimits;
+  readonly rateLimits: HostRateLimits;
   readonly audit: AuditLog;
   private usageTimer: NodeJS.Timeout | undefined;
   private readonly bootstrapping = new SerialQueue();
@@ -43,12 +44,14 @@ export class Identity {
     readonly sessions: HostSessionIssuer,
     users: UsersRepository,
     private readonly logger: Logger,
-    limits: LimitTable,
+    rateLimits: HostRateLimits,
+    /** Tells the other hosts of the instance what changed, and this one what they changed. */
+    readonly changes: StateChanges,
   ) {
     this.users = users;
-    this.rateLimits = new MemoryRateLimits(limits);
-    this.pats = new PatRepository(db);
-    this.permissions = new Permissions(db);
+    this.rateLimits = rateLimits;
+    this.pats = new PatRepository(db, changes);
+    this.permissions = new Permissions(db, changes);
     this.accessRequests = new AccessRequests(db);
     this.oneTimeTokens = new DbOneTimeTokens(db);
     this.audit = new AuditLog(db, logger.child({ component: 'audit' }));
@@ -58,17 +61,23 @@ export class Identity {
     db: SystemDb,
     dataDir: string,
     logger: Logger,
-    opts: { sessionLifetimeSeconds: number; signinLimit?: { perAccount: number; perIp: number; windowMs: number } },
+    opts: {
+      sessionLifetimeSeconds: number;
+      signinLimit?: { perAccount: number; perIp: number; windowMs: number };
+      /** The change feed between the instance's hosts; none (one host) when not given. */
+      changes?: StateChanges;
+      /** The sign-in limits (shared by the hosts when the state is on PostgreSQL); in memory, from `signinLimit`, when not given. */
+      rateLimits?: HostRateLimits;
+    },
   ): Promise<Identity> {
-    const tokens = new SessionTokens(await loadJwtSecret(dataDir));
-    const users = new UsersRepository(db);
-    const limits: LimitTable = { ...DEFAULT_LIMITS };
-    if (opts.signinLimit) {
-      const { perAccount, perIp, windowMs } = opts.signinLimit;
-      limits.signin = { account: { max: perAccount, windowMs }, ip: { max: perIp, windowMs } };
-      limits.token = limits.signin;
-    }
-    const id = new Identity(db, tokens, new HostSessionIssuer(users, tokens, { lifetimeSeconds: opts.sessionLifetimeSeconds }), users, logger, limits);
+    // Every host of an instance on PostgreSQL must sign with the same secret; one host keeps it with its data.
+    const secret = db.dialect === 'postgres' ? await loadSharedJwtSecret(db, dataDir) : await loadJwtSecret(dataDir);
+    const tokens = new SessionTokens(secret);
+    const changes = opts.changes ?? new LocalChanges();
+    const users = new UsersRepository(db, changes);
+    const rateLimits = opts.rateLimits ?? new MemoryRateLimits(limitTable(opts.signinLimit));
+    const sessions = new HostSessionIssuer(users, tokens, { lifetimeSeconds: opts.sessionLifetimeSeconds });
+    const id = new Identity(db, tokens, sessions, users, logger, rateLimits, changes);
     await Promise.all([users.load(), id.pats.load(), id.permissions.load()]);
     id.audit.start();
     id.usageTimer = setInterval(() => void id.pats.flushUsage().catch((e) => logger.warn({ err: e }, 'writing token usage failed')), 5000);
@@ -80,11 +89,12 @@ export class Identity {
     clearInterval(this.usageTimer);
     await this.pats.flushUsage().catch(() => undefined);
     await this.audit.stop();
+    await this.rateLimits.close();
   }
 
   /** Email + password → session; one message for every failure so accounts cannot be probed. */
   async passwordSignIn(email: string, password: string): Promise<IssuedSession> {
-    const user = this.users.byEmail(email);
+    const user = await this.users.byEmailFresh(email);
     const ok = await verifyPassword(user?.password_hash, password);
     if (!user || !ok || !user.active) throw new BadCredentialsError('Incorrect email or password');
     return this.sessions.sessionFor(user);

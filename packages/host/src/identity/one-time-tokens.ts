@@ -9,8 +9,10 @@ export class DbOneTimeTokens implements OneTimeTokens {
   async issue(purpose: string, subject: string, ttlMs: number): Promise<string> {
     const secret = randomSecret(32);
     await this.db.run(
-      `INSERT OR REPLACE INTO one_time_tokens (purpose, subject, token_hash, expires_at, used_at, created_at)
-       VALUES (?, ?, ?, ?::TIMESTAMP, NULL, current_timestamp)`,
+      `INSERT INTO one_time_tokens (purpose, subject, token_hash, expires_at, used_at, created_at)
+       VALUES (?, ?, ?, ?::TIMESTAMP, NULL, current_timestamp)
+       ON CONFLICT (purpose, subject) DO UPDATE SET
+         token_hash = excluded.token_hash, expires_at = excluded.expires_at, used_at = NULL, created_at = excluded.created_at`,
       [purpose, subject.toLowerCase(), sha256(secret), new Date(Date.now() + ttlMs).toISOString()],
     );
     return secret;

@@ -1,5 +1,6 @@
 import { InputError, NotFoundError } from '@aida/core';
 import { TokenExpiredError, TokenInvalidError, TokenRevokedError } from '../errors.js';
+import { LocalChanges, reloadOnChange, type StateChanges } from '../state/changes.js';
 import type { SystemDb } from '../state/system-db.js';
 import { safeEqual, sha256 } from './secrets.js';
 
@@ -21,17 +22,39 @@ export const MAX_PAT_DAYS = 3650;
 /**
  * Personal access tokens. The token itself is a JWT (`typ: pat`, `jti` = id) shown once; only
  * its SHA-256 is stored. Held in memory like users, because every request may present one.
- * Last-use time and IP are written in batches, not per request.
+ * Last-use time and IP are written in batches, not per request. Creating or revoking one is
+ * announced to the other hosts (`changes`), which reload it: a token revoked on one host is
+ * refused by all of them as soon as they hear it.
  */
 export class PatRepository {
   private readonly byId = new Map<string, PatRecord>();
   private readonly lastUse = new Map<string, { at: Date; ip: string }>();
 
-  constructor(private readonly db: SystemDb) {}
+  constructor(
+    private readonly db: SystemDb,
+    private readonly changes: StateChanges = new LocalChanges(),
+  ) {
+    reloadOnChange(changes, 'pats', { one: async (id) => void (await this.reload(id)), all: () => this.load() });
+  }
 
   async load(): Promise<void> {
+    const rows = await this.db.all<PatRecord>('SELECT * FROM personal_access_tokens');
+    // Swapped in one step: a request meanwhile sees the old tokens, never none.
     this.byId.clear();
-    for (const p of await this.db.all<PatRecord>('SELECT * FROM personal_access_tokens')) this.byId.set(p.id, p);
+    for (const p of rows) this.byId.set(p.id, p);
+  }
+
+  /** Reads one token again (another host created or revoked it); returns it, or undefined when there is none. */
+  async reload(id: string): Promise<PatRecord | undefined> {
+    const [p] = await this.db.all<PatRecord>('SELECT * FROM personal_access_tokens WHERE id = ?', [id]);
+    if (p) this.byId.set(p.id, p);
+    else this.byId.delete(id);
+    return p;
+  }
+
+  /** Whether this host holds the token (it may have been created on another host a moment ago). */
+  has(id: string): boolean {
+    return this.byId.has(id);
   }
 
   static expiryFrom(days: unknown): number | null {
@@ -50,6 +73,7 @@ export class PatRepository {
       [full.id, full.user_id, full.name, full.prefix, full.token_hash, full.created_at.toISOString(), full.expires_at?.toISOString() ?? null],
     );
     this.byId.set(full.id, full);
+    this.changes.publish({ topic: 'pats', key: full.id });
     return full;
   }
 
@@ -82,6 +106,7 @@ export class PatRepository {
     const at = new Date();
     await this.db.run('UPDATE personal_access_tokens SET revoked_at = ?::TIMESTAMP WHERE id = ?', [at.toISOString(), id]);
     p.revoked_at = at;
+    this.changes.publish({ topic: 'pats', key: id });
   }
 
   /** Writes pending last-use times; called on a timer and at shutdown. */

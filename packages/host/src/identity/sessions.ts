@@ -8,6 +8,7 @@ import {
   type VerifiedIdentity,
 } from '@aida/core';
 import type { Context, Middleware } from 'koa';
+import { TokenInvalidError } from '../errors.js';
 import type { PatRepository } from './pats.js';
 import type { SessionTokens } from './session-tokens.js';
 import type { UserRecord, UsersRepository } from './users.js';
@@ -26,7 +27,7 @@ export class HostSessionIssuer implements SessionIssuer {
   ) {}
 
   async signIn(identity: VerifiedIdentity): Promise<IssuedSession> {
-    let user = this.users.byEmail(identity.email);
+    let user = await this.users.byEmailFresh(identity.email);
     if (!user && identity.createIfMissing) {
       user = await this.users.create({ email: identity.email, name: identity.name ?? null, role: identity.createIfMissing.role });
     }
@@ -67,6 +68,26 @@ export function verifyBearer(raw: string, ip: string, users: UsersRepository, pa
 }
 
 /**
+ * verifyBearer, once more after reading the token's PAT and user from the database when this
+ * host does not hold them: ones created through another host a moment ago, whose change has
+ * not arrived yet. Only a token with a valid signature gets that far, so nobody can make the
+ * host query for made-up ones.
+ */
+export async function verifyBearerFresh(raw: string, ip: string, users: UsersRepository, pats: PatRepository, tokens: SessionTokens): Promise<RequestUser> {
+  try {
+    return verifyBearer(raw, ip, users, pats, tokens);
+  } catch (e) {
+    if (!(e instanceof TokenInvalidError || e instanceof UnknownUserError)) throw e;
+    const claims = tokens.verify(raw);
+    const missingPat = claims.typ === 'pat' && !pats.has(claims.jti);
+    const missingUser = !users.get(claims.sub);
+    if (!missingPat && !missingUser) throw e;
+    await Promise.all([missingPat ? pats.reload(claims.jti) : undefined, missingUser ? users.reload(claims.sub) : undefined]);
+    return verifyBearer(raw, ip, users, pats, tokens);
+  }
+}
+
+/**
  * Reads the Bearer header or the `access_token` cookie. A valid token of an active user sets
  * `ctx.state.user`; anything else leaves the request anonymous, and the route's guard decides
  * (401 for every non-public route). A deactivated user or revoked token is rejected at once,
@@ -79,7 +100,7 @@ export function authenticate(users: UsersRepository, pats: PatRepository, tokens
     const raw = bearer ?? ctx.cookies.get('access_token');
     if (raw) {
       try {
-        ctx.state.user = verifyBearer(raw, ctx.ip, users, pats, tokens);
+        ctx.state.user = await verifyBearerFresh(raw, ctx.ip, users, pats, tokens);
       } catch (e) {
         if (!(e instanceof AuthenticationError)) throw e;
         ctx.state.authError = e;

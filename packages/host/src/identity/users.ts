@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InputError, NotFoundError, ROLES, type Role, type UserDirectory, type UserSummary } from '@aida/core';
 import { EmailTakenError, UnknownRoleError } from '../errors.js';
+import { LocalChanges, reloadOnChange, type StateChanges } from '../state/changes.js';
 import type { SystemDb } from '../state/system-db.js';
 
 export interface UserRecord extends UserSummary {
@@ -19,19 +20,49 @@ export function assertRole(role: unknown): Role {
   return role as Role;
 }
 
+const USER_COLUMNS = 'id, email, name, role, active, password_hash, created_at, updated_at';
+
 /**
  * `users`, held in memory and written through: authentication reads a user on every request,
- * so it must not cost a query. Every write goes to system.duckdb first, then to the cache.
+ * so it must not cost a query. Every write goes to the system database first, then to the
+ * cache, then to the other hosts (`changes`), which reload the user; so a user deactivated on
+ * one host is refused by the others as soon as they hear it.
  */
 export class UsersRepository implements UserDirectory {
   private readonly byId = new Map<string, UserRecord>();
 
-  constructor(private readonly db: SystemDb) {}
+  constructor(
+    private readonly db: SystemDb,
+    private readonly changes: StateChanges = new LocalChanges(),
+  ) {
+    reloadOnChange(changes, 'users', { one: async (id) => void (await this.reload(id)), all: () => this.load() });
+  }
 
   async load(): Promise<void> {
+    const rows = await this.db.all<UserRecord>(`SELECT ${USER_COLUMNS} FROM users`);
+    // Swapped in one step: a request meanwhile sees the old users, never none.
     this.byId.clear();
-    for (const u of await this.db.all<UserRecord>('SELECT id, email, name, role, active, password_hash, created_at, updated_at FROM users'))
-      this.byId.set(u.id, u);
+    for (const u of rows) this.byId.set(u.id, u);
+  }
+
+  /** Reads one user again (another host changed it); returns it, or undefined once it is gone. */
+  async reload(id: string): Promise<UserRecord | undefined> {
+    const [u] = await this.db.all<UserRecord>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`, [id]);
+    if (u) this.byId.set(u.id, u);
+    else this.byId.delete(id);
+    return u;
+  }
+
+  /**
+   * The user with that email, read from the database when this host does not know them: one
+   * invited through another host a moment ago, whose change has not arrived yet.
+   */
+  async byEmailFresh(email: string): Promise<UserRecord | undefined> {
+    const known = this.byEmail(email);
+    if (known) return known;
+    const [u] = await this.db.all<UserRecord>(`SELECT ${USER_COLUMNS} FROM users WHERE email = ?`, [email.trim().toLowerCase()]);
+    if (u) this.byId.set(u.id, u);
+    return u;
   }
 
   get(id: string): UserRecord | undefined {
@@ -45,7 +76,7 @@ export class UsersRepository implements UserDirectory {
   }
 
   async findByEmail(email: string): Promise<UserSummary | null> {
-    const u = this.byEmail(email);
+    const u = await this.byEmailFresh(email);
     return u ? summary(u) : null;
   }
 
@@ -86,7 +117,8 @@ export class UsersRepository implements UserDirectory {
 
   async create(input: { email: string; name?: string | null; role: Role; passwordHash?: string | null }): Promise<UserRecord> {
     const email = normalizeEmail(input.email);
-    if (this.byEmail(email)) throw new EmailTakenError(`A user with email ${email} already exists`);
+    // Read through to the database: the user may have been created on another host a moment ago.
+    if (await this.byEmailFresh(email)) throw new EmailTakenError(`A user with email ${email} already exists`);
     const user: UserRecord = {
       id: randomUUID(),
       email,
@@ -106,6 +138,7 @@ export class UsersRepository implements UserDirectory {
       user.created_at.toISOString(),
     ]);
     this.byId.set(user.id, user);
+    this.changes.publish({ topic: 'users', key: user.id });
     return user;
   }
 
@@ -115,7 +148,7 @@ export class UsersRepository implements UserDirectory {
     const next: UserRecord = { ...current, ...given, updated_at: new Date() };
     if (patch.email !== undefined) {
       next.email = normalizeEmail(patch.email);
-      const other = this.byEmail(next.email);
+      const other = await this.byEmailFresh(next.email);
       if (other && other.id !== id) throw new EmailTakenError(`A user with email ${next.email} already exists`);
     }
     if (patch.role !== undefined) next.role = assertRole(patch.role);
@@ -129,6 +162,7 @@ export class UsersRepository implements UserDirectory {
       id,
     ]);
     this.byId.set(id, next);
+    this.changes.publish({ topic: 'users', key: id });
     return next;
   }
 
@@ -140,6 +174,9 @@ export class UsersRepository implements UserDirectory {
       await tx.run('DELETE FROM users WHERE id = ?', [id]);
     });
     this.byId.delete(id);
+    this.changes.publish({ topic: 'users', key: id });
+    this.changes.publish({ topic: 'pats' }); // the user's tokens went with them
+    this.changes.publish({ topic: 'permissions', key: id });
   }
 }
 

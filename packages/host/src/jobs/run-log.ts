@@ -73,7 +73,8 @@ export class SystemDbJobRunLog implements JobRunLog {
   /** The newest run of every job that has one. */
   async latest(): Promise<Map<string, JobRun>> {
     const rows = await this.db.all<Omit<JobRun, 'outcome'> & { outcome: string | null }>(
-      'SELECT id, job_name, job_id, started_at, finished_at, status, error, outcome::VARCHAR AS outcome, duration_ms, worker FROM job_runs QUALIFY row_number() OVER (PARTITION BY job_name ORDER BY finished_at DESC, id) = 1',
+      `SELECT DISTINCT ON (job_name) id, job_name, job_id, started_at, finished_at, status, error, outcome::VARCHAR AS outcome, duration_ms, worker
+       FROM job_runs ORDER BY job_name, finished_at DESC, id`,
     );
     return new Map(rows.map((r) => [r.job_name, normalise(r)]));
   }

@@ -76,6 +76,8 @@ export class JobScheduler {
 
   /** Where finished runs are recorded for the jobs admin API (none in bare scheduler tests). */
   private runLog: JobRunLog | undefined;
+  /** Whether this host runs jobs (false on a web host: it only queues them). */
+  private processes = true;
 
   private constructor(
     private readonly agenda: Agenda,
@@ -98,7 +100,15 @@ export class JobScheduler {
     );
   }
 
-  static async create(opts: { config: JobsConfig; systemDb: SystemDb; logger: pino.Logger; instanceName: string; runLog?: JobRunLog }): Promise<JobScheduler> {
+  static async create(opts: {
+    config: JobsConfig;
+    systemDb: SystemDb;
+    logger: pino.Logger;
+    instanceName: string;
+    runLog?: JobRunLog;
+    /** False on a web host: it queues jobs (run now, schedules) and never runs one; the worker does. */
+    processes?: boolean;
+  }): Promise<JobScheduler> {
     const log = opts.logger.child({ component: 'jobs' });
     const backend = await createJobsBackend(opts.config, { systemDb: opts.systemDb, logger: log });
     // Connect before Agenda exists: its constructor connects too, without handling failure.
@@ -117,6 +127,7 @@ export class JobScheduler {
     await agenda.ready;
     const scheduler = new JobScheduler(agenda, backend, opts.config, log, workerName);
     scheduler.runLog = opts.runLog;
+    scheduler.processes = opts.processes ?? true;
     return scheduler;
   }
 
@@ -192,6 +203,10 @@ export class JobScheduler {
   start(): Promise<void> {
     if (this.stopping) return Promise.reject(new Error('a stopped job scheduler cannot be started again; create a new one'));
     this.starting ??= (async () => {
+      if (!this.processes) {
+        this.log.info({ backend: this.backend.kind, worker: this.workerName }, 'job scheduler queues only: the worker runs the jobs');
+        return;
+      }
       await this.applyDefinitions();
       await this.agenda.start();
       this.started = true;
@@ -241,6 +256,7 @@ export class JobScheduler {
 
   health(): SchedulerHealth {
     if (this.stopping) return { status: 'unhealthy', detail: 'job scheduler stopped' };
+    if (!this.processes && this.starting) return { status: 'healthy', detail: 'queues jobs; the worker runs them' };
     if (!this.started) return { status: 'unhealthy', detail: 'job scheduler not started' };
     const channel = this.backend.notificationChannel?.state;
     if (channel && channel !== 'connected') return { status: 'degraded', detail: `job notifications ${channel}; polling every ${this.config.process_every}` };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { blobValue } from '@duckdb/node-api';
 import type { DeliveryOutcome, Notification, NotificationChart } from '@aida/core';
 import { Batcher } from '../state/batcher.js';
 import type { SqlRunner, SystemDb } from '../state/system-db.js';
@@ -44,18 +45,9 @@ type NewNotification = Notification & { chart?: NotificationChart };
 async function insertMany(tx: SqlRunner, batch: readonly NewNotification[]): Promise<undefined[]> {
   await tx.run(
     `INSERT INTO notifications (id, user_id, title, body, origin, chart, chart_alt, created_at) VALUES ${batch
-      .map(() => '(?, ?, ?, ?, ?, from_base64(?), ?, ?::TIMESTAMPTZ)')
+      .map(() => '(?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ)')
       .join(', ')}`,
-    batch.flatMap((n) => [
-      n.id,
-      n.userId,
-      n.title,
-      n.body,
-      n.origin,
-      n.chart ? Buffer.from(n.chart.png).toString('base64') : null,
-      n.chart?.alt ?? null,
-      n.createdAt.toISOString(),
-    ]),
+    batch.flatMap((n) => [n.id, n.userId, n.title, n.body, n.origin, n.chart ? blobValue(n.chart.png) : null, n.chart?.alt ?? null, n.createdAt.toISOString()]),
   );
   return batch.map(() => undefined);
 }
@@ -113,8 +105,7 @@ export class NotificationStore {
 
   /** The chart PNG of a notification, only for its own user. */
   async chart(id: string, userId: string): Promise<Uint8Array | undefined> {
-    // Base64 across the driver: its BLOB values do not survive the plain-row conversion.
-    const [row] = await this.db.all<{ chart: string | null }>('SELECT to_base64(chart) AS chart FROM notifications WHERE id = ? AND user_id = ?', [id, userId]);
-    return row?.chart ? Buffer.from(row.chart, 'base64') : undefined;
+    const [row] = await this.db.all<{ chart: Uint8Array | null }>('SELECT chart FROM notifications WHERE id = ? AND user_id = ?', [id, userId]);
+    return row?.chart ?? undefined;
   }
 }

@@ -182,7 +182,7 @@ export class ScriptStore {
 
   /** The latest run of each script, for the list. */
   async lastRuns(): Promise<Map<string, ScriptRunRecord>> {
-    const rows = await this.db.all<RunRow>('SELECT * FROM script_runs QUALIFY row_number() OVER (PARTITION BY script_id ORDER BY started_at DESC, id) = 1');
+    const rows = await this.db.all<RunRow>('SELECT DISTINCT ON (script_id) * FROM script_runs ORDER BY script_id, started_at DESC, id');
     return new Map(rows.map((r) => [r.script_id, runFrom(r)]));
   }
 }

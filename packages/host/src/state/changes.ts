@@ -4,9 +4,10 @@ import type pino from 'pino';
 
 /**
  * What a host keeps hot in memory and other hosts may change: users, tokens, grants, the table
- * registry, OAuth clients, and the analytics database a worker has built.
+ * registry, OAuth clients, the analytics database a worker has built, and sign-in attempts
+ * (each host counts everyone's against the rate limits).
  */
-export type ChangeTopic = 'users' | 'pats' | 'permissions' | 'registry' | 'oauth' | 'analytics' | 'sync_settings';
+export type ChangeTopic = 'users' | 'pats' | 'permissions' | 'registry' | 'oauth' | 'analytics' | 'sync_settings' | 'rate_limits';
 
 export interface Change {
   topic: ChangeTopic;
@@ -26,7 +27,16 @@ export interface StateChanges {
   close(): Promise<void>;
 }
 
-const TOPICS: readonly ChangeTopic[] = ['users', 'pats', 'permissions', 'registry', 'oauth', 'analytics', 'sync_settings'];
+const TOPICS: readonly ChangeTopic[] = ['users', 'pats', 'permissions', 'registry', 'oauth', 'analytics', 'sync_settings', 'rate_limits'];
+
+/**
+ * Keeps a cache in step with the other hosts: `one` reloads the row a change names, `all`
+ * everything (a change without a key, or the announcement after the feed was interrupted).
+ * Returns the unsubscribe function.
+ */
+export function reloadOnChange(changes: StateChanges, topic: ChangeTopic, reload: { one(key: string): Promise<void>; all(): Promise<void> }): () => void {
+  return changes.subscribe(topic, (change) => (change.key === undefined ? reload.all() : reload.one(change.key)));
+}
 
 /** Listeners per topic, and a listener's failure logged rather than thrown into the feed. */
 class Listeners {
@@ -47,6 +57,14 @@ class Listeners {
         .catch((err: unknown) => this.log.error({ err, topic: change.topic }, 'reloading after a change from another host failed'));
     }
   }
+}
+
+/** Changes kept while the feed reconnects; a host writing faster than that announces "everything" instead. */
+const MAX_UNSENT = 1000;
+
+function isConnectionLost(e: unknown): boolean {
+  const code = (e as { code?: string }).code ?? '';
+  return /^(08|57P)/.test(code) || /Connection terminated|ECONNRESET|EPIPE|not queryable/i.test((e as Error).message ?? '');
 }
 
 /** One process owns the instance (the DuckDB backend): nobody else to tell. */
@@ -71,6 +89,9 @@ export class PostgresChanges implements StateChanges {
   private client: Client | undefined;
   private closed = false;
   private reconnect: NodeJS.Timeout | undefined;
+  /** Changes published while the feed was reconnecting: sent once it is back, so no other host misses them. */
+  private unsent: string[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
 
   private constructor(
     private readonly url: string,
@@ -89,10 +110,33 @@ export class PostgresChanges implements StateChanges {
   publish(change: Change): void {
     const payload = JSON.stringify({ ...change, origin: this.origin });
     const client = this.client;
-    if (!client) return void this.log.warn({ topic: change.topic }, 'change not announced: the change feed is reconnecting');
-    client
-      .query('SELECT pg_notify($1, $2)', [this.channel, payload])
-      .catch((err: unknown) => this.log.warn({ err, topic: change.topic }, 'change not announced'));
+    if (!client) {
+      if (this.closed) return;
+      // Beyond this many, a single "everything changed" per topic says the same in fewer words.
+      if (this.unsent.length >= MAX_UNSENT) this.unsent = TOPICS.map((topic) => JSON.stringify({ topic, origin: this.origin }));
+      else this.unsent.push(payload);
+      return;
+    }
+    this.send(client, payload);
+  }
+
+  private send(client: Client, payload: string): void {
+    const sent = client.query('SELECT pg_notify($1, $2)', [this.channel, payload]).then(
+      () => undefined,
+      (err: unknown) => this.unsentAfter(client, payload, err),
+    );
+    // close() waits for these: a short-lived publisher (an operator command) must not drop its changes.
+    this.inFlight.add(sent);
+    void sent.finally(() => this.inFlight.delete(sent));
+  }
+
+  private unsentAfter(client: Client, payload: string, err: unknown): void {
+    if (this.closed) return;
+    if (this.client === client && !isConnectionLost(err)) return void this.log.warn({ err, payload }, 'change not announced');
+    // The connection was lost under this notification: sent again on the next one.
+    if (this.client === client) this.retry(client);
+    if (this.client) this.send(this.client, payload);
+    else this.unsent.push(payload);
   }
 
   subscribe(topic: ChangeTopic, listener: (change: Change) => void | Promise<void>): () => void {
@@ -100,6 +144,7 @@ export class PostgresChanges implements StateChanges {
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
     this.closed = true;
     clearTimeout(this.reconnect);
     const client = this.client;
@@ -130,6 +175,9 @@ export class PostgresChanges implements StateChanges {
       if (this.closed) return;
       this.connect().then(
         () => {
+          const unsent = this.unsent;
+          this.unsent = [];
+          for (const payload of unsent) this.send(this.client!, payload);
           for (const topic of TOPICS) this.listeners.emit({ topic });
         },
         (err: unknown) => {

@@ -1,9 +1,10 @@
-import { SerialQueue, plainValue, type PlainValue, type SqlParams } from '@aida/core';
+import { DuckDBArrayValue, DuckDBBlobValue, DuckDBListValue } from '@duckdb/node-api';
+import { SerialQueue, plainValue, type PlainValue } from '@aida/core';
 import type { ClientBase, Pool, PoolClient } from 'pg';
 import { redactUrl } from '../jobs/backends.js';
 import { StateBackendUnavailableError } from '../errors.js';
 import { toPostgresSql } from './postgres-sql.js';
-import type { SerialSql, SqlRunner, SystemDb } from './system-db.js';
+import type { SerialSql, SqlParams, SqlRunner, SystemDb } from './system-db.js';
 
 export interface PostgresStateOptions {
   url: string;
@@ -13,34 +14,72 @@ export interface PostgresStateOptions {
   poolSize?: number;
 }
 
+/** A pg type parser: the value's text (PostgreSQL's text output) to a JS value. */
+type TextParser = (text: string) => unknown;
+
+const int8: TextParser = (t) => plainValue(BigInt(t));
+const timestamp: TextParser = (t) => new Date(`${t.replace(' ', 'T')}Z`);
+const date: TextParser = (t) => new Date(`${t}T00:00:00Z`);
+/** DuckDB gives DECIMALs (and avg/sum results) as doubles; an integer too large for one stays text, like BIGINT. */
+const numeric: TextParser = (t) => {
+  const n = Number(t);
+  return Number.isInteger(n) && !Number.isSafeInteger(n) ? t : n;
+};
+
 /**
  * What pg hands back, shaped as DuckDB hands it back, so one repository reads both backends
  * the same: BIGINTs that fit are numbers, TIMESTAMP (without zone) is UTC like DuckDB keeps
- * it, JSON stays text, DATE is a UTC midnight.
+ * it, JSON stays text, DATE is a UTC midnight, NUMERIC is a number, and arrays of these are
+ * arrays of the same values. BYTEA comes back as bytes (a Buffer), as DuckDB's BLOB does.
  */
-const PARSERS: Record<number, (text: string) => unknown> = {
-  20: (t) => plainValue(BigInt(t)), // int8
-  1114: (t) => new Date(`${t.replace(' ', 'T')}Z`), // timestamp without time zone
-  1082: (t) => new Date(`${t}T00:00:00Z`), // date
-  114: (t) => t, // json
-  3802: (t) => t, // jsonb
-  1700: (t) => (Number.isSafeInteger(Number(t)) ? Number(t) : t), // numeric
-};
+function parsers(textArray: TextParser): Record<number, TextParser> {
+  const arrayOf =
+    (element: TextParser): TextParser =>
+    (t) =>
+      (textArray(t) as (string | null)[]).map((x) => (x === null ? null : element(x)));
+  return {
+    20: int8,
+    1016: arrayOf(int8),
+    1114: timestamp, // timestamp without time zone
+    1115: arrayOf(timestamp),
+    1082: date,
+    1182: arrayOf(date),
+    1700: numeric,
+    1231: arrayOf(numeric),
+    114: (t) => t, // json
+    3802: (t) => t, // jsonb
+  };
+}
 
-/** Turns pg's row values into the plain values queryRows gives for DuckDB. */
+/** Turns pg's row values into the plain values the DuckDB backend gives (bytes stay bytes). */
 function rowValues<T>(rows: Record<string, unknown>[]): T[] {
   return rows.map((row) => {
-    const out: Record<string, PlainValue> = {};
-    for (const [k, v] of Object.entries(row)) out[k] = v instanceof Uint8Array ? (v as unknown as PlainValue) : plainValue(v);
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(row)) out[k] = v instanceof Uint8Array ? v : plainValue(v);
     return out as T;
   });
 }
 
-/** pg takes JS values as they are, except bigints (as text) and undefined (as NULL). */
+/**
+ * A parameter as pg takes it. DuckDB's own value classes (what SqlParams allows besides plain
+ * values) become what PostgreSQL reads for the same type: a BLOB its bytes, a LIST an array,
+ * the others (timestamps, decimals, UUIDs…) their text. A JS Date is sent as its UTC ISO
+ * text, so a TIMESTAMP column gets the UTC time whatever the process's time zone.
+ */
+function pgParam(p: unknown): unknown {
+  if (p === undefined || p === null) return null;
+  if (typeof p === 'bigint') return p.toString();
+  if (p instanceof Date) return p.toISOString();
+  if (p instanceof Uint8Array) return Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+  if (Array.isArray(p)) return p.map(pgParam);
+  if (p instanceof DuckDBBlobValue) return Buffer.from(p.bytes);
+  if (p instanceof DuckDBListValue || p instanceof DuckDBArrayValue) return p.items.map(pgParam);
+  if (typeof p === 'object') return String(p);
+  return p;
+}
+
 function pgParams(params: SqlParams | undefined): unknown[] | undefined {
-  if (!params) return undefined;
-  if (!Array.isArray(params)) throw new Error('the postgres state backend takes positional (?) parameters only');
-  return params.map((p) => (typeof p === 'bigint' ? p.toString() : p === undefined ? null : p));
+  return params?.map(pgParam);
 }
 
 async function runOn(client: ClientBase, sql: string, params?: SqlParams) {
@@ -143,7 +182,9 @@ export class PostgresSystemDb implements SystemDb {
     const pg = (await import('pg')).default;
     const schema = o.schema ?? 'public';
     const where = `${redactUrl(o.url)} schema ${schema}`;
-    const types = { getTypeParser: (oid: number, format?: string) => PARSERS[oid] ?? pg.types.getTypeParser(oid, format as 'text') };
+    // text[]'s parser splits an array's text into its elements' texts, which ours then parse.
+    const ours = parsers((pg.types.getTypeParser as (oid: number) => TextParser)(1009));
+    const types = { getTypeParser: (oid: number, format?: string) => ours[oid] ?? pg.types.getTypeParser(oid, format as 'text') };
     const pool = new pg.Pool({
       connectionString: o.url,
       max: o.poolSize ?? 4,

@@ -1,8 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { queryRows, SerialQueue, type PlainValue, type SqlParams } from '@aida/core';
+import { DuckDBInstance, LIST, listValue, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { plainValue, SerialQueue, type PlainValue, type SqlStatements } from '@aida/core';
 import { DataDirInUseError } from '../errors.js';
+
+/** The `?` values of a system-database statement: DuckDB's values, or lists of text (`?::VARCHAR[]`). */
+export type SqlParams = NonNullable<Parameters<SqlStatements['run']>[1]>;
 
 /** A statement runner handed to transactions; the same methods as SystemDb minus `transaction`. */
 export interface SqlRunner {
@@ -18,6 +21,39 @@ export interface SerialSql extends SqlRunner {
 }
 
 /**
+ * A query's rows as plain values (BIGINTs that fit as numbers), except BLOBs, which stay the
+ * bytes they are (a Uint8Array), as PostgreSQL's BYTEA comes back: a store reads both the same.
+ */
+export async function readRows<T>(conn: DuckDBConnection, sql: string, params?: SqlParams): Promise<T[]> {
+  const reader = await conn.runAndReadAll(sql, ...duckParams(params));
+  return reader.getRowObjectsJS().map((row) => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(row)) out[k] = v instanceof Uint8Array ? v : plainValue(v);
+    return out as T;
+  });
+}
+
+async function runStatement(conn: DuckDBConnection, sql: string, params?: SqlParams): Promise<number> {
+  return Number((await conn.run(sql, ...duckParams(params))).rowsChanged);
+}
+
+/**
+ * The values as DuckDB binds them, and the types of those it cannot infer: a JS list of text
+ * becomes a LIST typed VARCHAR[] (an empty one has no item type to infer).
+ */
+function duckParams(params: SqlParams | undefined): [DuckDBValue[]?, DuckDBType[]?] {
+  if (!params) return [];
+  if (!params.some((p) => Array.isArray(p))) return [params as DuckDBValue[]];
+  const types: DuckDBType[] = [];
+  const values = params.map((p, i) => {
+    if (!Array.isArray(p)) return p as DuckDBValue;
+    types[i] = LIST(VARCHAR);
+    return listValue(p as readonly string[]);
+  });
+  return [values, types];
+}
+
+/**
  * One DuckDB connection and the queue in front of it: statements run in the order they
  * were asked for, and a transaction never interleaves with another caller's statements.
  */
@@ -28,18 +64,18 @@ class SerialConnection implements SerialSql {
   constructor(private readonly conn: DuckDBConnection) {}
 
   all<T = Record<string, PlainValue>>(sql: string, params?: SqlParams): Promise<T[]> {
-    return this.enqueue(() => queryRows<T>(this.conn, sql, params));
+    return this.enqueue(() => readRows<T>(this.conn, sql, params));
   }
 
   run(sql: string, params?: SqlParams): Promise<number> {
-    return this.enqueue(async () => Number((await this.conn.run(sql, params)).rowsChanged));
+    return this.enqueue(() => runStatement(this.conn, sql, params));
   }
 
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
     return this.enqueue(async () => {
       const tx: SqlRunner = {
-        all: (sql, params) => queryRows(this.conn, sql, params),
-        run: async (sql, params) => Number((await this.conn.run(sql, params)).rowsChanged),
+        all: (sql, params) => readRows(this.conn, sql, params),
+        run: (sql, params) => runStatement(this.conn, sql, params),
       };
       await this.conn.run('BEGIN TRANSACTION');
       try {

@@ -27,8 +27,9 @@ describe('aida migrate', () => {
     const dataDir = await olderInstance(3);
     await expect(listUsers(dataDir)).rejects.toMatchObject({ code: 'AIDA_CONFLICT', message: expect.stringContaining('run aida migrate first') });
     const first = await migrateInstance(dataDir);
-    expect(first).toEqual({ from: 3, to: SCHEMA_VERSION, applied: migrations.slice(3).map((m) => m.version) });
-    expect(await migrateInstance(dataDir)).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION, applied: [] });
+    const where = join(dataDir, 'state', 'system.duckdb');
+    expect(first).toEqual({ from: 3, to: SCHEMA_VERSION, applied: migrations.slice(3).map((m) => m.version), where });
+    expect(await migrateInstance(dataDir)).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION, applied: [], where });
     expect(await listUsers(dataDir)).toEqual([]);
   });
 

@@ -81,7 +81,7 @@ describe('a rule running on its schedule', () => {
     const r = await create(ada, { name: 'Short cooldown', cooldown: '1m' });
     await run(r.id);
     // The cooldown counts from the last firing: move it back past the window.
-    await t.host.systemDb!.run('UPDATE alert_rules SET last_fired_at = last_fired_at - INTERVAL 2 MINUTE WHERE id = ?', [r.id]);
+    await t.host.systemDb!.run("UPDATE alert_rules SET last_fired_at = last_fired_at - INTERVAL '2 minutes' WHERE id = ?", [r.id]);
     await run(r.id);
     expect(sentFor(r.id)).toHaveLength(2);
     expect((await history(ada, r.id)).map((e) => e.status)).toEqual(['fired', 'fired']);

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,14 @@ beforeAll(async () => {
   admin = await bootstrap(t);
 });
 afterAll(() => t?.stop());
+
+/** The secret the host signs with: its data dir's file, or the instance's row when the state is on PostgreSQL (shared by its hosts). */
+async function signingSecret(): Promise<string> {
+  const db = t.host.systemDb!;
+  if (db.dialect === 'duckdb') return readFileSync(join(t.dataDir, 'state', 'jwt-secret'), 'utf8').trim();
+  const [row] = await db.all<{ value: string }>('SELECT value FROM instance_secrets WHERE name = ?', ['jwt']);
+  return row.value;
+}
 
 describe('bootstrap, sessions and roles', () => {
   it('bootstrap gives an admin session; a second bootstrap is refused', async () => {
@@ -52,7 +60,7 @@ describe('bootstrap, sessions and roles', () => {
     const { exp: _e, iat: _i, ...base } = claims;
     const forged = jwt.sign(base, 'x'.repeat(48), { algorithm: 'HS256', expiresIn: 600 });
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify({ ...base, exp: Math.floor(Date.now() / 1000) + 600 })).toString('base64url')}.`;
-    const secret = readFileSync(join(t.dataDir, 'state', 'jwt-secret'), 'utf8').trim();
+    const secret = await signingSecret();
     const expired = jwt.sign({ ...base, exp: Math.floor(Date.now() / 1000) - 10 }, secret, { algorithm: 'HS256' });
     for (const token of [forged, none, expired]) expect((await call(t, 'GET', '/auth/me', { token })).status).toBe(401);
     expect((await call(t, 'GET', '/auth/me', { token: expired })).json.code).toBe('AIDA_TOKEN_EXPIRED');
@@ -64,8 +72,14 @@ describe('bootstrap, sessions and roles', () => {
     expect(after.json.code).toBe('AIDA_USER_DEACTIVATED');
   });
 
-  it('the generated JWT secret is kept in the data dir with mode 0600', () => {
-    expect(statSync(join(t.dataDir, 'state', 'jwt-secret')).mode & 0o777).toBe(0o600);
+  it('the generated JWT secret is kept in the data dir with mode 0600 (with the state on PostgreSQL, in the shared state instead)', async () => {
+    const file = join(t.dataDir, 'state', 'jwt-secret');
+    if (t.host.systemDb!.dialect === 'duckdb') {
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    } else {
+      expect(existsSync(file)).toBe(false);
+      expect((await signingSecret()).length).toBeGreaterThanOrEqual(48);
+    }
   });
 
   it('the session cookie works like the Bearer header, and is HttpOnly and SameSite=Lax', async () => {

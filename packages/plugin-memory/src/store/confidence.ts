@@ -47,7 +47,7 @@ export function computeConfidence(i: ConfidenceInput): number {
   return Math.round(clamp(floored, 0, 1) * 10_000) / 10_000;
 }
 
-/** SQL expressions (DuckDB) of the columns `confidenceSql` reads. */
+/** SQL expressions of the columns `confidenceSql` reads. */
 export interface ConfidenceColumns {
   required: string;
   sourceType: string;
@@ -58,20 +58,23 @@ export interface ConfidenceColumns {
   updatedAt: string;
 }
 
-/** A number as a DOUBLE literal: a bare `0.05` would be DECIMAL in DuckDB and round differently from JS. */
-const dbl = (x: number) => `${x}::DOUBLE`;
+/** A number as a DOUBLE literal: a bare `0.05` would be DECIMAL (NUMERIC) and round differently from JS. */
+export const dbl = (x: number) => `${x}::DOUBLE PRECISION`;
+
+/** A TIMESTAMP's milliseconds since the epoch, as SQL both DuckDB and PostgreSQL read. */
+export const epochMs = (x: string) => `(extract(epoch FROM ${x}) * 1000)`;
 
 /**
- * The same formula as `computeConfidence`, as one DuckDB expression, for ranking thousands of
+ * The same formula as `computeConfidence`, as one SQL expression, for ranking thousands of
  * items in the database instead of in JS (the bundle). `nowMs` is the SQL of the current time in
- * ms since the epoch (a parameter). Built from the same constants; a test checks the two agree.
+ * ms since the epoch (a column of a one-row subquery holding the parameter: it appears twice). Built from the same constants; a test checks the two agree.
  */
 export function confidenceSql(c: ConfidenceColumns, nowMs: string, halfLifeMs: number): string {
   const mandated = `(${c.required} OR ${c.sourceType} = 'admin_mandate')`;
   const base = `CASE WHEN ${mandated} THEN ${dbl(1)} ELSE ${dbl(0.5)} END`;
   const sources = `least(${dbl(MAX_SOURCE_BONUS)}, ${dbl(PER_EXTRA_SOURCE)} * greatest(0, ${c.sourceUsers} - 1))`;
   const votes = `least(${dbl(MAX_VOTE_SHIFT)}, greatest(${dbl(-MAX_VOTE_SHIFT)}, ${dbl(PER_NET_VOTE)} * (${c.upvotes} - ${c.downvotes})))`;
-  const age = `greatest(${dbl(0)}, ${nowMs} - epoch_ms(${c.updatedAt}))`;
+  const age = `greatest(${dbl(0)}, ${nowMs} - ${epochMs(c.updatedAt)})`;
   const decayed = `least(${dbl(1)}, greatest(${dbl(0)}, ${base} + ${sources} + ${votes})) * pow(${dbl(0.5)}, ${age} / ${dbl(halfLifeMs)})`;
   const floored = `CASE WHEN ${mandated} THEN greatest(${dbl(MANDATE_FLOOR)}, ${decayed}) ELSE ${decayed} END`;
   return `(round(least(${dbl(1)}, greatest(${dbl(0)}, ${floored})) * 10000) / 10000)`;

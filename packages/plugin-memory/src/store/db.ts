@@ -7,15 +7,15 @@ import type { PlainValue, PluginDatabase, SqlStatements } from '@aida/core';
 export type MemoryDb = Pick<PluginDatabase, 'all' | 'run' | 'transaction'>;
 export type { SqlStatements };
 
-/** A timestamp as DuckDB binds it: ISO 8601 text cast with `?::TIMESTAMP` (UTC, as the host stores times). */
+/** A timestamp as the system database binds it: ISO 8601 text cast with `?::TIMESTAMP` (UTC, as the host stores times). */
 export const ts = (d: Date): string => d.toISOString();
 
-/** A list bound as JSON text and cast with `?::JSON::VARCHAR[]`: the bindings take no JS arrays. */
-export const list = (xs: readonly string[]): string => JSON.stringify(xs);
+/** A list of text bound as it is and cast with `?::VARCHAR[]` (a DuckDB LIST, a PostgreSQL array). */
+export const list = (xs: readonly string[]): readonly string[] => [...xs];
 
 export type Row = Record<string, PlainValue>;
 
-/** A JSON column as DuckDB returns it (text), parsed; `fallback` for NULL. */
+/** A JSON column as the system database returns it (text), parsed; `fallback` for NULL. */
 export function parseJson<T>(v: PlainValue | undefined, fallback: T): T {
   if (v === null || v === undefined) return fallback;
   return (typeof v === 'string' ? JSON.parse(v) : v) as T;
@@ -38,8 +38,8 @@ export function int(n: number): number {
  */
 const ROWS_PER_STATEMENT = 200;
 
-/** A value bound to a `?` as it is: text, a number, a flag or NULL (times and lists are bound as text and cast). */
-export type Bound = string | number | boolean | null;
+/** A value bound to a `?` as it is: text, a number, a flag, a list of text or NULL (times are bound as text and cast). */
+export type Bound = string | number | boolean | null | readonly string[];
 
 /** Runs `sql(values)` over `rows`, ROWS_PER_STATEMENT at a time: `values` is `row` (one row's placeholders) once per row, bound by `params`. */
 export async function runRows<T>(

@@ -79,8 +79,8 @@ export class MemoryItems {
       params.push(f.category);
     }
     for (const word of (f.search ?? '').toLowerCase().split(/\s+/).filter(Boolean)) {
-      // contains() takes the word literally: no LIKE wildcards to escape.
-      where.push("contains(lower(i.title || ' ' || i.content), ?)");
+      // strpos() takes the word literally: no LIKE wildcards to escape.
+      where.push("strpos(lower(i.title || ' ' || i.content), ?) > 0");
       params.push(word);
     }
     const clause = where.join(' AND ');
@@ -183,7 +183,7 @@ export class MemoryItems {
   /** Counts by status and category. Personal items are not counted, not even for their owner: stats describe what is shared. */
   async stats(): Promise<MemoryStats> {
     const rows = await this.db.all<{ status: string; category: string; required: boolean; n: number }>(
-      'SELECT status, category, required, count(*) AS n FROM memory_items WHERE NOT personal GROUP BY ALL',
+      'SELECT status, category, required, count(*) AS n FROM memory_items WHERE NOT personal GROUP BY status, category, required',
     );
     const stats: MemoryStats = { total: 0, required: 0, by_status: { pending: 0, approved: 0, rejected: 0, revoked: 0, expired: 0 }, by_category: {} };
     for (const r of rows) {

@@ -4,7 +4,9 @@ import type { PluginMigration } from '@aida/core';
  * The corporate memory's tables in the system database. Never edit a released version; append
  * one. `status` is the lifecycle only; `required` (set by a mandate) and `personal` are flags.
  * Lists (`tags`, `source_users`, without duplicates) are VARCHAR[]; `sources` and the audit's
- * before/after are JSON.
+ * before/after are JSON. The SQL is the dialect DuckDB and PostgreSQL share (the host renames
+ * DOUBLE for PostgreSQL); an empty list default is written `ARRAY[]::VARCHAR[]`, which both read
+ * (it was DuckDB's `[]` once: the same default, so databases made then need no new version).
  */
 export const memoryMigrations: readonly PluginMigration[] = [
   {
@@ -16,7 +18,7 @@ export const memoryMigrations: readonly PluginMigration[] = [
         title VARCHAR NOT NULL,
         content VARCHAR NOT NULL,
         category VARCHAR NOT NULL,
-        tags VARCHAR[] NOT NULL DEFAULT [],
+        tags VARCHAR[] NOT NULL DEFAULT ARRAY[]::VARCHAR[],
         status VARCHAR NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected', 'revoked', 'expired')),
         required BOOLEAN NOT NULL DEFAULT false,
         personal BOOLEAN NOT NULL DEFAULT false,
@@ -25,7 +27,7 @@ export const memoryMigrations: readonly PluginMigration[] = [
         -- Counts of memory_votes, kept with each vote so lists and the bundle need no aggregate.
         upvotes INTEGER NOT NULL DEFAULT 0,
         downvotes INTEGER NOT NULL DEFAULT 0,
-        source_users VARCHAR[] NOT NULL DEFAULT [],
+        source_users VARCHAR[] NOT NULL DEFAULT ARRAY[]::VARCHAR[],
         sources JSON NOT NULL DEFAULT '[]',
         source_type VARCHAR NOT NULL,
         created_at TIMESTAMP NOT NULL,

@@ -1,7 +1,7 @@
 import { list, runRows, ts, type SqlStatements } from './db.js';
 import type { MemoryItem } from './types.js';
 
-const INSERT_ROW = '(?, ?, ?, ?, ?::JSON::VARCHAR[], ?, ?, ?, ?, ?, ?::JSON::VARCHAR[], ?::JSON, ?, ?::TIMESTAMP, ?::TIMESTAMP, ?::TIMESTAMP)';
+const INSERT_ROW = '(?, ?, ?, ?, ?::VARCHAR[], ?, ?, ?, ?, ?, ?::VARCHAR[], ?::JSON, ?, ?::TIMESTAMP, ?::TIMESTAMP, ?::TIMESTAMP)';
 const INSERT = (values: string) => `INSERT INTO memory_items (id, title, content, category, tags, status, required, personal, owner_id, confidence,
   source_users, sources, source_type, created_at, updated_at, expires_at) VALUES ${values}`;
 
@@ -32,9 +32,9 @@ export const insertItem = (tx: SqlStatements, i: MemoryItem): Promise<void> => i
 
 // The VALUES of an UPDATE … FROM are typed by their casts: a bare `?` there has no type to bind to.
 const UPDATE_ROW =
-  '(?::VARCHAR, ?::VARCHAR, ?::VARCHAR, ?::VARCHAR, ?::VARCHAR, ?::VARCHAR, ?::BOOLEAN, ?::DOUBLE, ?::VARCHAR, ?::VARCHAR, ?::VARCHAR, ?::VARCHAR)';
-const UPDATE = (values: string) => `UPDATE memory_items SET title = v.title, content = v.content, category = v.category, tags = v.tags::JSON::VARCHAR[],
-  status = v.status, required = v.required, confidence = v.confidence, source_users = v.source_users::JSON::VARCHAR[], sources = v.sources::JSON,
+  '(?::VARCHAR, ?::VARCHAR, ?::VARCHAR, ?::VARCHAR, ?::VARCHAR[], ?::VARCHAR, ?::BOOLEAN, ?::DOUBLE PRECISION, ?::VARCHAR[], ?::VARCHAR, ?::VARCHAR, ?::VARCHAR)';
+const UPDATE = (values: string) => `UPDATE memory_items SET title = v.title, content = v.content, category = v.category, tags = v.tags,
+  status = v.status, required = v.required, confidence = v.confidence, source_users = v.source_users, sources = v.sources::JSON,
   updated_at = v.updated_at::TIMESTAMP, expires_at = v.expires_at::TIMESTAMP
   FROM (VALUES ${values}) AS v(id, title, content, category, tags, status, required, confidence, source_users, sources, updated_at, expires_at)
   WHERE memory_items.id = v.id`;

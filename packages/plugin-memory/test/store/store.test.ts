@@ -181,16 +181,17 @@ describe('the SQL twin of the confidence formula', () => {
             for (const days of [-5, 0, 17, 200, 999]) cases.push({ required, source, users, up, down, days });
     const expr = confidenceSql(
       { required: 'required', sourceType: 'source', sourceUsers: 'users', upvotes: 'up', downvotes: 'down', updatedAt: 'updated_at' },
-      '$now',
+      'p.now_ms',
       halfLifeMs,
     );
-    // The cases as literal rows (numbers and fixed words the test made up): only $now is bound.
+    // The cases as literal rows (numbers and fixed words the test made up): only the time now is bound.
     const values = cases
-      .map((x, k) => `(${k}, ${x.required}, '${x.source}', ${x.users}, ${x.up}, ${x.down}, epoch_ms(${now - x.days * DAY}::BIGINT))`)
+      .map((x, k) => `(${k}, ${x.required}, '${x.source}', ${x.users}, ${x.up}, ${x.down}, CAST('${new Date(now - x.days * DAY).toISOString()}' AS TIMESTAMP))`)
       .join(', ');
     const rows = await t.host.systemDb!.all<{ k: number; c: number }>(
-      `SELECT k, ${expr} AS c FROM (VALUES ${values}) cases(k, required, source, users, up, down, updated_at) ORDER BY k`,
-      { now },
+      `SELECT k, ${expr} AS c FROM (VALUES ${values}) cases(k, required, source, users, up, down, updated_at)
+       CROSS JOIN (SELECT ?::DOUBLE PRECISION AS now_ms) p ORDER BY k`,
+      [now],
     );
     expect(rows).toHaveLength(cases.length);
     for (const { k, c } of rows) {

@@ -80,12 +80,12 @@ export class TelegramLinks {
       if (row.expires_at.getTime() <= now.getTime()) return null;
       // One user per chat: whoever had this chat loses it; the user's own previous chat is replaced below.
       await tx.run('DELETE FROM telegram_chat_links WHERE chat_id = ? AND user_id <> ?', [row.chat_id, userId]);
-      await tx.run(`INSERT OR REPLACE INTO telegram_chat_links (${LINK_COLUMNS}) VALUES (?, ?, ?, ?::TIMESTAMP, NULL, NULL)`, [
-        userId,
-        row.chat_id,
-        row.chat_username,
-        iso(now),
-      ]);
+      await tx.run(
+        `INSERT INTO telegram_chat_links (${LINK_COLUMNS}) VALUES (?, ?, ?, ?::TIMESTAMP, NULL, NULL)
+         ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, chat_username = excluded.chat_username, linked_at = excluded.linked_at,
+           broken_at = NULL, broken_reason = NULL`,
+        [userId, row.chat_id, row.chat_username, iso(now)],
+      );
       return { userId, chatId: row.chat_id, chatUsername: row.chat_username, linkedAt: now, brokenAt: null, brokenReason: null };
     });
   }

@@ -44,7 +44,8 @@ export class ProfileStore {
   async put(id: string, profile: TableProfile): Promise<void> {
     await this.load();
     const key = id.toLowerCase();
-    await this.db.run('INSERT OR REPLACE INTO table_profiles (table_id, profile, profiled_at) VALUES (?, ?::JSON, ?::TIMESTAMP)', [
+    await this.db.run(`INSERT INTO table_profiles (table_id, profile, profiled_at) VALUES (?, ?::JSON, ?::TIMESTAMP)
+       ON CONFLICT (table_id) DO UPDATE SET profile = excluded.profile, profiled_at = excluded.profiled_at`, [
       key, JSON.stringify(profile), profile.profiled_at,
     ]);
     this.byId.set(key, profile);

@@ -11,6 +11,8 @@ import { notifications } from './010-notifications.js';
 import { alerts } from './011-alerts.js';
 import { scripts } from './012-scripts.js';
 import { dropUpstreamNotificationTables } from './013-drop-upstream-notification-tables.js';
+import { rateLimits } from './014-rate-limits.js';
+import { oauthPending } from './015-oauth-pending.js';
 import type { Migration } from './runner.js';
 
 /** Every migration, in order. Append new ones; never edit a released one. */
@@ -28,6 +30,8 @@ export const migrations: readonly Migration[] = [
   alerts,
   scripts,
   dropUpstreamNotificationTables,
+  rateLimits,
+  oauthPending,
 ];
 export const SCHEMA_VERSION = Math.max(...migrations.map((m) => m.version));
 export { migrate } from './runner.js';

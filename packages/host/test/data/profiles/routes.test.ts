@@ -1,7 +1,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHost, type TestHost } from '@aida/host/testing';
 import { localFilesPlugin } from '../../../src/local-files/plugin.js';
@@ -184,19 +183,15 @@ describe('POST /api/catalog/profile/:name/refresh', () => {
 
   it('profiles persist in system.duckdb: after a restart they are served without recomputation', async () => {
     const served = (await profileOf('orders', admin)).json;
+    // Read from the host's system database (DuckDB or PostgreSQL, as the test run says), then restart.
+    const rows = await t.host.systemDb!.all<{ table_id: string; profile: string; profiled_at: Date }>(
+      'SELECT table_id, profile::VARCHAR AS profile, profiled_at FROM table_profiles ORDER BY table_id',
+    );
+    expect(rows.map((r) => r.table_id)).toEqual(['empty', 'orders', 'weird']);
+    const stored = JSON.parse(rows[1]!.profile);
+    expect(stored).toMatchObject({ table: 'orders', rows: 6, profiled_at: served.profiled_at, fingerprint: served.fingerprint });
+    expect(rows[1]!.profiled_at.toISOString()).toBe(served.profiled_at);
     await t.stop();
-    const db = await DuckDBInstance.create(join(dataDir, 'state', 'system.duckdb'));
-    try {
-      const conn = await db.connect();
-      const rows = (await conn.runAndReadAll(`SELECT table_id, profile::VARCHAR AS profile, profiled_at FROM table_profiles ORDER BY table_id`)).getRowObjectsJS();
-      expect(rows.map((r) => r.table_id)).toEqual(['empty', 'orders', 'weird']);
-      const stored = JSON.parse(String(rows[1].profile));
-      expect(stored).toMatchObject({ table: 'orders', rows: 6, profiled_at: served.profiled_at, fingerprint: served.fingerprint });
-      expect((rows[1].profiled_at as Date).toISOString()).toBe(served.profiled_at);
-      conn.closeSync();
-    } finally {
-      db.closeSync();
-    }
     t = await start();
     admin = (await call(t, 'POST', '/auth/token', { body: { email: 'root@example.com', password: 'root-password-1' } })).json.access_token;
     const again = (await profileOf('orders', admin)).json;

@@ -9,13 +9,14 @@ import { SyncOrchestrator } from '../../../src/analytics/orchestrator.js';
 import { TableRegistry } from '../../../src/data/registry.js';
 import { ProfileService } from '../../../src/data/profiles/service.js';
 import { ProfileStore } from '../../../src/data/profiles/store.js';
-import { migrate, migrations } from '../../../src/state/migrations/index.js';
 import { SyncRepository } from '../../../src/state/repositories/sync.js';
-import { DuckDbSystemDb, type SystemDb } from '../../../src/state/system-db.js';
+import type { SystemDb } from '../../../src/state/system-db.js';
+import { openTestSystemDb } from '../../../src/testing/test-state.js';
 import { tempDir } from '../../helpers.js';
 
 let t: Awaited<ReturnType<typeof tempDir>>;
 let db: SystemDb;
+let closeDb: () => Promise<void>;
 let analytics: AnalyticsDb;
 let orchestrator: SyncOrchestrator;
 let registry: TableRegistry;
@@ -40,8 +41,7 @@ beforeEach(async () => {
   t = await tempDir();
   logLines = [];
   logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { logLines.push(JSON.parse(String(chunk))); cb(); } }));
-  db = await DuckDbSystemDb.open(join(t.dir, 'state', 'system.duckdb'));
-  await migrate(db, migrations);
+  ({ db, cleanup: closeDb } = await openTestSystemDb(t.dir));
   const repo = new SyncRepository(db);
   registry = new TableRegistry(db);
   await registry.load();
@@ -57,7 +57,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   analytics.close();
-  await db.close();
+  await closeDb();
   await t.cleanup();
 });
 
