@@ -118,7 +118,11 @@ afterAll(async () => {
 describe('scale out: two web hosts and one worker on one PostgreSQL schema and data dir', () => {
   it('a sync triggered on a web host runs on the worker and becomes visible on both web hosts', async () => {
     await trigger(webA.base, headersA);
-    await waitFor(async () => (await ordersOn(webA.base, headersA)) === rows && (await ordersOn(webB.base, headersB)) === rows, 60_000, 'orders on both web hosts');
+    await waitFor(
+      async () => (await ordersOn(webA.base, headersA)) === rows && (await ordersOn(webB.base, headersB)) === rows,
+      60_000,
+      'orders on both web hosts',
+    );
     expect(await ordersOn(webB.base, headersB)).toBe(100);
     // The web hosts ran nothing: the worker's output shows the extraction, theirs does not.
     expect(webA.run.output()).not.toMatch(/analytics database rebuilt/);
@@ -144,7 +148,11 @@ describe('scale out: two web hosts and one worker on one PostgreSQL schema and d
       await addOrders(10);
       const want = rows;
       await trigger(i % 2 ? webA.base : webB.base, i % 2 ? headersA : headersB);
-      await waitFor(async () => (await ordersOn(webA.base, headersA)) === want && (await ordersOn(webB.base, headersB)) === want, 60_000, `rebuild ${i + 1} on both hosts`);
+      await waitFor(
+        async () => (await ordersOn(webA.base, headersA)) === want && (await ordersOn(webB.base, headersB)) === want,
+        60_000,
+        `rebuild ${i + 1} on both hosts`,
+      );
     }
     stop = true;
     await Promise.all(clients);
@@ -155,7 +163,11 @@ describe('scale out: two web hosts and one worker on one PostgreSQL schema and d
 
   it('a token revoked through web host A is refused by web host B within a second', async () => {
     const created = await json<{ id: string; token: string }>(
-      await fetch(`${webA.base}/auth/tokens`, { method: 'POST', headers: { ...headersA, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'scale' }) }),
+      await fetch(`${webA.base}/auth/tokens`, {
+        method: 'POST',
+        headers: { ...headersA, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'scale' }),
+      }),
     );
     const withPat = { authorization: `Bearer ${created.token}` };
     await waitFor(async () => (await fetch(`${webB.base}/auth/me`, { headers: withPat })).status === 200, 5000, 'the new token on host B');
@@ -181,6 +193,10 @@ describe('scale out: two web hosts and one worker on one PostgreSQL schema and d
     worker = await serve('worker');
     // The killed run's lock expires and the new worker takes the sync up again (or a new trigger runs it).
     await trigger(webB.base, headersB);
-    await waitFor(async () => (await ordersOn(webA.base, headersA)) === rows && (await ordersOn(webB.base, headersB)) === rows, 120_000, 'the new data on both hosts');
+    await waitFor(
+      async () => (await ordersOn(webA.base, headersA)) === rows && (await ordersOn(webB.base, headersB)) === rows,
+      120_000,
+      'the new data on both hosts',
+    );
   }, 240_000);
 });

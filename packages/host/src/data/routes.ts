@@ -12,5 +12,5 @@ import { uploadRoutes } from './uploads.js';
 
 /** Every route of the data API (API.md: Data and sync; Administration: registry). */
 export function dataRoutes(ctx: DataContext, services: { profiles: ProfileService }): RouteDefinition[] {
-  return [...registryRoutes(ctx), ...catalogRoutes(ctx), ...syncRoutes(ctx, new SyncSettingsStore(ctx.systemDb), services.profiles), ...downloadRoutes(ctx), ...uploadRoutes(ctx), ...profileRoutes(ctx, services.profiles), ...queryRoutes(ctx)];
+  return [...registryRoutes(ctx), ...catalogRoutes(ctx), ...syncRoutes(ctx, new SyncSettingsStore(ctx.systemDb, ctx.identity.changes), services.profiles), ...downloadRoutes(ctx), ...uploadRoutes(ctx), ...profileRoutes(ctx, services.profiles), ...queryRoutes(ctx)];
 }

@@ -7,7 +7,7 @@ import type pino from 'pino';
  * registry, OAuth clients, the analytics database a worker has built, and sign-in attempts
  * (each host counts everyone's against the rate limits).
  */
-export type ChangeTopic = 'users' | 'pats' | 'permissions' | 'registry' | 'oauth' | 'analytics' | 'sync_settings' | 'rate_limits';
+export type ChangeTopic = 'users' | 'pats' | 'permissions' | 'registry' | 'oauth' | 'analytics' | 'profiles' | 'sync_settings' | 'rate_limits';
 
 export interface Change {
   topic: ChangeTopic;
@@ -27,7 +27,7 @@ export interface StateChanges {
   close(): Promise<void>;
 }
 
-const TOPICS: readonly ChangeTopic[] = ['users', 'pats', 'permissions', 'registry', 'oauth', 'analytics', 'sync_settings', 'rate_limits'];
+const TOPICS: readonly ChangeTopic[] = ['users', 'pats', 'permissions', 'registry', 'oauth', 'analytics', 'profiles', 'sync_settings', 'rate_limits'];
 
 /**
  * Keeps a cache in step with the other hosts: `one` reloads the row a change names, `all`

@@ -1,6 +1,6 @@
 import type { PluginDatabase, PluginMigration } from '@aida/core';
 import { SchemaTooNewError } from '../errors.js';
-import { ddlFor } from './migrations/runner.js';
+import { ddlFor, MIGRATION_LOCK } from './migrations/runner.js';
 import type { SystemDb } from './system-db.js';
 
 /**
@@ -26,11 +26,21 @@ export function pluginDatabase(db: SystemDb, pluginId: string): PluginDatabase {
       const applied: number[] = [];
       for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
         if (m.version <= from) continue;
-        await db.transaction(async (tx) => {
+        const done = await db.transaction(async (tx) => {
+          // Another host of the instance may be applying it right now (PostgreSQL): wait, then skip it.
+          if (db.dialect === 'postgres') {
+            await tx.all(MIGRATION_LOCK);
+            const [{ n }] = await tx.all<{ n: number }>('SELECT count(*) AS n FROM plugin_schema_version WHERE plugin_id = ? AND version = ?', [
+              pluginId,
+              m.version,
+            ]);
+            if (n > 0) return false;
+          }
           for (const sql of m.statements) await tx.run(ddlFor(db, sql));
           await tx.run('INSERT INTO plugin_schema_version (plugin_id, version, name) VALUES (?, ?, ?)', [pluginId, m.version, m.name]);
+          return true;
         });
-        applied.push(m.version);
+        if (done) applied.push(m.version);
       }
       return { from, to: Math.max(from, latest), applied };
     },

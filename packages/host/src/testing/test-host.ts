@@ -8,7 +8,7 @@ import { createHost, type Host } from '../host.js';
 import type { TokenOverrides } from '../plugins/overrides.js';
 import type { InlinePluginEntry } from '../plugins/resolve.js';
 import { stopAfterTestFile } from './auto-stop.js';
-import { testStateConfig } from './test-state.js';
+import { testAnalyticsConfig, testStateConfig } from './test-state.js';
 import { runJobNow, type JobOutcome } from './run-job.js';
 import { TestSignIn, type TestUserOptions } from './sign-in.js';
 
@@ -56,7 +56,7 @@ export async function startTestHost<const T extends readonly unknown[] = []>(opt
     host = await createHost({
       dataDir,
       plugins: options.plugins ?? [],
-      config: { ...options.config, jobs, ...(state ? { state: state.config } : {}) },
+      config: { ...options.config, jobs, ...(state ? { state: state.config, analytics: testAnalyticsConfig(state, options.config?.analytics) } : {}) },
       overrides: options.overrides ?? [],
       logger: options.logger ?? pino({ level: options.logLevel ?? process.env.AIDA_TEST_LOG_LEVEL ?? 'silent' }),
     });

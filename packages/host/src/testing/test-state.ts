@@ -31,6 +31,15 @@ export function testStateConfig(dataDir: string, own: unknown): { config: Record
   };
 }
 
+/**
+ * A lone test host on PostgreSQL state has no other hosts to keep replaced files for: its tests
+ * of file retention expect them gone as soon as nothing of its own reads them.
+ */
+export function testAnalyticsConfig(state: unknown, own: unknown): Record<string, unknown> | undefined {
+  if (!state) return undefined;
+  return { shared_file_retention: '0ms', ...(own as Record<string, unknown> | undefined) };
+}
+
 /** Drops a test schema and everything in it. */
 export async function dropTestSchema(schema: string): Promise<void> {
   const pg = (await import('pg')).default;

@@ -282,7 +282,7 @@ function metaFingerprint(t: AnalyticsTable): string {
 
 /** The service as the host wires it: over the data context's analytics database, registry and system database. */
 export function createProfileService(
-  ctx: Pick<DataContext, 'analytics' | 'registry' | 'systemDb' | 'logger'> & Partial<Pick<DataContext, 'connectors'>>,
+  ctx: Pick<DataContext, 'analytics' | 'registry' | 'systemDb' | 'logger'> & Partial<Pick<DataContext, 'connectors' | 'identity'>>,
   options?: ProfileOptions,
   minIntervalMs?: number,
 ): ProfileService {
@@ -290,7 +290,7 @@ export function createProfileService(
     analytics: ctx.analytics,
     connectors: ctx.connectors,
     registry: ctx.registry,
-    store: new ProfileStore(ctx.systemDb),
+    store: new ProfileStore(ctx.systemDb, ctx.identity?.changes),
     logger: ctx.logger.child({ component: 'profiles' }),
     options,
     minIntervalMs,
