@@ -15,12 +15,12 @@ export interface McpCaller {
   clientId?: string;
 }
 
-export function mcpCaller(ctx: Context, oauth: AidaOAuthProvider | undefined): McpCaller {
+export async function mcpCaller(ctx: Context, oauth: AidaOAuthProvider | undefined): Promise<McpCaller> {
   const token = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'))?.[1];
   if (!token) throw new McpTokenRequiredError();
   if (token.startsWith(ACCESS_TOKEN_PREFIX)) {
     if (!oauth) throw new TokenInvalidError('OAuth is switched off on this instance (mcp.oauth.enabled); use a personal access token');
-    const owner = oauth.owner(token);
+    const owner = await oauth.owner(token);
     const u = owner.user;
     // Not a browser session: like a PAT, it cannot mint tokens or post portal forms.
     const user: RequestUser = { id: u.id, email: u.email, role: u.role, tokenType: 'pat', tokenId: owner.grant.id };

@@ -2,9 +2,13 @@
 // in the host's Koa pipeline after authentication and before the CSRF guard (it takes bearer
 // tokens, never cookies). Every request is authenticated, its Origin checked, and bound to a
 // session its caller owns; the transport gets Node's raw request and response and the body the
-// host's parser already read.
+// host's parser already read. With the state on PostgreSQL (several hosts, no sticky routing)
+// there are no sessions: the SDK's stateless mode, each request answered by a transport and
+// server of its own on whichever host it reaches. Nothing the tools need lives in a session (a
+// query's kept pages are in the system database, listing cursors name the listing's content).
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { IncomingMessage } from 'node:http';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
@@ -21,7 +25,8 @@ import type { McpSessions } from './sessions.js';
 export const MCP_PATH = '/mcp';
 
 export interface McpEndpointOptions {
-  sessions: McpSessions;
+  /** The sessions this process holds (state on DuckDB, one host); undefined for stateless Streamable HTTP. */
+  sessions: McpSessions | undefined;
   /** A new session's server, for the caller's role. */
   newServer: (user: RequestUser) => McpServer;
   oauth: AidaOAuthProvider | undefined;
@@ -41,7 +46,7 @@ export function mcpEndpoint(o: McpEndpointOptions): Middleware {
     checkOrigin(ctx, base, o.allowedOrigins);
     let caller: McpCaller;
     try {
-      caller = mcpCaller(ctx, o.oauth);
+      caller = await mcpCaller(ctx, o.oauth);
     } catch (e) {
       if (isAidaError(e) && e.status === 401) ctx.set('WWW-Authenticate', challenge(base, Boolean(ctx.get('authorization'))));
       throw e;
@@ -53,8 +58,12 @@ export function mcpEndpoint(o: McpEndpointOptions): Middleware {
       ctx.set('Allow', 'POST, DELETE');
       throw new MethodNotAllowedError(`${ctx.method} /mcp is not served: POST JSON-RPC messages, DELETE to end a session`);
     }
-    const sessionId = ctx.get('mcp-session-id');
     const body: unknown = ctx.method === 'POST' ? ctx.request.body : undefined;
+    const call: CallContext = { user: caller.user, requestId: ctx.state.requestId };
+    const auth: AuthInfo = { token: caller.token, clientId: caller.clientId ?? caller.via, scopes: ['mcp'], extra: { aida: call } };
+    (ctx.req as IncomingMessage & { auth?: AuthInfo }).auth = auth;
+    if (!o.sessions) return statelessRequest(ctx, o.newServer(caller.user), body);
+    const sessionId = ctx.get('mcp-session-id');
     let transport;
     if (sessionId) {
       const session = o.sessions.get(sessionId, caller.user.id);
@@ -65,9 +74,6 @@ export function mcpEndpoint(o: McpEndpointOptions): Middleware {
     } else {
       throw new InputError('No Mcp-Session-Id header: send initialize first to start a session');
     }
-    const call: CallContext = { user: caller.user, requestId: ctx.state.requestId };
-    const auth: AuthInfo = { token: caller.token, clientId: caller.clientId ?? caller.via, scopes: ['mcp'], extra: { aida: call } };
-    (ctx.req as IncomingMessage & { auth?: AuthInfo }).auth = auth;
     ctx.respond = false;
     try {
       await transport.handleRequest(ctx.req, ctx.res, body);
@@ -76,4 +82,16 @@ export function mcpEndpoint(o: McpEndpointOptions): Middleware {
       if (!sessionId && !transport.sessionId) await transport.close();
     }
   };
+}
+
+/**
+ * One request of stateless Streamable HTTP: a transport (no session id) and a server for it
+ * alone, closed once the answer is out (the SDK refuses to reuse a stateless transport).
+ */
+async function statelessRequest(ctx: Context, server: McpServer, body: unknown): Promise<void> {
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  ctx.res.on('close', () => void server.close().catch(() => undefined));
+  await server.connect(transport);
+  ctx.respond = false;
+  await transport.handleRequest(ctx.req, ctx.res, body);
 }

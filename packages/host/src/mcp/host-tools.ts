@@ -14,7 +14,6 @@ import {
   profileSummary,
   queryPage,
   refusal,
-  ResultPages,
   searchCatalog,
   tableMarkdown,
   tableProfileSchema,
@@ -32,6 +31,7 @@ import type { QueryRunner } from '../data/query/runner.js';
 import { TableForbiddenError } from '../errors.js';
 import { requestableTables } from '../identity/routes/access-requests.js';
 import { servedColumns } from '../portal/catalog-search.js';
+import type { KeptResults } from './kept-results.js';
 import type { KnowledgeBridge } from './knowledge.js';
 import { queryRows } from './query-rows.js';
 
@@ -48,8 +48,8 @@ export interface HostToolsDeps {
   runner: QueryRunner;
   /** Characters of JSON one answer may hold. */
   budget: number;
-  /** Query results kept for paging, shared by every session (each result is its caller's only). */
-  pages: ResultPages;
+  /** Query results kept for paging, shared by every session (each result is its caller's only), and by every host on PostgreSQL. */
+  pages: KeptResults;
   knowledge: KnowledgeBridge | undefined;
 }
 
@@ -63,6 +63,12 @@ function forbidden(table: string): InstanceType<typeof TableForbiddenError> {
     { detail: { table } },
   );
 }
+
+/**
+ * What a listing's cursors are checked against: its items themselves, so a page of a changed
+ * listing is refused, not mixed, and the next page may come from any host that lists the same.
+ */
+const contentVersion = (items: readonly string[]) => createHash('sha256').update(items.join('\n')).digest('base64url');
 
 /** A short tag of the user in the keys of their kept results: another user's cursor names a result they cannot have. */
 const userTag = (userId: string) => createHash('sha256').update(userId).digest('base64url').slice(0, 10);
@@ -85,9 +91,9 @@ export class HostMcpTools {
 
   listTables(user: RequestUser, input: McpListTablesInput): ToolAnswer {
     const { cursor, ...filters } = input;
-    const key = listingKey({ ...filters, user: user.id }, this.catalogVersion());
-    const offset = cursor ? this.listingOffset(cursor, 'list_tables', key) : 0;
     const tables = filterTables(this.summaries(user), filters).map(({ source_type: _type, ...t }) => JSON.stringify(t));
+    const key = listingKey({ ...filters, user: user.id }, contentVersion(tables));
+    const offset = cursor ? this.listingOffset(cursor, 'list_tables', key) : 0;
     return listPage('tables', tables, { tool: 'list_tables', key, offset, budget: this.d.budget });
   }
 
@@ -107,11 +113,11 @@ export class HostMcpTools {
   }
 
   async searchCatalog(user: RequestUser, text: string, cursor: string | undefined): Promise<ToolAnswer> {
-    const key = listingKey({ text, user: user.id }, this.catalogVersion());
-    const offset = cursor ? this.listingOffset(cursor, 'search_catalog', key) : 0;
     const columns = await servedColumns(this.d.data.analytics, this.d.data.logger);
     const tables = this.summaries(user).map((t) => ({ id: t.id, description: t.description, columns: columns.get(t.id.toLowerCase()) ?? [] }));
     const matches = searchCatalog(tables, text).map((m) => JSON.stringify(m));
+    const key = listingKey({ text, user: user.id }, contentVersion(matches));
+    const offset = cursor ? this.listingOffset(cursor, 'search_catalog', key) : 0;
     return listPage('matches', matches, { tool: 'search_catalog', key, offset, budget: this.d.budget });
   }
 
@@ -119,7 +125,7 @@ export class HostMcpTools {
   async query(user: RequestUser, input: McpQueryInput, signal?: AbortSignal): Promise<ToolAnswer> {
     if (input.cursor) {
       const c = decodeMcpCursor(input.cursor, 'query');
-      const kept = c.key.endsWith(`.${userTag(user.id)}`) ? this.d.pages.get(c.key) : undefined;
+      const kept = c.key.endsWith(`.${userTag(user.id)}`) ? await this.d.pages.page(c.key, c.offset, this.d.budget) : undefined;
       if (!kept) throw cursorExpired();
       return queryPage(kept, { key: c.key, offset: c.offset, budget: this.d.budget });
     }
@@ -134,7 +140,7 @@ export class HostMcpTools {
     }
     const key = `${this.d.pages.newKey()}.${userTag(user.id)}`;
     const page = queryPage(result, { key, offset: 0, budget: this.d.budget });
-    if (page.structured.truncated) this.d.pages.keep(key, result);
+    if (page.structured.truncated) await this.d.pages.keep(key, result);
     return page;
   }
 
@@ -157,8 +163,7 @@ export class HostMcpTools {
     const k = this.d.knowledge!;
     const items = input.search ? await k.search(user, input.search, requestId) : await k.rules(user, requestId);
     const texts = items.map((i) => JSON.stringify(i));
-    const version = createHash('sha256').update(texts.join('\n')).digest('base64url');
-    const key = listingKey({ search: input.search ?? null }, version);
+    const key = listingKey({ search: input.search ?? null }, contentVersion(texts));
     const offset = input.cursor ? this.listingOffset(input.cursor, 'get_knowledge', key) : 0;
     return listPage('items', texts, { tool: 'get_knowledge', key, offset, budget: this.d.budget });
   }
@@ -209,12 +214,6 @@ export class HostMcpTools {
         updated: served?.extracted_at ? new Date(served.extracted_at).toISOString() : null,
         source_type: entry.source_type ?? served?.source_type ?? null,
       }));
-  }
-
-  /** Changes whenever the tables, the grants or the analytics database do: a cursor of another version is refused. */
-  private catalogVersion(): string {
-    const { registry, identity, analytics } = this.d.data;
-    return `${registry.changeVersion}:${identity.permissions.changeVersion}:${analytics.generation}`;
   }
 
   private listingOffset(cursor: string, tool: string, key: string): number {

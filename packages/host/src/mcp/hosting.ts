@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Middleware } from 'koa';
 import compose from 'koa-compose';
 import type { Logger } from 'pino';
-import { MCP_PAGED_MAX_CHARS, ResultPages, type RouteDefinition } from '@aida/core';
+import { MCP_PAGED_MAX_CHARS, type RouteDefinition } from '@aida/core';
 import type { InstanceConfig } from '../config/schema.js';
 import type { DataContext } from '../data/context.js';
 import type { ProfileService } from '../data/profiles/service.js';
@@ -23,6 +23,7 @@ import { HostMcpTools } from './host-tools.js';
 import { knowledgeBridge } from './knowledge.js';
 import { createSessionServer } from './server.js';
 import { McpSessions } from './sessions.js';
+import { MemoryResultPages, SharedResultPages } from './kept-results.js';
 
 export interface McpHostingDeps {
   config: InstanceConfig;
@@ -59,11 +60,16 @@ export function mcpHosting(d: McpHostingDeps): McpHosting {
     join(d.data.dataDir, 'tmp', 'mcp-query'),
   );
   const knowledge = knowledgeBridge(d.contributedRoutes);
-  const tools = new HostMcpTools({ data: d.data, profiles: d.profiles, runner, budget: c.result_budget, pages: new ResultPages(), knowledge });
-  const sessions = new McpSessions({ max: c.max_sessions, perUser: c.max_sessions_per_user, idleMs: c.session_idle }, logger);
+  // Several hosts (state on PostgreSQL): an agent's next request may reach any of them, so neither kept pages nor sessions live in one process.
+  const shared = d.data.systemDb.dialect === 'postgres';
+  const pages = shared ? new SharedResultPages(d.data.systemDb) : new MemoryResultPages();
+  const tools = new HostMcpTools({ data: d.data, profiles: d.profiles, runner, budget: c.result_budget, pages, knowledge });
+  const sessions = shared ? undefined : new McpSessions({ max: c.max_sessions, perUser: c.max_sessions_per_user, idleMs: c.session_idle }, logger);
+  const close = async () => sessions?.closeAll();
   const provider = c.oauth.enabled
     ? new AidaOAuthProvider({
         store: d.oauthStore,
+        db: d.data.systemDb,
         users: d.identity.users,
         tokens: d.identity.tokens,
         accessTtlMs: c.oauth.access_token_ttl,
@@ -73,13 +79,13 @@ export function mcpHosting(d: McpHostingDeps): McpHosting {
     : undefined;
   const endpoint = mcpEndpoint({
     sessions,
-    newServer: (user) => createSessionServer({ tools, audit: d.identity.audit, logger, instanceName: d.config.instance.name }, user.role),
+    newServer: (user) => createSessionServer({ tools, audit: d.identity.audit, logger, instanceName: d.config.instance.name }, user),
     oauth: provider,
     baseUrl,
     allowedOrigins: c.allowed_origins,
   });
   const routes = metadataRoutes({ baseUrl, instanceName: d.config.instance.name, provider });
-  if (!provider) return { middleware: endpoint, routes, bodyParser: (p) => p, adminSections: [], close: () => sessions.closeAll() };
+  if (!provider) return { middleware: endpoint, routes, bodyParser: (p) => p, adminSections: [], close };
   return {
     middleware: compose([endpoint, oauthEndpoints({ provider, baseUrl, trustProxy: d.config.server.trust_proxy, rateLimits: d.identity.rateLimits })]),
     routes: [
@@ -89,6 +95,6 @@ export function mcpHosting(d: McpHostingDeps): McpHosting {
     ],
     bodyParser: skipsBodyParsing,
     adminSections: [MCP_ADMIN_SECTION],
-    close: () => sessions.closeAll(),
+    close,
   };
 }

@@ -49,9 +49,11 @@ const config = (d: Pick<McpToolDefinition, 'title' | 'description' | 'outputSche
 /**
  * The tools a session offers follow the caller's role when it starts: query and
  * propose_knowledge need analyst, as POST /api/query and POST /api/memory do. Each call
- * checks the role again, so a demotion applies at once.
+ * checks the role again, so a demotion applies at once. `owner` is who the session (or, state
+ * on PostgreSQL, the one request) is for.
  */
-export function createSessionServer(d: SessionServerDeps, role: Role): McpServer {
+export function createSessionServer(d: SessionServerDeps, owner: RequestUser): McpServer {
+  const role = owner.role;
   const server = new McpServer({ name: 'aida', title: d.instanceName, version: HOST_VERSION }, { instructions: INSTRUCTIONS });
   const analyst = roleRank(role) >= roleRank('analyst');
   const call = (tool: string, extra: Extra, run: (c: CallContext) => Promise<ToolAnswer> | ToolAnswer, needs?: Role) =>
@@ -90,21 +92,17 @@ export function createSessionServer(d: SessionServerDeps, role: Role): McpServer
     );
   }
 
-  let sessionUser: RequestUser | undefined;
   const template = new ResourceTemplate(MCP_TABLE_RESOURCE.uriTemplate, {
-    list: (extra) => {
-      sessionUser = callContext(extra).user;
-      return { resources: d.tools.tableIds(sessionUser).map((id) => ({ uri: MCP_TABLE_RESOURCE.uri(id), name: id, mimeType: MCP_TABLE_RESOURCE.mimeType })) };
-    },
-    // Completion requests carry no caller: they use the one who listed the resources in this session, else complete nothing.
+    list: (extra) => ({
+      resources: d.tools.tableIds(callContext(extra).user).map((id) => ({ uri: MCP_TABLE_RESOURCE.uri(id), name: id, mimeType: MCP_TABLE_RESOURCE.mimeType })),
+    }),
+    // Completion requests carry no caller: they complete for the session's owner (the endpoint binds every request of a session to its owner).
     complete: {
       name: (prefix) =>
-        sessionUser
-          ? d.tools
-              .tableIds(sessionUser)
-              .filter((id) => id.startsWith(prefix.toLowerCase()))
-              .slice(0, 100)
-          : [],
+        d.tools
+          .tableIds(owner)
+          .filter((id) => id.startsWith(prefix.toLowerCase()))
+          .slice(0, 100),
     },
   });
   server.registerResource(

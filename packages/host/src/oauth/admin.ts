@@ -54,7 +54,7 @@ function clientJson(c: OAuthClientRecord, store: OAuthStore, users: UsersReposit
 
 export function mcpClientAdminRoutes(store: OAuthStore, users: UsersRepository): RouteDefinition[] {
   const revoke = async (id: string, by: string) => {
-    if (!store.client(id)) throw new McpClientNotFoundError(`No MCP client ${id} is registered`);
+    if (!(await store.findClient(id))) throw new McpClientNotFoundError(`No MCP client ${id} is registered`);
     await store.revokeClient(id, by);
   };
   return [

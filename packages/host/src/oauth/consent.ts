@@ -38,9 +38,10 @@ function withParams(uri: string, params: Record<string, string | undefined>): st
 }
 
 export function consentRoutes(o: ConsentOptions): RouteDefinition[] {
-  const pendingOf = (id: string) => {
-    const pending = o.provider.pending.get(id);
-    const client = pending && o.store.client(pending.clientId);
+  /** The request and its client; `take` removes the request in the same statement (a second post of the page, on any host, finds nothing). */
+  const pendingOf = async (id: string, take = false) => {
+    const pending = take ? await o.provider.pending.take(id) : await o.provider.pending.get(id);
+    const client = pending && (await o.store.findClient(pending.clientId));
     if (!pending || !client || client.revoked_at) throw new OAuthRequestUnknownError();
     return { pending, client };
   };
@@ -54,7 +55,7 @@ export function consentRoutes(o: ConsentOptions): RouteDefinition[] {
       input: { query: pageQuery },
       output: { media: ['text/html'], errors: { 400: 'The request is unknown or expired' } },
       async handler(ctx) {
-        const { pending, client } = pendingOf(query(ctx, pageQuery).request);
+        const { pending, client } = await pendingOf(query(ctx, pageQuery).request);
         const user = ctx.state.user!;
         allowRedirectTarget(ctx, pending.redirectUri);
         ctx.set('Cache-Control', 'no-store');
@@ -85,9 +86,7 @@ export function consentRoutes(o: ConsentOptions): RouteDefinition[] {
       },
       async handler(ctx) {
         const b = body(ctx, decisionBody);
-        const { pending } = pendingOf(b.request);
-        // Single use: a second post of the same page finds nothing.
-        o.provider.pending.take(b.request);
+        const { pending } = await pendingOf(b.request, true);
         const target =
           b.decision === 'approve'
             ? withParams(pending.redirectUri, { code: await o.provider.approve(pending, ctx.state.user!.id), state: pending.state })

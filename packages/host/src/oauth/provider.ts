@@ -22,14 +22,17 @@ import { UnknownUserError, UserDeactivatedError, isAidaError } from '@aida/core'
 import { TokenExpiredError, TokenInvalidError, TokenRevokedError } from '../errors.js';
 import type { SessionTokens } from '../identity/session-tokens.js';
 import type { UserRecord, UsersRepository } from '../identity/users.js';
-import { Expiring, type IssuedCode, type PendingAuthorization } from './pending.js';
-import type { OAuthGrant, OAuthStore, OAuthToken } from './store.js';
+import type { SystemDb } from '../state/system-db.js';
+import { ExpiringRows, type IssuedCode, type PendingAuthorization } from './pending.js';
+import type { OAuthClientRecord, OAuthGrant, OAuthStore, OAuthToken } from './store.js';
 
 /** The one scope: use AIDA's MCP tools as the person who consented. */
 export const MCP_SCOPE = 'mcp';
 /** Access tokens start with this, so /mcp knows where to look one up (and other routes refuse it as no JWT). */
 export const ACCESS_TOKEN_PREFIX = 'aida_mcp_at_';
 const REFRESH_TOKEN_PREFIX = 'aida_mcp_rt_';
+/** An access token as `issue` makes them (32 random bytes): only such a text is worth a database lookup. */
+const WELL_FORMED_ACCESS_TOKEN = new RegExp(`^${ACCESS_TOKEN_PREFIX}[A-Za-z0-9_-]{43}$`);
 const PENDING_TTL_MS = 10 * 60_000;
 const CODE_TTL_MS = 60_000;
 
@@ -44,6 +47,8 @@ export const requestPlaces = new WeakMap<IncomingMessage, RequestPlace>();
 
 export interface OAuthProviderOptions {
   store: OAuthStore;
+  /** Where the authorizations waiting for consent and the codes are kept (any host may take the next step). */
+  db: SystemDb;
   users: UsersRepository;
   /** Derives confidential clients' secrets, so none is stored. */
   tokens: SessionTokens;
@@ -61,20 +66,21 @@ export interface AccessTokenOwner {
 }
 
 export class AidaOAuthProvider implements OAuthServerProvider {
-  readonly pending = new Expiring<PendingAuthorization>(PENDING_TTL_MS, 1000);
-  private readonly codes = new Expiring<IssuedCode>(CODE_TTL_MS, 1000);
+  readonly pending: ExpiringRows<PendingAuthorization>;
+  private readonly codes: ExpiringRows<IssuedCode>;
   readonly clientsStore: OAuthRegisteredClientsStore;
 
   constructor(private readonly o: OAuthProviderOptions) {
+    this.pending = new ExpiringRows(o.db, { kind: 'consent', ttlMs: PENDING_TTL_MS, max: 1000 });
+    this.codes = new ExpiringRows(o.db, { kind: 'code', ttlMs: CODE_TTL_MS, max: 1000 });
     this.clientsStore = {
-      getClient: (id) => this.client(id),
+      getClient: async (id) => this.clientInfo(await this.o.store.findClient(id)),
       registerClient: (client) => this.guard(() => this.register(client)),
     };
   }
 
   /** A registered client as the SDK's handlers see it; revoked ones do not exist for them. */
-  client(id: string): OAuthClientInformationFull | undefined {
-    const rec = this.o.store.client(id);
+  private clientInfo(rec: OAuthClientRecord | undefined): OAuthClientInformationFull | undefined {
     if (!rec || rec.revoked_at) return undefined;
     const confidential = rec.metadata.token_endpoint_auth_method !== 'none';
     return {
@@ -116,7 +122,7 @@ export class AidaOAuthProvider implements OAuthServerProvider {
     };
     const rec = await this.o.store.addClient(clientId, JSON.parse(JSON.stringify(metadata)) as Record<string, unknown>);
     this.o.logger.info({ client_id: rec.client_id, client_name: rec.client_name }, 'an MCP client registered');
-    return this.client(rec.client_id)!;
+    return this.clientInfo(rec)!;
   }
 
   /** Sends the browser to the consent page with the validated request waiting for it. */
@@ -126,7 +132,7 @@ export class AidaOAuthProvider implements OAuthServerProvider {
     const unknown = scopes.filter((s) => s !== MCP_SCOPE);
     if (unknown.length) throw new InvalidScopeError(`Unknown scope ${unknown.join(' ')}: this server grants only '${MCP_SCOPE}'`);
     const resource = params.resource ? sameResource(params.resource.href, place) : null;
-    const id = this.pending.add({
+    const id = await this.pending.add({
       clientId: client.client_id,
       redirectUri: params.redirectUri,
       codeChallenge: params.codeChallenge,
@@ -140,11 +146,11 @@ export class AidaOAuthProvider implements OAuthServerProvider {
   /** The person approved on the consent page: their grant to the client, and a code for it. */
   async approve(pending: PendingAuthorization, userId: string): Promise<string> {
     const grant = await this.o.store.grantFor(pending.clientId, userId, pending.scopes, pending.resource);
-    return this.codes.add({ clientId: pending.clientId, grantId: grant.id, redirectUri: pending.redirectUri, codeChallenge: pending.codeChallenge });
+    return await this.codes.add({ clientId: pending.clientId, grantId: grant.id, redirectUri: pending.redirectUri, codeChallenge: pending.codeChallenge });
   }
 
   async challengeForAuthorizationCode(client: OAuthClientInformationFull, code: string): Promise<string> {
-    const issued = this.codes.get(code);
+    const issued = await this.codes.get(code);
     if (!issued || issued.clientId !== client.client_id) throw new InvalidGrantError('The authorization code is invalid, expired or already used');
     return issued.codeChallenge;
   }
@@ -152,11 +158,11 @@ export class AidaOAuthProvider implements OAuthServerProvider {
   /** Called once the SDK checked the PKCE verifier against the code's challenge. */
   exchangeAuthorizationCode(client: OAuthClientInformationFull, code: string, _verifier?: string, redirectUri?: string): Promise<OAuthTokens> {
     return this.guard(async () => {
-      const issued = this.codes.take(code);
+      const issued = await this.codes.take(code);
       if (!issued || issued.clientId !== client.client_id) throw new InvalidGrantError('The authorization code is invalid, expired or already used');
       if (redirectUri !== undefined && redirectUri !== issued.redirectUri) throw new InvalidGrantError('redirect_uri differs from the authorization request');
-      const grant = this.liveGrant(issued.grantId, client.client_id);
-      return this.issue(grant);
+      const grant = await this.liveGrant(issued.grantId, client.client_id);
+      return (await this.issue(grant))!;
     });
   }
 
@@ -166,40 +172,48 @@ export class AidaOAuthProvider implements OAuthServerProvider {
    */
   exchangeRefreshToken(client: OAuthClientInformationFull, refreshToken: string, scopes?: string[]): Promise<OAuthTokens> {
     return this.guard(async () => {
-      const t = this.o.store.token(refreshToken);
+      // As the database has it now: another host may have exchanged it a moment ago.
+      const t = await this.o.store.findToken(refreshToken);
       if (!t || t.kind !== 'refresh') throw new InvalidGrantError('The refresh token is invalid or revoked');
-      const grant = this.liveGrant(t.grant_id, client.client_id);
-      if (t.rotated_at) {
-        await this.o.store.revokeGrant(grant.id);
-        this.o.logger.warn({ client_id: client.client_id, user_id: grant.user_id }, 'a rotated MCP refresh token was used again; the grant is revoked');
-        throw new InvalidGrantError('This refresh token was already used; the connection is revoked: connect again');
-      }
+      const grant = await this.liveGrant(t.grant_id, client.client_id);
+      if (t.rotated_at) return this.replayed(grant);
       if (t.expires_at.getTime() <= Date.now()) throw new InvalidGrantError('The refresh token has expired: connect again');
       const extra = (scopes ?? []).filter((s) => !grant.scopes.includes(s));
       if (extra.length) throw new InvalidScopeError(`The grant does not include ${extra.join(' ')}`);
-      return this.issue(grant, t);
+      return (await this.issue(grant, t)) ?? this.replayed(grant);
     });
+  }
+
+  private async replayed(grant: OAuthGrant): Promise<never> {
+    await this.o.store.revokeGrant(grant.id);
+    this.o.logger.warn({ client_id: grant.client_id, user_id: grant.user_id }, 'a rotated MCP refresh token was used again; the grant is revoked');
+    throw new InvalidGrantError('This refresh token was already used; the connection is revoked: connect again');
   }
 
   /** RFC 7009: revoking either token of a grant ends the grant (the agent must be connected again). Unknown tokens are ignored. */
   async revokeToken(client: OAuthClientInformationFull, request: OAuthTokenRevocationRequest): Promise<void> {
-    const t = this.o.store.token(request.token);
+    const t = await this.o.store.findToken(request.token);
     const grant = t && this.o.store.grant(t.grant_id);
     if (grant && grant.client_id === client.client_id) await this.o.store.revokeGrant(grant.id);
   }
 
   async verifyAccessToken(token: string): Promise<AuthInfo> {
     try {
-      const owner = this.owner(token);
+      const owner = await this.owner(token);
       return { token, clientId: owner.clientId, scopes: owner.grant.scopes, expiresAt: Math.floor(owner.expiresAt.getTime() / 1000) };
     } catch (e) {
       throw new InvalidTokenError(e instanceof Error ? e.message : 'Invalid token');
     }
   }
 
-  /** The user an access token acts for, or the AIDA 401 that says why it does not work. */
-  owner(token: string): AccessTokenOwner {
-    const t: OAuthToken | undefined = this.o.store.token(token);
+  /**
+   * The user an access token acts for, or the AIDA 401 that says why it does not work. A token
+   * this host does not hold (issued on another host a moment ago) is looked up in the database,
+   * if it has the shape of one: garbage costs no query.
+   */
+  async owner(token: string): Promise<AccessTokenOwner> {
+    let t: OAuthToken | undefined = this.o.store.token(token);
+    if (!t && WELL_FORMED_ACCESS_TOKEN.test(token)) t = await this.o.store.findToken(token);
     if (!t || t.kind !== 'access') throw new TokenInvalidError('Invalid token');
     if (t.expires_at.getTime() <= Date.now()) throw new TokenExpiredError('This access token has expired; refresh it');
     const grant = this.o.store.grant(t.grant_id);
@@ -212,19 +226,20 @@ export class AidaOAuthProvider implements OAuthServerProvider {
     return { user, grant, clientId: client.client_id, expiresAt: t.expires_at };
   }
 
-  private liveGrant(grantId: string, clientId: string): OAuthGrant {
-    const grant = this.o.store.grant(grantId);
+  private async liveGrant(grantId: string, clientId: string): Promise<OAuthGrant> {
+    const grant = await this.o.store.findGrant(grantId);
     if (!grant || grant.revoked_at || grant.client_id !== clientId) throw new InvalidGrantError('The grant is revoked: connect again');
     const user = this.o.users.get(grant.user_id);
     if (!user?.active) throw new InvalidGrantError('The account that granted access is deactivated');
     return grant;
   }
 
-  private async issue(grant: OAuthGrant, rotated?: OAuthToken): Promise<OAuthTokens> {
+  /** A new token pair; undefined when `rotated` was exchanged meanwhile (on another host). */
+  private async issue(grant: OAuthGrant, rotated?: OAuthToken): Promise<OAuthTokens | undefined> {
     const access = `${ACCESS_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const refresh = `${REFRESH_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const now = Date.now();
-    await this.o.store.addTokens(
+    const stored = await this.o.store.addTokens(
       grant,
       [
         { token: access, kind: 'access', expiresAt: new Date(now + this.o.accessTtlMs) },
@@ -232,6 +247,7 @@ export class AidaOAuthProvider implements OAuthServerProvider {
       ],
       rotated,
     );
+    if (!stored) return undefined;
     return {
       access_token: access,
       token_type: 'Bearer',
