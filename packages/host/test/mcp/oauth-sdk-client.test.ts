@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { MemoryOAuthProvider } from './memory-oauth-provider.js';
 import type { TestHost } from '@aida/host/testing';
 import { browserSession, csrfOf, getPage, postForm } from '../portal/forms.js';
 import { callTool, mcpHost } from './helpers.js';
@@ -13,41 +12,6 @@ import { callTool, mcpHost } from './helpers.js';
  * the server from /mcp's 401, registers, sends the person to authorize, exchanges the code,
  * and refreshes on its own. The "browser" here signs in through the password form.
  */
-class MemoryProvider implements OAuthClientProvider {
-  info: OAuthClientInformationMixed | undefined;
-  saved: OAuthTokens | undefined;
-  verifier = '';
-  authorizationUrl: URL | undefined;
-  readonly redirectUrl = 'http://127.0.0.1:9/callback';
-  readonly clientMetadata = {
-    client_name: 'SDK agent',
-    redirect_uris: [this.redirectUrl],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'none',
-  };
-  clientInformation() {
-    return this.info;
-  }
-  saveClientInformation(info: OAuthClientInformationMixed) {
-    this.info = info;
-  }
-  tokens() {
-    return this.saved;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.saved = tokens;
-  }
-  redirectToAuthorization(url: URL) {
-    this.authorizationUrl = url;
-  }
-  saveCodeVerifier(v: string) {
-    this.verifier = v;
-  }
-  codeVerifier() {
-    return this.verifier;
-  }
-}
 
 let t: TestHost;
 
@@ -59,7 +23,7 @@ afterAll(() => t?.stop());
 describe('the MCP SDK client connects through its own OAuth flow', () => {
   it('authorizes with a signed-in person, then calls tools, and refreshes by itself', async () => {
     const person = await t.asUser('analyst', { password: 'sdk-agent-owner-1' });
-    const provider = new MemoryProvider();
+    const provider = new MemoryOAuthProvider('SDK agent');
     const url = new URL(`${t.url}/mcp`);
     const first = new Client({ name: 'sdk-agent', version: '1.0.0' });
     await expect(first.connect(new StreamableHTTPClientTransport(url, { authProvider: provider }))).rejects.toBeInstanceOf(UnauthorizedError);

@@ -6,9 +6,8 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { MemoryOAuthProvider } from '../mcp/memory-oauth-provider.js';
 import { MCP_RESULT_BUDGET_CHARS } from '@aida/core';
 import { startTestHost, type TestHost } from '@aida/host/testing';
 import { AidaOAuthProvider } from '../../src/oauth/provider.js';
@@ -48,43 +47,6 @@ class RoundRobin {
   close(): Promise<void> {
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-/** The SDK's client-side OAuth state, kept in memory (what an SDK-based agent stores). */
-class MemoryProvider implements OAuthClientProvider {
-  info: OAuthClientInformationMixed | undefined;
-  saved: OAuthTokens | undefined;
-  verifier = '';
-  authorizationUrl: URL | undefined;
-  readonly redirectUrl = REDIRECT;
-  readonly clientMetadata = {
-    client_name: 'Balanced agent',
-    redirect_uris: [REDIRECT],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'none',
-  };
-  clientInformation() {
-    return this.info;
-  }
-  saveClientInformation(info: OAuthClientInformationMixed) {
-    this.info = info;
-  }
-  tokens() {
-    return this.saved;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.saved = tokens;
-  }
-  redirectToAuthorization(url: URL) {
-    this.authorizationUrl = url;
-  }
-  saveCodeVerifier(v: string) {
-    this.verifier = v;
-  }
-  codeVerifier() {
-    return this.verifier;
   }
 }
 
@@ -215,7 +177,7 @@ describe('a hosted agent on two hosts without sticky routing', () => {
   });
 
   it('the SDK client connects through the balancer, lists tools and pages a query result across both hosts', async () => {
-    const provider = new MemoryProvider();
+    const provider = new MemoryOAuthProvider('Balanced agent', REDIRECT);
     const url = new URL(`${base}/mcp`);
     const first = new Client({ name: 'balanced-agent', version: '1.0.0' });
     await expect(first.connect(new StreamableHTTPClientTransport(url, { authProvider: provider }))).rejects.toThrow();
