@@ -52,10 +52,13 @@ const sources = readdirSync(packages)
 const isCatalogue = (path: string) => /\/src\/errors\.ts$|\/src\/errors\/[a-z-]+\.ts$/.test(path);
 const prefixes = [...new Set([...defined.keys()].map((code) => code.split('_')[0]))];
 const codeLike = new RegExp(`\\b(?:${prefixes.join('|')})_[A-Z0-9_]*[A-Z0-9]\\b`, 'g');
-// Environment variables share the AIDA_ prefix: names the sources read from an environment, or name as one (`token_env: '…'`).
-const envVars = new Set(
-  sources.flatMap(({ text }) => [...text.matchAll(/\benv(?:\.|\[')([A-Z][A-Z0-9_]+)|_env: '([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1] ?? m[2])),
-);
+// Environment variables share the AIDA_ prefix: names the sources read from an environment, or name as one (`token_env: '…'`),
+// and the variables docs/configuration.md documents (a config default such as `state.url_env`'s).
+const documentedEnv = readFileSync(join(root, 'docs', 'configuration.md'), 'utf8').split('## Environment')[1] ?? '';
+const envVars = new Set([
+  ...sources.flatMap(({ text }) => [...text.matchAll(/\benv(?:\.|\[')([A-Z][A-Z0-9_]+)|_env: '([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1] ?? m[2])),
+  ...[...documentedEnv.matchAll(/^\| `([A-Z][A-Z0-9_]+)`/gm)].map((m) => m[1]),
+]);
 // Constants share prefixes too (`LLM_PROVIDERS`, `LLM_SCHEMA_NAME_PATTERN`): names the sources declare are not codes.
 const constants = new Set(sources.flatMap(({ text }) => [...text.matchAll(/\b(?:const|let|var)\s+([A-Z][A-Z0-9_]+)\b/g)].map((m) => m[1])));
 
