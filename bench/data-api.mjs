@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { ExtractWriter } from '@aida/core';
 import { autocannon, median, report, withTempDir, startBenchHost } from './lib.mjs';
 
-
 function bare(handler) {
   return new Promise((resolve) => {
     const s = createServer(handler);
