@@ -37,7 +37,10 @@ import { orderPlugins } from './plugins/order.js';
 import { resolveInstance, type InlinePluginEntry, type ResolvedPlugin } from './plugins/resolve.js';
 import { overrideMap, type TokenOverride } from './plugins/overrides.js';
 import type { InstanceConfig } from './config/schema.js';
-import { hostRole, runsJobs } from './roles.js';
+import { hostRole, refuseWebPush, runsJobs } from './roles.js';
+import { openAnalytics } from './analytics/open-analytics.js';
+import { limitTable } from './identity/rate-limits.js';
+import { openRateLimits } from './identity/shared-rate-limits.js';
 import { withBuildLock } from './analytics/build-lock.js';
 import { migrate, migrations } from './state/migrations/index.js';
 import { stateUrl } from './state/config.js';
@@ -243,7 +246,15 @@ class HostRuntime implements Host {
       await this.initPlugins();
       this.features = this.buildFeatures();
       for (const entry of this.features.flatMap((f) => f.navigation ?? [])) this.contributions.navigation.push({ ...entry, pluginId: 'aida' });
-      await this.openAnalytics();
+      await openAnalytics({
+        role: this.config.server.role,
+        analytics: this.analytics,
+        orchestrator: this.orchestrator,
+        registry: this.registry!,
+        changes: this.changes!,
+        logger: this.logger,
+      });
+      if (!runsJobs(this.config.server.role)) this.contributions.push = refuseWebPush;
       await this.startJobs();
       for (const { service } of this.contributions.services) await service.start();
       this.routing.handler = this.buildPipeline();
@@ -350,15 +361,8 @@ class HostRuntime implements Host {
     this.schemaVersion = outcome.to;
     if (outcome.applied.length) this.logger.info({ applied: outcome.applied }, 'system database migrated');
     const limit = this.config.auth.signin_limit;
-    // (Imported here while only openState is being changed; they can join the imports at the top.)
-    const { limitTable, MemoryRateLimits } = await import('./identity/rate-limits.js');
-    const { SharedRateLimits } = await import('./identity/shared-rate-limits.js');
     const limits = limitTable({ perAccount: limit.per_account, perIp: limit.per_ip, windowMs: limit.window });
-    // Several hosts on one PostgreSQL state count each other's sign-in attempts; one DuckDB host counts its own.
-    const rateLimits =
-      this.systemDb.dialect === 'postgres'
-        ? await SharedRateLimits.open(this.systemDb, this.changes, limits, this.logger.child({ component: 'rate-limits' }))
-        : new MemoryRateLimits(limits);
+    const rateLimits = await openRateLimits(this.systemDb, this.changes, limits, this.logger.child({ component: 'rate-limits' }));
     this.identity = await Identity.open(this.systemDb, this.dataDir, this.logger, {
       sessionLifetimeSeconds: this.config.auth.session_lifetime / 1000,
       changes: this.changes,
@@ -417,59 +421,6 @@ class HostRuntime implements Host {
       overrides: this.overrides,
       database: (pluginId) => pluginDatabase(this.systemDb!, pluginId),
     });
-  }
-
-  /** Opens the last analytics database; rebuilds it when it is missing or unreadable (e.g. after a crash). */
-  private async openAnalytics(): Promise<void> {
-    this.followOtherHosts();
-    if (!runsJobs(this.config.server.role)) return this.openBuiltAnalytics();
-    await this.orchestrator.removeLeftovers();
-    if (existsSync(this.analytics.path)) {
-      try {
-        await this.analytics.swap();
-        await this.registry!.registerExtracted(this.analytics.tables());
-        // Files a crash left behind; only now are the open database's files held.
-        await this.orchestrator.collectGarbage();
-        return;
-      } catch (e) {
-        this.logger.warn({ err: e }, 'the analytics database could not be opened; rebuilding it');
-      }
-    }
-    await this.orchestrator.rebuild();
-    await this.orchestrator.collectGarbage();
-  }
-
-  /**
-   * A web host builds nothing and deletes nothing: it serves the database a worker built, and
-   * waits for the worker's announcement when there is none yet.
-   */
-  private async openBuiltAnalytics(): Promise<void> {
-    if (!existsSync(this.analytics.path)) {
-      this.logger.warn({ path: this.analytics.path }, 'no analytics database yet: serving none until the worker announces one');
-      return;
-    }
-    await this.analytics.swap();
-  }
-
-  /**
-   * With other hosts on the instance: their analytics databases are adopted on their
-   * announcement, and a web host refuses pushed writes (webhooks go to the worker, which owns
-   * the extracts).
-   */
-  private followOtherHosts(): void {
-    let adopting: Promise<void> = Promise.resolve();
-    this.changes?.subscribe('analytics', () => {
-      adopting = adopting
-        .then(() => this.orchestrator.adopt())
-        .catch((e: unknown) => this.logger.error({ err: e }, 'opening the analytics database another host built failed; the next announcement retries'));
-      return adopting;
-    });
-    if (runsJobs(this.config.server.role)) return;
-    this.contributions.push = (source) => {
-      throw new UnavailableError(
-        `this host runs the web role and writes no extracts: send source '${source}' pushes (webhooks) to the worker (docs/deploy.md, Scale out)`,
-      );
-    };
   }
 
   private async startJobs(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { HostRole, InstanceConfig } from './config/schema.js';
 import { HOST_ROLES } from './config/schema.js';
+import { UnavailableError } from '@aida/core';
 import { ConfigInvalidError } from './errors.js';
 
 /**
@@ -23,4 +24,11 @@ export function hostRole(config: InstanceConfig, override?: string): HostRole {
 /** True when this process runs the jobs, extractions and rebuilds. */
 export function runsJobs(role: HostRole): boolean {
   return role !== 'web';
+}
+
+/** What a web host answers a connector's pushed write (a webhook): the worker owns the extracts. */
+export function refuseWebPush(source: string): never {
+  throw new UnavailableError(
+    `this host runs the web role and writes no extracts: send source '${source}' pushes (webhooks) to the worker (docs/deploy.md, Scale out)`,
+  );
 }

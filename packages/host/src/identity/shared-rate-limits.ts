@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { StateChanges } from '../state/changes.js';
 import type { SystemDb } from '../state/system-db.js';
-import { longestWindowMs, MemoryRateLimits, type LimitTable } from './rate-limits.js';
+import { longestWindowMs, MemoryRateLimits, type HostRateLimits, type LimitTable } from './rate-limits.js';
 import { sha256 } from './secrets.js';
 
 const PRUNE_EVERY_MS = 60_000;
@@ -94,4 +94,9 @@ export class SharedRateLimits extends MemoryRateLimits {
       .catch((err: unknown) => this.log.warn({ err }, 'pruning old sign-in attempts failed'));
     this.prune(Date.now());
   }
+}
+
+/** The rate limits of a host: counted with the other hosts on PostgreSQL state, alone on DuckDB. */
+export async function openRateLimits(db: SystemDb, changes: StateChanges, limits: LimitTable, log: Logger): Promise<HostRateLimits> {
+  return db.dialect === 'postgres' ? SharedRateLimits.open(db, changes, limits, log) : new MemoryRateLimits(limits);
 }

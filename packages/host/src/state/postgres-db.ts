@@ -4,7 +4,7 @@ import type { ClientBase, Pool, PoolClient } from 'pg';
 import { redactUrl } from '../jobs/backends.js';
 import { StateBackendUnavailableError } from '../errors.js';
 import { toPostgresSql } from './postgres-sql.js';
-import type { SerialSql, SqlParams, SqlRunner, SystemDb } from './system-db.js';
+import { MainConnectionDb, type SerialSql, type SqlParams, type SqlRunner, type SystemDb } from './system-db.js';
 
 export interface PostgresStateOptions {
   url: string;
@@ -164,9 +164,9 @@ function isConnectionError(e: unknown): boolean {
  * one at a time on one connection, a lane has a connection of its own. Across hosts,
  * PostgreSQL's own transactions keep writers apart.
  */
-export class PostgresSystemDb implements SystemDb {
+export class PostgresSystemDb extends MainConnectionDb implements SystemDb {
   readonly dialect = 'postgres' as const;
-  private readonly main: SerialClient;
+  protected readonly main: SerialClient;
   private readonly lanes = new Map<string, SerialClient>();
   private closing: Promise<void> | undefined;
 
@@ -175,6 +175,7 @@ export class PostgresSystemDb implements SystemDb {
     readonly pool: Pool,
     readonly schema: string,
   ) {
+    super();
     this.main = new SerialClient(pool);
   }
 
@@ -205,18 +206,6 @@ export class PostgresSystemDb implements SystemDb {
       });
     }
     return new PostgresSystemDb(where, pool, schema);
-  }
-
-  all<T = Record<string, PlainValue>>(sql: string, params?: SqlParams): Promise<T[]> {
-    return this.main.all<T>(sql, params);
-  }
-
-  run(sql: string, params?: SqlParams): Promise<number> {
-    return this.main.run(sql, params);
-  }
-
-  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    return this.main.transaction(fn);
   }
 
   lane(name: string): Promise<SerialSql> {

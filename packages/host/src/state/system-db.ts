@@ -134,9 +134,26 @@ export interface SystemDb extends SerialSql {
  * consistent; they must not write the same rows, which holds while each table has one
  * owner (the jobs table is the job repository's).
  */
-export class DuckDbSystemDb implements SystemDb {
+/** What both backends share: the host's own statements go to one queued connection. */
+export abstract class MainConnectionDb implements SerialSql {
+  protected abstract readonly main: SerialSql;
+
+  all<T = Record<string, PlainValue>>(sql: string, params?: SqlParams): Promise<T[]> {
+    return this.main.all<T>(sql, params);
+  }
+
+  run(sql: string, params?: SqlParams): Promise<number> {
+    return this.main.run(sql, params);
+  }
+
+  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.main.transaction(fn);
+  }
+}
+
+export class DuckDbSystemDb extends MainConnectionDb implements SystemDb {
   readonly dialect = 'duckdb' as const;
-  private readonly main: SerialConnection;
+  protected readonly main: SerialConnection;
   private readonly lanes = new Map<string, Promise<SerialConnection>>();
   private closing: Promise<void> | undefined;
 
@@ -145,6 +162,7 @@ export class DuckDbSystemDb implements SystemDb {
     private readonly instance: DuckDBInstance,
     conn: DuckDBConnection,
   ) {
+    super();
     this.main = new SerialConnection(conn);
   }
 
@@ -165,18 +183,6 @@ export class DuckDbSystemDb implements SystemDb {
     }
     const conn = await instance.connect();
     return new DuckDbSystemDb(path, instance, conn);
-  }
-
-  all<T = Record<string, PlainValue>>(sql: string, params?: SqlParams): Promise<T[]> {
-    return this.main.all<T>(sql, params);
-  }
-
-  run(sql: string, params?: SqlParams): Promise<number> {
-    return this.main.run(sql, params);
-  }
-
-  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    return this.main.transaction(fn);
   }
 
   /**
