@@ -293,6 +293,7 @@ class HostRuntime implements Host {
     await this.syncService?.stop();
     this.analytics.close();
     await this.orchestrator.settled();
+    await this.orchestrator.close();
     await this.identity?.close();
     await this.changes?.close();
     await this.systemDb?.close();

@@ -82,13 +82,17 @@ export function timeExtractWriter() {
   };
 }
 
+/** The fake site both benchmarks serve: one project, SUP. */
+export const FAKE_OPTIONS = { projects: [{ key: 'SUP', name: 'Support' }] };
+
 /**
- * Starts the fake (project SUP) and a host with the plugin. `pluginConfig` is merged over the
- * required settings; everything else is the defaults an instance gets.
+ * Starts the fake (in this thread, unless `startFake` starts it elsewhere: see fake-thread.mjs)
+ * and a host with the plugin. `pluginConfig` is merged over the required settings; everything
+ * else is the defaults an instance gets.
  */
-export async function startJiraBench({ pluginConfig = {}, hostConfig = {} } = {}) {
+export async function startJiraBench({ pluginConfig = {}, hostConfig = {}, startFake = startFakeJira } = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'aida-bench-jira-'));
-  const fake = await startFakeJira({ projects: [{ key: 'SUP', name: 'Support' }] });
+  const fake = await startFake(FAKE_OPTIONS);
   const secret = randomBytes(16).toString('hex');
   process.env.AIDA_BENCH_JIRA_EMAIL = fake.email;
   process.env.AIDA_BENCH_JIRA_TOKEN = fake.apiToken;

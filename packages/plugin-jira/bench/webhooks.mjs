@@ -3,9 +3,12 @@
 // lost or written twice, and whether every delivery is answered 200. Baseline: the analytics
 // rebuilds the host ran in the same run (its own step that makes a push visible), so the ratio
 // is what the Jira path (queue, refetch, batch, commit, rebuild delay, poll) adds around it.
+// The fake Jira and the sender run on their own thread (fake-thread.mjs), as they are other
+// machines in production.
 // Run: `node packages/plugin-jira/bench/webhooks.mjs` (after `npx tsc -b packages/plugin-jira`);
 // BENCH_JIRA_RATE and BENCH_JIRA_SECONDS scale it.
 import { pathToFileURL } from 'node:url';
+import { epochNow, startFakeJiraThread } from './fake-thread.mjs';
 import { machineLoad, timeExtractWriter, describe, percentile, sleep, spreadOver, startJiraBench } from './bench-host.mjs';
 
 const SEEDED = 500;
@@ -13,9 +16,6 @@ const POLL_MS = 50;
 /** An event not served this long after the last delivery counts as lost. */
 const GRACE_MS = 30_000;
 const TARGET_P95_MS = 2000;
-
-/** Which event the i-th delivery is: mostly issue updates, every tenth a new comment, every twentieth a new issue. */
-const kindOf = (i) => (i % 20 === 19 ? 'created' : i % 10 === 4 ? 'comment' : 'updated');
 
 /** The event number in a summary written by this benchmark (`v<n> …`); -1 for any other. */
 const markerOf = (summary) => Number(/^v(\d+) /.exec(summary ?? '')?.[1] ?? -1);
@@ -32,31 +32,13 @@ function thirds(timings) {
 
 const sqlList = (xs) => xs.map((x) => `'${x}'`).join(', ');
 
-/** Changes the fake as a user would, then builds the signed delivery that tells of it. */
-function nextEvent(j, keys, i, nextNumber) {
-  const kind = kindOf(i);
-  if (kind === 'created') {
-    const key = `SUP-${nextNumber()}`;
-    j.fake.putIssue({ key, summary: `v${i} created by the benchmark`, created: new Date() });
-    return { kind, key, wait: { issue: key }, delivery: j.fake.webhook('jira:issue_created', key, { secret: j.secret }) };
-  }
-  const key = keys[i % keys.length];
-  if (kind === 'comment') {
-    const c = j.fake.addComment(key, { body: `c${i} comment by the benchmark` });
-    return { kind, key, wait: { comment: c.id }, delivery: j.fake.webhook('comment_created', key, { secret: j.secret, commentId: c.id }) };
-  }
-  j.fake.update(key, { summary: `v${i} update of ${key}` });
-  return { kind, key, wait: { issue: key }, delivery: j.fake.webhook('jira:issue_updated', key, { secret: j.secret }) };
-}
-
 /** Returns the figures it reports. `hostConfig` and `pluginConfig` change defaults, to see what a setting costs. */
 export async function benchJiraWebhooks({ report, rate = 50, seconds = 60, hostConfig, pluginConfig } = {}) {
-  const j = await startJiraBench({ hostConfig, pluginConfig });
+  const j = await startJiraBench({ hostConfig, pluginConfig, startFake: startFakeJiraThread });
   /** Wrapped once the setup is done, so only the measured part is timed. */
   let writer;
   try {
-    const keys = j.fake.seed(SEEDED, { commentsPerIssue: 2, doneEvery: 5, ...spreadOver(SEEDED, 24) });
-    let issueNumber = SEEDED;
+    const keys = await j.fake.seed(SEEDED, { commentsPerIssue: 2, doneEvery: 5, ...spreadOver(SEEDED, 24) });
     const backfill = await j.host.syncSource('jira');
     if (backfill.error) throw new Error(`backfill failed: ${backfill.error}`);
     const seeded = (await j.query('SELECT count(*)::INT FROM issues'))[0][0];
@@ -71,42 +53,24 @@ export async function benchJiraWebhooks({ report, rate = 50, seconds = 60, hostC
     /** Events not yet seen: by issue key (an issue's newer version shows every older change) and by comment id. */
     const pendingIssues = new Map();
     const pendingComments = new Map();
-    const answers = [];
     let sending = true;
-    let maxLagMs = 0;
-
-    const send = async () => {
-      const t0 = performance.now();
-      for (let i = 0; i < total; i++) {
-        const due = t0 + (i * 1000) / rate;
-        const wait = due - performance.now();
-        if (wait > 0) await sleep(wait);
-        maxLagMs = Math.max(maxLagMs, performance.now() - due);
-        const e = nextEvent(j, keys, i, () => ++issueNumber);
-        e.n = i;
-        e.sentAt = performance.now();
-        e.sentWall = Date.now();
+    // The fake's thread makes each change, sends its delivery and tells of it here just before.
+    const sent = j.fake
+      .send({ url: j.url, secret: j.secret, keys, rate, total, firstNumber: SEEDED }, (e) => {
         events.push(e);
         if (e.wait.issue) pendingIssues.set(e.wait.issue, [...(pendingIssues.get(e.wait.issue) ?? []), e]);
         else pendingComments.set(e.wait.comment, e);
-        answers.push(
-          fetch(`${j.url}/webhooks/jira`, { method: 'POST', headers: e.delivery.headers, body: e.delivery.body }).then(
-            async (r) => (await r.arrayBuffer(), r.status),
-            () => 0,
-          ),
-        );
-      }
-      sending = false;
-      return performance.now();
-    };
+      })
+      .finally(() => (sending = false));
+    const sendEnd = sent.then(() => epochNow());
 
     const queryMs = [];
     const poll = async (sendEnd) => {
       for (;;) {
         const pendingCount = pendingIssues.size + pendingComments.size;
         if (!sending && pendingCount === 0) return;
-        if (!sending && performance.now() - (await sendEnd) > GRACE_MS) return;
-        const started = performance.now();
+        if (!sending && epochNow() - (await sendEnd) > GRACE_MS) return;
+        const started = epochNow();
         if (pendingCount > 0) {
           const issueKeys = [...pendingIssues.keys()];
           const commentIds = [...pendingComments.keys()];
@@ -118,7 +82,7 @@ export async function benchJiraWebhooks({ report, rate = 50, seconds = 60, hostC
               .filter(Boolean)
               .join(' UNION ALL '),
           );
-          const seenAt = performance.now();
+          const seenAt = epochNow();
           queryMs.push(seenAt - started);
           for (const [kind, id, summary] of rows) {
             if (kind === 'comment') {
@@ -139,13 +103,11 @@ export async function benchJiraWebhooks({ report, rate = 50, seconds = 60, hostC
             else pendingIssues.delete(id);
           }
         }
-        await sleep(Math.max(0, POLL_MS - (performance.now() - started)));
+        await sleep(Math.max(0, POLL_MS - (epochNow() - started)));
       }
     };
 
-    const sendEnd = send();
-    await Promise.all([sendEnd, poll(sendEnd)]);
-    const statuses = await Promise.all(answers);
+    const [{ statuses, maxLagMs }] = await Promise.all([sent, poll(sendEnd)]);
     await j.connector.idle();
     const machine = load();
 
@@ -161,7 +123,7 @@ export async function benchJiraWebhooks({ report, rate = 50, seconds = 60, hostC
     const p95 = percentile(latencies, 0.95);
 
     // Where the time goes: delivery → the fake's first issue GET for that key after it (queue + refetch start).
-    const issueGets = j.fake.requests.filter((r) => r.method === 'GET' && /^\/rest\/api\/3\/issue\/[A-Z]+-\d+$/.test(r.path));
+    const issueGets = (await j.fake.requests()).filter((r) => r.method === 'GET' && /^\/rest\/api\/3\/issue\/[A-Z]+-\d+$/.test(r.path));
     const toRefetch = events.map((e) => issueGets.find((r) => r.at >= e.sentWall && r.path.endsWith(`/${e.key}`))?.at - e.sentWall).filter((x) => x >= 0);
 
     const what = `jira webhooks ${rate}/s × ${seconds} s`;

@@ -79,6 +79,7 @@ export class SyncOrchestrator implements Orchestrator {
   /** Sources with a collection queued and not yet started (one is enough for any number of releases). */
   private readonly collectQueued = new Set<string>();
   private readonly collecting = new Set<Promise<void>>();
+  private builder: Promise<DuckDBInstance> | null = null;
 
   constructor(private readonly o: OrchestratorOptions) {
     if (o.collectsFiles === false) return;
@@ -208,6 +209,24 @@ export class SyncOrchestrator implements Orchestrator {
     return this.running;
   }
 
+  /**
+   * The in-memory instance rebuilds run on: each attaches its new file, writes it and detaches
+   * it. Measured about twice as fast as an instance per file (no instance start, and closing one
+   * blocks the event loop while its threads stop).
+   */
+  private builderInstance(): Promise<DuckDBInstance> {
+    this.builder ??= DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+    return this.builder;
+  }
+
+  /** Waits for a rebuild in progress, then closes the instance rebuilds run on (a later rebuild opens another). */
+  async close(): Promise<void> {
+    await Promise.allSettled([this.running, this.pending]);
+    const builder = this.builder;
+    this.builder = null;
+    if (builder) (await builder).closeSync();
+  }
+
   private async build(): Promise<RebuildResult> {
     const started = performance.now();
     const warnings: string[] = [];
@@ -218,18 +237,25 @@ export class SyncOrchestrator implements Orchestrator {
     let states: TableSyncState[];
     const held: FileLease[] = [];
     try {
-      const instance = await DuckDBInstance.create(tmp);
+      const conn = await (await this.builderInstance()).connect();
+      const alias = `build_${randomBytes(4).toString('hex')}`;
       try {
-        const conn = await instance.connect();
+        await conn.run(`ATTACH ${sqlString(tmp)} AS ${alias}`);
         try {
+          await conn.run(`USE ${alias}`);
           sources = await this.readSources(conn, warnings, held);
           states = await this.writeViews(conn, sources, warnings);
-          await conn.run('CHECKPOINT');
+          await conn.run(`CHECKPOINT ${alias}`);
+        } catch (e) {
+          // A failure inside writeViews leaves its transaction open; the file is dropped anyway.
+          await conn.run('ROLLBACK').catch(() => undefined);
+          throw e;
         } finally {
-          conn.closeSync();
+          await conn.run('USE memory');
+          await conn.run(`DETACH ${alias}`);
         }
       } finally {
-        instance.closeSync();
+        conn.closeSync();
       }
       await fsyncPath(tmp);
       await rename(tmp, this.analyticsPath);

@@ -75,7 +75,10 @@ export class FakeJira {
       mediaToken: randomBytes(12).toString('hex'),
     };
     this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.keepAliveTimeout = 1000;
+    // Node's default, as a real site keeps connections open: a client (undici) reuses a
+    // connection only for the server's keep-alive hint minus one second, so a shorter hint meant
+    // a new connection for every request. close() ends open connections itself.
+    this.server.keepAliveTimeout = 5000;
   }
 
   static async start(options: FakeJiraOptions = {}): Promise<FakeJira> {
