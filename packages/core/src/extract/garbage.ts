@@ -3,7 +3,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Logger } from 'pino';
-import { readExtract } from './read.js';
+import { knownExtract, readExtract, type ExtractContent } from './read.js';
 import type { FileRetention } from './retention.js';
 import type { FileRow } from './schema.js';
 import { serialize, sourceState } from './sources.js';
@@ -27,17 +27,20 @@ export function collectExtractGarbage(sourceDir: string, options: CollectOptions
   return serialize(sourceState(dir), 'commits', async () => {
     const extract = join(dir, 'extract.duckdb');
     if (!existsSync(extract)) return [];
-    const instance = await DuckDBInstance.create(':memory:');
-    const conn = await instance.connect();
-    let listed: FileRow[];
-    try {
-      listed = (await readExtract(conn, extract)).files;
-    } finally {
-      conn.closeSync();
-      instance.closeSync();
-    }
-    return sweep(dir, listed, options);
+    return sweep(dir, (await knownExtract(extract))?.files ?? (await readWithOwnInstance(extract)).files, options);
   });
+}
+
+/** An extract not read lately, on an in-memory instance of its own (a sweep has no connection). */
+async function readWithOwnInstance(path: string): Promise<ExtractContent> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  try {
+    return await readExtract(conn, path);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
 }
 
 /**

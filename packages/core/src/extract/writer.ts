@@ -13,7 +13,7 @@ import { digestFile } from './hash.js';
 import { checkMode, type WriteMode, type WriteResult } from './modes.js';
 import { assertPartNames, byPart, EMPTY_PART } from './partitions.js';
 import { planWrite } from './plan.js';
-import { readExtract } from './read.js';
+import { readExtract, rememberCommitted, type ExtractContent } from './read.js';
 import type { FileRetention } from './retention.js';
 import type { FileRow, MetaRow } from './schema.js';
 import { serialize, sourceState } from './sources.js';
@@ -81,7 +81,6 @@ export class ExtractWriter {
   private readonly dropped = new Set<string>();
   /** Absolute paths of the files this writer put in place: not garbage while it is open. */
   private readonly placed = new Set<string>();
-  private latest?: { key: string; extract: Promise<{ meta: MetaRow[]; files: FileRow[] }> };
   /** Connections `connect()` handed out, closed with the writer. */
   private readonly extraConnections: DuckDBConnection[] = [];
   private done = false;
@@ -260,24 +259,9 @@ export class ExtractWriter {
     return meta && { meta, files: latest.files.filter((f) => f.table_name === name) };
   }
 
-  /**
-   * The extract on disk, read again only when a commit has replaced it (a connector writes many
-   * tables); writes running at once share one read, on the connection of the first.
-   */
-  private async latestExtract(conn: DuckDBConnection): Promise<{ meta: MetaRow[]; files: FileRow[] }> {
-    const path = join(this.sourceDir, 'extract.duckdb');
-    // Commits rename a new file into place, so inode + mtime + size identify its content.
-    const st = await stat(path).catch(() => undefined);
-    const key = st ? `${st.ino}:${st.mtimeMs}:${st.size}` : 'none';
-    if (this.latest?.key !== key) {
-      const extract = readExtract(conn, path);
-      this.latest = { key, extract };
-      // A failed read is not kept: the next write reads again.
-      extract.catch(() => {
-        if (this.latest?.extract === extract) this.latest = undefined;
-      });
-    }
-    return this.latest.extract;
+  /** The extract on disk (read.ts reads it again only when a commit has replaced it). */
+  private latestExtract(conn: DuckDBConnection): Promise<ExtractContent> {
+    return readExtract(conn, join(this.sourceDir, 'extract.duckdb'));
   }
 
   /**
@@ -345,6 +329,7 @@ export class ExtractWriter {
       await fsyncPath(tmp);
       await rename(tmp, join(this.sourceDir, 'extract.duckdb'));
       await fsyncPath(this.sourceDir);
+      await rememberCommitted(join(this.sourceDir, 'extract.duckdb'), { meta, files });
       // Committed: what this writer placed is listed now or garbage (an earlier version of a
       // table it wrote twice, an emptied part), so its placements no longer keep files.
       sourceState(this.sourceDir).writers.delete(this);
