@@ -181,6 +181,9 @@ class HostRuntime implements Host {
   private readonly servers = new Set<Server>();
   /** Work started after a request or a rebuild (profiling) that stop() waits for before closing databases. */
   private readonly backgroundWork = new Set<Promise<unknown>>();
+  /** The profiling catch-up shortly after start: settles once it has been started (or the host stops). */
+  private catchUp: Promise<void> = Promise.resolve();
+  private cancelCatchUp = () => {};
   private syncService: SyncService | undefined;
   private oauthStore: OAuthStore | undefined;
   /** /mcp, its sessions and the OAuth endpoints of hosted agents; built with the pipeline. */
@@ -270,9 +273,20 @@ class HostRuntime implements Host {
     }
   }
 
+  /**
+   * Resolves once the work the host does in the background is over: the profiling catch-up
+   * after start and the profiling after each rebuild. For measurements and embedders that want
+   * a settled host; a rebuild after this starts more.
+   */
+  async idle(): Promise<void> {
+    await this.catchUp;
+    while (this.backgroundWork.size) await Promise.allSettled([...this.backgroundWork]);
+  }
+
   async stop(): Promise<void> {
     if (this.state === 'stopped' || this.state === 'stopping') return;
     this.state = 'stopping';
+    this.cancelCatchUp();
     // First: a backup reading the snapshot must fail, not archive an instance half stopped.
     await this.control?.close();
     this.routing.handler = null;
@@ -519,8 +533,14 @@ class HostRuntime implements Host {
         if (e.type === 'rebuilt' && this.state === 'started') profileAfterRebuild();
       });
       // Catch up on what changed while the host was down, once it is serving.
-      const timer = setTimeout(() => this.state === 'started' && profileAfterRebuild(), 2000);
-      timer.unref();
+      this.catchUp = new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          if (this.state === 'started') profileAfterRebuild();
+          resolve();
+        }, 2000);
+        timer.unref();
+        this.cancelCatchUp = () => (clearTimeout(timer), resolve());
+      });
     }
     const overrideDir = this.config.views_dir ? resolve(this.config.views_dir) : undefined;
     const assets = portalAssets(HOST_VIEWS_DIR, overrideDir);

@@ -34,7 +34,8 @@ export function catalogEntries(ctx: Pick<DataContext, 'registry' | 'analytics' |
  * catalog costs a map lookup, not a thousand permission checks and a serialisation.
  */
 export function catalogRoutes(ctx: DataContext): RouteDefinition[] {
-  const cache = new Map<string, { stamp: string; body: string; etag: string }>();
+  // Bytes, not a string: a string body would be encoded again on every request (250 KB for 1,000 tables).
+  const cache = new Map<string, { stamp: string; body: Buffer; etag: string }>();
   const stamp = () => `${ctx.registry.changeVersion}:${ctx.identity.permissions.changeVersion}:${ctx.analytics.generation}`;
   return [
     {
@@ -52,7 +53,7 @@ export function catalogRoutes(ctx: DataContext): RouteDefinition[] {
               sync_strategy: e.sync_strategy, query_mode: t?.query_mode ?? e.query_mode, bucket: e.bucket, is_public: e.is_public,
               rows: t?.rows ?? null, size_bytes: t?.size_bytes ?? null, updated: t?.extracted_at ?? null,
             }));
-          const body = JSON.stringify({ tables, count: tables.length });
+          const body = Buffer.from(JSON.stringify({ tables, count: tables.length }));
           hit = { stamp: now, body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
           if (cache.size > 10_000) cache.clear();
           cache.set(user.id, hit);

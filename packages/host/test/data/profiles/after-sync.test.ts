@@ -27,4 +27,14 @@ describe('profiles follow the data', () => {
     expect(profile.rows).toBe(4);
     expect(profile.stale).not.toBe(true);
   });
+
+  it('host.idle() resolves once that background profiling is done', async () => {
+    await writeFile(join(folders.shop, 'customers.csv'), 'customer,name\nc1,Ada\nc2,Ben\nc3,Cleo\nc4,Dan\nc5,Eve\n');
+    expect((await t.host.syncSource('shop')).error).toBeUndefined();
+    await t.host.idle();
+    // No waiting here: the stored profile is already the new one, not the stale one marked for refresh.
+    const profile = (await call(t, 'GET', '/api/catalog/profile/customers', { token: admin })).json;
+    expect(profile.rows).toBe(5);
+    expect(profile.stale).not.toBe(true);
+  });
 });
