@@ -34,6 +34,7 @@ export async function extractTable(plan: TablePlan, ctx: ExtractContext): Promis
   const started = performance.now();
   const log = ctx.logger.child({ table: plan.name, keboola_table: plan.table.id });
   let workDir: string | undefined;
+  let released: Promise<void> | undefined;
   try {
     const { columns, warnings } = planColumns(plan.table, { columns: plan.columns, columnTypes: plan.columnTypes });
     for (const w of warnings) log.warn(`${plan.table.id}: ${w}`);
@@ -59,9 +60,10 @@ export async function extractTable(plan: TablePlan, ctx: ExtractContext): Promis
     const t0 = performance.now();
     const file = await ctx.client.exportTable(plan.table.id, { changedSince, columns: plan.columns, where: plan.where }, { signal: ctx.signal, logger: log });
     const t1 = performance.now();
-    workDir = join(ctx.writer.sourceDir, `.staging-keboola-${randomBytes(6).toString('hex')}`);
-    await mkdir(workDir, { recursive: true });
-    const downloaded = await ctx.client.download(file, workDir, { signal: ctx.signal, logger: log });
+    const dir = join(ctx.writer.sourceDir, `.staging-keboola-${randomBytes(6).toString('hex')}`);
+    workDir = dir;
+    await mkdir(dir, { recursive: true });
+    const downloaded = await ctx.client.download(file, dir, { signal: ctx.signal, logger: log });
     const t2 = performance.now();
     log.debug(
       {
@@ -80,7 +82,12 @@ export async function extractTable(plan: TablePlan, ctx: ExtractContext): Promis
       // Timestamps with an offset are normalised to UTC; naive ones are taken as UTC.
       await ctx.writer.connection.run(`SET TimeZone = 'UTC'`);
       try {
-        return await writeStrategy(plan, columns, source, changedSince !== undefined, ctx.writer);
+        // Once copied, the downloaded CSV (many times the Parquet's size) is deleted while the
+        // writer hashes and places its file, instead of after it.
+        const release = () => {
+          released = rm(dir, { recursive: true, force: true }).catch(() => undefined);
+        };
+        return await writeStrategy(plan, columns, source, changedSince !== undefined, ctx.writer, release);
       } catch (e) {
         throw await explainCastError(e as Error, plan, columns, source, ctx.writer);
       }
@@ -109,6 +116,7 @@ export async function extractTable(plan: TablePlan, ctx: ExtractContext): Promis
     log.warn(`${plan.table.id}: ${message}; the previous data is kept`);
     return { name: plan.name, status: 'error', error: `Keboola table ${plan.table.id}: ${message}`, durationMs: performance.now() - started };
   } finally {
+    await released;
     if (workDir) await rm(workDir, { recursive: true, force: true });
   }
 }

@@ -68,9 +68,22 @@ export interface Written {
   note: string;
 }
 
-export async function writeStrategy(plan: TablePlan, columns: ColumnPlan[], source: CsvSource, merging: boolean, writer: ExtractWriter): Promise<Written> {
+/**
+ * Writes the table with its strategy. `copied` runs once the writer has read all of `source`
+ * (its rows are in the new file or the staged batch), before it hashes and places the file.
+ */
+export async function writeStrategy(
+  plan: TablePlan,
+  columns: ColumnPlan[],
+  source: CsvSource,
+  merging: boolean,
+  writer: ExtractWriter,
+  copied?: () => void,
+): Promise<Written> {
   const mode = writeMode(plan, merging);
-  const r = await writer.write(plan.name, exportedRows(plan, columns, source, mode), mode, { description: plan.description });
+  // `verify` is the writer's hook between the copy and the rest of the write, in every mode.
+  const verify = copied && (async () => copied());
+  const r = await writer.write(plan.name, exportedRows(plan, columns, source, mode), mode, { description: plan.description, verify });
   return { rows: r.rows, ...(mode.partitionBy ? { parts: r.written.length } : {}), note: note(mode, r) };
 }
 

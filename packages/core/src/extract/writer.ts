@@ -376,8 +376,8 @@ export class ExtractWriter {
 
   /** Hashes a staged file and puts it in place under its content address. */
   private async placeFile(table: string, part: string | null, { path: staged, rows }: { path: string; rows: number }): Promise<FileRow> {
-    const digest = await digestFile(staged);
-    await fsyncPath(staged);
+    // The hash reads the page cache while the device flushes the same bytes.
+    const [digest] = await Promise.all([digestFile(staged), fsyncPath(staged)]);
     const folder = part ? join(this.sourceDir, 'data', table) : join(this.sourceDir, 'data');
     await mkdir(folder, { recursive: true });
     const finalPath = join(folder, `${part ?? table}.${digest.sha256.slice(0, 16)}.parquet`);
