@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExtractWriter } from '@aida/core';
-import { medianOf, report, startBenchHost, time, withTempDir } from './lib.mjs';
+import { median, medianOf, report, startBenchHost, time, withTempDir } from './lib.mjs';
 
 const daBin = fileURLToPath(new URL('../packages/cli/dist/main.js', import.meta.url));
 
@@ -24,6 +24,21 @@ function run(args, env) {
     p.stderr.on('data', (d) => (err += d));
     p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${args.join(' ')} exited ${code}: ${err}${out}`))));
   });
+}
+
+/** The manifest once it lists a profile for every table (at most 5 minutes later). */
+async function profiledManifest(url, admin) {
+  const t0 = performance.now();
+  for (;;) {
+    const manifest = await (await fetch(`${url}/api/sync/manifest`, { headers: admin })).json();
+    const profiled = Object.keys(manifest.assets?.profiles ?? {}).length;
+    const tables = Object.keys(manifest.tables).length;
+    if (profiled >= tables || performance.now() - t0 > 300_000) {
+      console.log(`(${profiled} of ${tables} tables profiled by the host after ${((performance.now() - t0) / 1000).toFixed(1)} s of waiting)`);
+      return manifest;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 export async function benchDaSync({ sources = 20, tablesPerSource = 50, bigMb = 200 } = {}) {
@@ -44,26 +59,38 @@ export async function benchDaSync({ sources = 20, tablesPerSource = 50, bigMb = 
       const n = sources * tablesPerSource;
       await run([daBin, 'login', '--server', url, '--token', admin.authorization.slice('Bearer '.length)], env);
 
-      // Baseline for the first sync: the same files with plain fetch(), 4 at a time, each
-      // written to a file (no verification, no views, no process start).
-      const manifest = await (await fetch(`${url}/api/sync/manifest`, { headers: admin })).json();
+      // The host profiles every table in the background after start (analytics.profile_after_rebuild):
+      // measured meanwhile, each "nothing changed" sync found new profiles to fetch and a context
+      // file to rewrite (`--cpu-prof` of the second sync), and the profiling took CPU from every
+      // run. The measurements start once every table has its profile.
+      const manifest = await profiledManifest(url, admin);
       const ids = Object.keys(manifest.tables).filter((id) => id !== 'big');
 
       // Throughput on one large file, end to end (process start, MD5 as bytes arrive, the view)
       // against a plain streamed fetch() into a file: at least 0.8x of it.
+      // One run of each swung from 0.31x to 0.79x on the same code (a shared 2-core machine), so
+      // three interleaved pairs, compared by their medians; each da run fetches the whole file
+      // again (it is removed from the workspace before the next one).
       const bigBytes = manifest.tables.big.size_bytes;
-      const plainBig = await time(async () => {
-        const res = await fetch(`${url}/api/data/big/download`, { headers: admin });
-        await pipeline(Readable.fromWeb(res.body), createWriteStream(join(tmpdir(), `aida-bench-big-${process.pid}`)));
-      });
-      await rm(join(tmpdir(), `aida-bench-big-${process.pid}`), { force: true });
-      const daBig = await time(() => run([daBin, 'sync', '--table', 'big'], env));
+      const plainRuns = [];
+      const daRuns = [];
+      for (let i = 0; i < 3; i++) {
+        const plainBig = await time(async () => {
+          const res = await fetch(`${url}/api/data/big/download`, { headers: admin });
+          await pipeline(Readable.fromWeb(res.body), createWriteStream(join(tmpdir(), `aida-bench-big-${process.pid}`)));
+        });
+        plainRuns.push(plainBig.ms);
+        await rm(join(tmpdir(), `aida-bench-big-${process.pid}`), { force: true });
+        await rm(join(ws, 'server', 'parquet', 'big.parquet'), { force: true });
+        daRuns.push((await time(() => run([daBin, 'sync', '--table', 'big'], env))).ms);
+      }
+      const [plainBigMs, daBigMs] = [median(plainRuns), median(daRuns)];
       const mbps = (ms) => bigBytes / 1024 / 1024 / (ms / 1000);
-      report(`da sync of one ${Math.round(bigBytes / 1024 / 1024)} MB table`, mbps(daBig.ms), 'MB/s', {
-        baseline: mbps(plainBig.ms),
+      report(`da sync of one ${Math.round(bigBytes / 1024 / 1024)} MB table (median of 3)`, mbps(daBigMs), 'MB/s', {
+        baseline: mbps(plainBigMs),
         baselineName: 'plain streamed fetch() to a file, in-process (no process start, no MD5, no views)',
         target: '>= 0.8x',
-        pass: daBig.ms > 0 && plainBig.ms / daBig.ms >= 0.8,
+        pass: daBigMs > 0 && plainBigMs / daBigMs >= 0.8,
       });
       const plainDir = await mkdtemp(join(tmpdir(), 'aida-bench-da-plain-'));
       const plain = await time(async () => {

@@ -2,7 +2,9 @@
 // with backoff and jitter for what is safe to retry, and every failure turned into a CliError
 // whose kind says whether it was auth, network, server or our own input.
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { IncomingMessage } from 'node:http';
 import { CliError } from './errors.js';
+import { header, httpRequest, readText } from './http-request.js';
 
 export interface ApiOptions {
   server: string;
@@ -57,15 +59,12 @@ export class Api {
 
   /** A JSON call; the parsed body of a 2xx answer (undefined for 204). */
   async json<T>(path: string, o: RequestOptions = {}): Promise<T> {
-    const res = await this.send(path, o, async (r) => {
-      const text = await r.text();
-      return { res: r, text };
-    });
-    if (res.res.status === 204 || !res.text) return undefined as T;
+    const res = await this.send(path, o);
+    if (res.status === 204 || !res.text) return undefined as T;
     try {
       return JSON.parse(res.text) as T;
     } catch {
-      throw new CliError('server', `${o.method ?? 'GET'} ${path} answered ${res.res.status} with a body that is not JSON`);
+      throw new CliError('server', `${o.method ?? 'GET'} ${path} answered ${res.status} with a body that is not JSON`);
     }
   }
 
@@ -75,17 +74,49 @@ export class Api {
   }
 
   /**
-   * A streaming call (downloads): resolves once the headers of a 2xx, 206 or 304 answer are in;
-   * the caller reads the body. `signal` bounds the whole transfer.
+   * A download (never retried here: the caller resumes): resolves once the headers of a 2xx
+   * or 304 answer are in, with the body to read; `signal` bounds the whole transfer.
+   * Failures are the same CliErrors as `json`'s.
    */
-  async stream(path: string, o: RequestOptions = {}): Promise<Response> {
-    return this.send(path, o, async (r) => r, true);
+  async download(path: string, o: { headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<IncomingMessage> {
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(new CliError('network', `GET ${path}: no answer within ${Math.round(this.timeoutMs / 1000)} s`, { hint: UNREACHABLE_HINT })),
+      this.timeoutMs,
+    );
+    const outer = o.signal;
+    const onOuter = () => abort.abort(outer?.reason);
+    if (outer?.aborted) onOuter();
+    else outer?.addEventListener('abort', onOuter, { once: true });
+    let res: IncomingMessage;
+    try {
+      res = await httpRequest(new URL(`${this.server}${path}`), { method: 'GET', headers: this.headers(o.headers, false) }, abort.signal);
+    } catch (e) {
+      outer?.removeEventListener('abort', onOuter);
+      if (outer?.aborted) throw outer.reason ?? e;
+      throw networkFailure('GET', path, this.server, asFetchError(e), abort.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+    const status = res.statusCode ?? 0;
+    if ((status >= 200 && status < 300) || status === 304) return res;
+    outer?.removeEventListener('abort', onOuter);
+    const text = await readText(res).catch(() => '');
+    throw httpFailure('GET', path, status, text);
   }
 
-  private async send<T>(path: string, o: RequestOptions, read: (r: Response) => Promise<T>, streaming = false): Promise<T> {
+  private headers(extra: Record<string, string> | undefined, jsonBody: boolean): Record<string, string> {
+    return {
+      accept: 'application/json',
+      ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+      ...(jsonBody ? { 'content-type': 'application/json' } : {}),
+      ...extra,
+    };
+  }
+
+  private async send(path: string, o: RequestOptions): Promise<Answer> {
     const method = o.method ?? 'GET';
     const retry = o.retry ?? method === 'GET';
-    const url = `${this.server}${path}`;
     for (let attempt = 0; ; attempt++) {
       let failure: CliError;
       let retryAfterMs: number | undefined;
@@ -98,22 +129,10 @@ export class Api {
       );
       try {
         const signal = o.signal ? AbortSignal.any([o.signal, deadline.signal]) : deadline.signal;
-        const res = await fetch(url, {
-          method,
-          signal,
-          headers: {
-            accept: 'application/json',
-            ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
-            ...(o.body === undefined ? {} : { 'content-type': 'application/json' }),
-            ...o.headers,
-          },
-          body: o.form ?? (o.body === undefined ? undefined : JSON.stringify(o.body)),
-        });
-        if (streaming) clearTimeout(timer); // the headers are in; the caller bounds the body
-        if (res.ok || res.status === 304) return await read(res);
-        const text = await res.text().catch(() => '');
-        failure = httpFailure(method, path, res.status, text);
-        retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+        const res = await this.exchange(method, path, o, signal);
+        if ((res.status >= 200 && res.status < 300) || res.status === 304) return res;
+        failure = httpFailure(method, path, res.status, res.text);
+        retryAfterMs = parseRetryAfter(res.retryAfter);
         if (!(res.status === 429 || res.status >= 500)) throw failure;
       } catch (e) {
         if (e instanceof CliError && (e.kind !== 'network' || !retry)) throw e;
@@ -126,6 +145,42 @@ export class Api {
       await sleep(retryAfterMs ?? backoffDelay(this.backoffMs, attempt));
     }
   }
+
+  /** One request and its whole answer: multipart forms through fetch() (it encodes them), the rest over node:http. */
+  private async exchange(method: string, path: string, o: RequestOptions, signal: AbortSignal): Promise<Answer> {
+    const url = `${this.server}${path}`;
+    if (o.form) {
+      const res = await fetch(url, { method, signal, headers: this.headers(o.headers, false), body: o.form });
+      const text = res.ok || res.status === 304 ? await res.text() : await res.text().catch(() => '');
+      return { status: res.status, text, retryAfter: res.headers.get('retry-after') };
+    }
+    try {
+      const body = o.body === undefined ? undefined : JSON.stringify(o.body);
+      const res = await httpRequest(new URL(url), { method, headers: this.headers(o.headers, body !== undefined), body }, signal);
+      const status = res.statusCode ?? 0;
+      const text = (status >= 200 && status < 300) || status === 304 ? await readText(res) : await readText(res).catch(() => '');
+      return { status, text, retryAfter: header(res, 'retry-after') };
+    } catch (e) {
+      throw e instanceof CliError ? e : asFetchError(e);
+    }
+  }
+}
+
+/** A whole answer of a JSON call. */
+interface Answer {
+  status: number;
+  text: string;
+  retryAfter: string | null;
+}
+
+/** A node:http failure shaped like fetch()'s, whose `cause` holds the system error (ECONNREFUSED, ERR_SSL_…) networkFailure reads. */
+function asFetchError(e: unknown): Error {
+  const err = e as Error & { code?: string };
+  // node:https reports a failed handshake as EPROTO with OpenSSL's reason in the message, where
+  // fetch() said ERR_SSL_WRONG_VERSION_NUMBER and the like: named the same way here.
+  const ssl = err.code === 'EPROTO' ? /SSL routines:[^:]*:([a-z0-9 ]+)/i.exec(err.message) : null;
+  const cause = ssl ? { code: `ERR_SSL_${ssl[1].trim().toUpperCase().replace(/ /g, '_')}`, message: err.message } : e;
+  return Object.assign(new Error(err.message), { cause });
 }
 
 function httpFailure(method: string, path: string, status: number, text: string): CliError {

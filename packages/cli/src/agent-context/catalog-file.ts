@@ -37,15 +37,26 @@ function emptyCatalog(): SavedCatalog {
   return { version: 1, tables: Object.create(null) as SavedCatalog['tables'] };
 }
 
+/** The catalog's answer, asked for early by `da sync` (while it fetches the manifest) and read here. */
+export function fetchCatalog(api: Api): Promise<unknown> {
+  return api.json<unknown>('/api/catalog/tables');
+}
+
 /**
- * Fetches the catalog and saves the entries of the manifest's tables (written only when they
- * changed). When the catalog cannot be fetched, the saved copy stays and the failure is returned.
+ * Fetches the catalog (or takes `fetched`, fetchCatalog's answer) and saves the entries of the
+ * manifest's tables (written only when they changed). When the catalog cannot be fetched, the
+ * saved copy stays and the failure is returned.
  */
-export async function refreshSavedCatalog(api: Api, ws: Workspace, manifest: Manifest): Promise<{ catalog: SavedCatalog; error?: string }> {
+export async function refreshSavedCatalog(
+  api: Api,
+  ws: Workspace,
+  manifest: Manifest,
+  fetched?: Promise<unknown>,
+): Promise<{ catalog: SavedCatalog; error?: string }> {
   const saved = await readSavedCatalog(ws);
   let answer: z.infer<typeof catalogAnswer>;
   try {
-    answer = catalogAnswer.parse(await api.json<unknown>('/api/catalog/tables'));
+    answer = catalogAnswer.parse(await (fetched ?? fetchCatalog(api)));
   } catch (e) {
     return { catalog: saved, error: (e as Error).message };
   }

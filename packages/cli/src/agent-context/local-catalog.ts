@@ -5,60 +5,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { describeColumn, profileSummary, tableProfileSchema, type McpTableDescription, type McpTableSummary, type TableProfileFacts } from '@aida/core';
-import { loadState } from '../sync/state.js';
+import { describeColumn, profileSummary, tableProfileSchema, type McpTableDescription, type TableProfileFacts } from '@aida/core';
 import { isSafeTableId } from '../sync/manifest.js';
 import type { Workspace } from '../workspace.js';
-import { readSavedCatalog } from './catalog-file.js';
+import { summary, type LocalCatalog, type LocalTable } from './local-tables.js';
 
-export interface LocalTable extends McpTableSummary {
-  source_type: string | null;
-  /** When the saved profile was computed (undefined: none saved). */
-  profiled_at?: string;
-  /** The manifest hash of the synced data: what a listing's cursor is tied to. */
-  hash: string;
-}
-
-export interface LocalCatalog {
-  /** The server the workspace was synced from (null: never synced). */
-  server: string | null;
-  synced_at: string | null;
-  /** Sorted by id. */
-  tables: LocalTable[];
-}
-
-export async function loadLocalCatalog(ws: Workspace): Promise<LocalCatalog> {
-  const state = await loadState(ws.statePath);
-  if (!state) return { server: null, synced_at: null, tables: [] };
-  const saved = await readSavedCatalog(ws);
-  const tables = Object.entries(state.tables)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([id, t]): LocalTable => {
-      const c = saved.tables[id];
-      return {
-        id,
-        description: c?.description ?? null,
-        source: c?.source ?? null,
-        source_type: c?.source_type ?? null,
-        bucket: c?.bucket ?? null,
-        rows: t.rows,
-        updated: t.updated ?? null,
-        hash: t.hash,
-        ...(t.profiled_at ? { profiled_at: t.profiled_at } : {}),
-      };
-    });
-  return { server: state.server, synced_at: state.synced_at || null, tables };
-}
-
-/** A listing's version: changes whenever a sync changes what the listing shows. */
-export function catalogVersion(c: LocalCatalog): string {
-  return JSON.stringify(c.tables.map((t) => [t.id, t.hash, t.description, t.bucket]));
-}
-
-/** The summary list_tables shows (without the laptop's bookkeeping). */
-export function summary(t: LocalTable): McpTableSummary {
-  return { id: t.id, description: t.description, source: t.source, bucket: t.bucket, rows: t.rows, updated: t.updated };
-}
+export { catalogVersion, loadLocalCatalog, summary, type LocalCatalog, type LocalTable } from './local-tables.js';
 
 /** The profile `da sync` saved for a table; undefined when there is none or it is not a profile. */
 export async function readSavedProfile(ws: Workspace, id: string): Promise<TableProfileFacts | undefined> {

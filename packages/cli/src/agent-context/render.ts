@@ -7,9 +7,6 @@ import { columnNotes, MCP_TOOLS, type TableProfileFacts } from '@aida/core';
 import { flatten } from '../sync/rules.js';
 import type { ColumnsByTable, LocalCatalog, LocalTable } from './local-catalog.js';
 
-/** Default size limit of the file (Claude Code loads every rules file into each session's context). */
-export const CONTEXT_BUDGET_BYTES = 60_000;
-
 export type ContextDetail = 'full' | 'compact' | 'brief' | 'names' | 'some_names';
 
 export interface ContextInputs {

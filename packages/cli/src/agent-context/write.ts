@@ -14,10 +14,13 @@ import type { Manifest } from '../sync/manifest.js';
 import { flatten, RULES_DIR } from '../sync/rules.js';
 import type { Workspace } from '../workspace.js';
 import { refreshSavedCatalog } from './catalog-file.js';
-import { loadLocalCatalog, localColumns, readSavedProfile, type ColumnsByTable, type LocalCatalog } from './local-catalog.js';
-import { CONTEXT_BUDGET_BYTES, renderContext, type ContextDetail } from './render.js';
+import type { ColumnsByTable } from './local-catalog.js';
+import { loadLocalCatalog, type LocalCatalog } from './local-tables.js';
+import type { ContextDetail } from './render.js';
 
 export const CONTEXT_FILE = join(RULES_DIR, 'aida_data.md');
+/** Default size limit of the file (Claude Code loads every rules file into each session's context). */
+export const CONTEXT_BUDGET_BYTES = 60_000;
 /** Bumped when the text's layout changes, so every workspace gets the new layout on its next sync. */
 const FORMAT = 1;
 const MARK = '<!-- AIDA data context written by da sync';
@@ -45,7 +48,7 @@ export async function refreshAgentContext(
   o: ContextOptions = {},
 ): Promise<ContextReport | { path: string; error: string }> {
   try {
-    const { error } = await refreshSavedCatalog(api, ws, manifest);
+    const { error } = await refreshSavedCatalog(api, ws, manifest, o.catalog);
     if (error) warn(`table descriptions not refreshed (the saved ones are used): ${error}`);
     const report = await writeAgentContext(ws, o);
     if (report.status === 'kept_yours') warn(`${CONTEXT_FILE} was not written by da sync; it is left as it is (rename it to get AIDA's table list there)`);
@@ -63,6 +66,8 @@ export interface ContextOptions {
   now?: Date;
   /** The local DuckDB when the caller has it open (`da sync`, right after making the views): not opened a second time. */
   db?: LocalDb;
+  /** The catalog's answer when the caller asked for it already (catalog-file.ts's fetchCatalog). */
+  catalog?: Promise<unknown>;
 }
 
 export async function writeAgentContext(ws: Workspace, o: ContextOptions = {}): Promise<ContextReport> {
@@ -77,13 +82,16 @@ export async function writeAgentContext(ws: Workspace, o: ContextOptions = {}): 
   // Nothing synced and no file yet: an empty list would only take room in the agent's context.
   if (!before && !catalog.tables.length) return { ...base, status: 'unchanged', bytes: 0, detail: null };
 
+  // Only now the modules that need @aida/core (and its DuckDB): a sync that changed nothing
+  // here stops above without loading them.
+  const [{ localColumns, readSavedProfile }, { renderContext }] = await Promise.all([import('./local-catalog.js'), import('./render.js')]);
   const profiles = new Map<string, TableProfileFacts>();
   for (const t of catalog.tables) {
     if (!t.profiled_at) continue;
     const p = await readSavedProfile(ws, t.id);
     if (p) profiles.set(t.id, p);
   }
-  const columns = await columnsOfViews(ws, catalog, o.db);
+  const columns = await columnsOfViews(ws, catalog, localColumns, o.db);
   const from = flatten(catalog.server ?? 'no server', 300).replaceAll('>', '%3E');
   const day = (o.now ?? new Date()).toISOString().slice(0, 10);
   const header = (detail: ContextDetail) =>
@@ -95,7 +103,12 @@ export async function writeAgentContext(ws: Workspace, o: ContextOptions = {}): 
 }
 
 /** Columns of every table's view; none when there is no database yet. */
-async function columnsOfViews(ws: Workspace, catalog: LocalCatalog, open?: LocalDb): Promise<ColumnsByTable> {
+async function columnsOfViews(
+  ws: Workspace,
+  catalog: LocalCatalog,
+  localColumns: (conn: LocalDb['conn']) => Promise<ColumnsByTable>,
+  open?: LocalDb,
+): Promise<ColumnsByTable> {
   if (!catalog.tables.length) return new Map();
   if (open) return localColumns(open.conn);
   const exists = await lstat(ws.duckdbPath).then(

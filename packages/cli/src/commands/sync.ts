@@ -1,7 +1,7 @@
 // da sync: fetch the manifest, diff it with the workspace, download what is missing, changed
 // or corrupt (in parallel, resumable, verified), remove what the manifest no longer lists,
 // refresh the profiles of what changed and bring the local DuckDB's views up to date.
-import { access, mkdir, rm, writeFile } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { action } from '../command.js';
@@ -11,11 +11,13 @@ import { openLocalDb, rebuildViews, ViewBatch, type LocalDb, type ViewResult } f
 import { downloadFile, installFiles, partPath, removeStaleParts, type Downloaded } from '../sync/download.js';
 import { fetchManifest } from '../sync/manifest.js';
 import { planSync, type FileJob, type Removal, type RemovalReason, type TablePlan } from '../sync/plan.js';
+import { ProfileRefresh } from '../sync/profiles.js';
 import { syncProgress } from '../sync/progress.js';
 import { withSyncLock } from '../sync/lock.js';
 import { pendingUploads, runUploads, type UploadReport } from '../sync/uploads.js';
 import { emptyState, loadState, saveState, type SyncState } from '../sync/state.js';
-import { RULES_DIR, syncRules, type RulesResult } from '../sync/rules.js';
+import { fetchBundle, RULES_DIR, syncRules, type RulesResult } from '../sync/rules.js';
+import { fetchCatalog } from '../agent-context/catalog-file.js';
 import { tableFile } from '../workspace.js';
 import type { Api } from '../api.js';
 import { formatBytes, mapLimit } from '@aida/core/light';
@@ -58,6 +60,12 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   const uploadsWanted = o.upload !== false && !o.table?.length;
   // Rules too: they belong to the workspace, not to a table.
   const rulesWanted = o.rules !== false && !o.table?.length;
+  // The rules bundle and the catalog are asked for with the manifest, not one after another at
+  // the end: a sync with nothing to do waited for the three in turn. Failures are read (and
+  // reported as before) where the answers are used.
+  const early = o.dryRun ? undefined : { bundle: rulesWanted ? fetchBundle(api) : undefined, catalog: fetchCatalog(api) };
+  early?.bundle?.catch(() => undefined);
+  early?.catalog.catch(() => undefined);
   const manifest = await fetchManifest(api);
   const previous = await loadState(ws.statePath);
   const state: SyncState = previous?.server === api.server ? previous : emptyState(api.server);
@@ -100,11 +108,17 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   // Downloads. Verified parts stay `.part` files until every file of their table is in: a
   // table is replaced whole or not at all (the next sync reuses verified parts, no transfer).
   const resumable = await removeStaleParts(ws, jobs);
+  // The heavy modules (DuckDB's, @aida/core's) load once the first download has its answer:
+  // started before, their main-thread CPU delayed the first request by as much (`--cpu-prof` of
+  // a one-table sync); while bytes arrive the main thread has time to spare.
+  let firstAnswer = () => {};
+  const answered = new Promise<void>((resolve) => (firstAnswer = resolve));
+  if (!jobs.length) firstAnswer();
   // With files to fetch, the local DuckDB opens while they download, and each table's view is
   // made as soon as the table is in place (one transaction, committed after the last one).
-  const views = jobs.length ? openViews(ctx) : undefined;
+  const views = jobs.length ? openViews(ctx, answered) : undefined;
   // Loaded while the files download: it needs @aida/core, which `da sync` no longer loads at start.
-  const agentContextModule = import('../agent-context/write.js');
+  const agentContextModule = answered.then(() => import('../agent-context/write.js'));
   agentContextModule.catch(() => undefined);
   const progress = await syncProgress(ctx.out.interactive, ctx.out.errStream, totalBytes, jobs.length);
   const failures: { job: FileJob; error: Error }[] = [];
@@ -113,6 +127,9 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   const changed = new Set<string>();
   const pending = new Map(plan.tables.map((t) => [t.id, t.fetch.length]));
   const settling: Promise<void>[] = [];
+  // Profiles come over the network while files download and DuckDB (on its own threads) builds the views.
+  const profileAssets = manifest.assets?.profiles ?? {};
+  const profileRefresh = new ProfileRefresh(api, ws, state);
   // The new state: complete tables take their manifest entry; a table with a failed file
   // keeps its old entry (its old files are still there, its view still reads them).
   const settle = async (t: TablePlan) => {
@@ -126,6 +143,7 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
       (before?.files ?? []).map((f) => f.path).filter((p) => !files.some((f) => f.path === p)),
     );
     state.tables[t.id] = { hash: t.entry.hash, rows: t.entry.rows, updated: t.entry.updated ?? null, files, profiled_at: before?.profiled_at };
+    if (Object.hasOwn(profileAssets, t.id) && profileAssets[t.id].profiled_at !== before?.profiled_at) profileRefresh.add(t.id);
     if (changed.has(t.id))
       (await views?.batch.catch(() => undefined))?.table(
         t.id,
@@ -154,6 +172,7 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
         const bar = progress.file(job.part ? `${job.table} [${job.part}]` : job.table, job.size);
         try {
           const got = await downloadFile(api, ws, job, {
+            onAnswer: firstAnswer,
             onBytes: (n) => bar.update(n),
             onRetry: (why) => progress.log(`warning: ${why}`),
             noPart: !resumable.has(partPath(ws, job)),
@@ -163,6 +182,7 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
           failures.push({ job, error: e as Error });
           failedTables.add(job.table);
         } finally {
+          firstAnswer(); // a failed first download must not hold the views back
           bar.stop();
         }
         finished(job);
@@ -183,24 +203,19 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
     if (previous?.uploads) state.uploads ??= previous.uploads;
     uploads = uploadsWanted ? await uploadWorkspace(ctx, api, state) : undefined;
 
-    // Profiles come over the network while DuckDB (on its own threads) builds the views.
-    const profileAssets = manifest.assets?.profiles ?? {};
-    const staleProfiles = plan.tables
-      .filter((t) => !failedTables.has(t.id) && profileAssets[t.id] && profileAssets[t.id].profiled_at !== state.tables[t.id]?.profiled_at)
-      .map((t) => t.id);
     const viewChanges = o.rebuildViews ? new Set(Object.keys(state.tables)) : changed;
     [viewResult, profiles] = await Promise.all([
       views ? commitViews(views, state, viewChanges, removed) : refreshViews(ctx, state, viewChanges, removed),
-      refreshProfiles(ctx, api, staleProfiles, state),
+      profileRefresh.finish((m) => ctx.out.warn(m)),
     ]);
 
     state.synced_at = new Date().toISOString();
     await saveState(ws.statePath, state);
-    rules = rulesWanted ? await syncRules(api, ws.root) : null;
+    rules = rulesWanted ? await syncRules(api, ws.root, {}, early?.bundle) : null;
     if (rules && 'skipped' in rules) for (const s of rules.skipped) ctx.out.warn(`rule note '${s.id}' not written: ${s.reason}`);
     // The database the views were just made in lists their columns for the context file.
     const db = views ? await views.db : undefined;
-    agentContext = await (await agentContextModule).refreshAgentContext(api, ws, manifest, (m) => ctx.out.warn(m), { db });
+    agentContext = await (await agentContextModule).refreshAgentContext(api, ws, manifest, (m) => ctx.out.warn(m), { db, catalog: early?.catalog });
   } finally {
     await views?.close();
   }
@@ -342,8 +357,8 @@ interface OpenViews {
   close(): Promise<void>;
 }
 
-function openViews(ctx: Context): OpenViews {
-  const db: Promise<LocalDb> = openLocalDb(ctx.ws);
+function openViews(ctx: Context, after: Promise<void>): OpenViews {
+  const db: Promise<LocalDb> = after.then(() => openLocalDb(ctx.ws));
   const batch = db.then((d) => ViewBatch.begin(d));
   batch.catch(() => undefined);
   db.catch(() => undefined);
@@ -388,27 +403,4 @@ async function refreshViews(ctx: Context, state: SyncState, changed: Set<string>
   } finally {
     db.close();
   }
-}
-
-/**
- * Saves the profiles the manifest lists as newer than the copies here, for `da explore`
- * offline. Never asks the server to compute one; a profile that vanished meanwhile is skipped.
- */
-async function refreshProfiles(ctx: Context, api: Api, tables: string[], state: SyncState): Promise<{ saved: number; missing: number }> {
-  let saved = 0;
-  let missing = 0;
-  if (!tables.length) return { saved, missing };
-  await mkdir(ctx.ws.profilesDir, { recursive: true });
-  await mapLimit(tables, 4, async (id) => {
-    try {
-      const profile = await api.json<{ profiled_at?: string }>(`/api/catalog/profile/${encodeURIComponent(id)}?compute=false`);
-      await writeFile(join(ctx.ws.profilesDir, `${id}.json`), JSON.stringify(profile));
-      if (state.tables[id] && profile.profiled_at) state.tables[id].profiled_at = profile.profiled_at;
-      saved++;
-    } catch (e) {
-      if (e instanceof CliError && e.details.status === 404) missing++;
-      else ctx.out.warn(`profile of '${id}' not refreshed: ${(e as Error).message}`);
-    }
-  });
-  return { saved, missing };
 }

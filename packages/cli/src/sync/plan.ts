@@ -1,7 +1,7 @@
 // The diff between the server's manifest and the workspace: which files are missing, changed
 // or corrupt and must be fetched, which tables are gone from the manifest (no longer
 // readable, deleted, unsubscribed) and must leave the laptop, and which are current.
-import { stat } from 'node:fs/promises';
+import { statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { usageError } from '../errors.js';
 import { tableFile, type Workspace } from '../workspace.js';
@@ -87,7 +87,10 @@ async function planTable(ws: Workspace, id: string, entry: ManifestTable, state:
   for (const f of manifestFiles(id, entry)) {
     const path = tableFile(id, f.part);
     const abs = join(ws.root, path);
-    const st = await stat(abs).catch(() => undefined);
+    // A synchronous stat: ~1,000 of them were ~150 ms as promises (a thread hand-off each, an
+    // Error built for each missing file) and ~10 ms like this (`--cpu-prof` of a second sync);
+    // nothing else has to run meanwhile.
+    const st = statOrNothing(abs);
     const was = known.get(path);
     const job = (reason: FetchReason) => plan.fetch.push({ table: id, part: f.part, path, hash: f.hash, size: f.size, reason });
     if (!st) {
@@ -106,4 +109,13 @@ async function planTable(ws: Workspace, id: string, entry: ManifestTable, state:
     job(was?.hash === f.hash ? 'corrupt' : 'changed');
   }
   return plan;
+}
+
+/** The file's stat, or undefined when it is not there or cannot be read (it is fetched again). */
+function statOrNothing(abs: string): Stats | undefined {
+  try {
+    return statSync(abs, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
 }

@@ -68,10 +68,13 @@ export async function fetchBundle(api: Api): Promise<MemoryBundle | undefined> {
   return parsed.data;
 }
 
-/** Fetches the bundle and writes it; a failure is reported in the result, never thrown. */
-export async function syncRules(api: Api, workspaceRoot: string, o: WriteRulesOptions = {}): Promise<RulesResult> {
+/**
+ * Fetches the bundle (or takes `fetched`, the caller's fetchBundle started earlier) and writes
+ * it; a failure is reported in the result, never thrown.
+ */
+export async function syncRules(api: Api, workspaceRoot: string, o: WriteRulesOptions = {}, fetched?: Promise<MemoryBundle | undefined>): Promise<RulesResult> {
   try {
-    const bundle = await fetchBundle(api);
+    const bundle = await (fetched ?? fetchBundle(api));
     if (!bundle) return { available: false };
     return { available: true, dir: RULES_DIR, ...(await writeRules(workspaceRoot, bundle, { server: api.server, ...o })) };
   } catch (e) {
