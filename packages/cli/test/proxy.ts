@@ -1,5 +1,6 @@
 // A loopback HTTP proxy in front of the host that records each request's headers and can
-// slow response bodies down, so a test can kill `da` in the middle of a download.
+// slow response bodies down, so a test can kill `da` in the middle of a download, or play an
+// older host that lacks a route.
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Transform } from 'node:stream';
@@ -13,15 +14,22 @@ export interface Proxy {
   fail503: number;
   /** Cut the connection of the next download after this many body bytes (0 = off). */
   cutAfter: number;
+  /** Paths answered 404, as by a host that has no such route. */
+  missingRoutes: string[];
   close(): Promise<void>;
 }
 
 export async function startProxy(target: string): Promise<Proxy> {
   const t = new URL(target);
-  const proxy: Proxy = { url: '', requests: [], throttle: 0, fail503: 0, cutAfter: 0, close: async () => undefined };
+  const proxy: Proxy = { url: '', requests: [], throttle: 0, fail503: 0, cutAfter: 0, missingRoutes: [], close: async () => undefined };
   const server: Server = createServer((req, res) => {
     const rec: Proxy['requests'][number] = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers };
     proxy.requests.push(rec);
+    if (proxy.missingRoutes.includes((req.url ?? '').split('?')[0]!)) {
+      rec.status = 404;
+      res.writeHead(404, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ code: 'AIDA_NOT_FOUND', message: 'no such route' }));
+    }
     const download = (req.url ?? '').includes('/download');
     if (download && proxy.fail503 > 0) {
       proxy.fail503--;

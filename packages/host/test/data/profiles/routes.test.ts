@@ -155,6 +155,34 @@ describe('GET /api/catalog/profile/:name', () => {
   });
 });
 
+describe('POST /api/catalog/profiles (stored profiles in bulk)', () => {
+  const bulk = (tables: unknown, token: string) => call(t, 'POST', '/api/catalog/profiles', { token, body: { tables } });
+
+  it('answers the stored profiles the GET serves; unknown, unreadable and never profiled tables are missing alike', async () => {
+    const orders = (await profileOf('orders', analyst.token)).json;
+    const r = await bulk(['orders', 'nope', 'weird'], analyst.token);
+    expect(r.status).toBe(200);
+    expect(r.json.profiles.orders).toEqual(orders);
+    expect(Object.keys(r.json.profiles).sort()).toEqual(['orders', 'weird']);
+    expect(r.json.missing).toEqual(['nope']);
+    expect((await call(t, 'PUT', '/api/admin/registry/weird', { token: admin, body: { is_public: false } })).status).toBe(200);
+    try {
+      // The analyst has no grant on the private table: it is missing, like a table that does not exist.
+      const hidden = await bulk(['weird', 'orders'], analyst.token);
+      expect(Object.keys(hidden.json.profiles)).toEqual(['orders']);
+      expect(hidden.json.missing).toEqual(['weird']);
+    } finally {
+      await call(t, 'PUT', '/api/admin/registry/weird', { token: admin, body: { is_public: true } });
+    }
+  });
+
+  it('refuses an empty or oversized list, and callers without a session', async () => {
+    expect((await bulk([], analyst.token)).status).toBe(400);
+    expect((await bulk(Array.from({ length: 1001 }, (_, i) => `t${i}`), analyst.token)).status).toBe(400);
+    expect((await call(t, 'POST', '/api/catalog/profiles', { body: { tables: ['orders'] } })).status).toBe(401);
+  });
+});
+
 describe('POST /api/catalog/profile/:name/refresh', () => {
   it('needs the analyst role', async () => {
     expect((await call(t, 'POST', '/api/catalog/profile/orders/refresh', { token: viewer.token })).status).toBe(403);
