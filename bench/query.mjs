@@ -6,10 +6,12 @@
 //      to a file (<= 1.5x), with throughput, time to first byte and the process's peak RSS
 //      growth (< 200 MB);
 //   3. a 100,000-row JSON result vs fetching the same rows in-process as JS values (<= 2x).
-// The host runs in this process (as in data-api.mjs), so RSS is the server's plus a client
-// that only counts bytes.
+// The host runs in this process (as in data-api.mjs); the export client, which only counts
+// bytes, runs in a process of its own, so RSS is the server's.
+import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ExtractWriter } from '@aida/core';
 import { median, report, time, withTempDir, startBenchHost } from './lib.mjs';
@@ -30,6 +32,9 @@ const AGGREGATES = [
   "SELECT country, count(DISTINCT customer_id) AS customers, max(created_at) AS last FROM events WHERE day >= DATE '2022-01-01' GROUP BY ALL ORDER BY customers DESC LIMIT 20",
   'SELECT customer_id, sum(amount) AS total FROM events GROUP BY 1 ORDER BY 2 DESC LIMIT 100',
 ];
+/** argv[2] of the export client's process (see readExport). */
+const CLIENT_FLAG = '--export-client';
+
 const ROWS_100K = 'SELECT * FROM events WHERE id < 100000 ORDER BY id';
 
 async function json(url, headers, body) {
@@ -46,9 +51,35 @@ const EXPORTS = [
 ];
 
 /**
- * POST /api/query for every row in `format`, read to the end by a client that only counts
- * bytes (and lines, or the row-count header for Parquet); with the peak RSS growth of this
- * process (server and client) while it ran, sampled every 50 ms and at every chunk.
+ * The export client: POST /api/query for every row in `format`, read to the end counting
+ * bytes (and lines, or the row-count header for Parquet). It runs in a process of its own
+ * (see exportAll), as autocannon does in lib.mjs, so that its reading does not share the
+ * server's event loop: in one process every byte was written and read by the same thread.
+ */
+async function readExport(url, auth, format) {
+  const t0 = performance.now();
+  const res = await fetch(`${url}/api/query`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ sql: 'SELECT * FROM events', format }),
+  });
+  if (res.status !== 200) throw new Error(`${format} export failed: ${res.status} ${await res.text()}`);
+  let lines = 0;
+  let bytes = 0;
+  let firstByteMs = 0;
+  for await (const chunk of res.body) {
+    if (!bytes) firstByteMs = performance.now() - t0;
+    bytes += chunk.length;
+    if (format !== 'parquet') for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+  }
+  const ms = performance.now() - t0;
+  const rows = format === 'parquet' ? Number(res.headers.get('x-row-count')) : format === 'csv' ? lines - 1 : lines;
+  return { ms, bytes, firstByteMs, rows };
+}
+
+/**
+ * One export read by a client process (readExport), with the peak RSS growth of this process
+ * — the server's — while it ran, sampled every 50 ms.
  */
 async function exportAll(url, auth, format, rows) {
   global.gc?.();
@@ -56,26 +87,16 @@ async function exportAll(url, auth, format, rows) {
   let peak = base;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   try {
-    const t0 = performance.now();
-    const res = await fetch(`${url}/api/query`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ sql: 'SELECT * FROM events', format }),
+    const client = spawn(process.execPath, [fileURLToPath(import.meta.url), CLIENT_FLAG, JSON.stringify({ url, auth, format })], {
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
-    if (res.status !== 200) throw new Error(`${format} export failed: ${res.status} ${await res.text()}`);
-    let lines = 0;
-    let bytes = 0;
-    let firstByteMs = 0;
-    for await (const chunk of res.body) {
-      if (!bytes) firstByteMs = performance.now() - t0;
-      bytes += chunk.length;
-      if (format !== 'parquet') for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }
-    const ms = performance.now() - t0;
-    const got = format === 'parquet' ? Number(res.headers.get('x-row-count')) : format === 'csv' ? lines - 1 : lines;
-    if (got !== rows) throw new Error(`${format} export had ${got} rows, expected ${rows}`);
-    return { ms, bytes, firstByteMs, baseMb: base / 1024 / 1024, growthMb: (peak - base) / 1024 / 1024 };
+    let out = '';
+    client.stdout.on('data', (d) => (out += d));
+    const code = await new Promise((resolve, reject) => client.once('error', reject).once('exit', resolve));
+    if (code !== 0) throw new Error(`the ${format} export client exited ${code}`);
+    const got = JSON.parse(out);
+    if (got.rows !== rows) throw new Error(`${format} export had ${got.rows} rows, expected ${rows}`);
+    return { ...got, baseMb: base / 1024 / 1024, growthMb: (peak - base) / 1024 / 1024 };
   } finally {
     clearInterval(sampler);
   }
@@ -131,15 +152,19 @@ export async function benchQuery({ rows = 10_000_000, runs = 7 } = {}) {
 
       // 2. Every row exported as NDJSON, CSV and Parquet, each against DuckDB's own COPY of the
       // same query to a file (an unrestricted instance; the host's may not write), measured
-      // one after the other in the same run; and the peak RSS growth of this process.
+      // in the same run; and the peak RSS growth of this process.
       const free = await DuckDBInstance.create(host.analytics.path, { access_mode: 'READ_ONLY' });
       const freeConn = await free.connect();
       try {
-        for (const e of EXPORTS) {
+        // Every export before any COPY: a COPY's memory stays in this process's RSS once freed
+        // (1 GB at two threads for JSON), which would hide the exports' own growth.
+        const outs = [];
+        for (const e of EXPORTS) outs.push(await exportAll(url, auth, e.format, rows));
+        for (const [i, e] of EXPORTS.entries()) {
+          const out = outs[i];
           const target = join(dataDir, `copy.${e.format}`);
           const copy = await time(() => freeConn.run(`COPY (SELECT * FROM events) TO '${target}' (${e.copy})`));
           await rm(target, { force: true });
-          const out = await exportAll(url, auth, e.format, rows);
           const mb = out.bytes / 1024 / 1024;
           const ratio = out.ms / copy.ms;
           report(
@@ -188,7 +213,10 @@ export async function benchQuery({ rows = 10_000_000, runs = 7 } = {}) {
   });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === CLIENT_FLAG) {
+  const { url, auth, format } = JSON.parse(process.argv[3]);
+  process.stdout.write(JSON.stringify(await readExport(url, auth, format)));
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   const { printSummary } = await import('./lib.mjs');
   await benchQuery({ rows: Number(process.env.BENCH_QUERY_ROWS ?? 10_000_000) });
   printSummary();

@@ -24,18 +24,29 @@ type Ref = string;
 interface CellSql {
   pre?: (x: Ref) => string;
   cell: (x: Ref, p: Ref) => string;
+  /**
+   * The cell is a JSON string of `cell`'s text, which has nothing to escape (dates,
+   * timestamps): the quotes are separate arguments of the line's concat(), so the text is not
+   * copied once more to put them around it.
+   */
+  quoted?: boolean;
 }
 const plain = (cell: (x: Ref) => string): CellSql => ({ cell });
 
 /**
- * JavaScript's `String(number)` for a DOUBLE, as a SQL expression. DuckDB's own text has the
- * same shortest round-trip digits but another layout (`12.0`, `1e-05`, `1e+16`): integers
- * below 2^53 are written as integers, fractions in DuckDB's fixed-notation range
- * (1e-4 ≤ |x| < 1e16) are the same text, and the rest is laid out again by `_aida_js_number`.
+ * JavaScript's `String(number)` for a DOUBLE `d`, as a SQL expression, with `nan`, `inf` and
+ * `ninf` the texts of the special values. DuckDB's own text has the same shortest round-trip
+ * digits but another layout (`12.0`, `1e-05`, `1e+16`): fractions in DuckDB's fixed-notation
+ * range (1e-4 ≤ |x| < 1e16) are the same text, integers below 2^53 are written as integers,
+ * and the rest is laid out again by `_aida_js_number`. The common case is tested first: each
+ * WHEN only sees the rows the ones before it left (NaN compares above every number in DuckDB,
+ * so it falls through the first two, as ±Infinity does).
  */
-function jsNumber(x: string): string {
-  return `CASE WHEN ${x} = trunc(${x}) AND abs(${x}) < 9007199254740992 THEN ${x}::BIGINT::VARCHAR
-    WHEN ${x} <> trunc(${x}) AND abs(${x}) >= 0.0001 AND abs(${x}) < 1e16 THEN ${x}::VARCHAR ELSE _aida_js_number(${x}) END`;
+function jsNumber(d: string, nan: string, inf: string, ninf: string): string {
+  return `CASE WHEN abs(${d}) >= 0.0001 AND abs(${d}) < 1e16 AND ${d} <> trunc(${d}) THEN ${d}::VARCHAR
+    WHEN ${d} = trunc(${d}) AND abs(${d}) < 9007199254740992 THEN ${d}::BIGINT::VARCHAR
+    WHEN isnan(${d}) THEN ${nan} WHEN isinf(${d}) THEN CASE WHEN ${d} > 0 THEN ${inf} ELSE ${ninf} END
+    ELSE _aida_js_number(${d}) END`;
 }
 
 /**
@@ -70,8 +81,8 @@ const SAFE = '9007199254740991';
 /** COPY options that write each line as it is: one column, no quoting, no header, `\n` after each. */
 export const RAW_LINES = "(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', USE_TMP_FILE false)";
 
-/** The characters JavaScript's `String.prototype.trim` removes (csvText quotes a field that has them at an end). */
-const JS_SPACE = '\\x{09}-\\x{0D}\\x{20}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}';
+/** The code points JavaScript's `String.prototype.trim` removes (csvText quotes a field that has them at an end). */
+const JS_SPACE = [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff].join(', ');
 
 /**
  * JSON.stringify of a string, from `j`, its to_json. DuckDB's to_json escapes the same
@@ -88,9 +99,14 @@ function jsonString(j: string): string {
   return `CASE WHEN contains(${j}, '\\u00') THEN ${fixed} ELSE ${j} END`;
 }
 
-/** csvText: quoted (quotes doubled) when empty, holding `",\r\n`, or with white space at an end. */
+/**
+ * csvText: quoted (quotes doubled) when empty, holding `",\r\n`, or with white space at an end
+ * (the code point of its first and of its last character). Plain tests rather than one regular
+ * expression: a third of the cost on short strings.
+ */
 function csvString(x: string): string {
-  return `CASE WHEN ${x} = '' OR regexp_matches(${x}, '[",\\r\\n]|^[${JS_SPACE}]|[${JS_SPACE}]$') THEN '"' || replace(${x}, '"', '""') || '"' ELSE ${x} END`;
+  const needs = [`${x} = ''`, ...["'\"'", "','", 'chr(10)', 'chr(13)'].map((c) => `contains(${x}, ${c})`), `ascii(${x}) IN (${JS_SPACE})`, `ascii(right(${x}, 1)) IN (${JS_SPACE})`];
+  return `CASE WHEN ${needs.join(' OR ')} THEN '"' || replace(${x}, '"', '""') || '"' ELSE ${x} END`;
 }
 
 /**
@@ -134,7 +150,7 @@ const JSON_SQL: Record<Kind, CellSql> = {
   boolean: plain((x) => `CASE WHEN ${x} THEN 'true' ELSE 'false' END`),
   integer: plain((x) => `${x}::VARCHAR`),
   // NaN and ±Infinity as strings, as formats.ts writes them.
-  double: plain((x) => `CASE WHEN isnan(${x}) THEN '"NaN"' WHEN isinf(${x}) THEN CASE WHEN ${x} > 0 THEN '"Infinity"' ELSE '"-Infinity"' END ELSE ${jsNumber(`${x}::DOUBLE`)} END`),
+  double: plain((x) => jsNumber(`${x}::DOUBLE`, `'"NaN"'`, `'"Infinity"'`, `'"-Infinity"'`)),
   // Numbers while a JS number holds them exactly, decimal strings beyond.
   bigint: plain((x) => `CASE WHEN ${x} BETWEEN -${SAFE} AND ${SAFE} THEN ${x}::VARCHAR ELSE '"' || ${x}::VARCHAR || '"' END`),
   ubigint: plain((x) => `CASE WHEN ${x} <= ${SAFE} THEN ${x}::VARCHAR ELSE '"' || ${x}::VARCHAR || '"' END`),
@@ -142,15 +158,15 @@ const JSON_SQL: Record<Kind, CellSql> = {
   decimal: plain((x) => `${x}::VARCHAR`),
   string: { pre: (x) => `to_json(${x})`, cell: (_, p) => jsonString(p) },
   enum: { pre: (x) => `to_json(${x}::VARCHAR)`, cell: (_, p) => jsonString(p) },
-  date: plain((x) => `'"' || ${x}::VARCHAR || '"'`),
-  timestamp: plain((x) => `'"' || ${isoText(x)} || '"'`),
-  timestamptz: plain((x) => `'"' || ${isoTz(x)} || '"'`),
+  date: { cell: (x) => `${x}::VARCHAR`, quoted: true },
+  timestamp: { cell: isoText, quoted: true },
+  timestamptz: { cell: isoTz, quoted: true },
 };
 
 const CSV_SQL: Record<Kind, CellSql> = {
   boolean: JSON_SQL.boolean,
   integer: JSON_SQL.integer,
-  double: plain((x) => `CASE WHEN isnan(${x}) THEN 'NaN' WHEN isinf(${x}) THEN CASE WHEN ${x} > 0 THEN 'Infinity' ELSE '-Infinity' END ELSE ${jsNumber(`${x}::DOUBLE`)} END`),
+  double: plain((x) => jsNumber(`${x}::DOUBLE`, "'NaN'", "'Infinity'", "'-Infinity'")),
   bigint: plain((x) => `${x}::VARCHAR`),
   ubigint: plain((x) => `${x}::VARCHAR`),
   decimal: plain((x) => `${x}::VARCHAR`),
@@ -187,10 +203,12 @@ export function linePlan(format: Exclude<TextFormat, 'json'>, query: string, col
     const sql = cells[k!];
     const x = `_aida_rows.c${i}`;
     if (sql.pre) pre.push(`${sql.pre(x)} AS p${i}`);
-    const cell = `CASE WHEN c${i} IS NULL THEN ${nullText} ELSE ${sql.cell(`c${i}`, `p${i}`)} END`;
+    const text = sql.cell(`c${i}`, `p${i}`);
     if (format === 'ndjson') parts.push(sqlString(`${i ? ',' : '{'}${JSON.stringify(keys[i])}:`));
     else if (i) parts.push("','");
-    parts.push(cell);
+    // concat() skips NULL arguments: the closing quote is there only when the value is.
+    if (sql.quoted) parts.push(`CASE WHEN c${i} IS NULL THEN ${nullText} ELSE '"' END`, `CASE WHEN c${i} IS NOT NULL THEN ${text} END`, `CASE WHEN c${i} IS NOT NULL THEN '"' END`);
+    else parts.push(`CASE WHEN c${i} IS NULL THEN ${nullText} ELSE ${text} END`);
   });
   if (format === 'ndjson') parts.push("'}'");
   const aliases = columns.map((_, i) => `c${i}`).join(', ');
