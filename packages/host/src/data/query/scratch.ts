@@ -17,13 +17,14 @@ export async function withScratch<T>(
   clock: EngineClock,
   scratchDir: string,
   fn: (conn: DuckDBConnection) => Promise<T>,
-  options: { threads?: number } = {},
+  options: { threads?: number; memoryLimit?: string } = {},
 ): Promise<T> {
   const instance = await DuckDBInstance.create(':memory:', {
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
     temp_directory: join(scratchDir, 'spill'),
     ...(options.threads ? { threads: String(options.threads) } : {}),
+    ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
   });
   try {
     const conn = await instance.connect();
