@@ -1,5 +1,5 @@
 // Small helpers shared by the benchmarks: timing, medians, temp dirs, a results table.
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +47,23 @@ export function report(name, value, unit, { baseline, baselineName, target, pass
     `${name}: ${value.toFixed(1)} ${unit}${ratio ? `  | ${baselineName}: ${baseline.toFixed(1)} ${unit}  | ratio ${ratio.toFixed(2)}x` : ''}${target ? `  | target ${target}: ${pass ? 'met' : 'NOT met'}` : ''}`,
   );
 }
+
+/**
+ * Runs `name` exported by `module` (called with `{ report, ...options }`) in a node process of
+ * its own, its lines printed as they come and its rows added to this run's summary: for
+ * latency under steady load, which the heap and threads left by earlier benches in this
+ * process would skew (a Jira run after the 10M-row query bench was about a third slower).
+ */
+export function inOwnProcess(module, name, options = {}) {
+  const child = fork(fileURLToPath(new URL('./child.mjs', import.meta.url)), [module, name, JSON.stringify(options)], { execArgv: ['--expose-gc'] });
+  return new Promise((resolve, reject) => {
+    child.on('message', (m) => rows.push(...m.rows));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${name} (${module}) exited ${code}`))));
+  });
+}
+
+/** What this process reported, for a parent's summary (see inOwnProcess). */
+export const reportedRows = () => rows;
 
 export function printSummary() {
   console.log('\nsummary');

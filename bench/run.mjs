@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark, each printed as a ratio against the engine's own speed
 // measured in the same run. BENCH_ONLY=rebuild,extract,startup,data,profile,query,keboola,da,jobs,memory,jira,bigquery,mcp,ws,scale picks some; BENCH_CSV_ROWS scales (b);
 // BENCH_JIRA_RATE, BENCH_JIRA_SECONDS and BENCH_JIRA_ISSUES scale jira; BENCH_BIGQUERY_ROWS scales bigquery; BENCH_WS_USERS scales ws (5 sockets each).
-import { printSummary, report } from './lib.mjs';
+import { inOwnProcess, printSummary, report } from './lib.mjs';
 import { benchRebuild } from './rebuild.mjs';
 import { benchExtractCsv } from './extract-csv.mjs';
 import { benchStartup } from './startup.mjs';
@@ -28,8 +28,12 @@ if (want('memory')) {
 }
 if (want('jira')) {
   const { BENCH_JIRA_RATE: rate = 50, BENCH_JIRA_SECONDS: seconds = 60, BENCH_JIRA_ISSUES: issues = 10_000 } = process.env;
-  await (await import('../packages/plugin-jira/bench/webhooks.mjs')).benchJiraWebhooks({ report, rate: Number(rate), seconds: Number(seconds) });
-  await (await import('../packages/plugin-jira/bench/backfill.mjs')).benchJiraBackfill({ report, issues: Number(issues) });
+  // Each in a fresh process: latency under a steady load, not skewed by what ran before.
+  await inOwnProcess(new URL('../packages/plugin-jira/bench/webhooks.mjs', import.meta.url).href, 'benchJiraWebhooks', {
+    rate: Number(rate),
+    seconds: Number(seconds),
+  });
+  await inOwnProcess(new URL('../packages/plugin-jira/bench/backfill.mjs', import.meta.url).href, 'benchJiraBackfill', { issues: Number(issues) });
 }
 if (want('bigquery'))
   await (
