@@ -64,6 +64,7 @@ import { TableRegistry } from './data/registry.js';
 import type { DataContext } from './data/context.js';
 import { limitsFromConfig } from './data/query/limits.js';
 import { dataRoutes } from './data/routes.js';
+import { BackgroundProfiling } from './data/profiles/background.js';
 import { createProfileService, type ProfileService } from './data/profiles/service.js';
 import { applyTableSchedules, defineSyncJobs, scheduleContributedJobs } from './sync/sync-jobs.js';
 import { initPlugins } from './plugins/init.js';
@@ -179,11 +180,8 @@ class HostRuntime implements Host {
   access: TableAccess | undefined;
   private readonly pluginStatus = new Map<string, string>();
   private readonly servers = new Set<Server>();
-  /** Work started after a request or a rebuild (profiling) that stop() waits for before closing databases. */
-  private readonly backgroundWork = new Set<Promise<unknown>>();
-  /** The profiling catch-up shortly after start: settles once it has been started (or the host stops). */
-  private catchUp: Promise<void> = Promise.resolve();
-  private cancelCatchUp = () => {};
+  /** Profiling after rebuilds, which stop() waits for before closing databases. */
+  private backgroundProfiling: BackgroundProfiling | undefined;
   private syncService: SyncService | undefined;
   private oauthStore: OAuthStore | undefined;
   /** /mcp, its sessions and the OAuth endpoints of hosted agents; built with the pipeline. */
@@ -279,14 +277,12 @@ class HostRuntime implements Host {
    * a settled host; a rebuild after this starts more.
    */
   async idle(): Promise<void> {
-    await this.catchUp;
-    while (this.backgroundWork.size) await Promise.allSettled([...this.backgroundWork]);
+    await this.backgroundProfiling?.idle();
   }
 
   async stop(): Promise<void> {
     if (this.state === 'stopped' || this.state === 'stopping') return;
     this.state = 'stopping';
-    this.cancelCatchUp();
     // First: a backup reading the snapshot must fail, not archive an instance half stopped.
     await this.control?.close();
     this.routing.handler = null;
@@ -300,7 +296,7 @@ class HostRuntime implements Host {
     for (const f of [...this.features].reverse())
       await f.stop?.().catch((e: unknown) => this.logger.warn({ err: e, feature: f.id }, 'stopping a feature failed'));
     await this.jobs?.stop().catch((e: unknown) => this.logger.warn({ err: e }, 'stopping jobs failed'));
-    await Promise.allSettled([...this.backgroundWork]);
+    await this.backgroundProfiling?.stop();
     for (const { service } of [...this.contributions.services].reverse()) {
       await service.stop().catch((e) => this.logger.warn({ err: e, service: service.id }, 'stopping a service failed'));
     }
@@ -523,24 +519,10 @@ class HostRuntime implements Host {
     const data = this.dataContext();
     // One profile service: the routes serve what it computes after every rebuild.
     const profiles = (this.profiles = createProfileService(data, undefined, this.config.analytics.profile_min_interval));
-    const profileAfterRebuild = () => {
-      const run = profiles.afterRebuild().finally(() => this.backgroundWork.delete(run));
-      this.backgroundWork.add(run);
-    };
     // Profiling is the worker's (a web host serves the profiles it stored).
     if (this.config.analytics.profile_after_rebuild && runsJobs(this.config.server.role)) {
-      this.orchestrator.on((e) => {
-        if (e.type === 'rebuilt' && this.state === 'started') profileAfterRebuild();
-      });
-      // Catch up on what changed while the host was down, once it is serving.
-      this.catchUp = new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          if (this.state === 'started') profileAfterRebuild();
-          resolve();
-        }, 2000);
-        timer.unref();
-        this.cancelCatchUp = () => (clearTimeout(timer), resolve());
-      });
+      this.backgroundProfiling = new BackgroundProfiling(profiles, () => this.state === 'started');
+      this.backgroundProfiling.follow(this.orchestrator);
     }
     const overrideDir = this.config.views_dir ? resolve(this.config.views_dir) : undefined;
     const assets = portalAssets(HOST_VIEWS_DIR, overrideDir);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import {
@@ -72,8 +72,6 @@ export class SyncOrchestrator implements Orchestrator {
   private readonly listeners = new Set<(e: OrchestratorEvent) => void>();
   private running: Promise<RebuildResult> | null = null;
   private pending: Promise<RebuildResult> | null = null;
-  /** Extract contents by file identity: an unchanged extract.duckdb is not read again. */
-  private readonly extractCache = new Map<string, { key: string; tables: SourceTables['tables'] }>();
   /** The files of the database last renamed into place: held until the next one is, even if opening it failed. */
   private published: FileLease[] = [];
   /** Sources with a collection queued and not yet started (one is enough for any number of releases). */
@@ -311,17 +309,11 @@ export class SyncOrchestrator implements Orchestrator {
       try {
         const sourceDir = join(root, source);
         const tables = await betweenCommits(sourceDir, async () => {
-          // Writers replace extract.duckdb by rename, so inode + mtime + size identify its content.
-          const st = await stat(file);
-          const key = `${st.ino}:${st.mtimeMs}:${st.size}`;
-          let cached = this.extractCache.get(source);
-          if (cached?.key !== key) {
-            const { meta, files } = await readExtract(conn, file);
-            cached = { key, tables: meta.map((m) => ({ meta: m, files: files.filter((f) => f.table_name === m.table_name) })) };
-            this.extractCache.set(source, cached);
-          }
-          held.push(this.o.analytics.leases.hold(cached.tables.flatMap((t) => t.files.map((f) => resolve(sourceDir, f.path)))));
-          return cached.tables;
+          // readExtract reads an unchanged extract.duckdb from memory (a commit left it there).
+          const { meta, files } = await readExtract(conn, file);
+          const tables = meta.map((m) => ({ meta: m, files: files.filter((f) => f.table_name === m.table_name) }));
+          held.push(this.o.analytics.leases.hold(tables.flatMap((t) => t.files.map((f) => resolve(sourceDir, f.path)))));
+          return tables;
         });
         out.push({ source, tables });
       } catch (e) {
