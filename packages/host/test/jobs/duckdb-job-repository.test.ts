@@ -181,7 +181,9 @@ describe('DuckDbJobRepository on a real system.duckdb', () => {
     await repo.saveJob(job('plug:beta_x', { repeatInterval: '1 hour' }), by);
     await repo.saveJob(job('plug:gamma', { disabled: true }), by);
     const failed = await repo.saveJob(job('plug:gamma'), by);
-    await repo.saveJobState({ ...failed, nextRunAt: null, failCount: 1, failReason: 'x', failedAt: new Date(), lastFinishedAt: new Date() }, by);
+    // One instant for both: two `new Date()`s a millisecond apart make the job completed, not failed (Agenda's computeJobState).
+    const failedAt = new Date();
+    await repo.saveJobState({ ...failed, nextRunAt: null, failCount: 1, failReason: 'x', failedAt, lastFinishedAt: failedAt }, by);
 
     expect((await repo.queryJobs()).total).toBe(5);
     expect((await repo.queryJobs({ name: 'plug:alpha' })).total).toBe(2);
