@@ -48,14 +48,10 @@ export class EngineClock {
   /** While a call runs: when its time started counting, and the timer that ends it. */
   private since = 0;
   private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private paused = false;
 
   async run<T>(call: () => Promise<T>): Promise<T> {
     if (this.cancelled) throw new ClientGone();
     if (this.budgetMs - this.used <= 0 || this.timedOut) throw new QueryTimeoutError(this.budgetMs);
-    this.running = true;
-    this.paused = false;
     this.since = performance.now();
     this.arm();
     try {
@@ -67,27 +63,8 @@ export class EngineClock {
       throw e;
     } finally {
       clearTimeout(this.timer);
-      if (!this.paused) this.used += performance.now() - this.since;
-      this.running = false;
+      this.used += performance.now() - this.since;
     }
-  }
-
-  /**
-   * The running call is waiting for the client, not working (a COPY into a pipe nobody reads
-   * while the response is full): its time stops counting until `resume`.
-   */
-  pause(): void {
-    if (!this.running || this.paused) return;
-    this.paused = true;
-    clearTimeout(this.timer);
-    this.used += performance.now() - this.since;
-  }
-
-  resume(): void {
-    if (!this.running || !this.paused) return;
-    this.paused = false;
-    this.since = performance.now();
-    this.arm();
   }
 
   /** Interrupts the engine when what is left of the budget has run out. */

@@ -1,7 +1,7 @@
 /**
  * NDJSON and CSV lines built by DuckDB itself: one SQL expression per result column that gives
  * exactly the text formats.ts writes for that value, joined into one VARCHAR line per row, so
- * the engine's COPY can write the answer's bytes (see pipe-stream.ts). Only for the types whose
+ * the engine's COPY can write the answer's bytes (see spool-stream.ts). Only for the types whose
  * text is proven equal (test/data/query/line-sql.test.ts); any other column type → null, and
  * the query is encoded in JavaScript as before.
  */
@@ -179,6 +179,7 @@ const CSV_SQL: Record<Kind, CellSql> = {
 
 /** The SQL of the lines of a result, and the text that goes before them (the CSV header). */
 export interface LinePlan {
+  format: Exclude<TextFormat, 'json'>;
   /** `SELECT concat(<cells>) FROM (SELECT *, <pre> FROM (<query>) AS _aida_rows(c0, c1, …))`. */
   select: string;
   header: string;
@@ -214,6 +215,7 @@ export function linePlan(format: Exclude<TextFormat, 'json'>, query: string, col
   const aliases = columns.map((_, i) => `c${i}`).join(', ');
   const rows = `SELECT ${['*', ...pre].join(', ')} FROM (\n${query}\n) AS _aida_rows(${aliases})`;
   return {
+    format,
     select: `SELECT concat(${parts.join(', ')}) AS line FROM (${rows}) AS _aida_cells`,
     header: format === 'csv' ? `${columns.map((c) => csvText(c.name)).join(',')}\n` : '',
   };

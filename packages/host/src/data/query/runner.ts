@@ -12,15 +12,15 @@ import { jsonAnswer } from './json.js';
 import type { QueryLimits } from './limits.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import { ParquetExporter, type ParquetExport } from './parquet.js';
-import { PipeUnavailableError, pipeText, planLines } from './pipe-stream.js';
+import { planLines, spoolText } from './spool-stream.js';
 import { streamText } from './stream.js';
 
 /**
- * Pipe exports at once. While its client is slow, a COPY into a pipe keeps the libuv thread it
- * runs on waiting in write(); at most half the pool waits that way (the others get the
- * JavaScript encoder, which waits for nothing), so files and other queries keep their threads.
+ * Spooled exports at once, however slow their clients: each spool holds its whole answer on
+ * disk until its response ends, so more exports than this at once are encoded in JavaScript
+ * (with backpressure, holding their slot, nothing on disk).
  */
-const MAX_PIPES = Math.max(1, Math.floor((Number(process.env.UV_THREADPOOL_SIZE) || 4) / 2));
+const MAX_SPOOLS = 2;
 
 export { QueryTimeoutError } from './clock.js';
 export { trimTail } from './enclose.js';
@@ -33,8 +33,8 @@ export { DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits.js';
 export class QueryRunner {
   readonly limiter: ConcurrencyLimiter;
   private readonly exporter: ParquetExporter;
-  /** Exports being written through a pipe now (see MAX_PIPES). */
-  private pipes = 0;
+  /** Spool files of exports now (see MAX_SPOOLS). */
+  private spools = 0;
 
   constructor(
     private readonly ctx: DataContext,
@@ -60,10 +60,11 @@ export class QueryRunner {
   }
 
   /**
-   * NDJSON / CSV, streamed with backpressure. Written by the engine through a pipe when it can
-   * write the query's columns (see pipeText), else encoded chunk by chunk in JavaScript (see
-   * streamText); the bytes are the same. Resolves once the first bytes are in hand; the slot
-   * is held until the stream has finished or failed.
+   * NDJSON / CSV. Written by the engine into a spool file sent as it grows when it can write
+   * the query's columns (see spoolText): the slot is freed once the engine is done. Else
+   * encoded chunk by chunk in JavaScript with backpressure (see streamText), the slot held
+   * until the stream has finished or failed. The bytes are the same. Resolves once the first
+   * bytes are in hand.
    */
   async stream(user: Reader, sql: string, format: Exclude<TextFormat, 'json'>, limit: number | undefined, signal?: AbortSignal): Promise<Readable> {
     const release = await this.limiter.acquire();
@@ -77,27 +78,20 @@ export class QueryRunner {
       release();
     };
     try {
-      if (this.pipes < MAX_PIPES) {
+      if (this.spools < MAX_SPOOLS) {
         const plan = await planLines(this.ctx, clock, user, sql, format, limit);
-        if (plan && this.pipes < MAX_PIPES) {
-          this.pipes++;
+        if (plan && this.spools < MAX_SPOOLS) {
+          this.spools++;
           // The scratch instance reads the analytics file by itself: hold its generation.
           const unhold = this.ctx.analytics.hold();
-          const over = () => {
-            this.pipes--;
-            unhold();
-          };
           await this.exporter.ready;
-          try {
-            return await pipeText(this.ctx, clock, this.limits, this.scratchDir, plan, () => {
-              over();
+          return await spoolText(this.ctx, clock, this.limits, this.scratchDir, plan, {
+            copied: () => {
+              unhold();
               settled();
-            });
-          } catch (e) {
-            if (!(e instanceof PipeUnavailableError)) throw e;
-            over();
-            this.ctx.logger.warn({ err: e.reason }, 'no named pipe for an export: encoding it in JavaScript');
-          }
+            },
+            removed: () => void this.spools--,
+          });
         }
       }
       return await streamText(this.ctx, clock, this.limits, user, sql, format, limit, settled);

@@ -83,14 +83,19 @@ export async function streamText(
   return out;
 }
 
-/**
- * Writes to the response, waiting for it to drain when its buffer is full; a client that
- * reads nothing for the stall timeout, or goes away, ends the query as ClientGone.
- */
+/** Writes to the response, waiting for it to drain when its buffer is full (see drained). */
 async function send(out: PassThrough, text: string, limits: QueryLimits): Promise<void> {
   if (out.destroyed) throw new ClientGone();
-  if (out.write(text)) return;
-  await new Promise<void>((resolve, reject) => {
+  if (!out.write(text)) await drained(out, limits);
+}
+
+/**
+ * Waits for a full response to drain; a client that reads nothing for the stall timeout, or
+ * goes away, ends the query as ClientGone.
+ */
+export function drained(out: PassThrough, limits: QueryLimits): Promise<void> {
+  if (out.destroyed) return Promise.reject(new ClientGone());
+  return new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => done(new ClientGone()), limits.stallTimeoutMs);
     const onDrain = () => done();
     const onClose = () => done(new ClientGone());

@@ -1,14 +1,15 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startQueryHost, type QueryHost } from './helpers.js';
 
 /**
- * NDJSON and CSV written by the engine through a named pipe (pipe-stream.ts): the pipe is in
- * the scratch folder while the answer streams and gone after it, however it ended; the limits
- * of stream.ts hold. One query slot, so a query that was not stopped would block the next.
+ * NDJSON and CSV written by the engine into a spool file sent as it grows (spool-stream.ts):
+ * the spool is in the scratch folder while the answer streams and gone after it, however it
+ * ended; the limits of stream.ts hold; a slow client does not hold the query slot once the
+ * engine is done. One query slot, so a query that was not stopped would block the next.
  */
 
 let h: QueryHost;
@@ -20,9 +21,9 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const pipes = async () => {
+const spools = async () => {
   const scratch = join(h.t.dataDir, 'tmp', 'query');
-  return existsSync(scratch) ? (await readdir(scratch)).filter((f) => f.endsWith('.pipe')) : [];
+  return existsSync(scratch) ? (await readdir(scratch)).filter((f) => f.endsWith('.spool')) : [];
 };
 
 async function until(what: string, ok: () => Promise<boolean>, ms = 10_000): Promise<void> {
@@ -41,8 +42,8 @@ function post(body: unknown, signal?: AbortSignal): Promise<Response> {
 /** Minutes of output if it ran to the end. */
 const HUGE = "SELECT range AS i, repeat('x', 200) AS pad FROM range(100000000)";
 
-describe('NDJSON and CSV through a pipe', () => {
-  it('streams through a pipe in the scratch folder, removed when a client goes away mid-stream; the engine stops', async () => {
+describe('NDJSON and CSV through a spool file', () => {
+  it('streams through a spool in the scratch folder, removed when a client goes away mid-stream; the engine stops', async () => {
     for (const format of ['ndjson', 'csv']) {
       const abort = new AbortController();
       const res = await post({ sql: HUGE, format }, abort.signal);
@@ -50,17 +51,17 @@ describe('NDJSON and CSV through a pipe', () => {
       const reader = res.body!.getReader();
       const first = await reader.read();
       const text = new TextDecoder().decode(first.value!);
-      const inPipe = await pipes();
+      const inSpool = await spools();
       abort.abort();
       await reader.cancel().catch(() => undefined);
       expect(text.startsWith(format === 'csv' ? 'i,pad\n0,xxxxxxxx' : '{"i":0,"pad":"xxxxxx')).toBe(true);
-      expect(inPipe).toHaveLength(1);
-      await until('the pipe is removed', async () => (await pipes()).length === 0);
+      expect(inSpool).toHaveLength(1);
+      await until('the spool is removed', async () => (await spools()).length === 0);
       await until('the slot is free', slotFree);
     }
   });
 
-  it('a client that reads nothing is cut off after the stall timeout: its query stopped, its pipe removed', async () => {
+  it('a client that reads nothing is cut off after the stall timeout: its query stopped, its spool removed', async () => {
     const started = Date.now();
     // A client that stops reading never sees the server close either: watch the server's side.
     const req = request(`${h.t.url}/api/query`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.analyst.token}` } });
@@ -74,8 +75,8 @@ describe('NDJSON and CSV through a pipe', () => {
     req.end(JSON.stringify({ sql: HUGE, format: 'ndjson' }));
     try {
       expect(await status).toBe(200);
-      expect(await pipes()).toHaveLength(1);
-      await until('the pipe is removed', async () => (await pipes()).length === 0);
+      expect(await spools()).toHaveLength(1);
+      await until('the spool is removed', async () => (await spools()).length === 0);
       await until('the slot is free', slotFree);
       expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     } finally {
@@ -96,6 +97,47 @@ describe('NDJSON and CSV through a pipe', () => {
     expect((await h.query({ sql: special, format: 'csv' })).text).toBe(
       'nan,ninf,e21,tiny,twelve,big,dec,tz,dinf,ctl,pad,n\nNaN,-Infinity,1e+21,1.5e-7,12.0,9007199254740993,12.50,2024-02-03T02:05:06.5Z,infinity,a\u001f," padded",\n',
     );
-    await until('every pipe is removed', async () => (await pipes()).length === 0);
+    await until('every spool is removed', async () => (await spools()).length === 0);
+  });
+});
+
+describe('a slow client of a spooled export', () => {
+  let slow: QueryHost;
+  beforeAll(async () => {
+    slow = await startQueryHost({ query: { max_concurrent: 1, max_queued: 0, stall_timeout: '30s' } });
+  });
+  afterAll(async () => {
+    await slow?.stop();
+  });
+
+  it('does not hold the query slot once the engine is done, and still gets every byte', async () => {
+    const rows = 200_000;
+    const req = request(`${slow.t.url}/api/query`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${slow.analyst.token}` } });
+    const response = new Promise<IncomingMessage>((resolve, reject) => {
+      req.once('response', resolve);
+      req.once('error', reject);
+    });
+    req.end(JSON.stringify({ sql: `SELECT range AS i, repeat('y', 100) AS pad FROM range(${rows})`, format: 'ndjson' }));
+    const res = await response;
+    res.pause(); // read nothing while the engine writes the rest
+    try {
+      expect(res.statusCode).toBe(200);
+      // One slot: another query runs only once the export's engine work is over, long before
+      // its client has read the answer.
+      const other = async () => (await slow.query({ sql: 'SELECT 1 AS ok' })).status === 200;
+      await until('another query gets the slot', other);
+      const scratch = join(slow.t.dataDir, 'tmp', 'query');
+      expect((await readdir(scratch)).filter((f) => f.endsWith('.spool'))).toHaveLength(1);
+      const chunks: Buffer[] = [];
+      for await (const chunk of res) chunks.push(chunk as Buffer);
+      const lines = Buffer.concat(chunks).toString().split('\n');
+      expect(lines.pop()).toBe('');
+      expect(lines).toHaveLength(rows);
+      expect(lines[0]).toBe(`{"i":0,"pad":"${'y'.repeat(100)}"}`);
+      expect(lines[rows - 1]).toBe(`{"i":${rows - 1},"pad":"${'y'.repeat(100)}"}`);
+      await until('the spool is removed', async () => (await readdir(scratch)).every((f) => !f.endsWith('.spool')));
+    } finally {
+      req.destroy();
+    }
   });
 });
