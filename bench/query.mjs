@@ -53,7 +53,7 @@ const EXPORTS = [
 
 /**
  * The export client: POST /api/query for every row in `format`, read to the end counting
- * bytes (and lines, or the row-count header for Parquet). It runs in a process of its own
+ * bytes (and lines, or the row-count trailer for Parquet). It runs in a process of its own
  * (see exportAll), as autocannon does in lib.mjs, so that its reading does not share the
  * server's event loop: in one process every byte was written and read by the same thread.
  */
@@ -85,7 +85,7 @@ async function readExport(url, auth, format) {
     if (format !== 'parquet') for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
   }
   const ms = performance.now() - t0;
-  const rows = format === 'parquet' ? Number(res.headers['x-row-count']) : format === 'csv' ? lines - 1 : lines;
+  const rows = format === 'parquet' ? Number(res.trailers['x-row-count']) : format === 'csv' ? lines - 1 : lines;
   return { ms, bytes, firstByteMs, rows };
 }
 

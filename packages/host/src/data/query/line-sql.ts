@@ -1,7 +1,7 @@
 /**
  * NDJSON and CSV lines built by DuckDB itself: one SQL expression per result column that gives
  * exactly the text formats.ts writes for that value, joined into one VARCHAR line per row, so
- * the engine's COPY can write the answer's bytes (see spool-stream.ts). Only for the types whose
+ * the engine's COPY can write the answer's bytes (see line-export.ts). Only for the types whose
  * text is proven equal (test/data/query/line-sql.test.ts); any other column type → null, and
  * the query is encoded in JavaScript as before.
  */

@@ -95,12 +95,13 @@ export function queryRoutes(ctx: DataContext, options: QueryRouteOptions = {}): 
           return;
         }
         if (format === 'parquet') {
-          const { stream, size, rows } = await runner.parquet(user, b.sql, b.limit, gone.signal);
-          c.set('X-Row-Count', String(rows));
+          // Sent as the engine writes it: the row count is known at the end, so it comes as a
+          // trailer (the body is chunked).
+          const stream = await runner.parquet(user, b.sql, b.limit, (rows) => c.res.addTrailers({ 'X-Row-Count': String(rows) }), gone.signal);
+          c.set('Trailer', 'X-Row-Count');
           c.set('Content-Disposition', 'attachment; filename="query.parquet"');
           c.body = stream;
           c.type = CONTENT_TYPES.parquet;
-          c.length = size;
           return;
         }
         const stream = await runner.stream(user, b.sql, format, b.limit, gone.signal);

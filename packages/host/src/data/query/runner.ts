@@ -11,8 +11,8 @@ import type { TextFormat } from './formats.js';
 import { jsonAnswer } from './json.js';
 import type { QueryLimits } from './limits.js';
 import { ConcurrencyLimiter } from './limiter.js';
-import { ParquetExporter, type ParquetExport } from './parquet.js';
-import { planLines, spoolText } from './spool-stream.js';
+import { exportLines, planLines } from './line-export.js';
+import { ParquetExporter } from './parquet.js';
 import { streamText } from './stream.js';
 
 /**
@@ -43,7 +43,7 @@ export class QueryRunner {
     readonly scratchDir: string,
   ) {
     this.limiter = new ConcurrencyLimiter(limits.maxConcurrent, limits.maxQueued, limits.queueWaitMs);
-    this.exporter = new ParquetExporter(ctx, scratchDir);
+    this.exporter = new ParquetExporter(ctx, limits, scratchDir);
   }
 
   /** JSON: at most `limit` rows, held in memory; `truncated` when more exist (see jsonAnswer). */
@@ -61,7 +61,7 @@ export class QueryRunner {
 
   /**
    * NDJSON / CSV. Written by the engine into a spool file sent as it grows when it can write
-   * the query's columns (see spoolText): the slot is freed once the engine is done. Else
+   * the query's columns (see exportLines): the slot is freed once the engine is done. Else
    * encoded chunk by chunk in JavaScript with backpressure (see streamText), the slot held
    * until the stream has finished or failed. The bytes are the same. Resolves once the first
    * bytes are in hand.
@@ -85,7 +85,7 @@ export class QueryRunner {
           // The scratch instance reads the analytics file by itself: hold its generation.
           const unhold = this.ctx.analytics.hold();
           await this.exporter.ready;
-          return await spoolText(this.ctx, clock, this.limits, this.scratchDir, plan, {
+          return await exportLines(this.ctx, clock, this.limits, this.scratchDir, plan, {
             copied: () => {
               unhold();
               settled();
@@ -101,20 +101,26 @@ export class QueryRunner {
     }
   }
 
-  /** Parquet, written through a scratch DuckDB instance (see ParquetExporter). */
-  async parquet(user: Reader, sql: string, limit: number | undefined, signal?: AbortSignal): Promise<ParquetExport> {
+  /**
+   * Parquet, written by a scratch DuckDB instance into a spool sent as it grows (see
+   * ParquetExporter); `rows` gets the row count just before the body ends. The slot is freed
+   * once the engine is done.
+   */
+  async parquet(user: Reader, sql: string, limit: number | undefined, rows: (count: number) => void, signal?: AbortSignal): Promise<Readable> {
     const release = await this.limiter.acquire();
     const clock = new EngineClock(this.limits.timeoutMs);
     const unfollow = clock.follow(signal);
     // The export reads the analytics file again from a scratch instance, outside any
     // connection: hold the generation meanwhile so the files its views read stay.
     const unhold = this.ctx.analytics.isOpen ? this.ctx.analytics.hold() : undefined;
-    try {
-      return await this.exporter.export(clock, user, sql, limit);
-    } finally {
-      unhold?.();
-      unfollow();
-      release();
-    }
+    return this.exporter.export(clock, user, sql, limit, {
+      last: rows,
+      copied: () => {
+        unhold?.();
+        unfollow();
+        release();
+      },
+      removed: () => undefined,
+    });
   }
 }

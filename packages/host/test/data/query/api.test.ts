@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -44,13 +45,14 @@ function parseCsv(text: string): string[][] {
 }
 
 /** Reads Parquet bytes back with DuckDB itself. */
-async function readParquet(bytes: ArrayBuffer): Promise<{ columns: string[]; rows: unknown[][] }> {
+/** Runs `sql(file)` over the bytes written to a file: its first row. */
+async function inspectParquet(bytes: ArrayBuffer | Buffer, sql: (file: string) => string): Promise<{ columns: string[]; rows: unknown[][] }> {
   const file = join(h.root, `check-${Math.random().toString(36).slice(2)}.parquet`);
-  await writeFile(file, Buffer.from(bytes));
+  await writeFile(file, Buffer.from(bytes as ArrayBuffer));
   const db = await DuckDBInstance.create(':memory:');
   try {
     const conn = await db.connect();
-    const reader = await conn.runAndReadAll(`SELECT * FROM read_parquet('${file}')`);
+    const reader = await conn.runAndReadAll(sql(file));
     const out = { columns: reader.columnNames(), rows: reader.getRowsJS() };
     conn.closeSync();
     return out;
@@ -58,6 +60,22 @@ async function readParquet(bytes: ArrayBuffer): Promise<{ columns: string[]; row
     db.closeSync();
     await rm(file, { force: true });
   }
+}
+
+const readParquet = (bytes: ArrayBuffer | Buffer) => inspectParquet(bytes, (file) => `SELECT * FROM read_parquet('${file}')`);
+
+/** POST /api/query over node:http, which (unlike fetch) gives the response's trailers. */
+function postRaw(body: unknown): Promise<{ status: number; headers: IncomingHttpHeaders; trailers: NodeJS.Dict<string>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${h.t.url}/api/query`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.analyst.token}` } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.once('error', reject);
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, trailers: res.trailers, body: Buffer.concat(chunks) }));
+    });
+    req.once('error', reject);
+    req.end(JSON.stringify(body));
+  });
 }
 
 function post(body: unknown, headers: Record<string, string> = {}, token = h.analyst.token): Promise<Response> {
@@ -273,14 +291,15 @@ describe('POST /api/query: streaming formats', () => {
     expect(some.text).toBe('range\n0\n1\n2\n');
   });
 
-  it('Parquet: the result read back with DuckDB, row count in a header, temp file removed', async () => {
-    const res = await post({ sql: 'SELECT o.id, c.name, o.amount, o.ordered_on FROM orders o JOIN customers c ON c.id = o.customer_id ORDER BY o.id', format: 'parquet' });
+  it('Parquet: the result read back with DuckDB, streamed with the row count as a trailer, spool removed', async () => {
+    const res = await postRaw({ sql: 'SELECT o.id, c.name, o.amount, o.ordered_on FROM orders o JOIN customers c ON c.id = o.customer_id ORDER BY o.id', format: 'parquet' });
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toBe('application/vnd.apache.parquet');
-    expect(res.headers.get('x-row-count')).toBe('5');
-    const bytes = await res.arrayBuffer();
-    expect(Number(res.headers.get('content-length'))).toBe(bytes.byteLength);
-    expect(Buffer.from(bytes).subarray(0, 4).toString()).toBe('PAR1');
+    expect(res.headers['content-type']).toBe('application/vnd.apache.parquet');
+    expect(res.headers.trailer).toBe('X-Row-Count');
+    expect(res.headers['transfer-encoding']).toBe('chunked');
+    expect(res.trailers['x-row-count']).toBe('5');
+    const bytes = res.body;
+    expect(bytes.subarray(0, 4).toString()).toBe('PAR1');
     const back = await readParquet(bytes);
     expect(back.columns).toEqual(['id', 'name', 'amount', 'ordered_on']);
     expect(back.rows.map((r) => [Number(r[0]), r[1], r[2]])).toEqual([
@@ -290,14 +309,24 @@ describe('POST /api/query: streaming formats', () => {
       [4, 'Carol', 40.25],
       [5, 'Dave', 50],
     ]);
-    const limited = await post({ sql: 'SELECT * FROM range(100) ORDER BY range DESC;', format: 'parquet', limit: 3 });
-    expect(limited.headers.get('x-row-count')).toBe('3');
-    expect((await readParquet(await limited.arrayBuffer())).rows.map((r) => Number(r[0]))).toEqual([99, 98, 97]);
+    // Many row groups, sent while the engine writes them: every row arrives, in order.
+    const big = await postRaw({ sql: 'SELECT range AS i, md5(range::VARCHAR) AS h FROM range(3000000) ORDER BY i', format: 'parquet' });
+    expect(big.trailers['x-row-count']).toBe('3000000');
+    const bigBack = await inspectParquet(
+      big.body,
+      (f) => `SELECT count(*)::INTEGER, bool_and(i = file_row_number), bool_and(h = md5(i::VARCHAR)), (SELECT count(DISTINCT row_group_id)::INTEGER FROM parquet_metadata('${f}'))
+        FROM read_parquet('${f}', file_row_number = true)`,
+    );
+    expect(bigBack.rows[0]?.slice(0, 3)).toEqual([3000000, true, true]);
+    expect(bigBack.rows[0]?.[3]).toBeGreaterThan(1);
+    const limited = await postRaw({ sql: 'SELECT * FROM range(100) ORDER BY range DESC;', format: 'parquet', limit: 3 });
+    expect(limited.trailers['x-row-count']).toBe('3');
+    expect((await readParquet(limited.body)).rows.map((r) => Number(r[0]))).toEqual([99, 98, 97]);
     const dup = await post({ sql: 'SELECT 1 AS a, 2 AS a -- same name twice', format: 'parquet' });
     expect((await readParquet(await dup.arrayBuffer())).columns).toEqual(['a', 'a_1']);
-    // The scratch file goes when the server's stream closes, a moment after the body ends.
+    // The spool goes when the server's stream closes, a moment after the body ends.
     const scratch = join(h.t.dataDir, 'tmp', 'query');
-    const leftover = async () => (existsSync(scratch) ? (await readdir(scratch)).filter((f) => f.endsWith('.parquet')) : []);
+    const leftover = async () => (existsSync(scratch) ? (await readdir(scratch)).filter((f) => f.endsWith('.spool')) : []);
     for (const until = Date.now() + 5000; (await leftover()).length && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
     const left = await leftover();
     expect(left).toEqual([]);

@@ -61,10 +61,11 @@ describe('POST /api/query: timeout', () => {
       expect(r.status, format).toBe(504);
       expect(r.json.code).toBe('AIDA_QUERY_TIMEOUT');
     }
-    // The interrupted Parquet export left no file behind.
+    // The interrupted exports left no spool behind (removed a moment after the answer).
     const scratch = join(h.t.dataDir, 'tmp', 'query');
-    const left = existsSync(scratch) ? (await readdir(scratch)).filter((f) => f.endsWith('.parquet')) : [];
-    expect(left).toEqual([]);
+    const left = async () => (existsSync(scratch) ? (await readdir(scratch)).filter((f) => f.endsWith('.spool')) : []);
+    for (const until = Date.now() + 5000; (await left()).length && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+    expect(await left()).toEqual([]);
   });
 
   it('cuts a stream off when the budget runs out part-way', async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startQueryHost, type QueryHost } from './helpers.js';
 
 /**
- * NDJSON and CSV written by the engine into a spool file sent as it grows (spool-stream.ts):
+ * NDJSON and CSV written by the engine into a spool file sent as it grows (spool.ts, line-export.ts):
  * the spool is in the scratch folder while the answer streams and gone after it, however it
  * ended; the limits of stream.ts hold; a slow client does not hold the query slot once the
  * engine is done. One query slot, so a query that was not stopped would block the next.
