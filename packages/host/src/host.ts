@@ -6,12 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import Koa from 'koa';
 import type { Middleware } from 'koa';
-import compose from 'koa-compose';
-import { bodyParser } from '@koa/bodyparser';
 import type { Logger } from 'pino';
 import { container as globalContainer, type DependencyContainer } from 'tsyringe';
 import {
-  mailerToken,
   SecretRedactor,
   tokens,
   UnavailableError,
@@ -20,15 +17,12 @@ import {
   type AnyPlugin,
   type ConfigIssue,
   type HostInfo,
-  type Mailer,
-  type RouteDefinition,
   type ServiceHealth,
   type SyncResult,
 } from '@aida/core';
 import { AnalyticsDb } from './analytics/analytics-db.js';
 import { SyncOrchestrator } from './analytics/orchestrator.js';
 import { JobScheduler } from './jobs/scheduler.js';
-import { jobAdminRoutes } from './jobs/admin-routes.js';
 import { SystemDbJobRunLog } from './jobs/run-log.js';
 import { localFilesPlugin } from './local-files/plugin.js';
 import { ensureDemoFiles } from './demo/dataset.js';
@@ -54,39 +48,20 @@ import { analystNotes } from './data/analyst-notes.js';
 import { SyncRepository } from './state/repositories/sync.js';
 import { SyncService } from './sync/sync-service.js';
 import { buildKoaApp, type HttpRouting } from './http/app.js';
-import { buildRouterFrom, createPageRender } from './http/router.js';
-import { errorMiddleware } from './http/errors.js';
-import { buildOpenApi, openApiRoutes } from './http/openapi.js';
-import { auditMiddleware } from './identity/audit.js';
+import { buildPipeline } from './http/pipeline.js';
 import { Identity } from './identity/identity.js';
 import { TableAccess } from './data/access.js';
 import { TableRegistry } from './data/registry.js';
 import type { DataContext } from './data/context.js';
 import { limitsFromConfig } from './data/query/limits.js';
-import { dataRoutes } from './data/routes.js';
 import { BackgroundProfiling } from './data/profiles/background.js';
 import { createProfileService, type ProfileService } from './data/profiles/service.js';
 import { applyTableSchedules, defineSyncJobs, scheduleContributedJobs } from './sync/sync-jobs.js';
 import { initPlugins } from './plugins/init.js';
-import { authenticate } from './identity/sessions.js';
-import { authRoutes } from './identity/routes/auth.js';
-import { userRoutes } from './identity/routes/users.js';
-import { permissionRoutes } from './identity/routes/permissions.js';
-import { accessRequestRoutes } from './identity/routes/access-requests.js';
-import { auditRoutes } from './identity/routes/audit.js';
-import { pageRoutes, PASSWORD_PROVIDER, setupPageRoutes } from './identity/routes/pages.js';
-import { healthRoute } from './http/routes/health.js';
 import { collectHealth } from './http/routes/health-parts.js';
-import { portalAssets } from './portal/assets.js';
-import { csrfGuard, csrfToken } from './portal/csrf.js';
-import { portalRoutes } from './portal/routes.js';
-import { ADMIN_SECTIONS } from './portal/admin/index.js';
-import { pageSecurityHeaders } from './portal/headers.js';
-import { HOST_VERSION, HOST_VIEWS_DIR } from './version.js';
+import { HOST_VERSION } from './version.js';
 import { createLogger, logFormat } from './logging/logger.js';
 import { redactLogs } from './secrets/redact-logs.js';
-import { redactErrorResponses } from './secrets/redact-responses.js';
-import { unlessWebhook } from './http/webhook-body.js';
 import { mcpHosting, type McpHosting } from './mcp/hosting.js';
 import { OAuthStore } from './oauth/store.js';
 import { startHostControl } from './admin/host-control.js';
@@ -95,7 +70,6 @@ import { NotificationStore } from './notifications/store.js';
 import { NotificationHub } from './notifications/hub.js';
 import { RegistryFreshness } from './notifications/freshness.js';
 import { OwnerQueries } from './notifications/owner-query.js';
-import { notificationRoutes } from './notifications/routes.js';
 import { DEFAULT_QUERY_LIMITS, QueryRunner } from './data/query/runner.js';
 import type { HostFeature } from './features.js';
 import { hostFeatures } from './feature-list.js';
@@ -513,9 +487,8 @@ class HostRuntime implements Host {
     };
   }
 
-  /** audit → redaction → page headers → errors → body → authentication → MCP and OAuth → CSRF → routes; audit sits outside so it sees final statuses. */
+  /** The request pipeline (http/pipeline.ts), with the profile service, background profiling and MCP it needs. */
   private buildPipeline(): Middleware {
-    const id = this.identity!;
     const data = this.dataContext();
     // One profile service: the routes serve what it computes after every rebuild.
     const profiles = (this.profiles = createProfileService(data, undefined, this.config.analytics.profile_min_interval));
@@ -524,86 +497,30 @@ class HostRuntime implements Host {
       this.backgroundProfiling = new BackgroundProfiling(profiles, () => this.state === 'started');
       this.backgroundProfiling.follow(this.orchestrator);
     }
-    const overrideDir = this.config.views_dir ? resolve(this.config.views_dir) : undefined;
-    const assets = portalAssets(HOST_VIEWS_DIR, overrideDir);
-    const providers = () => [PASSWORD_PROVIDER, ...this.contributions.authProviders.map((a) => a.provider)];
-    const mcp = (this.mcp = mcpHosting({
+    this.mcp = mcpHosting({
       config: this.config,
       data,
       profiles,
-      identity: id,
+      identity: this.identity!,
       oauthStore: this.oauthStore!,
       contributedRoutes: this.contributions.routes.map((r) => r.route),
       logger: this.logger,
-    }));
-    const core: RouteDefinition[] = [
-      healthRoute({
-        version: HOST_VERSION,
-        schemaVersion: () => this.schemaVersion,
-        services: () => this.servicesHealth(),
-        plugins: () => this.pluginSummaries().map(({ id, kind, status }) => ({ id, kind, status })),
-      }),
-      ...portalRoutes({
-        data,
-        profiles,
-        jobs: { jobs: () => this.jobs, runs: this.jobRuns() },
-        baseUrl: this.config.instance.base_url?.replace(/\/$/, ''),
-        listRestricted: this.config.catalog.list_restricted,
-        plugins: () => this.pluginSummaries(),
-        dashboardPanels: () => this.contributions.dashboardPanels,
-        mail: () =>
-          this.container.isRegistered(mailerToken.symbol, true)
-            ? { mailer: this.container.resolve<Mailer>(mailerToken.symbol), instanceName: this.config.instance.name }
-            : undefined,
-      }),
-      ...assets.routes,
-      ...authRoutes(id),
-      ...userRoutes(id),
-      ...permissionRoutes(id),
-      ...accessRequestRoutes(id, data),
-      ...auditRoutes(id),
-      ...jobAdminRoutes({ jobs: () => this.jobs, runs: this.jobRuns() }),
-      ...pageRoutes(providers),
-      ...setupPageRoutes(id),
-      ...dataRoutes(data, { profiles }),
-      ...mcp.routes,
-      ...notificationRoutes(this.notificationStore!),
-      ...this.features.flatMap((f) => f.routes()),
-      ...openApiRoutes(() =>
-        buildOpenApi([...core, ...this.contributions.routes.map((r) => r.route)], { title: `${this.config.instance.name} API`, version: HOST_VERSION }),
-      ),
-    ];
-    const render = createPageRender(this.contributions, {
-      hostViews: HOST_VIEWS_DIR,
-      overrideDir,
-      instanceName: this.config.instance.name,
-      assetVersion: assets.version,
-      csrf: (ctx) => csrfToken(id.tokens, ctx),
-      globals: { adminSections: [...ADMIN_SECTIONS, ...mcp.adminSections] },
     });
-    const router = buildRouterFrom(core, this.contributions, render);
-    return compose([
-      auditMiddleware(id.audit),
-      redactErrorResponses(this.secrets),
-      pageSecurityHeaders(),
-      errorMiddleware(this.logger, render),
-      unlessWebhook(
-        mcp.bodyParser(
-          bodyParser({
-            enableTypes: ['json', 'form'],
-            parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
-            jsonLimit: this.config.server.json_body_limit,
-            formLimit: '100kb',
-          }) as Middleware,
-        ),
-      ),
-      authenticate(id.users, id.pats, id.tokens),
-      // Bearer tokens and client credentials, never cookies: ahead of the CSRF guard.
-      mcp.middleware,
-      csrfGuard(id.tokens),
-      router.routes() as unknown as Middleware,
-      router.allowedMethods({ throw: true }) as unknown as Middleware,
-    ]);
+    return buildPipeline({
+      config: this.config,
+      logger: this.logger,
+      secrets: this.secrets,
+      container: this.container,
+      contributions: this.contributions,
+      identity: this.identity!,
+      data,
+      profiles,
+      mcp: this.mcp,
+      notificationStore: this.notificationStore!,
+      features: this.features,
+      jobs: { jobs: () => this.jobs, runs: this.jobRuns() },
+      health: { schemaVersion: () => this.schemaVersion, services: () => this.servicesHealth(), plugins: () => this.pluginSummaries() },
+    });
   }
 
   /** A source that cannot be read (a missing folder) is said at boot, not only found later in /api/health. */
