@@ -1,6 +1,7 @@
 // The shapes the Keboola client speaks: Storage API resources as AIDA reads them, export
 // options and results, and the client's options. Kept apart so the request code, the
 // download code and the rest of the connector share one vocabulary without importing each other.
+import type { GunzipThread } from './gunzip-thread.js';
 import type { Logger, RetryPolicy } from './retry.js';
 
 /** One metadata entry (`KBC.datatype.basetype`, `KBC.description`, …) as the Storage API returns it. */
@@ -100,6 +101,12 @@ export interface KeboolaClientOptions {
   s3Endpoint?: string;
   gcsEndpoint?: string;
   logger?: Logger;
+  /**
+   * The gunzip worker's script; null gunzips on the main thread. Default: the compiled
+   * `gunzip-worker.js` next to the client (the main thread when it is absent, as under a test
+   * runner executing the TypeScript sources).
+   */
+  gunzipWorker?: URL | null;
 }
 
 export interface CallContext {
@@ -112,4 +119,6 @@ export interface ClientRuntime {
   options: KeboolaClientOptions;
   policy: RetryPolicy;
   redact: (text: string) => string;
+  /** Where gzip bodies are inflated, unless on the main thread. */
+  gunzip?: GunzipThread;
 }

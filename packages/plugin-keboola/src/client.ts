@@ -16,6 +16,7 @@ import type {
   KeboolaTable,
 } from './client-types.js';
 import { downloadExport } from './download.js';
+import { defaultGunzipWorkerUrl, GunzipThread } from './gunzip-thread.js';
 import { httpError, timeBounded, transportError, USER_AGENT } from './http.js';
 import { KeboolaJobFailedError, KeboolaJobTimeoutError, KeboolaMalformedResponseError } from './errors.js';
 import { withRetries, type RetryPolicy } from './retry.js';
@@ -50,7 +51,13 @@ export class KeboolaClient {
   constructor(private readonly o: KeboolaClientOptions) {
     this.policy = { max: o.retries.max, baseDelay: o.retries.base_delay, maxDelay: o.retries.max_delay, maxRetryAfter: o.retries.max_retry_after };
     this.secrets.add(o.token);
-    this.runtime = { options: o, policy: this.policy, redact: (text) => this.redact(text) };
+    const gunzipWorker = o.gunzipWorker === undefined ? defaultGunzipWorkerUrl() : o.gunzipWorker;
+    this.runtime = {
+      options: o,
+      policy: this.policy,
+      redact: (text) => this.redact(text),
+      ...(gunzipWorker ? { gunzip: new GunzipThread(gunzipWorker) } : {}),
+    };
   }
 
   /** `GET /v2/storage/buckets` */

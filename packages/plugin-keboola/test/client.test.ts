@@ -148,6 +148,20 @@ describe('Keboola Storage API client against a local fake stack', () => {
     await expect(client.download(again, dir, ctx())).rejects.toThrow(/slice 2\/3 of file \d+: truncated or corrupt gzip data.*gave up after 3 attempts/);
   });
 
+  it('retries a slice whose gzip CRC-32 does not match its bytes (all of them decode), and fails clearly when it never does', async () => {
+    fake.addTable(ordersTable(40, { slices: 2 }));
+    const client = clientFor(parseConfig(fake, { tables: [{ id: 'in.c-sales.orders' }], retries: { max: 1, base_delay: '10ms', max_delay: '20ms' } }));
+    fake.inject({ server: 's3', path: /0000_part_00$/, corrupt: true, times: 1 });
+    const got = await client.download(await client.exportTable('in.c-sales.orders', {}, ctx()), dir, ctx());
+    expect((await Promise.all(got.paths.map((p) => readFile(p, 'utf8')))).join('').match(/^"\d+",/gm)).toHaveLength(40);
+
+    fake.inject({ server: 's3', path: /0001_part_00$/, corrupt: true, times: 100 });
+    const again = await client.exportTable('in.c-sales.orders', {}, ctx());
+    await expect(client.download(again, dir, ctx())).rejects.toThrow(
+      /slice 2\/2 of file \d+: truncated or corrupt gzip data \(incorrect data check\).*gave up after 2 attempts/,
+    );
+  });
+
   it('aborts a download that stalls (idle timeout) and retries it', async () => {
     fake.addTable(ordersTable(10, { slices: 1 }));
     const client = clientFor(

@@ -1,6 +1,8 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { queryRows } from '@aida/core';
 import { describe, expect, it } from 'vitest';
 import type { KeboolaTable } from '../src/client.js';
-import { duckdbType, keboolaBaseType, planColumns } from '../src/types.js';
+import { castExpression, duckdbType, keboolaBaseType, planColumns } from '../src/types.js';
 
 describe('Keboola base types → DuckDB types', () => {
   it('maps every base type; NUMERIC with a length is DECIMAL, without one DOUBLE; unknown is VARCHAR with a warning', () => {
@@ -43,5 +45,32 @@ describe('Keboola base types → DuckDB types', () => {
     expect(columns.map((c) => `${c.name}:${c.type}`)).toEqual(['a:DECIMAL(10,3)', 'b:VARCHAR', 'c:DATE']);
     expect(warnings).toEqual([]);
     expect(() => planColumns(table, { columns: ['a', 'zz'] })).toThrow(/zz is not a column of Keboola table in.c-a.t/);
+  });
+
+  it('converts TIMESTAMP text with a UTC offset (after the seconds or their fraction) to UTC, and takes naive values as UTC', async () => {
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    try {
+      await conn.run(`SET TimeZone = 'UTC'`);
+      const values: [string | null, string | null][] = [
+        ['2024-03-02 12:30:00', '2024-03-02 12:30:00'],
+        ['2024-03-02T12:30:00+02:00', '2024-03-02 10:30:00'],
+        ['2024-03-02 12:30:00-0330', '2024-03-02 16:00:00'],
+        ['2024-03-02 12:30:00.25+01', '2024-03-02 11:30:00.25'],
+        ['2024-03-02 12:30:00.125', '2024-03-02 12:30:00.125'],
+        ['2024-03-02T12:30:00Z', '2024-03-02 12:30:00'],
+        ['2024-03-02', '2024-03-02 00:00:00'],
+        [null, null],
+      ];
+      const input = values.map(([v], i) => `(${i}, ${v === null ? 'NULL' : `'${v}'`})`).join(', ');
+      const rows = await queryRows<{ t: string | null }>(
+        conn,
+        `SELECT CAST(${castExpression({ name: 'ts', type: 'TIMESTAMP' })} AS VARCHAR) AS t FROM (VALUES ${input}) v(i, ts) ORDER BY i`,
+      );
+      expect(rows.map((r) => r.t)).toEqual(values.map(([, want]) => want));
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
   });
 });

@@ -1,5 +1,5 @@
 // Failure injection for the fake stack: a whole-stack outage (`down`) and per-request
-// injections — status codes with Retry-After, slow answers, truncated bodies — matched by
+// injections — status codes with Retry-After, slow answers, truncated, corrupt or stalled bodies — matched by
 // server, method and path, each used up after `times` matching requests.
 import type { ServerResponse } from 'node:http';
 import { send } from './fake-http.js';
@@ -15,9 +15,23 @@ export interface Injection {
   delayMs?: number;
   /** Send only the first half of the body (with a matching Content-Length). */
   truncate?: boolean;
+  /**
+   * Send the body with one bit of its last 8 bytes flipped: in a gzip body that is the trailer's
+   * CRC-32, so everything decodes and only the checksum tells the bytes are wrong.
+   */
+  corrupt?: boolean;
+  /** Send half the body, then pause this long before the rest (a transfer that stalls midway). */
+  pauseMidBodyMs?: number;
   body?: string;
   /** How many matching requests it applies to (default 1). */
   times?: number;
+}
+
+/** What is done to a body as it is sent: cut in half, one bit of its end flipped, or a pause halfway. */
+export interface Damage {
+  truncate?: boolean;
+  corrupt?: boolean;
+  pauseMidBodyMs?: number;
 }
 
 /** The failure-injection state a FakeKeboola carries (its public `down` and `injections`). */
@@ -28,7 +42,7 @@ export interface FailureState {
 
 /**
  * Applies the stack's failures to one request: answers it with a 500 (stack down) or an
- * injected status and returns null, or returns whether the normal answer is to be truncated.
+ * injected status and returns null, or returns how the normal answer is to be damaged.
  * A matching injection is used up, and its delay waited out, before anything else.
  */
 export async function applyFailures(
@@ -37,13 +51,13 @@ export async function applyFailures(
   method: string | undefined,
   path: string,
   res: ServerResponse,
-): Promise<{ truncate: boolean } | null> {
+): Promise<{ damage: Damage } | null> {
   if (state.down) {
     send(res, 500, { error: 'Internal Server Error', code: 'internal', status: 'error' });
     return null;
   }
   const inj = state.injections.find((i) => (i.server ?? 'api') === server && (!i.method || i.method === method) && i.path.test(path) && (i.times ?? 1) > 0);
-  if (!inj) return { truncate: false };
+  if (!inj) return { damage: {} };
   inj.times = (inj.times ?? 1) - 1;
   if (inj.delayMs) await new Promise((r) => setTimeout(r, inj.delayMs));
   if (inj.status) {
@@ -51,5 +65,5 @@ export async function applyFailures(
     send(res, inj.status, inj.body ?? { error: `injected ${inj.status}`, code: 'injected', status: 'error' }, headers);
     return null;
   }
-  return { truncate: Boolean(inj.truncate) };
+  return { damage: { truncate: inj.truncate, corrupt: inj.corrupt, pauseMidBodyMs: inj.pauseMidBodyMs } };
 }

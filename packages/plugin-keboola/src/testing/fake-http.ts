@@ -1,7 +1,8 @@
 // Request and response plumbing of the fake's HTTP servers: reading a body (JSON or form
 // encoded, as Keboola accepts both) and answering with JSON, an S3-style XML error or bytes
-// (optionally truncated, to simulate a connection cut mid-body).
+// (optionally truncated, to simulate a connection cut mid-body, with a flipped bit, or stalling halfway).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Damage } from './fake-failures.js';
 
 export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -37,14 +38,23 @@ export function sendXml(res: ServerResponse, status: number, code: string, messa
   res.end(text);
 }
 
-export function sendBytes(res: ServerResponse, bytes: Buffer, truncate: boolean): void {
+export function sendBytes(res: ServerResponse, bytes: Buffer, damage: Damage): void {
   if (res.destroyed) return;
-  const body = truncate ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes;
+  let body = damage.truncate ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes;
+  if (damage.corrupt && body.length) {
+    body = Buffer.from(body);
+    body[Math.max(0, body.length - 8)] ^= 0x01;
+  }
   res.writeHead(200, {
     'content-type': 'application/octet-stream',
     'content-length': String(body.length),
     etag: '"fake"',
     'last-modified': new Date(0).toUTCString(),
   });
-  res.end(body);
+  if (!damage.pauseMidBodyMs) return void res.end(body);
+  const half = Math.floor(body.length / 2);
+  res.write(body.subarray(0, half));
+  setTimeout(() => {
+    if (!res.destroyed) res.end(body.subarray(half));
+  }, damage.pauseMidBodyMs);
 }

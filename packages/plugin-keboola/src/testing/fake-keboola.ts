@@ -21,7 +21,7 @@ export { csvLine } from './fake-storage-api.js';
  * jobs → files (`?federationToken=1`), signed URLs for non-sliced files and manifests, and the
  * file storages behind sliced exports — an S3 endpoint (path-style GetObject, checks the access
  * key and session token), a GCS JSON API (`alt=media`, bearer token) and Azure Blob (SAS).
- * Failures are injected per request: status codes with Retry-After, delays, truncated bodies.
+ * Failures are injected per request: status codes with Retry-After, delays, truncated or corrupt bodies.
  */
 export class FakeKeboola {
   readonly tables = new Map<string, FakeTable>();
@@ -94,8 +94,8 @@ export class FakeKeboola {
     this.injections.push({ times: 1, ...i });
   }
 
-  /** Serves a sliced export's slices from a local gzip file each (benchmarks). */
-  registerSlicedFile(files: string[], provider: 'aws' = 'aws'): number {
+  /** Serves a sliced export's slices from a local gzip file (a path) or gzip bytes each (benchmarks). */
+  registerSlicedFile(files: (string | Buffer)[], provider: 'aws' = 'aws'): number {
     return this.storageApi.registerSlicedFile(files, provider);
   }
 
@@ -123,12 +123,12 @@ export class FakeKeboola {
     try {
       const failure = await applyFailures(this, server, req.method, url.pathname, res);
       if (!failure) return;
-      const { truncate } = failure;
+      const { damage } = failure;
       const p = url.pathname;
-      if (server === 's3') return await serveS3Object(this.objects, req, url, res, truncate);
-      if (p.startsWith('/signed/')) return serveSigned(this.storageApi.files, url, res, truncate);
-      if (p.startsWith('/gcs/')) return await serveGcsObject(this.objects, req, url, res, truncate);
-      if (p.startsWith('/azure/')) return await serveAzureObject(this.objects, url, res, truncate);
+      if (server === 's3') return await serveS3Object(this.objects, req, url, res, damage);
+      if (p.startsWith('/signed/')) return serveSigned(this.storageApi.files, url, res, damage);
+      if (p.startsWith('/gcs/')) return await serveGcsObject(this.objects, req, url, res, damage);
+      if (p.startsWith('/azure/')) return await serveAzureObject(this.objects, url, res, damage);
       return this.storageApi.route(req, url, body ?? {}, res);
     } catch (e) {
       if (!res.headersSent) send(res, 500, { error: (e as Error).message, status: 'error' });

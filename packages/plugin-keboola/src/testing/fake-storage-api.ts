@@ -203,12 +203,12 @@ export class FakeStorageApi {
     return id;
   }
 
-  /** Serves a sliced export's slices from a local gzip file each (benchmarks). */
-  registerSlicedFile(files: string[], provider: 'aws' = 'aws'): number {
+  /** Serves a sliced export's slices from a local gzip file (a path) or gzip bytes each (benchmarks). */
+  registerSlicedFile(files: (string | Buffer)[], provider: 'aws' = 'aws'): number {
     const id = this.nextId++;
-    const entries = files.map((path, s) => {
+    const entries = files.map((file, s) => {
       const key = `exp-2/${id}/${id}.csv.gz${String(s).padStart(4, '0')}_part_00`;
-      this.host.objects.set(`${S3_BUCKET}/${key}`, { path });
+      this.host.objects.set(`${S3_BUCKET}/${key}`, typeof file === 'string' ? { path: file } : file);
       return { url: `s3://${S3_BUCKET}/${key}`, mandatory: true };
     });
     const content = Buffer.from(JSON.stringify({ entries }));
