@@ -4,7 +4,6 @@
  * in-memory instance into a spool file in the scratch folder, sent as DuckDB writes it
  * (spool.ts) and removed when its response ends.
  */
-import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { StatementType } from '@duckdb/node-api';
 import { sqlString } from '@aida/core';
@@ -22,21 +21,14 @@ const PARQUET_MEMORY_LIMIT = '256MB';
 
 /** Writes checked queries as Parquet into its scratch folder, and streams them. */
 export class ParquetExporter {
-  /** Settles once the scratch folder has been emptied of a previous run's leftovers. */
-  readonly ready: Promise<void>;
-
   constructor(
     private readonly ctx: DataContext,
     private readonly limits: QueryLimits,
-    /** Where exports are spooled while they are sent (emptied at start). */
+    /** Where exports are spooled while they are sent. */
     readonly scratchDir: string,
-  ) {
-    // Leftovers of a crash: nothing in this folder outlives the request that wrote it.
-    this.ready = rm(scratchDir, { recursive: true, force: true }).then(
-      () => undefined,
-      (e: Error) => ctx.logger.warn({ err: e }, 'could not empty the query scratch folder'),
-    );
-  }
+    /** Settles once the runner has emptied the scratch folder of a previous run's leftovers. */
+    private readonly ready: Promise<void>,
+  ) {}
 
   /**
    * Parquet. DuckDB writes Parquet only to a file, and the analytics instance may not write

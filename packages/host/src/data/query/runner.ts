@@ -3,6 +3,7 @@
  * engine-time budget that also follows the client going away — before handing it to the
  * JSON, streaming or Parquet writer. Also the module routes and tests import the query API from.
  */
+import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Reader } from '../access.js';
 import type { DataContext } from '../context.js';
@@ -33,17 +34,24 @@ export { DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits.js';
 export class QueryRunner {
   readonly limiter: ConcurrencyLimiter;
   private readonly exporter: ParquetExporter;
+  /** Settles once the scratch folder has been emptied of a previous run's leftovers. */
+  private readonly scratchReady: Promise<void>;
   /** Spool files of exports now (see MAX_SPOOLS). */
   private spools = 0;
 
   constructor(
     private readonly ctx: DataContext,
     readonly limits: QueryLimits,
-    /** Where Parquet exports are written before they are sent (emptied at start). */
+    /** Where the exports spool their answers while they are sent (emptied at start). */
     readonly scratchDir: string,
   ) {
     this.limiter = new ConcurrencyLimiter(limits.maxConcurrent, limits.maxQueued, limits.queueWaitMs);
-    this.exporter = new ParquetExporter(ctx, limits, scratchDir);
+    // Leftovers of a crash: nothing in this folder outlives the request that wrote it.
+    this.scratchReady = rm(scratchDir, { recursive: true, force: true }).then(
+      () => undefined,
+      (e: Error) => ctx.logger.warn({ err: e }, 'could not empty the query scratch folder'),
+    );
+    this.exporter = new ParquetExporter(ctx, limits, scratchDir, this.scratchReady);
   }
 
   /** JSON: at most `limit` rows, held in memory; `truncated` when more exist (see jsonAnswer). */
@@ -84,7 +92,7 @@ export class QueryRunner {
           this.spools++;
           // The scratch instance reads the analytics file by itself: hold its generation.
           const unhold = this.ctx.analytics.hold();
-          await this.exporter.ready;
+          await this.scratchReady;
           return await exportLines(this.ctx, clock, this.limits, this.scratchDir, plan, {
             copied: () => {
               unhold();
