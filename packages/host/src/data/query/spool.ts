@@ -13,17 +13,18 @@
  * What every streamed answer guarantees holds: the response starts only once the first bytes
  * are in hand (a query that fails before is still a JSON error), a failure after that cuts the
  * body off, a client that reads nothing for the stall timeout — or goes away — is cut off and
- * the engine stopped if it still runs. Memory is one read of the file; the file is removed
- * when the response ends, however it ends.
+ * the engine stopped if it still runs. Memory is a few reads of the file, their buffers reused
+ * once sent (read-buffers.ts); the file is removed when the response ends, however it ends.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataContext } from '../context.js';
 import { ClientGone, type EngineClock } from './clock.js';
 import type { QueryLimits } from './limits.js';
+import { ReadBuffers, ResponseBody } from './read-buffers.js';
 import { drained } from './stream.js';
 
 /** Bytes read from the spool at a time, as downloads read files. */
@@ -64,7 +65,8 @@ export async function sendSpool<T>(
       options.removed();
       throw e;
     });
-  const out = new PassThrough({ highWaterMark: READ_SIZE });
+  const out = new ResponseBody({ highWaterMark: READ_SIZE });
+  const buffers = new ReadBuffers(out, READ_SIZE, options.header ? Buffer.byteLength(options.header) : 0);
 
   let copyDone = false;
   let copyError: unknown;
@@ -99,14 +101,17 @@ export async function sendSpool<T>(
     let position = 0;
     for (;;) {
       const done = copyDone; // read before the file: a COPY over now has written every byte
-      const buffer = Buffer.allocUnsafe(READ_SIZE);
+      const buffer = buffers.take();
       const { bytesRead } = await file.read(buffer, 0, READ_SIZE, position);
       if (bytesRead > 0) {
         position += bytesRead;
         if (!started) begin();
-        if (!out.write(buffer.subarray(0, bytesRead))) await drained(out, limits);
+        const full = !out.write(buffer.subarray(0, bytesRead));
+        buffers.written(buffer, bytesRead);
+        if (full) await drained(out, limits);
         continue;
       }
+      buffers.written(buffer, 0);
       if (done) break;
       await Promise.race([copying, sleep(CAUGHT_UP_WAIT)]);
       if (out.destroyed) throw new ClientGone();
