@@ -1,7 +1,7 @@
 // The analyst's workspace: the current directory unless DA_LOCAL_DIR names another.
 //   server/parquet/<table>.parquet        read-only copies of the server's tables
 //   server/parquet/<table>/<part>.parquet partitioned tables, one file per part
-//   server/profiles/<table>.json          column profiles, for `da explore` offline
+//   server/profiles.json                  column profiles, for `da explore` offline (profiles-file.ts)
 //   user/duckdb/analytics.duckdb          views over server/parquet + the analyst's own tables
 //   .da/sync-state.json                   what the last `da sync` put here (hashes, sizes)
 import { resolve, join } from 'node:path';
@@ -9,7 +9,10 @@ import { resolve, join } from 'node:path';
 export interface Workspace {
   root: string;
   parquetDir: string;
-  profilesDir: string;
+  /** The column profiles of the synced tables (profiles-file.ts). */
+  profilesPath: string;
+  /** Where profiles were kept one file per table before server/profiles.json (moved over by profiles-file.ts). */
+  legacyProfilesDir: string;
   duckdbPath: string;
   statePath: string;
 }
@@ -19,7 +22,8 @@ export function workspace(env: NodeJS.ProcessEnv = process.env, cwd = process.cw
   return {
     root,
     parquetDir: join(root, 'server', 'parquet'),
-    profilesDir: join(root, 'server', 'profiles'),
+    profilesPath: join(root, 'server', 'profiles.json'),
+    legacyProfilesDir: join(root, 'server', 'profiles'),
     duckdbPath: join(root, 'user', 'duckdb', 'analytics.duckdb'),
     statePath: join(root, '.da', 'sync-state.json'),
   };

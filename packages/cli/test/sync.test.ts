@@ -123,7 +123,14 @@ describe('da sync against a real host', () => {
       expect((await refresh()).status).toBe(200);
       const s1 = await ws.run(['sync', '--json']);
       expect(s1.json<{ profiles: { saved: number } }>().profiles.saved).toBeGreaterThanOrEqual(1);
-      const saved = JSON.parse(await readFile(join(ws.dir, 'server/profiles/customers.json'), 'utf8')) as { table: string; rows: number; profiled_at: string };
+      const profilesOf = async () =>
+        (
+          JSON.parse(await readFile(join(ws.dir, 'server/profiles.json'), 'utf8')) as {
+            format: number;
+            profiles: Record<string, { table: string; rows: number; profiled_at: string }>;
+          }
+        ).profiles;
+      const saved = (await profilesOf()).customers;
       expect(saved).toMatchObject({ table: 'customers', rows: expect.any(Number) });
       const s2 = await ws.run(['sync', '--json']);
       expect(s2.json<{ profiles: { saved: number } }>().profiles.saved).toBe(0);
@@ -131,7 +138,7 @@ describe('da sync against a real host', () => {
       expect((await refresh()).status).toBe(200);
       const s3 = await ws.run(['sync', '--json']);
       expect(s3.json<{ profiles: { saved: number }; fetched: unknown[] }>()).toMatchObject({ profiles: { saved: 1 }, fetched: [] });
-      const again = JSON.parse(await readFile(join(ws.dir, 'server/profiles/customers.json'), 'utf8')) as { profiled_at: string };
+      const again = (await profilesOf()).customers;
       expect(again.profiled_at > saved.profiled_at).toBe(true);
       const ex = await ws.run(['explore', 'customers', '--json']);
       expect(ex.json<{ source: string }>().source).toBe('local');

@@ -1,28 +1,18 @@
 // The tables on this laptop as agents see them, from files `da sync` left: the sync state (rows,
-// freshness), server/catalog.json (description, source, bucket), server/profiles (column
+// freshness), server/catalog.json (description, source, bucket), server/profiles.json (column
 // facts) and the columns of the views in analytics.duckdb. Read by `da mcp` and by the agent
 // context file; needs no server.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { describeColumn, profileSummary, tableProfileSchema, type McpTableDescription, type TableProfileFacts } from '@aida/core';
-import { isSafeTableId } from '../sync/manifest.js';
-import type { Workspace } from '../workspace.js';
+import type { ProfilesFile } from '../profiles-file.js';
 import { summary, type LocalCatalog, type LocalTable } from './local-tables.js';
 
 export { catalogVersion, loadLocalCatalog, summary, type LocalCatalog, type LocalTable } from './local-tables.js';
 
 /** The profile `da sync` saved for a table; undefined when there is none or it is not a profile. */
-export async function readSavedProfile(ws: Workspace, id: string): Promise<TableProfileFacts | undefined> {
-  if (!isSafeTableId(id)) return undefined;
-  const text = await readFile(join(ws.profilesDir, `${id}.json`), 'utf8').catch(() => undefined);
-  if (text === undefined) return undefined;
-  try {
-    const parsed = tableProfileSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+export function savedProfile(file: ProfilesFile, id: string): TableProfileFacts | undefined {
+  const parsed = tableProfileSchema.safeParse(file.get(id));
+  return parsed.success ? parsed.data : undefined;
 }
 
 export type ColumnsByTable = Map<string, { name: string; type: string }[]>;

@@ -10,6 +10,7 @@ import type { TableProfileFacts } from '@aida/core';
 import type { Api } from '../api.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import { openLocalDb, type LocalDb } from '../local-db.js';
+import { ProfilesFile } from '../profiles-file.js';
 import type { Manifest } from '../sync/manifest.js';
 import { flatten, RULES_DIR } from '../sync/rules.js';
 import type { Workspace } from '../workspace.js';
@@ -68,6 +69,8 @@ export interface ContextOptions {
   db?: LocalDb;
   /** The catalog's answer when the caller asked for it already (catalog-file.ts's fetchCatalog). */
   catalog?: Promise<unknown>;
+  /** The saved profiles when the caller has them loaded (`da sync`): not read again. */
+  profiles?: ProfilesFile;
 }
 
 export async function writeAgentContext(ws: Workspace, o: ContextOptions = {}): Promise<ContextReport> {
@@ -84,11 +87,12 @@ export async function writeAgentContext(ws: Workspace, o: ContextOptions = {}): 
 
   // Only now the modules that need @aida/core (and its DuckDB): a sync that changed nothing
   // here stops above without loading them.
-  const [{ localColumns, readSavedProfile }, { renderContext }] = await Promise.all([import('./local-catalog.js'), import('./render.js')]);
+  const [{ localColumns, savedProfile }, { renderContext }] = await Promise.all([import('./local-catalog.js'), import('./render.js')]);
+  const saved = o.profiles ?? (await ProfilesFile.load(ws));
   const profiles = new Map<string, TableProfileFacts>();
   for (const t of catalog.tables) {
     if (!t.profiled_at) continue;
-    const p = await readSavedProfile(ws, t.id);
+    const p = savedProfile(saved, t.id);
     if (p) profiles.set(t.id, p);
   }
   const columns = await columnsOfViews(ws, catalog, localColumns, o.db);

@@ -1,11 +1,11 @@
 // da explore TABLE: the column profile, from the copy `da sync` saved (offline) or from the
 // server (--remote, or when there is no copy), laid out for a terminal.
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { action } from '../command.js';
 import type { Context } from '../context.js';
-import { usageError } from '../errors.js';
+import { CliError, usageError } from '../errors.js';
+import { ProfilesFile, type SavedProfile } from '../profiles-file.js';
+import { withSyncLock } from '../sync/lock.js';
 import { isSafeTableId } from '../sync/manifest.js';
 import { cellText, renderPairs, renderTable } from '../render.js';
 
@@ -44,24 +44,33 @@ export function registerExplore(program: Command): void {
 async function explore(ctx: Context, o: { remote?: boolean }, table: string): Promise<void> {
   const id = table.toLowerCase();
   if (!isSafeTableId(id)) throw usageError(`'${table}' is not a table id`);
-  const local = join(ctx.ws.profilesDir, `${id}.json`);
   let profile: TableProfile | undefined;
   let source = 'local';
-  // A saved copy that cannot be read or is not a profile is ignored (and replaced below).
-  if (!o.remote)
-    profile = await readFile(local, 'utf8')
-      .then(
-        (t) => JSON.parse(t) as TableProfile,
-        () => undefined,
-      )
-      .then((p) => (isProfile(p) ? p : undefined));
+  // A saved copy that is not a profile is ignored (and replaced below).
+  const saved = o.remote ? undefined : (await ProfilesFile.load(ctx.ws)).get(id);
+  if (isProfile(saved)) profile = saved;
   if (!profile) {
     source = 'remote';
-    profile = await ctx.api().json<TableProfile>(`/api/catalog/profile/${encodeURIComponent(id)}`);
-    await mkdir(ctx.ws.profilesDir, { recursive: true });
-    await writeFile(local, JSON.stringify(profile));
+    const fetched = await ctx.api().json<TableProfile>(`/api/catalog/profile/${encodeURIComponent(id)}`);
+    profile = fetched;
+    await keep(ctx, id, fetched);
   }
   ctx.out.result({ source, profile }, () => render(profile!, source));
+}
+
+/**
+ * Saves a profile fetched from the server for the next offline look, under the sync lock (the
+ * file is read, changed and written whole). While a sync runs it is not saved: that sync
+ * writes the file, and brings the profile anyway.
+ */
+async function keep(ctx: Context, id: string, profile: TableProfile): Promise<void> {
+  await withSyncLock(ctx.ws, async () => {
+    const file = await ProfilesFile.load(ctx.ws);
+    file.set(id, profile as unknown as SavedProfile);
+    await file.save();
+  }).catch((e: unknown) => {
+    if (!(e instanceof CliError && e.kind === 'usage')) throw e;
+  });
 }
 
 function isProfile(p: unknown): p is TableProfile {

@@ -12,6 +12,7 @@ import { downloadFile, installFiles, partPath, removeStaleParts, type Downloaded
 import { fetchManifest } from '../sync/manifest.js';
 import { planSync, type FileJob, type Removal, type RemovalReason, type TablePlan } from '../sync/plan.js';
 import { ProfileRefresh } from '../sync/profiles.js';
+import { ProfilesFile } from '../profiles-file.js';
 import { syncProgress } from '../sync/progress.js';
 import { withSyncLock } from '../sync/lock.js';
 import { pendingUploads, runUploads, type UploadReport } from '../sync/uploads.js';
@@ -66,6 +67,8 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   const early = o.dryRun ? undefined : { bundle: rulesWanted ? fetchBundle(api) : undefined, catalog: fetchCatalog(api) };
   early?.bundle?.catch(() => undefined);
   early?.catalog.catch(() => undefined);
+  const savedProfiles = o.dryRun ? undefined : ProfilesFile.load(ws);
+  savedProfiles?.catch(() => undefined);
   const manifest = await fetchManifest(api);
   const previous = await loadState(ws.statePath);
   const state: SyncState = previous?.server === api.server ? previous : emptyState(api.server);
@@ -129,7 +132,8 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   const settling: Promise<void>[] = [];
   // Profiles come over the network while files download and DuckDB (on its own threads) builds the views.
   const profileAssets = manifest.assets?.profiles ?? {};
-  const profileRefresh = new ProfileRefresh(api, ws, state);
+  const profilesFile = await savedProfiles!;
+  const profileRefresh = new ProfileRefresh(api, profilesFile, state);
   // The new state: complete tables take their manifest entry; a table with a failed file
   // keeps its old entry (its old files are still there, its view still reads them).
   const settle = async (t: TablePlan) => {
@@ -143,7 +147,8 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
       (before?.files ?? []).map((f) => f.path).filter((p) => !files.some((f) => f.path === p)),
     );
     state.tables[t.id] = { hash: t.entry.hash, rows: t.entry.rows, updated: t.entry.updated ?? null, files, profiled_at: before?.profiled_at };
-    if (Object.hasOwn(profileAssets, t.id) && profileAssets[t.id].profiled_at !== before?.profiled_at) profileRefresh.add(t.id);
+    // Newer on the server, or missing here (a profiles file lost or not yet moved over).
+    if (Object.hasOwn(profileAssets, t.id) && (profileAssets[t.id].profiled_at !== before?.profiled_at || !profilesFile.get(t.id))) profileRefresh.add(t.id);
     if (changed.has(t.id))
       (await views?.batch.catch(() => undefined))?.table(
         t.id,
@@ -196,7 +201,7 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
       const held = [state.tables, previous?.tables ?? {}].find((t) => Object.hasOwn(t, id))?.[id];
       await removeFiles(ws.root, [...(held?.files.map((f) => f.path) ?? []), tableFile(id)]);
       await rm(join(ws.root, 'server', 'parquet', id), { recursive: true, force: true });
-      await rm(join(ws.profilesDir, `${id}.json`), { force: true });
+      profilesFile.delete(id);
       delete state.tables[id];
     }
 
@@ -209,13 +214,17 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
       profileRefresh.finish((m) => ctx.out.warn(m)),
     ]);
 
+    // Before the state that records their profiled_at: a crash between the two refetches them.
+    await profilesFile.save();
     state.synced_at = new Date().toISOString();
     await saveState(ws.statePath, state);
     rules = rulesWanted ? await syncRules(api, ws.root, {}, early?.bundle) : null;
     if (rules && 'skipped' in rules) for (const s of rules.skipped) ctx.out.warn(`rule note '${s.id}' not written: ${s.reason}`);
     // The database the views were just made in lists their columns for the context file.
     const db = views ? await views.db : undefined;
-    agentContext = await (await agentContextModule).refreshAgentContext(api, ws, manifest, (m) => ctx.out.warn(m), { db, catalog: early?.catalog });
+    agentContext = await (
+      await agentContextModule
+    ).refreshAgentContext(api, ws, manifest, (m) => ctx.out.warn(m), { db, catalog: early?.catalog, profiles: profilesFile });
   } finally {
     await views?.close();
   }

@@ -23,10 +23,11 @@ import {
   describeLocalTable,
   loadLocalCatalog,
   localColumns,
-  readSavedProfile,
+  savedProfile,
   summary,
   type ColumnsByTable,
 } from '../agent-context/local-catalog.js';
+import { ProfilesFile } from '../profiles-file.js';
 import type { Workspace } from '../workspace.js';
 import { openReadOnly } from './read-only-db.js';
 import { runSelect, type SelectLimits } from './select.js';
@@ -81,14 +82,12 @@ export class LocalTools {
     const catalog = await loadLocalCatalog(this.ws);
     const key = listingKey({ text }, catalogVersion(catalog));
     const offset = cursor ? this.listingOffset(cursor, 'search_catalog', key) : 0;
-    const columns = await this.columns();
-    const tables = await Promise.all(
-      catalog.tables.map(async (t) => ({
-        id: t.id,
-        description: t.description,
-        columns: columns?.get(t.id.toLowerCase()) ?? (await readSavedProfile(this.ws, t.id))?.columns ?? [],
-      })),
-    );
+    const [columns, profiles] = await Promise.all([this.columns(), ProfilesFile.load(this.ws)]);
+    const tables = catalog.tables.map((t) => ({
+      id: t.id,
+      description: t.description,
+      columns: columns?.get(t.id.toLowerCase()) ?? savedProfile(profiles, t.id)?.columns ?? [],
+    }));
     const matches = searchCatalog(tables, text).map((m) => JSON.stringify(m));
     return listPage('matches', matches, { tool: 'search_catalog', key, offset, budget: this.o.budget });
   }
@@ -132,8 +131,8 @@ export class LocalTools {
       throw new NotFoundError(
         `No table '${id}' on this laptop: list_tables shows the ones here (da sync brings the tables you may read; one you may not read never reaches the laptop)`,
       );
-    const [columns, profile] = await Promise.all([this.columns(t.id), readSavedProfile(this.ws, t.id)]);
-    return describeLocalTable(t, catalog, columns?.get(t.id.toLowerCase()), profile);
+    const [columns, profiles] = await Promise.all([this.columns(t.id), ProfilesFile.load(this.ws)]);
+    return describeLocalTable(t, catalog, columns?.get(t.id.toLowerCase()), savedProfile(profiles, t.id));
   }
 
   /** Columns from the database; undefined when it cannot be opened now (describe falls back to the saved profile). */

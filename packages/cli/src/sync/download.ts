@@ -3,8 +3,10 @@
 // `Range` + `If-Range` (so a file that changed meanwhile is fetched whole), and the MD5 of the
 // complete part must equal the manifest's. `installFiles` then renames the verified parts of a
 // table over its files — all of them or, when one part of the table failed, none.
-import { renameSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { renameSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay, type Api } from '../api.js';
@@ -112,6 +114,7 @@ async function fetchInto(
   const idleMs = o.idleTimeoutMs ?? 60_000;
   // One timer for the whole body, pushed back on every chunk (refresh() allocates nothing).
   const timer = setTimeout(() => idle.abort(new CliError('network', `${job.path}: no data for ${idleMs / 1000} s`)), idleMs);
+  if (!appending && job.size <= SMALL_FILE) return fetchSmall(job, part, res, timer, idle.signal, o);
   // Chunks are written in batches of up to 1 MiB, and what is batched is written out even when
   // the transfer breaks, so every byte that arrived is there for the next attempt to resume
   // from (a killed process loses at most the last batch).
@@ -163,6 +166,51 @@ async function fetchInto(
   // No fsync per file: a file the state does not yet record is only trusted after its MD5 is
   // checked again (plan.ts), so a crash can cost a re-download but never a wrong file.
   return { resumedFrom: appending ? have : 0, transferred: done - (appending ? have : 0), size: done, md5: await md5.digest(done) };
+}
+
+/**
+ * Files up to this size are received in memory and written in one synchronous call. Through
+ * a file handle, each small file cost four thread hand-offs (open, write, close, and the
+ * rename later): here about twice the CPU of the same calls made synchronously (1,000 3 KB
+ * files: 1.3 s against 0.7 s, most of it creating the file), on two cores shared with the
+ * server in the bench. A killed process loses at most such a file, fetched whole again.
+ */
+const SMALL_FILE = 1 << 20;
+
+/** A whole small body, hashed as it arrives, then written to the part in one call. */
+async function fetchSmall(
+  job: FileJob,
+  part: string,
+  res: IncomingMessage,
+  timer: NodeJS.Timeout,
+  signal: AbortSignal,
+  o: DownloadOptions,
+): Promise<{ resumedFrom: number; transferred: number; size: number; md5: string }> {
+  const hash = createHash('md5');
+  const chunks: Buffer[] = [];
+  let done = 0;
+  try {
+    for await (const chunk of res) {
+      const bytes = chunk as Buffer;
+      // More than the manifest says: no point receiving the rest (the size check below fails it).
+      if (done + bytes.length > SMALL_FILE) break;
+      chunks.push(bytes);
+      hash.update(bytes);
+      done += bytes.length;
+      timer.refresh();
+      o.onBytes?.(done);
+    }
+  } catch (e) {
+    res.destroy();
+    if (signal.aborted) throw signal.reason;
+    const err = e as Error & { code?: string; cause?: { code?: string } };
+    throw new CliError('network', `${job.path}: the transfer broke off after ${done} bytes (${err.cause?.code ?? err.code ?? err.message})`);
+  } finally {
+    clearTimeout(timer);
+  }
+  res.destroy();
+  writeFileSync(part, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, done));
+  return { resumedFrom: 0, transferred: done, size: done, md5: hash.digest('hex') };
 }
 
 /**

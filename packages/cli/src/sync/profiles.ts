@@ -1,14 +1,12 @@
-// The column profiles `da sync` saves in server/profiles for `da explore` offline: those the
-// manifest lists as newer than the copies here. They are asked for in bulk (POST
+// The column profiles `da sync` keeps in server/profiles.json (profiles-file.ts) for offline
+// use: those the manifest lists as newer than the copies here, or missing here. They are asked for in bulk (POST
 // /api/catalog/profiles, up to BULK at a time) as their tables land, while other files still
 // download: one request per table was a third of a first sync of 1,000 tables (`--cpu-prof`).
 // A host without the bulk route is asked table by table. Never asks the server to compute a
 // profile; one that vanished meanwhile is counted as missing.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Api } from '../api.js';
 import { CliError } from '../errors.js';
-import type { Workspace } from '../workspace.js';
+import type { ProfilesFile, SavedProfile } from '../profiles-file.js';
 import type { SyncState } from './state.js';
 
 export interface ProfilesResult {
@@ -16,9 +14,7 @@ export interface ProfilesResult {
   missing: number;
 }
 
-interface Profile {
-  profiled_at?: string;
-}
+type Profile = SavedProfile;
 
 /** Tables per bulk request (the host takes up to 1,000). */
 const BULK = 250;
@@ -31,13 +27,13 @@ export class ProfileRefresh {
   private pending: string[] = [];
   private readonly queued: (() => void)[] = [];
   private running = 0;
-  private dir: Promise<unknown> | undefined;
   /** Set once the host answered that it has no bulk route. */
   private oneByOne = false;
 
   constructor(
     private readonly api: Api,
-    private readonly ws: Workspace,
+    /** Where each profile fetched goes (written to disk by the caller, once). */
+    private readonly file: ProfilesFile,
     /** Each saved profile's `profiled_at` is recorded in its table's entry. */
     private readonly state: SyncState,
     private readonly limit = 4,
@@ -85,13 +81,11 @@ export class ProfileRefresh {
         // A read: safe to ask again.
         retry: true,
       });
-      await Promise.all(
-        ids.map((id) => {
-          const profile = Object.hasOwn(r.profiles, id) ? r.profiles[id] : undefined;
-          if (profile) return this.save(id, profile);
-          this.result.missing++;
-        }),
-      );
+      for (const id of ids) {
+        const profile = Object.hasOwn(r.profiles, id) ? r.profiles[id] : undefined;
+        if (profile) this.save(id, profile);
+        else this.result.missing++;
+      }
     } catch (e) {
       // A host older than the bulk route.
       if (e instanceof CliError && (e.details.status === 404 || e.details.status === 405)) {
@@ -105,7 +99,7 @@ export class ProfileRefresh {
   private async fetchEach(ids: string[]): Promise<void> {
     for (const id of ids) {
       try {
-        await this.save(id, await this.api.json<Profile>(`/api/catalog/profile/${encodeURIComponent(id)}?compute=false`));
+        this.save(id, await this.api.json<Profile>(`/api/catalog/profile/${encodeURIComponent(id)}?compute=false`));
       } catch (e) {
         if (e instanceof CliError && e.details.status === 404) this.result.missing++;
         else this.warnings.push(`profile of '${id}' not refreshed: ${(e as Error).message}`);
@@ -113,11 +107,8 @@ export class ProfileRefresh {
     }
   }
 
-  private async save(id: string, profile: Profile): Promise<void> {
-    await (this.dir ??= mkdir(this.ws.profilesDir, { recursive: true }));
-    // Not writeFileSync: creating a file costs ~0.4 ms here, which the main thread would spend
-    // blocked, 1,000 times in a first sync, instead of handling downloads.
-    await writeFile(join(this.ws.profilesDir, `${id}.json`), JSON.stringify(profile));
+  private save(id: string, profile: Profile): void {
+    this.file.set(id, profile);
     const entry = Object.hasOwn(this.state.tables, id) ? this.state.tables[id] : undefined;
     if (entry && profile.profiled_at) entry.profiled_at = profile.profiled_at;
     this.result.saved++;

@@ -11,7 +11,7 @@ const localTable = z.object({
   rows: z.number(),
   updated: z.string().nullable().optional(),
   files: z.array(localFile),
-  /** When the server computed the profile saved in server/profiles (absent: none saved). */
+  /** When the server computed the profile saved in server/profiles.json (absent: none saved). */
   profiled_at: z.string().optional(),
 });
 const syncState = z.object({
