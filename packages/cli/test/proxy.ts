@@ -1,7 +1,7 @@
 // A loopback HTTP proxy in front of the host that records each request's headers and can
 // slow response bodies down, so a test can kill `da` in the middle of a download, or play an
 // older host that lacks a route.
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Transform } from 'node:stream';
 
@@ -16,12 +16,26 @@ export interface Proxy {
   cutAfter: number;
   /** Paths answered 404, as by a host that has no such route. */
   missingRoutes: string[];
+  /** Flip one byte in the middle of every download body (the length stays). */
+  corrupt: boolean;
+  /** Send the sync manifest without its SHA-256 fields, as a host older than them does. */
+  noSha256: boolean;
   close(): Promise<void>;
 }
 
 export async function startProxy(target: string): Promise<Proxy> {
   const t = new URL(target);
-  const proxy: Proxy = { url: '', requests: [], throttle: 0, fail503: 0, cutAfter: 0, missingRoutes: [], close: async () => undefined };
+  const proxy: Proxy = {
+    url: '',
+    requests: [],
+    throttle: 0,
+    fail503: 0,
+    cutAfter: 0,
+    missingRoutes: [],
+    corrupt: false,
+    noSha256: false,
+    close: async () => undefined,
+  };
   const server: Server = createServer((req, res) => {
     const rec: Proxy['requests'][number] = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers };
     proxy.requests.push(rec);
@@ -41,6 +55,8 @@ export async function startProxy(target: string): Promise<Proxy> {
     if (cut) proxy.cutAfter = 0;
     const up = request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: { ...req.headers, host: t.host } }, (ur) => {
       rec.status = ur.statusCode;
+      if (proxy.noSha256 && (req.url ?? '').startsWith('/api/sync/manifest')) return void withoutSha256(ur, res);
+      if (download && proxy.corrupt) return void corrupted(ur, res);
       res.writeHead(ur.statusCode ?? 502, ur.headers);
       const step = download ? proxy.throttle : 0;
       res.on('close', () => ur.destroy()); // the client went away (killed): stop reading
@@ -71,6 +87,28 @@ export async function startProxy(target: string): Promise<Proxy> {
       server.close(() => r());
     });
   return proxy;
+}
+
+/** The whole body, read, with `edit` applied, under the same status and headers (its length set again). */
+async function rewritten(ur: IncomingMessage, res: ServerResponse, edit: (body: Buffer) => Buffer): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const c of ur) chunks.push(c as Buffer);
+  const body = edit(Buffer.concat(chunks));
+  const headers = { ...ur.headers, 'content-length': String(body.length) };
+  delete headers['transfer-encoding'];
+  res.writeHead(ur.statusCode ?? 502, headers);
+  res.end(body);
+}
+
+function corrupted(ur: IncomingMessage, res: ServerResponse): Promise<void> {
+  return rewritten(ur, res, (b) => {
+    if (b.length) b[b.length >> 1] ^= 0xff;
+    return b;
+  });
+}
+
+function withoutSha256(ur: IncomingMessage, res: ServerResponse): Promise<void> {
+  return rewritten(ur, res, (b) => Buffer.from(JSON.stringify(JSON.parse(b.toString()), (k, v: unknown) => (k === 'sha256' ? undefined : v))));
 }
 
 /** Passes `step` bytes every 20 ms, in order, with backpressure. */

@@ -77,4 +77,32 @@ describe('da sync: small files', () => {
       await ws.cleanup();
     }
   });
+
+  it('checks each download against the SHA-256 the manifest gives, and against its MD5 from a host without SHA-256', async () => {
+    for (const noSha256 of [false, true]) {
+      const ws = await daWorkspace();
+      try {
+        await ws.run(['login', '--server', proxy.url, '--token', h.analystToken]);
+        proxy.noSha256 = noSha256;
+        proxy.corrupt = true;
+        const bad = await spawnDa(['sync', '--json'], { env: { ...ws.env, DA_RETRIES: '0' } }).result;
+        expect(bad.code).not.toBe(0);
+        const algorithm = noSha256 ? 'MD5' : 'SHA-256';
+        expect(bad.stderr + bad.stdout).toContain(`downloaded ${manifest.tables.small.size_bytes} bytes with ${algorithm} `);
+        await expect(readFile(join(ws.dir, 'server', 'parquet', 'small.parquet'))).rejects.toMatchObject({ code: 'ENOENT' });
+        proxy.corrupt = false;
+        const good = await ws.run(['sync', '--json']);
+        expect(good.code, good.stderr).toBe(0);
+        expect(
+          createHash('md5')
+            .update(await readFile(join(ws.dir, 'server', 'parquet', 'small.parquet')))
+            .digest('hex'),
+        ).toBe(manifest.tables.small.hash);
+      } finally {
+        proxy.corrupt = false;
+        proxy.noSha256 = false;
+        await ws.cleanup();
+      }
+    }
+  });
 });

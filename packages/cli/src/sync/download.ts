@@ -1,7 +1,7 @@
 // One verified, resumable download. Bytes land in `<file>.<md5>.part` beside the target: an
 // interrupted transfer (killed process, dropped connection) resumes from the part's size with
-// `Range` + `If-Range` (so a file that changed meanwhile is fetched whole), and the MD5 of the
-// complete part must equal the manifest's. `installFiles` then renames the verified parts of a
+// `Range` + `If-Range` (so a file that changed meanwhile is fetched whole), and the hash of the
+// complete part must equal the manifest's (its SHA-256, or its MD5 from a server without one). `installFiles` then renames the verified parts of a
 // table over its files — all of them or, when one part of the table failed, none.
 import { createHash } from 'node:crypto';
 import { renameSync, statSync, writeFileSync } from 'node:fs';
@@ -12,8 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay, type Api } from '../api.js';
 import { CliError, dataError } from '../errors.js';
 import type { Workspace } from '../workspace.js';
-import { growingFileMd5, type GrowingFileMd5 } from './file-md5.js';
-import { md5File } from './hash.js';
+import { growingFileHash, type GrowingFileHash } from './file-hash.js';
+import { fileDigest } from './hash.js';
 import type { FileJob } from './plan.js';
 import type { LocalFile } from './state.js';
 
@@ -56,13 +56,16 @@ export async function downloadFile(api: Api, ws: Workspace, job: FileJob, o: Dow
               () => 0,
             );
       // A complete part from an interrupted run needs no transfer, only the check below.
-      const r = have === job.size ? { resumedFrom: job.size, transferred: 0, size: have, md5: await md5File(part) } : await fetchInto(api, job, part, have, o);
+      const r =
+        have === job.size
+          ? { resumedFrom: job.size, transferred: 0, size: have, digest: await fileDigest(part, job.check.algorithm) }
+          : await fetchInto(api, job, part, have, o);
       if (resumedFrom < 0) resumedFrom = r.resumedFrom;
       transferred += r.transferred;
-      if (r.size !== job.size || r.md5 !== job.hash) {
+      if (r.size !== job.size || r.digest !== job.check.digest) {
         await rm(part, { force: true });
         throw dataError(
-          `${job.path}: downloaded ${r.size} bytes with MD5 ${r.md5}, the manifest says ${job.size} bytes with MD5 ${job.hash}`,
+          `${job.path}: downloaded ${r.size} bytes with ${NAMES[job.check.algorithm]} ${r.digest}, the manifest says ${job.size} bytes with ${NAMES[job.check.algorithm]} ${job.check.digest}`,
           "run da sync again; if it repeats, the server's file changed during the sync",
         );
       }
@@ -87,14 +90,18 @@ async function ensureDir(dir: string): Promise<void> {
 
 const WRITE_BATCH = 1 << 20;
 
+/** One attempt's outcome: the part's size and the hex digest of its bytes (job.check's algorithm). */
+interface Attempt {
+  resumedFrom: number;
+  transferred: number;
+  size: number;
+  digest: string;
+}
+
+const NAMES = { sha256: 'SHA-256', md5: 'MD5' } as const;
+
 /** One attempt: appends to (resuming) or rewrites the part, which holds `have` bytes now. */
-async function fetchInto(
-  api: Api,
-  job: FileJob,
-  part: string,
-  have: number,
-  o: DownloadOptions,
-): Promise<{ resumedFrom: number; transferred: number; size: number; md5: string }> {
+async function fetchInto(api: Api, job: FileJob, part: string, have: number, o: DownloadOptions): Promise<Attempt> {
   const resume = have > 0 && have < job.size;
   const query = job.part === undefined ? '' : `?part=${encodeURIComponent(job.part)}`;
   const idle = new AbortController();
@@ -127,8 +134,8 @@ async function fetchInto(
     res.destroy();
     throw e;
   }
-  // The MD5 is computed as the bytes arrive (after the bytes already on disk when resuming).
-  let md5: GrowingFileMd5 | undefined;
+  // The hash is computed as the bytes arrive (after the bytes already on disk when resuming).
+  let hash: GrowingFileHash | undefined;
   let batch: Uint8Array[] = [];
   let batched = 0;
   const flush = async () => {
@@ -137,23 +144,23 @@ async function fetchInto(
     batch = [];
     batched = 0;
     await fh.writev(out);
-    md5?.written(done);
+    hash?.written(done);
   };
   try {
-    md5 = await growingFileMd5(part, done, job.size);
+    hash = await growingFileHash(part, done, job.size, job.check.algorithm);
     for await (const chunk of res) {
       const bytes = chunk as Buffer;
       batch.push(bytes);
       batched += bytes.length;
       done += bytes.length;
-      md5.update(bytes);
+      hash.update(bytes);
       timer.refresh();
       if (batched >= WRITE_BATCH) await flush();
       o.onBytes?.(done);
     }
     await flush();
   } catch (e) {
-    md5?.close();
+    hash?.close();
     await flush().catch(() => undefined);
     res.destroy();
     if (idle.signal.aborted) throw idle.signal.reason;
@@ -163,9 +170,9 @@ async function fetchInto(
     clearTimeout(timer);
     await fh.close();
   }
-  // No fsync per file: a file the state does not yet record is only trusted after its MD5 is
+  // No fsync per file: a file the state does not yet record is only trusted after its hash is
   // checked again (plan.ts), so a crash can cost a re-download but never a wrong file.
-  return { resumedFrom: appending ? have : 0, transferred: done - (appending ? have : 0), size: done, md5: await md5.digest(done) };
+  return { resumedFrom: appending ? have : 0, transferred: done - (appending ? have : 0), size: done, digest: await hash.digest(done) };
 }
 
 /**
@@ -178,15 +185,8 @@ async function fetchInto(
 const SMALL_FILE = 1 << 20;
 
 /** A whole small body, hashed as it arrives, then written to the part in one call. */
-async function fetchSmall(
-  job: FileJob,
-  part: string,
-  res: IncomingMessage,
-  timer: NodeJS.Timeout,
-  signal: AbortSignal,
-  o: DownloadOptions,
-): Promise<{ resumedFrom: number; transferred: number; size: number; md5: string }> {
-  const hash = createHash('md5');
+async function fetchSmall(job: FileJob, part: string, res: IncomingMessage, timer: NodeJS.Timeout, signal: AbortSignal, o: DownloadOptions): Promise<Attempt> {
+  const hash = createHash(job.check.algorithm);
   const chunks: Buffer[] = [];
   let done = 0;
   try {
@@ -210,7 +210,7 @@ async function fetchSmall(
   }
   res.destroy();
   writeFileSync(part, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, done));
-  return { resumedFrom: 0, transferred: done, size: done, md5: hash.digest('hex') };
+  return { resumedFrom: 0, transferred: done, size: done, digest: hash.digest('hex') };
 }
 
 /**

@@ -37,7 +37,7 @@ export async function fetchManifest(api: Api): Promise<Manifest> {
 }
 
 /** The files a manifest table consists of: its parts, or the one file. */
-export function manifestFiles(id: string, t: ManifestTable): { part?: string; hash: string; size: number }[] {
-  if (t.parts?.length) return t.parts.map((p) => ({ part: p.part, hash: p.hash, size: p.size_bytes }));
-  return [{ hash: t.hash, size: t.size_bytes }];
+export function manifestFiles(id: string, t: ManifestTable): { part?: string; hash: string; sha256?: string; size: number }[] {
+  if (t.parts?.length) return t.parts.map((p) => ({ part: p.part, hash: p.hash, sha256: p.sha256, size: p.size_bytes }));
+  return [{ hash: t.hash, sha256: t.sha256, size: t.size_bytes }];
 }

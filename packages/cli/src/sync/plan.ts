@@ -5,7 +5,7 @@ import { statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { usageError } from '../errors.js';
 import { tableFile, type Workspace } from '../workspace.js';
-import { md5File } from './hash.js';
+import { checkFor, fileDigest, type FileCheck } from './hash.js';
 import { isSafeTableId, manifestFiles, type Manifest, type ManifestTable } from './manifest.js';
 import type { LocalFile, SyncState } from './state.js';
 import { mapLimit } from '@aida/core/light';
@@ -17,7 +17,10 @@ export interface FileJob {
   part?: string;
   /** Relative to the workspace root. */
   path: string;
+  /** The manifest's MD5: the file's identity (part file name, If-Range). */
   hash: string;
+  /** What the downloaded bytes must hash to. */
+  check: FileCheck;
   size: number;
   reason: FetchReason;
 }
@@ -92,7 +95,8 @@ async function planTable(ws: Workspace, id: string, entry: ManifestTable, state:
     // nothing else has to run meanwhile.
     const st = statOrNothing(abs);
     const was = known.get(path);
-    const job = (reason: FetchReason) => plan.fetch.push({ table: id, part: f.part, path, hash: f.hash, size: f.size, reason });
+    const check = checkFor(f);
+    const job = (reason: FetchReason) => plan.fetch.push({ table: id, part: f.part, path, hash: f.hash, check, size: f.size, reason });
     if (!st) {
       job(was ? 'missing' : 'new');
       continue;
@@ -102,7 +106,7 @@ async function planTable(ws: Workspace, id: string, entry: ManifestTable, state:
       continue;
     }
     // Not what we left here (or we never recorded it): trust it only if its bytes say so.
-    if (st.size === f.size && (await md5File(abs)) === f.hash) {
+    if (st.size === f.size && (await fileDigest(abs, check.algorithm)) === check.digest) {
       plan.current.push({ path, part: f.part, hash: f.hash, size: st.size, mtime_ms: st.mtimeMs });
       continue;
     }

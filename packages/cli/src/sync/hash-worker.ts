@@ -1,20 +1,25 @@
-// Worker thread of `growingFileMd5` (file-md5.ts): hashes a file that is still being written,
+// Worker thread of `growingFileHash` (file-hash.ts): hashes a file that is still being written,
 // reading it (from the page cache) up to the size the main thread last reported as written.
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 
+/** The worker's file and the hash it computes. */
+export interface HashWorkerData {
+  path: string;
+  algorithm: 'sha256' | 'md5';
+}
 /** From the main thread: the file's bytes up to `upTo` are written; `final`: no more will come. */
-export interface Md5WorkerMessage {
+export interface HashWorkerMessage {
   upTo: number;
   final?: boolean;
 }
 /** To the main thread: the digest once `final` was reached, or why hashing failed. */
-export type Md5WorkerReply = { md5: string } | { error: string };
+export type HashWorkerReply = { digest: string } | { error: string };
 
 const port = parentPort!;
-const { path } = workerData as { path: string };
-const hash = createHash('md5');
+const { path, algorithm } = workerData as HashWorkerData;
+const hash = createHash(algorithm);
 const fh = await open(path, 'r');
 // 4 MiB reads: hashing, not the read calls, is what the time should go to.
 const buf = Buffer.allocUnsafe(1 << 22);
@@ -23,7 +28,7 @@ let target = 0;
 let final = false;
 let busy = false;
 
-port.on('message', (m: Md5WorkerMessage) => {
+port.on('message', (m: HashWorkerMessage) => {
   target = Math.max(target, m.upTo);
   final ||= m.final === true;
   void pump();
@@ -41,10 +46,10 @@ async function pump(): Promise<void> {
     }
     if (final) {
       await fh.close();
-      port.postMessage({ md5: hash.digest('hex') } satisfies Md5WorkerReply);
+      port.postMessage({ digest: hash.digest('hex') } satisfies HashWorkerReply);
     }
   } catch (e) {
-    port.postMessage({ error: (e as Error).message } satisfies Md5WorkerReply);
+    port.postMessage({ error: (e as Error).message } satisfies HashWorkerReply);
   } finally {
     busy = false;
   }

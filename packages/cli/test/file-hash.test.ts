@@ -1,16 +1,18 @@
-// The MD5 of a download as it is written: on the main thread for small files, by a worker
-// thread reading the file back for large ones (the compiled worker, so this imports dist/).
+// The hash of a download as it is written: on the main thread for small files, by a worker
+// thread reading the file back for large ones (the compiled worker, so this imports dist/), as
+// SHA-256 or MD5.
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type * as FileMd5 from '../src/sync/file-md5.js';
+import type * as FileHash from '../src/sync/file-hash.js';
 
-const { growingFileMd5, WORKER_HASH_MIN_BYTES } = (await import(new URL('../dist/sync/file-md5.js', import.meta.url).href)) as typeof FileMd5;
+const { growingFileHash, WORKER_HASH_MIN_BYTES } = (await import(new URL('../dist/sync/file-hash.js', import.meta.url).href)) as typeof FileHash;
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-describe('growingFileMd5', () => {
+describe('growingFileHash', () => {
   let dir: string;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'da-md5-'));
@@ -18,10 +20,10 @@ describe('growingFileMd5', () => {
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
   /** Writes `body` after `prefix` in 1 MiB appends the way a download does, reporting each to the hasher. */
-  async function download(prefix: Buffer, body: Buffer, expected: number): Promise<string> {
+  async function download(prefix: Buffer, body: Buffer, expected: number, algorithm: 'md5' | 'sha256' = 'md5'): Promise<string> {
     const path = join(dir, 'f.part');
     await writeFile(path, prefix);
-    const h = await growingFileMd5(path, prefix.length, expected);
+    const h = await growingFileHash(path, prefix.length, expected, algorithm);
     let size = prefix.length;
     for (let at = 0; at < body.length; at += 1 << 20) {
       const chunk = body.subarray(at, at + (1 << 20));
@@ -38,18 +40,21 @@ describe('growingFileMd5', () => {
     expect(await download(Buffer.alloc(0), all, all.length)).toBe(md5(all));
     const cut = 5_000_001;
     expect(await download(all.subarray(0, cut), all.subarray(cut), all.length)).toBe(md5(all));
+    expect(await download(Buffer.alloc(0), all, all.length, 'sha256')).toBe(sha256(all));
+    expect(await download(all.subarray(0, cut), all.subarray(cut), all.length, 'sha256')).toBe(sha256(all));
   });
 
   it('hashes a small file on the main thread, also after a resumed prefix', async () => {
     const all = randomBytes(3 << 20);
     expect(await download(Buffer.alloc(0), all, all.length)).toBe(md5(all));
     expect(await download(all.subarray(0, 1000), all.subarray(1000), all.length)).toBe(md5(all));
+    expect(await download(all.subarray(0, 1000), all.subarray(1000), all.length, 'sha256')).toBe(sha256(all));
   });
 
   it('fails when the file holds fewer bytes than reported written', async () => {
     const path = join(dir, 'short.part');
     await writeFile(path, randomBytes(1000));
-    const h = await growingFileMd5(path, 0, WORKER_HASH_MIN_BYTES);
+    const h = await growingFileHash(path, 0, WORKER_HASH_MIN_BYTES, 'sha256');
     await expect(h.digest(WORKER_HASH_MIN_BYTES)).rejects.toThrow(/ended after 1000 bytes/);
   });
 });
