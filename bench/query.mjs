@@ -48,11 +48,12 @@ async function json(url, headers, body) {
   return out;
 }
 
-const EXPORTS = [
+const EXPORTS_ALL = [
   { format: 'ndjson', name: 'NDJSON', copy: 'FORMAT json' },
   { format: 'csv', name: 'CSV', copy: 'FORMAT csv, HEADER' },
   { format: 'parquet', name: 'Parquet', copy: 'FORMAT parquet' },
 ];
+const EXPORTS = process.env.BENCH_EXPORTS ? EXPORTS_ALL.filter((e) => process.env.BENCH_EXPORTS.split(',').includes(e.format)) : EXPORTS_ALL;
 
 /**
  * The export client: POST /api/query for every row in `format`, read to the end counting

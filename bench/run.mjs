@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, each printed as a ratio against the engine's own speed
 // measured in the same run. BENCH_ONLY=rebuild,extract,startup,data,profile,query,keboola,da,jobs,memory,jira,bigquery,mcp,ws,scale picks some; BENCH_CSV_ROWS scales (b);
 // BENCH_JIRA_RATE, BENCH_JIRA_SECONDS and BENCH_JIRA_ISSUES scale jira; BENCH_BIGQUERY_ROWS scales bigquery; BENCH_WS_USERS scales ws (5 sockets each).
+// BENCH_EXPORTS=ndjson,csv,parquet picks the query bench's exports.
 import { inOwnProcess, printSummary, report } from './lib.mjs';
 import { benchRebuild } from './rebuild.mjs';
 import { benchExtractCsv } from './extract-csv.mjs';
