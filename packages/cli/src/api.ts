@@ -74,14 +74,18 @@ export class Api {
   }
 
   /**
-   * A download (never retried here: the caller resumes): resolves once the headers of a 2xx
+   * A download (never retried here: the caller resumes; a POST sends `body` as JSON): resolves once the headers of a 2xx
    * or 304 answer are in, with the body to read; `signal` bounds the whole transfer.
    * Failures are the same CliErrors as `json`'s.
    */
-  async download(path: string, o: { headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<IncomingMessage> {
+  async download(
+    path: string,
+    o: { headers?: Record<string, string>; signal?: AbortSignal; method?: 'GET' | 'POST'; body?: unknown } = {},
+  ): Promise<IncomingMessage> {
+    const method = o.method ?? 'GET';
     const abort = new AbortController();
     const timer = setTimeout(
-      () => abort.abort(new CliError('network', `GET ${path}: no answer within ${Math.round(this.timeoutMs / 1000)} s`, { hint: UNREACHABLE_HINT })),
+      () => abort.abort(new CliError('network', `${method} ${path}: no answer within ${Math.round(this.timeoutMs / 1000)} s`, { hint: UNREACHABLE_HINT })),
       this.timeoutMs,
     );
     const outer = o.signal;
@@ -90,11 +94,16 @@ export class Api {
     else outer?.addEventListener('abort', onOuter, { once: true });
     let res: IncomingMessage;
     try {
-      res = await httpRequest(new URL(`${this.server}${path}`), { method: 'GET', headers: this.headers(o.headers, false) }, abort.signal);
+      const json = o.body !== undefined;
+      res = await httpRequest(
+        new URL(`${this.server}${path}`),
+        { method, headers: this.headers(o.headers, json), ...(json ? { body: JSON.stringify(o.body) } : {}) },
+        abort.signal,
+      );
     } catch (e) {
       outer?.removeEventListener('abort', onOuter);
       if (outer?.aborted) throw outer.reason ?? e;
-      throw networkFailure('GET', path, this.server, asFetchError(e), abort.signal);
+      throw networkFailure(method, path, this.server, asFetchError(e), abort.signal);
     } finally {
       clearTimeout(timer);
     }
@@ -102,7 +111,7 @@ export class Api {
     if ((status >= 200 && status < 300) || status === 304) return res;
     outer?.removeEventListener('abort', onOuter);
     const text = await readText(res).catch(() => '');
-    throw httpFailure('GET', path, status, text);
+    throw httpFailure(method, path, status, text);
   }
 
   private headers(extra: Record<string, string> | undefined, jsonBody: boolean): Record<string, string> {

@@ -16,7 +16,7 @@ export interface Proxy {
   cutAfter: number;
   /** Paths answered 404, as by a host that has no such route. */
   missingRoutes: string[];
-  /** Flip one byte in the middle of every download body (the length stays). */
+  /** Flip one byte of every download body (see corrupted; the length stays). */
   corrupt: boolean;
   /** Send the sync manifest without its SHA-256 fields, as a host older than them does. */
   noSha256: boolean;
@@ -100,9 +100,12 @@ async function rewritten(ur: IncomingMessage, res: ServerResponse, edit: (body: 
   res.end(body);
 }
 
+/** One byte flipped: in the middle of a file, or in a bulk answer the last byte of its last file. */
 function corrupted(ur: IncomingMessage, res: ServerResponse): Promise<void> {
   return rewritten(ur, res, (b) => {
-    if (b.length) b[b.length >> 1] ^= 0xff;
+    const endLine = b.lastIndexOf('{"end":');
+    const at = endLine > 0 ? endLine - 1 : b.length >> 1;
+    if (b.length) b[at] ^= 0xff;
     return b;
   });
 }

@@ -8,7 +8,8 @@ import { action } from '../command.js';
 import type { Context } from '../context.js';
 import { CliError, usageError, type ErrorKind } from '../errors.js';
 import { openLocalDb, rebuildViews, ViewBatch, type LocalDb, type ViewResult } from '../local-db.js';
-import { downloadFile, installFiles, partPath, removeStaleParts, type Downloaded } from '../sync/download.js';
+import { BULK_FILES, downloadBulk } from '../sync/bulk-download.js';
+import { downloadFile, installFiles, partPath, removeStaleParts, SMALL_FILE, type Downloaded } from '../sync/download.js';
 import { fetchManifest } from '../sync/manifest.js';
 import { planSync, type FileJob, type Removal, type RemovalReason, type TablePlan } from '../sync/plan.js';
 import { ProfileRefresh } from '../sync/profiles.js';
@@ -173,8 +174,8 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   let agentContext: Awaited<ReturnType<(typeof import('../agent-context/write.js'))['refreshAgentContext']>>;
   try {
     try {
-      await mapLimit(jobs, parallel, async (job) => {
-        const bar = progress.file(job.part ? `${job.table} [${job.part}]` : job.table, job.size);
+      const fetchOne = async (job: FileJob) => {
+        const bar = progress.file(label(job), job.size);
         try {
           const got = await downloadFile(api, ws, job, {
             onAnswer: firstAnswer,
@@ -191,7 +192,28 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
           bar.stop();
         }
         finished(job);
-      });
+      };
+      // Small files with nothing to resume go BULK_FILES to a request; what a bulk answer could
+      // not deliver, and every file from a host without the bulk route, is fetched singly.
+      let bulkRoute = true;
+      const fetchBulk = async (batch: FileJob[]) => {
+        const r = bulkRoute ? await downloadBulk(api, ws, batch, { onAnswer: firstAnswer, onFile: (d) => bulkFile(d) }) : null;
+        if (!r) bulkRoute = false;
+        for (const job of r?.again ?? batch) await fetchOne(job);
+      };
+      const bulkFile = (d: Downloaded) => {
+        const bar = progress.file(label(d.job), d.job.size);
+        bar.update(d.job.size);
+        bar.stop();
+        done.set(d.job.table, [...(done.get(d.job.table) ?? []), d]);
+        finished(d.job);
+      };
+      const small = new Set(jobs.filter((j) => j.size <= SMALL_FILE && !resumable.has(partPath(ws, j))));
+      const units = [
+        ...chunk([...small], BULK_FILES).map((batch) => () => fetchBulk(batch)),
+        ...jobs.filter((j) => !small.has(j)).map((job) => () => fetchOne(job)),
+      ];
+      await mapLimit(units, parallel, (unit) => unit());
     } finally {
       progress.stop();
     }
@@ -352,6 +374,17 @@ async function uploadOnly(ctx: Context, api: Api, o: SyncOptions): Promise<void>
     () => `${report.uploaded.length} file(s) uploaded${report.failed.length ? `, ${report.failed.length} failed` : ''}`,
   );
   if (report.failed.length) throw new CliError(mostTelling(report.failed.map((f) => f.kind)), `${report.failed.length} upload(s) failed`, { reported: true });
+}
+
+/** A file as the progress bars name it. */
+function label(job: FileJob): string {
+  return job.part ? `${job.table} [${job.part}]` : job.table;
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 async function removeFiles(root: string, paths: string[]): Promise<void> {

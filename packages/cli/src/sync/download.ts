@@ -4,7 +4,7 @@
 // complete part must equal the manifest's (its SHA-256, or its MD5 from a server without one). `installFiles` then renames the verified parts of a
 // table over its files — all of them or, when one part of the table failed, none.
 import { createHash } from 'node:crypto';
-import { renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { dirname, join } from 'node:path';
@@ -85,6 +85,13 @@ const madeDirs = new Set<string>();
 async function ensureDir(dir: string): Promise<void> {
   if (madeDirs.has(dir)) return;
   await mkdir(dir, { recursive: true });
+  madeDirs.add(dir);
+}
+
+/** ensureDir for a caller about to write synchronously. */
+export function ensureDirSync(dir: string): void {
+  if (madeDirs.has(dir)) return;
+  mkdirSync(dir, { recursive: true });
   madeDirs.add(dir);
 }
 
@@ -182,7 +189,7 @@ async function fetchInto(api: Api, job: FileJob, part: string, have: number, o: 
  * files: 1.3 s against 0.7 s, most of it creating the file), on two cores shared with the
  * server in the bench. A killed process loses at most such a file, fetched whole again.
  */
-const SMALL_FILE = 1 << 20;
+export const SMALL_FILE = 1 << 20;
 
 /** A whole small body, hashed as it arrives, then written to the part in one call. */
 async function fetchSmall(job: FileJob, part: string, res: IncomingMessage, timer: NodeJS.Timeout, signal: AbortSignal, o: DownloadOptions): Promise<Attempt> {
