@@ -6,7 +6,7 @@
  * JSON header line and then, for a file, exactly `size` bytes:
  *
  *   {"table":"orders","part":null,"size":1234,"md5":"…","sha256":"…"}\n<1234 bytes>
- *   {"table":"secret","part":null,"error":{"status":403,"code":"AIDA_TABLE_FORBIDDEN","message":"…"}}\n
+ *   {"table":"secret","part":null,"error":{"status":403,"code":"…","message":"…"}}\n
  *   {"end":true,"files":1}\n
  *
  * A file that cannot be sent gets an error record (the status `GET /api/data/{table}/download`
