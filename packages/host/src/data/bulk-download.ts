@@ -9,18 +9,17 @@
  *   {"table":"secret","part":null,"error":{"status":403,"code":"…","message":"…"}}\n
  *   {"end":true,"files":1}\n
  *
- * A file that cannot be sent gets an error record (the status `GET /api/data/{table}/download`
- * would answer); the last line says the answer is complete. Every file is held from the moment
+ * A file that cannot be sent gets an error record (what `GET /api/data/{table}/download`
+ * would answer, fileToSend); the last line says the answer is complete. Every file is held from the moment
  * it is looked up until the response is over, as for single downloads.
  */
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { body, isAidaError, NotFoundError, type RouteDefinition } from '@aida/core';
+import { body, isAidaError, type RouteDefinition } from '@aida/core';
 import type { AnalyticsFile } from '../analytics/analytics-db.js';
-import type { Reader } from './access.js';
 import type { DataContext } from './context.js';
-import { remoteTable, remoteTableError } from './remote/remote-table.js';
+import { fileToSend } from './download.js';
 
 /** Files per request: enough to make a request's own cost small, few enough to bound one answer. */
 export const MAX_BULK_FILES = 1000;
@@ -58,7 +57,7 @@ export function bulkDownloadRoutes(ctx: DataContext): RouteDefinition[] {
         const planned = files.map(({ table, part }): Planned => {
           const id = table.toLowerCase();
           try {
-            return { table: id, part: part ?? null, file: lookup(ctx, user, id, part) };
+            return { table: id, part: part ?? null, file: fileToSend(ctx, user, id, part) };
           } catch (e) {
             if (!isAidaError(e)) throw e;
             return { table: id, part: part ?? null, error: { status: e.status, code: e.code, message: e.message } };
@@ -73,21 +72,6 @@ export function bulkDownloadRoutes(ctx: DataContext): RouteDefinition[] {
       },
     },
   ];
-}
-
-/** The file `GET /api/data/{table}/download[?part=]` would send, or the error it would answer. */
-function lookup(ctx: DataContext, user: Reader, table: string, part: string | undefined): AnalyticsFile {
-  ctx.access.assertCanRead(user, table);
-  const files = ctx.analytics.files(table);
-  if (!files.length) {
-    const remote = remoteTable(ctx, table);
-    if (remote) throw remoteTableError(ctx, remote, 'has no file to download');
-    throw new NotFoundError(`No table '${table}'`);
-  }
-  if (part === undefined && files.length > 1) throw new NotFoundError(`Table '${table}' is partitioned; ask for each of its parts`);
-  const file = part === undefined ? files[0] : files.find((f) => f.part === part);
-  if (!file) throw new NotFoundError(`Table '${table}' has no part '${part}'`);
-  return file;
 }
 
 async function* records(planned: Planned[]): AsyncGenerator<Buffer> {

@@ -2,7 +2,9 @@ import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { InputError, NotFoundError, param, query, type RouteDefinition } from '@aida/core';
+import type { AnalyticsFile } from '../analytics/analytics-db.js';
 import type { FileLeases } from '../analytics/file-leases.js';
+import type { Reader } from './access.js';
 import { RangeNotSatisfiableError, TableRemoteError } from '../errors.js';
 import { remoteTable, remoteTableError } from './remote/remote-table.js';
 import type { DataContext } from './context.js';
@@ -30,23 +32,10 @@ export function downloadRoutes(ctx: DataContext): RouteDefinition[] {
       },
       async handler(c) {
         const table = param(c, downloadParams).table.toLowerCase();
-        ctx.access.assertCanRead(c.state.user!, table);
         // Looked up in the current generation, which holds the file; every step from here to
         // openHeld() runs in this same tick, so no collection can slip in between.
-        const files = ctx.analytics.files(table);
-        if (!files.length) {
-          const remote = remoteTable(ctx, table);
-          if (remote) throw remoteTableError(ctx, remote, 'has no file to download');
-          throw new NotFoundError(`No table '${table}'`);
-        }
         const { part } = query(c, downloadQuery);
-        if (files.length > 1 && part === undefined) {
-          throw new InputError(`Table '${table}' is partitioned; download its parts (?part=…) as the manifest lists them`, {
-            detail: { parts: files.map((f) => f.part) },
-          });
-        }
-        const file = part === undefined ? files[0] : files.find((f) => f.part === part);
-        if (!file) throw new NotFoundError(`Table '${table}' has no part '${part}'`);
+        const file = fileToSend(ctx, c.state.user!, table, part);
 
         const etag = `"${file.md5}"`;
         c.set('ETag', etag);
@@ -83,6 +72,28 @@ export function downloadRoutes(ctx: DataContext): RouteDefinition[] {
       },
     },
   ];
+}
+
+/**
+ * The file a download of `table` (or its `part`) sends, or the error it answers: access is
+ * checked before existence, so a table the caller may not read is 403 whether or not it exists.
+ */
+export function fileToSend(ctx: DataContext, user: Reader, table: string, part: string | undefined): AnalyticsFile {
+  ctx.access.assertCanRead(user, table);
+  const files = ctx.analytics.files(table);
+  if (!files.length) {
+    const remote = remoteTable(ctx, table);
+    if (remote) throw remoteTableError(ctx, remote, 'has no file to download');
+    throw new NotFoundError(`No table '${table}'`);
+  }
+  if (files.length > 1 && part === undefined) {
+    throw new InputError(`Table '${table}' is partitioned; download its parts (?part=…) as the manifest lists them`, {
+      detail: { parts: files.map((f) => f.part) },
+    });
+  }
+  const file = part === undefined ? files[0] : files.find((f) => f.part === part);
+  if (!file) throw new NotFoundError(`Table '${table}' has no part '${part}'`);
+  return file;
 }
 
 /**
