@@ -197,16 +197,22 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
       // not deliver, and every file from a host without the bulk route, is fetched singly.
       let bulkRoute = true;
       const fetchBulk = async (batch: FileJob[]) => {
-        const r = bulkRoute ? await downloadBulk(api, ws, batch, { onAnswer: firstAnswer, onFile: (d) => bulkFile(d) }) : null;
+        const bars = new Map<FileJob, ReturnType<typeof progress.file>>();
+        const r = bulkRoute
+          ? await downloadBulk(api, ws, batch, {
+              onAnswer: firstAnswer,
+              onStart: (job) => bars.set(job, progress.file(label(job), job.size)),
+              onBytes: (job, n) => bars.get(job)?.update(n),
+              onEnd: (job, d) => {
+                bars.get(job)?.stop();
+                if (!d) return;
+                done.set(job.table, [...(done.get(job.table) ?? []), d]);
+                finished(job);
+              },
+            })
+          : null;
         if (!r) bulkRoute = false;
         for (const job of r?.again ?? batch) await fetchOne(job);
-      };
-      const bulkFile = (d: Downloaded) => {
-        const bar = progress.file(label(d.job), d.job.size);
-        bar.update(d.job.size);
-        bar.stop();
-        done.set(d.job.table, [...(done.get(d.job.table) ?? []), d]);
-        finished(d.job);
       };
       const small = new Set(jobs.filter((j) => j.size <= SMALL_FILE && !resumable.has(partPath(ws, j))));
       const units = [

@@ -35,16 +35,24 @@ interface Header {
 
 const key = (table: string, part: string | null | undefined) => `${table}\0${part ?? ''}`;
 
+export interface BulkOptions {
+  /** Called when the server answered (its headers are in). */
+  onAnswer?: () => void;
+  /** A file's bytes begin (a progress bar per file, as for single downloads). */
+  onStart?: (job: FileJob) => void;
+  /** The bytes of a started file that arrived so far. */
+  onBytes?: (job: FileJob, done: number) => void;
+  /** A started file is over: written (`d`), or not (it is fetched again singly). */
+  onEnd?: (job: FileJob, d?: Downloaded) => void;
+  /** Longest silence while receiving the answer. */
+  idleTimeoutMs?: number;
+}
+
 /**
  * Fetches `jobs` in one request. Null when the server has no such route (an older host): the
- * caller fetches them one by one. `onFile` is told each file written.
+ * caller fetches them one by one.
  */
-export async function downloadBulk(
-  api: Api,
-  ws: Workspace,
-  jobs: readonly FileJob[],
-  o: { onAnswer?: () => void; onFile?: (d: Downloaded) => void; idleTimeoutMs?: number } = {},
-): Promise<BulkResult | null> {
+export async function downloadBulk(api: Api, ws: Workspace, jobs: readonly FileJob[], o: BulkOptions = {}): Promise<BulkResult | null> {
   const waiting = new Map(jobs.map((j) => [key(j.table, j.part), j]));
   const done: Downloaded[] = [];
   const idle = new AbortController();
@@ -78,6 +86,7 @@ export async function downloadBulk(
         current.chunks.push(bytes.subarray(at, at + n));
         current.got += n;
         at += n;
+        o.onBytes?.(current.job, current.got);
         if (current.got === current.size) {
           settle(current.job, current.chunks, current.size);
           current = undefined;
@@ -110,6 +119,7 @@ export async function downloadBulk(
       if (h.error) continue; // fetched singly, which reports the server's answer
       if (typeof h.size !== 'number' || h.size !== job.size) return false;
       current = { job, size: h.size, chunks: [], got: 0 };
+      o.onStart?.(job);
       if (h.size === 0) {
         settle(job, [], 0);
         current = undefined;
@@ -121,14 +131,14 @@ export async function downloadBulk(
     const hash = createHash(job.check.algorithm);
     for (const c of chunks) hash.update(c);
     // A file that does not match is fetched again singly (which reports it if it persists).
-    if (hash.digest('hex') !== job.check.digest) return;
+    if (hash.digest('hex') !== job.check.digest) return o.onEnd?.(job);
     const part = partPath(ws, job);
     ensureDirSync(dirname(part));
     writeFileSync(part, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     const d: Downloaded = { job, partPath: part, resumedFrom: 0, transferred: size };
     waiting.delete(key(job.table, job.part));
     done.push(d);
-    o.onFile?.(d);
+    o.onEnd?.(job, d);
   };
   try {
     for await (const chunk of res) {
@@ -141,5 +151,6 @@ export async function downloadBulk(
     clearTimeout(timer);
     res.destroy();
   }
+  if (current) o.onEnd?.(current.job); // cut off in the middle of a file
   return { done, again: [...waiting.values()] };
 }
