@@ -8,8 +8,8 @@ import { action } from '../command.js';
 import type { Context } from '../context.js';
 import { CliError, usageError, type ErrorKind } from '../errors.js';
 import { openLocalDb, rebuildViews, ViewBatch, type LocalDb, type ViewResult } from '../local-db.js';
-import { BULK_FILES, downloadBulk } from '../sync/bulk-download.js';
-import { downloadFile, installFiles, partPath, removeStaleParts, SMALL_FILE, type Downloaded } from '../sync/download.js';
+import { installFiles, removeStaleParts, type Downloaded } from '../sync/download.js';
+import { fetchFiles } from '../sync/fetch-files.js';
 import { fetchManifest } from '../sync/manifest.js';
 import { planSync, type FileJob, type Removal, type RemovalReason, type TablePlan } from '../sync/plan.js';
 import { ProfileRefresh } from '../sync/profiles.js';
@@ -22,7 +22,7 @@ import { fetchBundle, RULES_DIR, syncRules, type RulesResult } from '../sync/rul
 import { fetchCatalog } from '../agent-context/catalog-file.js';
 import { tableFile } from '../workspace.js';
 import type { Api } from '../api.js';
-import { formatBytes, mapLimit } from '@aida/core/light';
+import { formatBytes } from '@aida/core/light';
 
 interface SyncOptions {
   table?: string[];
@@ -174,52 +174,21 @@ async function sync(ctx: Context, o: SyncOptions): Promise<void> {
   let agentContext: Awaited<ReturnType<(typeof import('../agent-context/write.js'))['refreshAgentContext']>>;
   try {
     try {
-      const fetchOne = async (job: FileJob) => {
-        const bar = progress.file(label(job), job.size);
-        try {
-          const got = await downloadFile(api, ws, job, {
-            onAnswer: firstAnswer,
-            onBytes: (n) => bar.update(n),
-            onRetry: (why) => progress.log(`warning: ${why}`),
-            noPart: !resumable.has(partPath(ws, job)),
-          });
-          done.set(job.table, [...(done.get(job.table) ?? []), got]);
-        } catch (e) {
-          failures.push({ job, error: e as Error });
+      await fetchFiles(api, ws, jobs, {
+        parallel,
+        resumable,
+        progress,
+        onAnswer: firstAnswer,
+        onFetched: (d) => {
+          done.set(d.job.table, [...(done.get(d.job.table) ?? []), d]);
+          finished(d.job);
+        },
+        onFailed: (job, error) => {
+          failures.push({ job, error });
           failedTables.add(job.table);
-        } finally {
-          firstAnswer(); // a failed first download must not hold the views back
-          bar.stop();
-        }
-        finished(job);
-      };
-      // Small files with nothing to resume go BULK_FILES to a request; what a bulk answer could
-      // not deliver, and every file from a host without the bulk route, is fetched singly.
-      let bulkRoute = true;
-      const fetchBulk = async (batch: FileJob[]) => {
-        const bars = new Map<FileJob, ReturnType<typeof progress.file>>();
-        const r = bulkRoute
-          ? await downloadBulk(api, ws, batch, {
-              onAnswer: firstAnswer,
-              onStart: (job) => bars.set(job, progress.file(label(job), job.size)),
-              onBytes: (job, n) => bars.get(job)?.update(n),
-              onEnd: (job, d) => {
-                bars.get(job)?.stop();
-                if (!d) return;
-                done.set(job.table, [...(done.get(job.table) ?? []), d]);
-                finished(job);
-              },
-            })
-          : null;
-        if (!r) bulkRoute = false;
-        for (const job of r?.again ?? batch) await fetchOne(job);
-      };
-      const small = new Set(jobs.filter((j) => j.size <= SMALL_FILE && !resumable.has(partPath(ws, j))));
-      const units = [
-        ...chunk([...small], BULK_FILES).map((batch) => () => fetchBulk(batch)),
-        ...jobs.filter((j) => !small.has(j)).map((job) => () => fetchOne(job)),
-      ];
-      await mapLimit(units, parallel, (unit) => unit());
+          finished(job);
+        },
+      });
     } finally {
       progress.stop();
     }
@@ -380,17 +349,6 @@ async function uploadOnly(ctx: Context, api: Api, o: SyncOptions): Promise<void>
     () => `${report.uploaded.length} file(s) uploaded${report.failed.length ? `, ${report.failed.length} failed` : ''}`,
   );
   if (report.failed.length) throw new CliError(mostTelling(report.failed.map((f) => f.kind)), `${report.failed.length} upload(s) failed`, { reported: true });
-}
-
-/** A file as the progress bars name it. */
-function label(job: FileJob): string {
-  return job.part ? `${job.table} [${job.part}]` : job.table;
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 async function removeFiles(root: string, paths: string[]): Promise<void> {

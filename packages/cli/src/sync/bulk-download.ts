@@ -7,13 +7,11 @@
 // match, a broken or truncated answer — is handed back to be fetched singly (with the single
 // download's retries and its messages).
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { dirname } from 'node:path';
 import type { Api } from '../api.js';
 import { CliError } from '../errors.js';
 import type { Workspace } from '../workspace.js';
-import { ensureDirSync, partPath, type Downloaded } from './download.js';
+import { partPath, writeWholePart, type Downloaded } from './download.js';
 import type { FileJob } from './plan.js';
 
 /** Files per request. */
@@ -133,8 +131,7 @@ export async function downloadBulk(api: Api, ws: Workspace, jobs: readonly FileJ
     // A file that does not match is fetched again singly (which reports it if it persists).
     if (hash.digest('hex') !== job.check.digest) return o.onEnd?.(job);
     const part = partPath(ws, job);
-    ensureDirSync(dirname(part));
-    writeFileSync(part, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    writeWholePart(part, chunks, size);
     const d: Downloaded = { job, partPath: part, resumedFrom: 0, transferred: size };
     waiting.delete(key(job.table, job.part));
     done.push(d);

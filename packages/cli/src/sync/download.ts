@@ -88,11 +88,14 @@ async function ensureDir(dir: string): Promise<void> {
   madeDirs.add(dir);
 }
 
-/** ensureDir for a caller about to write synchronously. */
-export function ensureDirSync(dir: string): void {
-  if (madeDirs.has(dir)) return;
-  mkdirSync(dir, { recursive: true });
-  madeDirs.add(dir);
+/** A small file received whole (`size` bytes in `chunks`), written to its part file in one call. */
+export function writeWholePart(part: string, chunks: readonly Buffer[], size: number): void {
+  const dir = dirname(part);
+  if (!madeDirs.has(dir)) {
+    mkdirSync(dir, { recursive: true });
+    madeDirs.add(dir);
+  }
+  writeFileSync(part, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
 }
 
 const WRITE_BATCH = 1 << 20;
@@ -216,7 +219,7 @@ async function fetchSmall(job: FileJob, part: string, res: IncomingMessage, time
     clearTimeout(timer);
   }
   res.destroy();
-  writeFileSync(part, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, done));
+  writeWholePart(part, chunks, done);
   return { resumedFrom: 0, transferred: done, size: done, digest: hash.digest('hex') };
 }
 
